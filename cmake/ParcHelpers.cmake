@@ -1,0 +1,24 @@
+# parc_add_library(<name> SOURCES ... DEPS ...): a static library parc_<name>, alias parc::<name>.
+function(parc_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(parc_${name} STATIC ${ARG_SOURCES})
+  add_library(parc::${name} ALIAS parc_${name})
+  target_link_libraries(parc_${name} PUBLIC parc_settings ${ARG_DEPS})
+endfunction()
+
+# parc_add_test(<name> SOURCES ... DEPS ... LABELS kind;capability [TIMEOUT s]):
+# one GoogleTest executable; every test in it carries the labels.
+function(parc_add_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE parc_settings ${ARG_DEPS} GTest::gtest_main GTest::gmock)
+  target_compile_definitions(${name} PRIVATE
+    PARC_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    PARC_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+    DISCOVERY_TIMEOUT 60)
+endfunction()

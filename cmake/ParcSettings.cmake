@@ -1,0 +1,20 @@
+# One INTERFACE target carries the flags every Parc target shares.
+add_library(parc_settings INTERFACE)
+target_compile_features(parc_settings INTERFACE cxx_std_20)
+target_include_directories(parc_settings INTERFACE ${PROJECT_SOURCE_DIR})
+target_compile_definitions(parc_settings INTERFACE
+  PARC_VERSION="${PROJECT_VERSION}"
+  # Boost 1.74 looks for <experimental/coroutine>; clang-tidy/clangd need these to see awaitable.
+  BOOST_ASIO_HAS_CO_AWAIT=1
+  BOOST_ASIO_HAS_STD_COROUTINE=1
+  BOOST_ASIO_NO_DEPRECATED
+  BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_options(parc_settings INTERFACE -Wall -Wextra -Wpedantic -fcoroutines)
+if(PARC_WERROR)
+  target_compile_options(parc_settings INTERFACE -Werror)
+endif()
+if(PARC_SANITIZE)
+  target_compile_options(parc_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                         -fno-sanitize-recover=undefined)
+  target_link_options(parc_settings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,20 @@
+#pragma once
+// JSON parsing of untrusted input: depth-bounded, and every failure a parc::Error.
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+namespace parc {
+
+using Json = nlohmann::json;
+
+/// Parses a document; throws parc::Error kBadRequest when it is malformed or nested
+/// deeper than maxDepth (deep nesting is a stack-exhaustion attack on recursive code).
+Json parseJson(std::string_view text, int maxDepth = 64);
+
+/// Runs `read` (which typically calls get<T>()) and turns type errors into kBadRequest.
+template <typename T>
+T fromJson(const Json& j, std::string_view what);
+
+}  // namespace parc
+
+#include "common/json/json_impl.h"

@@ -1,0 +1,422 @@
+#include "common/net/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/error.h"
+#include "common/net/asio.h"
+
+namespace parc::net {
+
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+// Every co_spawn gets a handler that logs: `detached` would drop exceptions silently.
+auto logErrors(std::string what) {
+  return [what = std::move(what)](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::warn("{}: {}", what, ex.what());
+    }
+  };
+}
+
+bool isNormalEnd(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+         ec == beast::error::timeout || ec == asio::ssl::error::stream_truncated ||
+         ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+}  // namespace
+
+struct EventLoop::Impl {
+  asio::io_context io;
+  asio::thread_pool workers;
+  int networkThreads;
+  std::mutex mutex;
+  std::vector<std::weak_ptr<HttpsServer::Impl>> servers;
+  std::atomic<bool> stopping{false};
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+  // Keeps run() going until stop(), even before any listener exists.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
+      io.get_executor()};
+
+  Impl(int net, int work) : io(net), workers(static_cast<std::size_t>(work)), networkThreads(net) {}
+};
+
+struct HttpsServer::Impl : std::enable_shared_from_this<HttpsServer::Impl> {
+  class Session;
+
+  EventLoop::Impl& loop;
+  std::string name;
+  std::shared_ptr<tls::TlsContext> tls;
+  asio::ssl::context sslContext;
+  ServerLimits limits;
+  Handler handler;
+  tcp::acceptor acceptor;
+
+  std::mutex mutex;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<std::string, std::size_t> perAddress;
+
+  Impl(EventLoop::Impl& l, std::string n, std::shared_ptr<tls::TlsContext> t, ServerLimits lim,
+       Handler h)
+      : loop(l),
+        name(std::move(n)),
+        tls(std::move(t)),
+        sslContext(upRef(tls->native())),
+        limits(lim),
+        handler(std::move(h)),
+        acceptor(asio::make_strand(l.io)) {}
+
+  // asio::ssl::context frees the SSL_CTX it wraps; give it its own reference.
+  static SSL_CTX* upRef(SSL_CTX* ctx) {
+    SSL_CTX_up_ref(ctx);
+    return ctx;
+  }
+
+  void listen(const std::string& address, std::uint16_t port);
+  awaitable<void> acceptLoop();
+  bool admit(const std::string& address);
+  void release(Session* s, const std::string& address);
+  void stop();
+  std::size_t sessionCount() {
+    std::lock_guard lock(mutex);
+    return sessions.size();
+  }
+};
+
+class HttpsServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<HttpsServer::Impl> server, tcp::socket socket, std::string address)
+      : server_(std::move(server)),
+        stream_(beast::tcp_stream(std::move(socket)), server_->sslContext),
+        address_(std::move(address)) {}
+
+  ~Session() { server_->release(this, address_); }
+
+  awaitable<void> run();
+
+  void stop() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      beast::get_lowest_layer(self->stream_).cancel();
+    });
+  }
+
+  auto executor() { return stream_.get_executor(); }
+
+ private:
+  awaitable<Response> handleOnWorkers(Request request);
+  awaitable<void> writeResponse(Response response, bool keepAlive, unsigned version);
+  static Response errorResponse(int status, const std::string& message);
+
+  std::shared_ptr<HttpsServer::Impl> server_;
+  TlsStream stream_;
+  std::string address_;
+  bool stopping_ = false;
+};
+
+Response HttpsServer::Impl::Session::errorResponse(int status, const std::string& message) {
+  Response r;
+  r.status = status;
+  r.headers["content-type"] = "application/json";
+  r.body = R"({"error":")" + std::string(errorCode(kindFromHttpStatus(status))) +
+           R"(","message":")" + message + "\"}";
+  return r;
+}
+
+// Moves the handler call to the worker pool and resumes here with its response.
+awaitable<Response> HttpsServer::Impl::Session::handleOnWorkers(Request request) {
+  auto initiate = [this, req = std::move(request)](auto completion) mutable {
+    asio::post(server_->loop.workers, [this, req = std::move(req),
+                                       completion = std::move(completion)]() mutable {
+      Response response;
+      try {
+        response = server_->handler(req);
+      } catch (const std::exception& e) {
+        spdlog::error("{}: handler failed on {} {}: {}", server_->name, req.method, req.path(),
+                      e.what());
+        response = errorResponse(500, "internal error");
+      }
+      auto ex = asio::get_associated_executor(completion);
+      asio::dispatch(ex, [completion = std::move(completion),
+                          response = std::move(response)]() mutable {
+        completion(std::move(response));
+      });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
+      std::move(initiate), use_awaitable);
+}
+
+awaitable<void> HttpsServer::Impl::Session::writeResponse(Response response, bool keepAlive,
+                                                          unsigned version) {
+  http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+  for (const auto& [k, v] : response.headers) res.set(k, v);
+  res.body() = std::move(response.body);
+  res.keep_alive(keepAlive);
+  res.prepare_payload();
+  beast::get_lowest_layer(stream_).expires_after(server_->limits.requestTimeout);
+  beast::error_code ec;
+  co_await http::async_write(stream_, res, asio::redirect_error(use_awaitable, ec));
+  if (ec) stopping_ = true;
+}
+
+awaitable<void> HttpsServer::Impl::Session::run() {
+  const ServerLimits& limits = server_->limits;
+  auto& tcpStream = beast::get_lowest_layer(stream_);
+  beast::error_code ec;
+
+  tcpStream.expires_after(limits.handshakeTimeout);
+  co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                   asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    spdlog::info("{}: TLS handshake from {} refused: {}", server_->name, address_, ec.message());
+    co_return;
+  }
+  tls::PeerCertificate peer = tls::describePeer(stream_.native_handle());
+
+  beast::flat_buffer buffer;
+  bool first = true;
+  while (!stopping_) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(limits.maxBodyBytes);
+    parser.header_limit(static_cast<std::uint32_t>(limits.maxHeaderBytes));
+
+    // Wait for the next request's first bytes (idle), then bound the whole request.
+    if (!first && buffer.size() == 0) {
+      tcpStream.expires_after(limits.idleTimeout);
+      co_await http::async_read_header(stream_, buffer, parser,
+                                       asio::redirect_error(use_awaitable, ec));
+      if (!ec) {
+        tcpStream.expires_after(limits.requestTimeout);
+        co_await http::async_read(stream_, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      }
+    } else {
+      tcpStream.expires_after(limits.requestTimeout);
+      co_await http::async_read(stream_, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    }
+    first = false;
+    if (ec == http::error::body_limit) {
+      co_await writeResponse(errorResponse(413, "request body too large"), false, 11);
+      break;
+    }
+    if (ec == http::error::header_limit) {
+      co_await writeResponse(errorResponse(431, "request headers too large"), false, 11);
+      break;
+    }
+    if (ec && isNormalEnd(ec)) break;
+    if (ec) {
+      spdlog::info("{}: bad request from {}: {}", server_->name, address_, ec.message());
+      co_await writeResponse(errorResponse(400, "malformed HTTP request"), false, 11);
+      break;
+    }
+
+    auto& msg = parser.get();
+    Request request;
+    request.method = std::string(msg.method_string());
+    request.target = std::string(msg.target());
+    for (const auto& field : msg) {
+      std::string key(field.name_string());
+      for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers[key] = std::string(field.value());
+    }
+    request.body = std::move(msg.body());
+    request.remoteAddress = address_;
+    request.peer = peer;
+    bool keepAlive = msg.keep_alive();
+    unsigned version = msg.version();
+
+    Response response = co_await handleOnWorkers(std::move(request));
+    co_await writeResponse(std::move(response), keepAlive && !stopping_, version);
+    if (!keepAlive) break;
+  }
+
+  // Bound close_notify: a silent peer must not hold shutdown.
+  tcpStream.expires_after(std::chrono::seconds(2));
+  co_await stream_.async_shutdown(asio::redirect_error(use_awaitable, ec));
+}
+
+void HttpsServer::Impl::listen(const std::string& address, std::uint16_t port) {
+  beast::error_code ec;
+  auto ip = asio::ip::make_address(address, ec);
+  if (ec) throw Error(ErrorKind::kBadRequest, name + ": invalid listen address " + address);
+  tcp::endpoint endpoint(ip, port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && ip.is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw Error(ErrorKind::kUnavailable, name + ": cannot listen on " + address + ":" +
+                                             std::to_string(port) + ": " + ec.message());
+  }
+}
+
+bool HttpsServer::Impl::admit(const std::string& address) {
+  std::lock_guard lock(mutex);
+  if (loop.stopping || sessions.size() >= limits.maxConnections) return false;
+  auto& count = perAddress[address];
+  if (count >= limits.maxConnectionsPerAddress) return false;
+  ++count;
+  return true;
+}
+
+void HttpsServer::Impl::release(Session* s, const std::string& address) {
+  std::lock_guard lock(mutex);
+  sessions.erase(s);
+  auto it = perAddress.find(address);
+  if (it != perAddress.end() && --it->second == 0) perAddress.erase(it);
+}
+
+awaitable<void> HttpsServer::Impl::acceptLoop() {
+  auto self = shared_from_this();
+  for (;;) {
+    tcp::socket socket(asio::make_strand(loop.io));
+    beast::error_code ec;
+    co_await acceptor.async_accept(socket, asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Out of descriptors or similar: pause briefly rather than spin.
+      spdlog::warn("{}: accept failed: {}", name, ec.message());
+      asio::steady_timer pause(socket.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto remote = socket.remote_endpoint(ec);
+    std::string address = ec ? std::string("?") : remote.address().to_string();
+    if (!admit(address)) {
+      spdlog::warn("{}: connection from {} refused: connection limit reached", name, address);
+      socket.close(ec);
+      continue;
+    }
+    auto session = std::make_shared<Session>(self, std::move(socket), address);
+    {
+      std::lock_guard lock(mutex);
+      sessions[session.get()] = session;
+    }
+    asio::co_spawn(session->executor(), [session] { return session->run(); },
+                   logErrors(name + ": session"));
+  }
+}
+
+void HttpsServer::Impl::stop() {
+  asio::post(acceptor.get_executor(), [self = shared_from_this()] {
+    beast::error_code ec;
+    self->acceptor.close(ec);
+  });
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mutex);
+    for (auto& [_, weak] : sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->stop();
+}
+
+HttpsServer::HttpsServer(EventLoop& loop, std::string name, const std::string& address,
+                         std::uint16_t port, std::shared_ptr<tls::TlsContext> tls,
+                         ServerLimits limits, Handler handler)
+    : impl_(std::make_shared<Impl>(loop.impl(), std::move(name), std::move(tls), limits,
+                                   std::move(handler))) {
+  impl_->listen(address, port);
+  {
+    std::lock_guard lock(loop.impl().mutex);
+    loop.impl().servers.push_back(impl_);
+  }
+  asio::co_spawn(impl_->acceptor.get_executor(), [impl = impl_] { return impl->acceptLoop(); },
+                 logErrors(impl_->name + ": accept loop"));
+}
+
+HttpsServer::~HttpsServer() { impl_->stop(); }
+
+std::uint16_t HttpsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+EventLoop::EventLoop(int networkThreads, int workerThreads)
+    : impl_(std::make_unique<Impl>(networkThreads, workerThreads)) {}
+
+EventLoop::~EventLoop() {
+  impl_->io.stop();
+  impl_->workers.join();
+}
+
+void EventLoop::run(const std::function<void(int)>& onSignal) {
+  impl_->signals.async_wait([this, &onSignal](const beast::error_code& ec, int signal) {
+    if (ec) return;
+    if (onSignal) onSignal(signal);
+    stop();
+  });
+  std::vector<std::thread> extra;
+  for (int i = 1; i < impl_->networkThreads; ++i) extra.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& t : extra) t.join();
+  impl_->workers.join();
+}
+
+namespace {
+
+// Polls the listeners until their connections have drained or the grace period is over.
+struct GraceWatch : std::enable_shared_from_this<GraceWatch> {
+  asio::io_context& io;
+  asio::steady_timer timer;
+  std::vector<std::shared_ptr<HttpsServer::Impl>> servers;
+  std::chrono::steady_clock::time_point deadline;
+
+  GraceWatch(asio::io_context& i, std::vector<std::shared_ptr<HttpsServer::Impl>> s,
+             std::chrono::milliseconds grace)
+      : io(i), timer(i), servers(std::move(s)), deadline(std::chrono::steady_clock::now() + grace) {}
+
+  void arm() {
+    timer.expires_after(std::chrono::milliseconds(20));
+    timer.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+      if (!ec) self->check();
+    });
+  }
+
+  void check() {
+    std::size_t open = 0;
+    for (auto& s : servers) open += s->sessionCount();
+    if (open == 0) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      spdlog::warn("shutdown grace period over; closing {} remaining connection(s)", open);
+      io.stop();
+      return;
+    }
+    arm();
+  }
+};
+
+}  // namespace
+
+void EventLoop::stop(std::chrono::milliseconds grace) {
+  if (impl_->stopping.exchange(true)) return;
+  std::vector<std::shared_ptr<HttpsServer::Impl>> live;
+  {
+    std::lock_guard lock(impl_->mutex);
+    for (auto& w : impl_->servers) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->stop();
+  asio::post(impl_->io, [this, live = std::move(live), grace]() mutable {
+    beast::error_code ec;
+    impl_->signals.cancel(ec);
+    impl_->guard.reset();
+    std::make_shared<GraceWatch>(impl_->io, std::move(live), grace)->arm();
+  });
+}
+
+}  // namespace parc::net

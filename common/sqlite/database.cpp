@@ -1,0 +1,186 @@
+#include "common/sqlite/database.h"
+
+#include "common/error.h"
+
+namespace parc::sqlite {
+
+namespace {
+constexpr int kBusyTimeoutMs = 5000;
+}
+
+Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  stmt_.reset(raw);
+  if (rc != SQLITE_OK) db.fail(rc, "prepare");
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) db_->fail(rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  int rc = sqlite3_bind_double(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) db_->fail(rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  int rc = sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()),
+                             SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_->fail(rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bindBlob(int index, const std::vector<std::uint8_t>& blob) {
+  int rc = sqlite3_bind_blob(stmt_.get(), index, blob.data(), static_cast<int>(blob.size()),
+                             SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_->fail(rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bindNull(int index) {
+  int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK) db_->fail(rc, "bind");
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  db_->fail(rc, "step");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+bool Statement::isNull(int col) const {
+  return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
+}
+
+std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+
+double Statement::real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
+
+std::string Statement::text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), col);
+  int n = sqlite3_column_bytes(stmt_.get(), col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+std::optional<std::string> Statement::optText(int col) const {
+  if (isNull(col)) return std::nullopt;
+  return text(col);
+}
+
+std::optional<std::int64_t> Statement::optInt64(int col) const {
+  if (isNull(col)) return std::nullopt;
+  return int64(col);
+}
+
+std::vector<std::uint8_t> Statement::blob(int col) const {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_.get(), col));
+  int n = sqlite3_column_bytes(stmt_.get(), col);
+  return p ? std::vector<std::uint8_t>(p, p + n) : std::vector<std::uint8_t>();
+}
+
+Database Database::open(const std::filesystem::path& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database db(raw);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    throw Error(ErrorKind::kUnavailable, "cannot open database " + path.string() + ": " + msg);
+  }
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(raw, 1);
+  db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  return db;
+}
+
+Database Database::openMemory() {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open(":memory:", &raw);
+  Database db(raw);
+  if (rc != SQLITE_OK) throw Error(ErrorKind::kInternal, "cannot open in-memory database");
+  db.exec("PRAGMA foreign_keys=ON;");
+  return db;
+}
+
+void Database::exec(std::string_view sql) {
+  std::string copy(sql);  // sqlite3_exec needs a NUL-terminated string
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_.get(), copy.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw Error((rc & 0xff) == SQLITE_CONSTRAINT ? ErrorKind::kConflict : ErrorKind::kInternal,
+                "sqlite exec: " + msg);
+  }
+}
+
+std::int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+
+int Database::changes() const { return sqlite3_changes(db_.get()); }
+
+void Database::fail(int rc, std::string_view what) const {
+  std::string msg = std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db_.get());
+  int primary = rc & 0xff;
+  if (primary == SQLITE_CONSTRAINT) throw Error(ErrorKind::kConflict, msg);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
+      primary == SQLITE_IOERR)
+    throw Error(ErrorKind::kUnavailable, msg);
+  throw Error(ErrorKind::kInternal, msg);
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) {
+    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+int schemaVersion(Database& db) {
+  Statement s(db, "PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.int64(0));
+}
+
+int migrate(Database& db, const std::vector<Migration>& migrations) {
+  int current = schemaVersion(db);
+  int newest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > newest) {
+    throw Error(ErrorKind::kConflict,
+                "database schema version " + std::to_string(current) +
+                    " is newer than this program knows (" + std::to_string(newest) +
+                    "); refusing to downgrade");
+  }
+  for (const auto& m : migrations) {
+    if (m.version <= current) continue;
+    Transaction tx(db);
+    db.exec(m.sql);
+    db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    tx.commit();
+    current = m.version;
+  }
+  return current;
+}
+
+}  // namespace parc::sqlite

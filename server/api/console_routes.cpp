@@ -1,0 +1,202 @@
+#include "server/api/console_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <regex>
+
+#include "common/crypto/hash.h"
+#include "common/error.h"
+
+namespace parc::server::api {
+
+namespace {
+
+using auth::Permission;
+
+constexpr int kMaxTokenUses = 100000;
+constexpr int kMaxTokenHours = 24 * 365;
+
+Json toJson(const store::Tenant& t) {
+  return Json{{"id", t.id}, {"name", t.name}, {"insee_code", t.inseeCode}, {"created_at", t.createdAt}};
+}
+
+Json toJson(const store::EnrollmentToken& t) {
+  return Json{{"id", t.id},           {"tenant_id", t.tenantId},   {"prefix", t.prefix},
+              {"description", t.description}, {"created_at", t.createdAt}, {"expires_at", t.expiresAt},
+              {"max_uses", t.maxUses}, {"uses", t.uses},           {"revoked", t.revoked},
+              {"created_by", t.createdBy}};
+}
+
+Json toJson(const store::Host& h) {
+  Json j{{"id", h.id},
+         {"tenant_id", h.tenantId},
+         {"uid", h.uid},
+         {"hostname", h.hostname},
+         {"os", h.osName},
+         {"hardware", h.hardware},
+         {"serial", h.serial},
+         {"enrolled_at", h.enrolledAt},
+         {"last_seen", h.lastSeen ? Json(*h.lastSeen) : Json()},
+         {"inventory_at", h.inventoryAt ? Json(*h.inventoryAt) : Json()},
+         {"certificate_not_after", h.certNotAfter},
+         {"revoked", h.revoked}};
+  return j;
+}
+
+Json toJson(const store::User& u) {
+  return Json{{"id", u.id}, {"username", u.username}, {"role", store::roleName(u.role)}};
+}
+
+Json toJson(const store::AuditEntry& e) {
+  return Json{{"id", e.id},         {"at", e.at},         {"actor", e.actor}, {"action", e.action},
+              {"target", e.target}, {"source", e.source}, {"result", e.result}};
+}
+
+template <typename T>
+Json listJson(const std::vector<T>& items) {
+  Json arr = Json::array();
+  for (const auto& i : items) arr.push_back(toJson(i));
+  return Json{{"items", arr}, {"count", items.size()}};
+}
+
+void audit(Services& s, const Context& ctx, const std::string& action, const std::string& target,
+           const std::string& result = "ok") {
+  s.store.appendAudit({0, ctx.now, ctx.caller.describe(), action, target, ctx.request.remoteAddress, result});
+}
+
+std::string requireText(const Json& body, const char* key, size_t maxLen) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' is required");
+  }
+  std::string v = it->get<std::string>();
+  if (v.size() > maxLen) throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' is too long");
+  return v;
+}
+
+net::Response login(Context& ctx, Services& s) {
+  Json body = ctx.json();
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  std::string username = requireText(body, "username", 128);
+  std::string password = requireText(body, "password", 1024);
+  auto result = s.sessions.login(username, password, ctx.now);
+  s.store.appendAudit({0, ctx.now, "user:" + username, "login", "", ctx.request.remoteAddress,
+                       result ? "ok" : "bad credentials"});
+  if (!result) throw Error(ErrorKind::kUnauthorized, "wrong username or password");
+  return jsonResponse(200, Json{{"token", result->token},
+                                {"expires_at", result->expiresAt},
+                                {"user", toJson(result->user)}});
+}
+
+net::Response logout(Context& ctx, Services& s) {
+  s.sessions.logout(ctx.caller.sessionToken);
+  audit(s, ctx, "logout", "");
+  return jsonResponse(200, Json{{"ok", true}});
+}
+
+net::Response createTenant(Context& ctx, Services& s) {
+  Json body = ctx.json();
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  std::string name = requireText(body, "name", 200);
+  std::string insee = requireText(body, "insee_code", 5);
+  // INSEE commune codes: 5 characters, digits except Corsica's 2A/2B.
+  static const std::regex kInsee("^(\\d{5}|2[AB]\\d{3})$");
+  if (!std::regex_match(insee, kInsee)) {
+    throw Error(ErrorKind::kBadRequest, "insee_code must be a 5-character INSEE commune code");
+  }
+  try {
+    auto t = s.store.createTenant(name, insee, ctx.now);
+    audit(s, ctx, "tenant.create", "tenant:" + std::to_string(t.id));
+    return jsonResponse(201, toJson(t));
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kConflict) throw Error(ErrorKind::kConflict, "a tenant with this name exists");
+    throw;
+  }
+}
+
+int optionalInt(const Json& body, const char* key, int fallback, int min, int max) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' must be an integer");
+  auto v = it->get<std::int64_t>();
+  if (v < min || v > max) {
+    throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' must be between " +
+                                            std::to_string(min) + " and " + std::to_string(max));
+  }
+  return static_cast<int>(v);
+}
+
+net::Response createToken(Context& ctx, Services& s) {
+  Json body = ctx.json();
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  auto tenantIt = body.find("tenant_id");
+  if (tenantIt == body.end() || !tenantIt->is_number_integer()) {
+    throw Error(ErrorKind::kBadRequest, "field 'tenant_id' is required");
+  }
+  auto tenant = s.store.findTenant(tenantIt->get<store::Id>());
+  if (!tenant) throw Error(ErrorKind::kNotFound, "no such tenant");
+  int hours = optionalInt(body, "expires_in_hours", 24 * 7, 1, kMaxTokenHours);
+  int maxUses = optionalInt(body, "max_uses", 1, 1, kMaxTokenUses);
+  std::string description = body.value("description", std::string());
+  if (description.size() > 200) throw Error(ErrorKind::kBadRequest, "description is too long");
+
+  std::string secret = crypto::generateSecret("parc_enr");
+  store::EnrollmentToken t;
+  t.tenantId = tenant->id;
+  t.prefix = secret.substr(0, 14);
+  t.description = description;
+  t.createdAt = ctx.now;
+  t.expiresAt = ctx.now + static_cast<store::Time>(hours) * 3600;
+  t.maxUses = maxUses;
+  t.createdBy = ctx.caller.describe();
+  t = s.store.createToken(t, crypto::hashSecret(secret));
+  audit(s, ctx, "token.create", "token:" + std::to_string(t.id));
+  Json out = toJson(t);
+  out["token"] = secret;  // shown once; only its hash is kept
+  out["ca_fingerprint"] = s.ca.fingerprint();
+  return jsonResponse(201, out);
+}
+
+net::Response revokeToken(Context& ctx, Services& s) {
+  store::Id id = ctx.id("id");
+  if (!s.store.revokeToken(id)) throw Error(ErrorKind::kNotFound, "no such token");
+  audit(s, ctx, "token.revoke", "token:" + std::to_string(id));
+  return jsonResponse(200, Json{{"id", id}, {"revoked", true}});
+}
+
+net::Response hostDetail(Context& ctx, Services& s) {
+  auto host = s.store.findHost(ctx.id("id"));
+  if (!host) throw Error(ErrorKind::kNotFound, "no such host");
+  Json out = toJson(*host);
+  auto doc = s.store.hostInventory(host->id);
+  out["inventory"] = doc ? parseJson(*doc, 256) : Json();
+  return jsonResponse(200, out);
+}
+
+}  // namespace
+
+void addConsoleRoutes(Router& r, Services& s) {
+  r.add("GET", "/api/v1/health", Permission::kPublic, [&s](Context&) {
+    return jsonResponse(200, Json{{"status", "ok"}, {"version", PARC_VERSION},
+                                  {"ca_fingerprint", s.ca.fingerprint()}});
+  });
+  r.add("POST", "/api/v1/login", Permission::kPublic, [&s](Context& c) { return login(c, s); });
+  r.add("POST", "/api/v1/logout", Permission::kAuthenticated, [&s](Context& c) { return logout(c, s); });
+  r.add("GET", "/api/v1/me", Permission::kAuthenticated,
+        [](Context& c) { return jsonResponse(200, toJson(*c.caller.user)); });
+  r.add("GET", "/api/v1/tenants", Permission::kTenantsRead,
+        [&s](Context&) { return jsonResponse(200, listJson(s.store.listTenants())); });
+  r.add("POST", "/api/v1/tenants", Permission::kTenantsWrite, [&s](Context& c) { return createTenant(c, s); });
+  r.add("GET", "/api/v1/tokens", Permission::kTokensRead,
+        [&s](Context&) { return jsonResponse(200, listJson(s.store.listTokens())); });
+  r.add("POST", "/api/v1/tokens", Permission::kTokensWrite, [&s](Context& c) { return createToken(c, s); });
+  r.add("POST", "/api/v1/tokens/{id}/revoke", Permission::kTokensWrite,
+        [&s](Context& c) { return revokeToken(c, s); });
+  r.add("GET", "/api/v1/hosts", Permission::kHostsRead,
+        [&s](Context&) { return jsonResponse(200, listJson(s.store.listHosts())); });
+  r.add("GET", "/api/v1/hosts/{id}", Permission::kHostsRead, [&s](Context& c) { return hostDetail(c, s); });
+  r.add("GET", "/api/v1/audit", Permission::kAuditRead,
+        [&s](Context&) { return jsonResponse(200, listJson(s.store.listAudit(500))); });
+}
+
+}  // namespace parc::server::api

@@ -1,0 +1,117 @@
+#include "server/api/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "common/compress/zstd.h"
+#include "common/error.h"
+
+namespace parc::server::api {
+
+namespace {
+
+std::string bearerToken(const net::Request& req) {
+  std::string auth = req.header("authorization");
+  const std::string prefix = "Bearer ";
+  return auth.rfind(prefix, 0) == 0 ? auth.substr(prefix.size()) : std::string();
+}
+
+net::Request decodeBody(const net::Request& req, std::size_t maxDecompressed) {
+  std::string encoding = req.header("content-encoding");
+  if (encoding.empty() || encoding == "identity") return req;
+  if (encoding != "zstd") {
+    throw Error(ErrorKind::kBadRequest, "unsupported Content-Encoding '" + encoding + "' (use zstd)");
+  }
+  net::Request decoded = req;
+  decoded.body = compress::zstdDecompress(req.body, maxDecompressed);
+  decoded.headers.erase("content-encoding");
+  return decoded;
+}
+
+void authenticateAgent(Context& ctx, Services& services) {
+  const auto& peer = ctx.request.peer;
+  if (!peer.present || !peer.verified) {
+    throw Error(ErrorKind::kUnauthorized, "this route requires the agent's client certificate");
+  }
+  auto host = services.store.findHostByFingerprint(peer.fingerprint);
+  if (!host || host->revoked) {
+    throw Error(ErrorKind::kForbidden, "client certificate is not an enrolled agent's");
+  }
+  ctx.caller.host = std::move(host);
+}
+
+void authenticateUser(Context& ctx, Services& services, auth::Permission permission) {
+  std::string token = bearerToken(ctx.request);
+  auto user = services.sessions.authenticate(token, ctx.now);
+  if (!user) throw Error(ErrorKind::kUnauthorized, "sign in first (missing, expired or unknown session)");
+  if (!auth::roleAllows(user->role, permission)) {
+    throw Error(ErrorKind::kForbidden, std::string("your role may not ") + auth::permissionName(permission));
+  }
+  ctx.caller.user = std::move(user);
+  ctx.caller.sessionToken = token;
+}
+
+void addSecurityHeaders(net::Response& res, Listener listener) {
+  res.headers["cache-control"] = "no-store";
+  res.headers["x-content-type-options"] = "nosniff";
+  if (listener == Listener::kConsole) {
+    res.headers["strict-transport-security"] = "max-age=31536000";
+    res.headers["x-frame-options"] = "DENY";
+    res.headers["referrer-policy"] = "no-referrer";
+    if (!res.headers.count("content-security-policy")) {
+      res.headers["content-security-policy"] = "default-src 'none'; frame-ancestors 'none'";
+    }
+  }
+}
+
+net::Response dispatch(const Router& router, Services& services, Listener listener,
+                       const net::Request& raw) {
+  Match m = router.match(raw.method, raw.path());
+  if (!m.route) {
+    if (m.pathKnown) return errorResponse(405, "method_not_allowed", "method not allowed on this path");
+    return errorResponse(404, "not_found", "no such route");
+  }
+  net::Request request = decodeBody(raw, services.config.maxDecompressedBytes);
+  Context ctx{request, std::move(m.params), {}, static_cast<store::Time>(std::time(nullptr))};
+  switch (m.route->permission) {
+    case auth::Permission::kPublic:
+      break;
+    case auth::Permission::kAgent:
+      if (listener != Listener::kAgent) throw Error(ErrorKind::kForbidden, "agent route on the console listener");
+      authenticateAgent(ctx, services);
+      break;
+    default:
+      if (listener != Listener::kConsole) throw Error(ErrorKind::kForbidden, "console route on the agent listener");
+      authenticateUser(ctx, services, m.route->permission);
+      break;
+  }
+  return m.route->handler(ctx);
+}
+
+}  // namespace
+
+net::Handler makeDispatcher(const Router& router, Services& services, Listener listener) {
+  return [&router, &services, listener](const net::Request& req) {
+    net::Response res;
+    try {
+      res = dispatch(router, services, listener, req);
+    } catch (const Error& e) {
+      int status = httpStatus(e.kind());
+      if (status >= 500) {
+        spdlog::error("{} {} from {}: {}", req.method, req.path(), req.remoteAddress, e.what());
+      } else {
+        spdlog::info("{} {} from {} refused ({}): {}", req.method, req.path(), req.remoteAddress,
+                     status, e.what());
+      }
+      res = errorResponse(status, errorCode(e.kind()), status >= 500 ? "internal error" : e.what());
+    } catch (const nlohmann::json::exception& e) {
+      // A handler reading a field of the wrong type: the client's fault.
+      res = errorResponse(400, "bad_request", std::string("invalid request body: ") + e.what());
+    }
+    addSecurityHeaders(res, listener);
+    return res;
+  };
+}
+
+}  // namespace parc::server::api

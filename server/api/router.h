@@ -1,0 +1,67 @@
+#pragma once
+// Routes: method + path pattern ("/api/v1/hosts/{id}") + the permission they need.
+// The router is built once at start-up and read concurrently afterwards.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json/json.h"
+#include "common/net/http.h"
+#include "server/auth/permissions.h"
+#include "server/store/model.h"
+
+namespace parc::server::api {
+
+/// Who is calling, once authentication has run.
+struct Caller {
+  std::optional<store::User> user;
+  std::optional<store::Host> host;
+  std::string sessionToken;  // the bearer secret of this request, for logout
+
+  std::string describe() const;  // "user:admin", "host:<uid>", "anonymous"
+};
+
+struct Context {
+  const net::Request& request;
+  std::map<std::string, std::string> params;
+  Caller caller;
+  store::Time now = 0;
+
+  /// The request body as JSON (zstd already undone); kBadRequest when malformed.
+  Json json() const;
+  /// A numeric path parameter; kNotFound when it is not a positive integer.
+  store::Id id(const std::string& name) const;
+};
+
+using RouteHandler = std::function<net::Response(Context&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  auth::Permission permission;
+  RouteHandler handler;
+};
+
+struct Match {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  bool pathKnown = false;  // some route has this path, with another method
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, auth::Permission permission,
+           RouteHandler handler);
+  Match match(const std::string& method, const std::string& path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+net::Response jsonResponse(int status, const Json& body);
+net::Response errorResponse(int status, const std::string& code, const std::string& message);
+
+}  // namespace parc::server::api

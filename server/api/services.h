@@ -1,0 +1,17 @@
+#pragma once
+#include "server/app/config.h"
+#include "server/auth/sessions.h"
+#include "server/ca/internal_ca.h"
+#include "server/store/store.h"
+
+namespace parc::server::api {
+
+/// What route handlers work with; owned by the application, outlives the listeners.
+struct Services {
+  store::Store& store;
+  const ca::InternalCa& ca;
+  const ServerConfig& config;
+  auth::SessionManager& sessions;
+};
+
+}  // namespace parc::server::api

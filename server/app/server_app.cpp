@@ -1,0 +1,111 @@
+#include "server/app/server_app.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <iostream>
+
+#include "common/crypto/password.h"
+#include "common/files/files.h"
+#include "common/net/server.h"
+#include "server/api/agent_routes.h"
+#include "server/api/console_routes.h"
+#include "server/api/dispatcher.h"
+#include "server/store/sqlite/sqlite_store.h"
+
+namespace parc::server {
+
+namespace {
+
+std::vector<std::string> certificateNames(const ServerConfig& config) {
+  std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0 && host[0]) names.emplace_back(host);
+  for (const auto& n : config.serverNames) names.push_back(n);
+  return names;
+}
+
+void createFirstAdministrator(store::Store& store, const std::filesystem::path& dataDir) {
+  if (store.countUsers() > 0) return;
+  std::string password = crypto::generatePassword();
+  store.createUser("admin", crypto::hashPassword(password), store::Role::kAdministrator,
+                   static_cast<store::Time>(std::time(nullptr)));
+  auto file = dataDir / "initial-admin-password";
+  files::writeAtomic(file, password + "\n", 0600);
+  // Shown once on standard output (not in the logs), and kept in a 0600 file.
+  std::cout << "Initial administrator: admin / " << password << "\n"
+            << "(also in " << file.string() << "; change it after the first sign-in)\n"
+            << std::flush;
+}
+
+std::shared_ptr<tls::TlsContext> consoleTls(const ServerConfig& config, const ca::InternalCa& ca) {
+  tls::ServerTlsConfig tlsConfig;
+  if (!config.consoleCertificate.empty()) {
+    tlsConfig.certificateChainPem = files::read(config.consoleCertificate);
+    tlsConfig.privateKeyPem = files::read(config.consoleKey);
+  } else {
+    tlsConfig.certificateChainPem = ca.serverChainPem();
+    tlsConfig.privateKeyPem = ca.serverKeyPem();
+  }
+  return tls::TlsContext::server(tlsConfig);
+}
+
+std::shared_ptr<tls::TlsContext> agentTls(const ca::InternalCa& ca) {
+  tls::ServerTlsConfig tlsConfig;
+  tlsConfig.certificateChainPem = ca.serverChainPem();
+  tlsConfig.privateKeyPem = ca.serverKeyPem();
+  tlsConfig.clientCerts = tls::ClientCertMode::kOptional;  // enrolment comes without one
+  tlsConfig.clientCaBundlePem = ca.caBundlePem();
+  return tls::TlsContext::server(tlsConfig);
+}
+
+std::string url(const std::string& address, std::uint16_t port) {
+  bool v6 = address.find(':') != std::string::npos;
+  std::string host = address == "0.0.0.0" ? "127.0.0.1" : address == "::" ? "::1" : address;
+  return "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+int runServer(const ServerConfig& config) {
+  files::ensureDirectory(config.dataDir, 0700);
+  store::SqliteStore store(config.dataDir / "parc.db");
+  auto ca = ca::InternalCa::openOrCreate(config.dataDir / "tls", certificateNames(config));
+  createFirstAdministrator(store, config.dataDir);
+
+  auth::SessionManager sessions(store, config.sessionIdleSeconds, config.sessionAbsoluteSeconds);
+  api::Services services{store, ca, config, sessions};
+  api::Router agentRouter, consoleRouter;
+  api::addAgentRoutes(agentRouter, services);
+  api::addConsoleRoutes(consoleRouter, services);
+
+  net::ServerLimits limits;
+  limits.maxBodyBytes = config.maxBodyBytes;
+  net::EventLoop loop(config.networkThreads, config.workerThreads);
+  net::HttpsServer agentServer(loop, "agent listener", config.agentListener.address,
+                               config.agentListener.port, agentTls(ca), limits,
+                               api::makeDispatcher(agentRouter, services, api::Listener::kAgent));
+  net::HttpsServer consoleServer(loop, "console listener", config.consoleListener.address,
+                                 config.consoleListener.port, consoleTls(config, ca), limits,
+                                 api::makeDispatcher(consoleRouter, services, api::Listener::kConsole));
+
+  Json runtime{{"agent_url", url(config.agentListener.address, agentServer.port())},
+               {"console_url", url(config.consoleListener.address, consoleServer.port())},
+               {"ca_fingerprint", ca.fingerprint()},
+               {"pid", getpid()}};
+  files::writeAtomic(config.dataDir / "server.json", runtime.dump(2) + "\n", 0644);
+  spdlog::info("parc-server {} ready: agents on {}, console on {}", PARC_VERSION,
+               runtime["agent_url"].get<std::string>(), runtime["console_url"].get<std::string>());
+  spdlog::info("CA fingerprint (SHA-256) for agents to pin: {}", ca.fingerprint());
+  std::cout << "Agent URL:      " << runtime["agent_url"].get<std::string>() << "\n"
+            << "Console URL:    " << runtime["console_url"].get<std::string>() << "\n"
+            << "CA fingerprint: " << ca.fingerprint() << "\n"
+            << std::flush;
+
+  loop.run([](int signal) { spdlog::info("signal {} received: shutting down", signal); });
+  spdlog::info("parc-server stopped");
+  return 0;
+}
+
+}  // namespace parc::server

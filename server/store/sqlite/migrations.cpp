@@ -1,0 +1,90 @@
+#include "server/store/sqlite/migrations.h"
+
+namespace parc::server::store::sqlite_store {
+
+const std::vector<parc::sqlite::Migration>& migrations() {
+  static const std::vector<parc::sqlite::Migration> kMigrations = {
+      {1, R"sql(
+CREATE TABLE tenants (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  insee_code TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE enrollment_tokens (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  secret_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  max_uses INTEGER NOT NULL,
+  uses INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE hosts (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  uid TEXT NOT NULL UNIQUE,
+  hostname TEXT NOT NULL DEFAULT '',
+  device_id TEXT NOT NULL DEFAULT '',
+  cert_fingerprint TEXT NOT NULL UNIQUE,
+  cert_serial TEXT NOT NULL,
+  cert_not_after INTEGER NOT NULL,
+  enrolled_at INTEGER NOT NULL,
+  last_seen INTEGER,
+  inventory_at INTEGER,
+  inventory_hash TEXT NOT NULL DEFAULT '',
+  os_name TEXT NOT NULL DEFAULT '',
+  hardware TEXT NOT NULL DEFAULT '',
+  serial TEXT NOT NULL DEFAULT '',
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX hosts_tenant ON hosts(tenant_id);
+CREATE TABLE host_inventory (
+  host_id INTEGER PRIMARY KEY REFERENCES hosts(id),
+  document TEXT NOT NULL
+);
+-- One row per acknowledged agent message: a resend of the same id is a no-op.
+CREATE TABLE received_messages (
+  message_id TEXT NOT NULL,
+  host_id INTEGER NOT NULL REFERENCES hosts(id),
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (host_id, message_id)
+) WITHOUT ROWID;
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL
+);
+-- The audit log is append-only: the database itself refuses edits.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace parc::server::store::sqlite_store

@@ -1,0 +1,302 @@
+#include "server/store/sqlite/sqlite_store.h"
+
+#include "common/error.h"
+#include "server/store/sqlite/migrations.h"
+
+namespace parc::server::store {
+
+using sqlite::Statement;
+using sqlite::Transaction;
+
+namespace {
+
+constexpr const char* kHostColumns =
+    "id, tenant_id, uid, hostname, device_id, cert_fingerprint, cert_serial, cert_not_after, "
+    "enrolled_at, last_seen, inventory_at, inventory_hash, os_name, hardware, serial, revoked";
+
+Host readHost(const Statement& s) {
+  Host h;
+  h.id = s.int64(0);
+  h.tenantId = s.int64(1);
+  h.uid = s.text(2);
+  h.hostname = s.text(3);
+  h.deviceId = s.text(4);
+  h.certFingerprint = s.text(5);
+  h.certSerial = s.text(6);
+  h.certNotAfter = s.int64(7);
+  h.enrolledAt = s.int64(8);
+  h.lastSeen = s.optInt64(9);
+  h.inventoryAt = s.optInt64(10);
+  h.inventoryHash = s.text(11);
+  h.osName = s.text(12);
+  h.hardware = s.text(13);
+  h.serial = s.text(14);
+  h.revoked = s.int64(15) != 0;
+  return h;
+}
+
+constexpr const char* kTokenColumns =
+    "id, tenant_id, prefix, description, created_at, expires_at, max_uses, uses, revoked, "
+    "created_by";
+
+EnrollmentToken readToken(const Statement& s) {
+  EnrollmentToken t;
+  t.id = s.int64(0);
+  t.tenantId = s.int64(1);
+  t.prefix = s.text(2);
+  t.description = s.text(3);
+  t.createdAt = s.int64(4);
+  t.expiresAt = s.int64(5);
+  t.maxUses = static_cast<int>(s.int64(6));
+  t.uses = static_cast<int>(s.int64(7));
+  t.revoked = s.int64(8) != 0;
+  t.createdBy = s.text(9);
+  return t;
+}
+
+User readUser(const Statement& s) {
+  User u;
+  u.id = s.int64(0);
+  u.username = s.text(1);
+  u.passwordHash = s.text(2);
+  u.role = roleFromName(s.text(3)).value_or(Role::kReadOnly);
+  u.createdAt = s.int64(4);
+  return u;
+}
+
+Tenant readTenant(const Statement& s) { return Tenant{s.int64(0), s.text(1), s.text(2), s.int64(3)}; }
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::filesystem::path& path) : db_(sqlite::Database::open(path)) {
+  sqlite::migrate(db_, sqlite_store::migrations());
+}
+
+Tenant SqliteStore::createTenant(const std::string& name, const std::string& inseeCode, Time now) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "INSERT INTO tenants(name, insee_code, created_at) VALUES(?,?,?)")
+      .bind(1, name).bind(2, inseeCode).bind(3, now).run();
+  return Tenant{db_.lastInsertId(), name, inseeCode, now};
+}
+
+std::vector<Tenant> SqliteStore::listTenants() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT id, name, insee_code, created_at FROM tenants ORDER BY name");
+  std::vector<Tenant> out;
+  while (s.step()) out.push_back(readTenant(s));
+  return out;
+}
+
+std::optional<Tenant> SqliteStore::findTenant(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT id, name, insee_code, created_at FROM tenants WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return readTenant(s);
+}
+
+EnrollmentToken SqliteStore::createToken(const EnrollmentToken& token, const std::string& secretHash) {
+  std::lock_guard lock(mutex_);
+  Statement(db_,
+            "INSERT INTO enrollment_tokens(tenant_id, secret_hash, prefix, description, created_at, "
+            "expires_at, max_uses, created_by) VALUES(?,?,?,?,?,?,?,?)")
+      .bind(1, token.tenantId).bind(2, secretHash).bind(3, token.prefix).bind(4, token.description)
+      .bind(5, token.createdAt).bind(6, token.expiresAt).bind(7, token.maxUses)
+      .bind(8, token.createdBy).run();
+  EnrollmentToken out = token;
+  out.id = db_.lastInsertId();
+  return out;
+}
+
+std::vector<EnrollmentToken> SqliteStore::listTokens() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, std::string("SELECT ") + kTokenColumns + " FROM enrollment_tokens ORDER BY id");
+  std::vector<EnrollmentToken> out;
+  while (s.step()) out.push_back(readToken(s));
+  return out;
+}
+
+bool SqliteStore::revokeToken(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE enrollment_tokens SET revoked = 1 WHERE id = ?").bind(1, id).run();
+  return db_.changes() > 0;
+}
+
+EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now, const NewHost& host) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Statement find(db_, std::string("SELECT ") + kTokenColumns +
+                          " FROM enrollment_tokens WHERE secret_hash = ?");
+  find.bind(1, secretHash);
+  if (!find.step()) return {TokenRefusal::kUnknown, std::nullopt};
+  EnrollmentToken token = readToken(find);
+  if (token.revoked) return {TokenRefusal::kRevoked, std::nullopt};
+  if (token.expiresAt <= now) return {TokenRefusal::kExpired, std::nullopt};
+  if (token.uses >= token.maxUses) return {TokenRefusal::kExhausted, std::nullopt};
+
+  Statement(db_, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?").bind(1, token.id).run();
+  Statement(db_,
+            "INSERT INTO hosts(tenant_id, uid, hostname, device_id, cert_fingerprint, cert_serial, "
+            "cert_not_after, enrolled_at) VALUES(?,?,?,?,?,?,?,?)")
+      .bind(1, token.tenantId).bind(2, host.uid).bind(3, host.hostname).bind(4, host.deviceId)
+      .bind(5, host.certFingerprint).bind(6, host.certSerial).bind(7, host.certNotAfter)
+      .bind(8, now).run();
+  Id id = db_.lastInsertId();
+  tx.commit();
+
+  Host created;
+  created.id = id;
+  created.tenantId = token.tenantId;
+  created.uid = host.uid;
+  created.hostname = host.hostname;
+  created.deviceId = host.deviceId;
+  created.certFingerprint = host.certFingerprint;
+  created.certSerial = host.certSerial;
+  created.certNotAfter = host.certNotAfter;
+  created.enrolledAt = now;
+  return {TokenRefusal::kNone, created};
+}
+
+std::optional<Host> SqliteStore::findHostWhere(const char* where, const std::string& value) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, std::string("SELECT ") + kHostColumns + " FROM hosts WHERE " + where + " = ?");
+  s.bind(1, value);
+  if (!s.step()) return std::nullopt;
+  return readHost(s);
+}
+
+std::optional<Host> SqliteStore::findHostByFingerprint(const std::string& fingerprint) {
+  return findHostWhere("cert_fingerprint", fingerprint);
+}
+
+std::optional<Host> SqliteStore::findHost(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, std::string("SELECT ") + kHostColumns + " FROM hosts WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return readHost(s);
+}
+
+std::vector<Host> SqliteStore::listHosts() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, std::string("SELECT ") + kHostColumns + " FROM hosts ORDER BY hostname, id");
+  std::vector<Host> out;
+  while (s.step()) out.push_back(readHost(s));
+  return out;
+}
+
+std::optional<std::string> SqliteStore::hostInventory(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT document FROM host_inventory WHERE host_id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+bool SqliteStore::storeInventory(const InventoryWrite& w) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Statement seen(db_, "SELECT 1 FROM received_messages WHERE host_id = ? AND message_id = ?");
+  seen.bind(1, w.hostId).bind(2, w.messageId);
+  if (seen.step()) return true;
+  Statement(db_, "INSERT INTO received_messages(message_id, host_id, received_at) VALUES(?,?,?)")
+      .bind(1, w.messageId).bind(2, w.hostId).bind(3, w.receivedAt).run();
+  Statement(db_,
+            "INSERT INTO host_inventory(host_id, document) VALUES(?,?) "
+            "ON CONFLICT(host_id) DO UPDATE SET document = excluded.document")
+      .bind(1, w.hostId).bind(2, w.document).run();
+  Statement(db_,
+            "UPDATE hosts SET last_seen = ?, inventory_at = ?, inventory_hash = ?, os_name = ?, "
+            "hardware = ?, serial = ?, hostname = CASE WHEN ? = '' THEN hostname ELSE ? END "
+            "WHERE id = ?")
+      .bind(1, w.receivedAt).bind(2, w.receivedAt).bind(3, w.hash).bind(4, w.osName)
+      .bind(5, w.hardware).bind(6, w.serial).bind(7, w.hostname).bind(8, w.hostname)
+      .bind(9, w.hostId).run();
+  tx.commit();
+  return false;
+}
+
+std::int64_t SqliteStore::countUsers() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT COUNT(*) FROM users");
+  s.step();
+  return s.int64(0);
+}
+
+User SqliteStore::createUser(const std::string& username, const std::string& passwordHash, Role role,
+                             Time now) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "INSERT INTO users(username, password_hash, role, created_at) VALUES(?,?,?,?)")
+      .bind(1, username).bind(2, passwordHash).bind(3, roleName(role)).bind(4, now).run();
+  return User{db_.lastInsertId(), username, passwordHash, role, now};
+}
+
+std::optional<User> SqliteStore::findUserByName(const std::string& username) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT id, username, password_hash, role, created_at FROM users WHERE username = ?");
+  s.bind(1, username);
+  if (!s.step()) return std::nullopt;
+  return readUser(s);
+}
+
+std::optional<User> SqliteStore::findUser(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT id, username, password_hash, role, created_at FROM users WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return readUser(s);
+}
+
+void SqliteStore::createSession(const Session& session) {
+  std::lock_guard lock(mutex_);
+  Statement(db_,
+            "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at, expires_at) "
+            "VALUES(?,?,?,?,?)")
+      .bind(1, session.tokenHash).bind(2, session.userId).bind(3, session.createdAt)
+      .bind(4, session.lastUsedAt).bind(5, session.expiresAt).run();
+}
+
+std::optional<Session> SqliteStore::findSession(const std::string& tokenHash) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT token_hash, user_id, created_at, last_used_at, expires_at FROM sessions "
+              "WHERE token_hash = ?");
+  s.bind(1, tokenHash);
+  if (!s.step()) return std::nullopt;
+  return Session{s.text(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4)};
+}
+
+void SqliteStore::touchSession(const std::string& tokenHash, Time now) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE sessions SET last_used_at = ? WHERE token_hash = ?")
+      .bind(1, now).bind(2, tokenHash).run();
+}
+
+void SqliteStore::deleteSession(const std::string& tokenHash) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "DELETE FROM sessions WHERE token_hash = ?").bind(1, tokenHash).run();
+}
+
+void SqliteStore::appendAudit(const AuditEntry& e) {
+  std::lock_guard lock(mutex_);
+  Statement(db_,
+            "INSERT INTO audit_log(at, actor, action, target, source, result) VALUES(?,?,?,?,?,?)")
+      .bind(1, e.at).bind(2, e.actor).bind(3, e.action).bind(4, e.target).bind(5, e.source)
+      .bind(6, e.result).run();
+}
+
+std::vector<AuditEntry> SqliteStore::listAudit(int limit) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT id, at, actor, action, target, source, result FROM audit_log "
+              "ORDER BY id DESC LIMIT ?");
+  s.bind(1, limit);
+  std::vector<AuditEntry> out;
+  while (s.step()) {
+    out.push_back(AuditEntry{s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                             s.text(6)});
+  }
+  return out;
+}
+
+}  // namespace parc::server::store

@@ -1,0 +1,53 @@
+#pragma once
+// The embedded default store: one SQLite file in WAL mode.
+#include <filesystem>
+#include <mutex>
+
+#include "common/sqlite/database.h"
+#include "server/store/store.h"
+
+namespace parc::server::store {
+
+class SqliteStore final : public Store {
+ public:
+  /// Opens (creating if needed) and migrates the database.
+  explicit SqliteStore(const std::filesystem::path& path);
+
+  Tenant createTenant(const std::string& name, const std::string& inseeCode, Time now) override;
+  std::vector<Tenant> listTenants() override;
+  std::optional<Tenant> findTenant(Id id) override;
+
+  EnrollmentToken createToken(const EnrollmentToken& token, const std::string& secretHash) override;
+  std::vector<EnrollmentToken> listTokens() override;
+  bool revokeToken(Id id) override;
+  EnrollOutcome enrollHost(const std::string& secretHash, Time now, const NewHost& host) override;
+
+  std::optional<Host> findHostByFingerprint(const std::string& fingerprint) override;
+  std::optional<Host> findHost(Id id) override;
+  std::vector<Host> listHosts() override;
+  std::optional<std::string> hostInventory(Id id) override;
+  bool storeInventory(const InventoryWrite& write) override;
+
+  std::int64_t countUsers() override;
+  User createUser(const std::string& username, const std::string& passwordHash, Role role,
+                  Time now) override;
+  std::optional<User> findUserByName(const std::string& username) override;
+  std::optional<User> findUser(Id id) override;
+
+  void createSession(const Session& session) override;
+  std::optional<Session> findSession(const std::string& tokenHash) override;
+  void touchSession(const std::string& tokenHash, Time now) override;
+  void deleteSession(const std::string& tokenHash) override;
+
+  void appendAudit(const AuditEntry& entry) override;
+  std::vector<AuditEntry> listAudit(int limit) override;
+
+ private:
+  std::optional<Host> findHostWhere(const char* where, const std::string& value);
+
+  // One connection guarded by a mutex: SQLite has one writer at a time anyway.
+  std::mutex mutex_;
+  sqlite::Database db_;
+};
+
+}  // namespace parc::server::store

@@ -1,0 +1,85 @@
+#pragma once
+// Every read and write of the server's state goes through Store, so that a PostgreSQL
+// implementation can serve the same interface later. Implementations are thread-safe.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/store/model.h"
+
+namespace parc::server::store {
+
+/// Why an enrolment token was refused.
+enum class TokenRefusal { kNone, kUnknown, kRevoked, kExpired, kExhausted };
+const char* describe(TokenRefusal refusal);
+
+struct NewHost {
+  std::string uid;
+  std::string hostname;
+  std::string deviceId;
+  std::string certFingerprint;
+  std::string certSerial;
+  Time certNotAfter = 0;
+};
+
+struct EnrollOutcome {
+  TokenRefusal refusal = TokenRefusal::kNone;
+  std::optional<Host> host;  // set when enrolment succeeded
+};
+
+struct InventoryWrite {
+  Id hostId = 0;
+  std::string messageId;
+  std::string hash;
+  std::string document;  // canonical JSON
+  std::string osName;
+  std::string hardware;
+  std::string serial;
+  std::string hostname;
+  Time receivedAt = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Tenant createTenant(const std::string& name, const std::string& inseeCode, Time now) = 0;
+  virtual std::vector<Tenant> listTenants() = 0;
+  virtual std::optional<Tenant> findTenant(Id id) = 0;
+
+  virtual EnrollmentToken createToken(const EnrollmentToken& token, const std::string& secretHash) = 0;
+  virtual std::vector<EnrollmentToken> listTokens() = 0;
+  /// False when no such token exists.
+  virtual bool revokeToken(Id id) = 0;
+
+  /// Atomically spends one use of the token and creates the host, or refuses.
+  virtual EnrollOutcome enrollHost(const std::string& secretHash, Time now, const NewHost& host) = 0;
+
+  virtual std::optional<Host> findHostByFingerprint(const std::string& fingerprint) = 0;
+  virtual std::optional<Host> findHost(Id id) = 0;
+  virtual std::vector<Host> listHosts() = 0;
+  /// The last inventory document stored for the host (canonical JSON), if any.
+  virtual std::optional<std::string> hostInventory(Id id) = 0;
+  /// Stores the inventory unless its message id was stored before; returns true when
+  /// it was a duplicate. Durable (committed) when it returns.
+  virtual bool storeInventory(const InventoryWrite& write) = 0;
+
+  virtual std::int64_t countUsers() = 0;
+  virtual User createUser(const std::string& username, const std::string& passwordHash, Role role,
+                          Time now) = 0;
+  virtual std::optional<User> findUserByName(const std::string& username) = 0;
+  virtual std::optional<User> findUser(Id id) = 0;
+
+  virtual void createSession(const Session& session) = 0;
+  virtual std::optional<Session> findSession(const std::string& tokenHash) = 0;
+  virtual void touchSession(const std::string& tokenHash, Time now) = 0;
+  virtual void deleteSession(const std::string& tokenHash) = 0;
+
+  virtual void appendAudit(const AuditEntry& entry) = 0;
+  virtual std::vector<AuditEntry> listAudit(int limit) = 0;
+};
+
+using StorePtr = std::unique_ptr<Store>;
+
+}  // namespace parc::server::store
