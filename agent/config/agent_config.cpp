@@ -1,0 +1,26 @@
+#include "agent/config/agent_config.h"
+
+#include "common/config/toml_file.h"
+#include "common/error.h"
+
+namespace parc::agent {
+
+AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
+  AgentConfig c;
+  if (!std::filesystem::exists(path)) {
+    if (required) throw Error(ErrorKind::kNotFound, "configuration file " + path.string() + " not found");
+    return c;
+  }
+  toml::table t = config::loadToml(path);
+  c.server = config::getString(t, "server", c.server);
+  c.caFingerprint = config::getString(t, "ca_fingerprint", c.caFingerprint);
+  c.token = config::getString(t, "token", c.token);
+  c.dataDir = config::getString(t, "data_dir", c.dataDir.string());
+  c.logLevel = config::getString(t, "log_level", c.logLevel);
+  auto interval = config::getInt(t, "inventory_interval", c.inventoryInterval.count());
+  if (interval < 60) throw Error(ErrorKind::kBadRequest, path.string() + ": inventory_interval must be at least 60 seconds");
+  c.inventoryInterval = std::chrono::seconds(interval);
+  return c;
+}
+
+}  // namespace parc::agent

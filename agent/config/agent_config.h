@@ -1,0 +1,21 @@
+#pragma once
+// parc-agent's settings: TOML file (default /etc/parc/agent.toml), then command line.
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace parc::agent {
+
+struct AgentConfig {
+  std::string server;          // agent listener URL, e.g. "https://parc.example.fr:8443"
+  std::string caFingerprint;   // SHA-256 of the server's CA certificate, pinned at enrolment
+  std::string token;           // enrolment token, used once
+  std::filesystem::path dataDir = "/var/lib/parc-agent";
+  std::chrono::seconds inventoryInterval{3600};
+  std::string logLevel = "info";
+};
+
+/// Reads `path` over the defaults; a missing file is an error only when `required`.
+AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required);
+
+}  // namespace parc::agent

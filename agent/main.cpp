@@ -1,0 +1,74 @@
+// parc-agent: inventory, health and remote support on a town-hall PC. See docs/.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "agent/config/agent_config.h"
+#include "agent/service/service.h"
+#include "agent/transport/identity.h"
+#include "common/error.h"
+#include "common/files/files.h"
+#include "common/log/log.h"
+
+namespace {
+
+struct Overrides {
+  std::string configFile = "/etc/parc/agent.toml";
+  std::string server, caFingerprint, token, dataDir, logLevel;
+  int interval = 0;
+};
+
+parc::agent::AgentConfig resolve(const Overrides& o, bool configGiven) {
+  auto c = parc::agent::loadAgentConfig(o.configFile, configGiven);
+  if (!o.server.empty()) c.server = o.server;
+  if (!o.caFingerprint.empty()) c.caFingerprint = o.caFingerprint;
+  if (!o.token.empty()) c.token = o.token;
+  if (!o.dataDir.empty()) c.dataDir = o.dataDir;
+  if (!o.logLevel.empty()) c.logLevel = o.logLevel;
+  if (o.interval > 0) c.inventoryInterval = std::chrono::seconds(o.interval);
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Parc agent"};
+  app.set_version_flag("--version", std::string("parc-agent ") + PARC_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+  Overrides o;
+  auto* configOpt = app.add_option("-c,--config", o.configFile, "TOML configuration file");
+  app.add_option("--server", o.server, "server agent URL, https://HOST:PORT");
+  app.add_option("--ca-fingerprint", o.caFingerprint, "SHA-256 fingerprint of the server's CA");
+  app.add_option("--token", o.token, "enrolment token");
+  app.add_option("--data-dir", o.dataDir, "data directory (identity, state)");
+  app.add_option("--log-level", o.logLevel, "trace, debug, info, warn, error");
+  app.add_option("--inventory-interval", o.interval, "seconds between inventories");
+
+  auto* enrollCmd = app.add_subcommand("enroll", "enrol with the server and exit");
+  auto* runCmd = app.add_subcommand("run", "run the service loop (enrols first if needed)");
+  auto* inventoryCmd = app.add_subcommand("inventory", "print this machine's inventory as JSON");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    auto config = resolve(o, configOpt->count() > 0);
+    parc::log::setup("parc-agent", config.logLevel);
+    if (*enrollCmd) {
+      auto id = parc::agent::transport::enroll(config);
+      std::cout << "enrolled as host " << id.hostId << " (tenant " << id.tenantId << ")\n";
+      return 0;
+    }
+    if (*runCmd) return parc::agent::service::run(config);
+    if (*inventoryCmd) {
+      // Needs no server and writes nothing: the device id only if one exists already.
+      auto id = parc::files::tryRead(config.dataDir / "device-id").value_or("");
+      id = id.substr(0, id.find('\n'));
+      std::cout << parc::agent::service::localInventory(id).dump(2) << "\n";
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "parc-agent: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

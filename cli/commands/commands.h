@@ -1,0 +1,32 @@
+#pragma once
+// parcctl's subcommands, one file per resource, registered in main.cpp.
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "cli/api_client.h"
+#include "cli/session_file.h"
+
+namespace parc::cli {
+
+/// Options every subcommand shares.
+struct Globals {
+  std::string sessionPath = defaultSessionPath().string();
+  bool json = false;
+
+  SessionFile session() const { return readSessionFile(sessionPath); }
+  ApiClient client() const { return ApiClient(session()); }
+};
+
+void addLoginCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+void addTenantCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+void addTokenCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+void addHostCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+
+/// Prints JSON (for --json) and returns true, or returns false for the table path.
+bool printJsonIf(const Globals& g, const Json& j);
+
+/// A JSON value as display text: strings bare, null as "-".
+std::string text(const Json& j, const char* key);
+
+}  // namespace parc::cli

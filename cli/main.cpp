@@ -1,0 +1,47 @@
+// parcctl: the technicians' command line for Parc's REST API.
+#include <iostream>
+
+#include "cli/commands/commands.h"
+#include "common/error.h"
+
+namespace parc::cli {
+
+bool printJsonIf(const Globals& g, const Json& j) {
+  if (!g.json) return false;
+  std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  return true;
+}
+
+std::string text(const Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "-";
+  const Json& v = j[key];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+}  // namespace parc::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"parcctl: command line for the Parc fleet server"};
+  app.set_version_flag("--version", std::string("parcctl ") + PARC_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+  auto globals = std::make_shared<parc::cli::Globals>();
+  app.add_option("--session-file", globals->sessionPath, "per-user session file");
+  app.add_flag("--json", globals->json, "print JSON for scripts");
+  parc::cli::addLoginCommands(app, globals);
+  parc::cli::addTenantCommands(app, globals);
+  parc::cli::addTokenCommands(app, globals);
+  parc::cli::addHostCommands(app, globals);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const parc::Error& e) {
+    std::cerr << "parcctl: " << e.what() << "\n";
+    return e.kind() == parc::ErrorKind::kUnauthorized ? 3 : e.kind() == parc::ErrorKind::kUnavailable ? 4 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "parcctl: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
