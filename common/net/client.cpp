@@ -68,14 +68,15 @@ awaitable<Response> exchange(asio::io_context& io, asio::ssl::context& ctx, Endp
   req.prepare_payload();
 
   lowest.expires_after(timeout);
-  co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
+  beast::error_code writeError;
+  co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, writeError));
+  // Read even when the write failed: a server may answer (413) before taking the body.
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBytes);
-  if (!ec) {
-    lowest.expires_after(timeout);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-  }
+  lowest.expires_after(timeout);
+  co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  if (ec && writeError) ec = writeError;
   if (ec) {
     // TLS 1.3 reports a refused client certificate only once we read.
     throw Error(ErrorKind::kUnavailable, "exchange with " + server.toString() + " failed: " +

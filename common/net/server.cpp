@@ -119,6 +119,7 @@ class HttpsServer::Impl::Session : public std::enable_shared_from_this<Session> 
  private:
   awaitable<Response> handleOnWorkers(Request request);
   awaitable<void> writeResponse(Response response, bool keepAlive, unsigned version);
+  awaitable<void> drainInput();
   static Response errorResponse(int status, const std::string& message);
 
   std::shared_ptr<HttpsServer::Impl> server_;
@@ -173,6 +174,20 @@ awaitable<void> HttpsServer::Impl::Session::writeResponse(Response response, boo
   if (ec) stopping_ = true;
 }
 
+// Lingering close: after refusing a request early, read and discard what the client is
+// still sending (bounded), so that closing does not reset the connection before the
+// client has read our answer.
+awaitable<void> HttpsServer::Impl::Session::drainInput() {
+  constexpr std::size_t kMaxDrain = 64 * 1024 * 1024;
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+  std::vector<char> sink(64 * 1024);
+  std::size_t total = 0;
+  beast::error_code ec;
+  while (!ec && total < kMaxDrain) {
+    total += co_await stream_.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+  }
+}
+
 awaitable<void> HttpsServer::Impl::Session::run() {
   const ServerLimits& limits = server_->limits;
   auto& tcpStream = beast::get_lowest_layer(stream_);
@@ -210,6 +225,7 @@ awaitable<void> HttpsServer::Impl::Session::run() {
     first = false;
     if (ec == http::error::body_limit) {
       co_await writeResponse(errorResponse(413, "request body too large"), false, 11);
+      co_await drainInput();
       break;
     }
     if (ec == http::error::header_limit) {

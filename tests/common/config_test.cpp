@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "agent/config/agent_config.h"
+#include "common/config/toml_file.h"
+#include "common/error.h"
+#include "common/files/files.h"
+#include "common/net/http.h"
+
+namespace parc {
+namespace {
+
+std::filesystem::path writeTemp(const std::string& name, const std::string& content) {
+  auto dir = std::filesystem::temp_directory_path() / ("parc-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  files::writeAtomic(dir / name, content);
+  return dir / name;
+}
+
+TEST(Toml, ParseErrorNamesFileAndLine) {
+  try {
+    config::parseToml("a = 1\nb = = 2\n", "agent.toml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadRequest);
+    EXPECT_EQ(std::string(e.what()).rfind("agent.toml:2:", 0), 0u) << e.what();
+  }
+}
+
+TEST(Toml, TypedGettersRefuseWrongTypes) {
+  auto t = config::parseToml("name = \"x\"\ncount = 3\n[agent]\nport = 8443\n", "t");
+  EXPECT_EQ(config::getString(t, "name", "d"), "x");
+  EXPECT_EQ(config::getString(t, "missing", "d"), "d");
+  EXPECT_EQ(config::getInt(t, "agent.port", 0), 8443);
+  EXPECT_THROW(config::getString(t, "count", ""), Error);
+  EXPECT_THROW(config::getInt(t, "name", 0), Error);
+}
+
+TEST(AgentConfig, ReadsFileAndDefaults) {
+  auto path = writeTemp("agent.toml",
+                        "server = \"https://parc.example.fr:8443\"\n"
+                        "ca_fingerprint = \"AB:CD\"\n"
+                        "data_dir = \"/tmp/parc-agent\"\n"
+                        "inventory_interval = 7200\n");
+  auto c = agent::loadAgentConfig(path, true);
+  EXPECT_EQ(c.server, "https://parc.example.fr:8443");
+  EXPECT_EQ(c.caFingerprint, "AB:CD");
+  EXPECT_EQ(c.dataDir, "/tmp/parc-agent");
+  EXPECT_EQ(c.inventoryInterval.count(), 7200);
+  EXPECT_EQ(c.logLevel, "info");
+}
+
+TEST(AgentConfig, MissingFileIsFineUnlessRequired) {
+  EXPECT_NO_THROW(agent::loadAgentConfig("/nonexistent/agent.toml", false));
+  EXPECT_THROW(agent::loadAgentConfig("/nonexistent/agent.toml", true), Error);
+}
+
+TEST(AgentConfig, RefusesATooShortInterval) {
+  auto path = writeTemp("short.toml", "inventory_interval = 5\n");
+  EXPECT_THROW(agent::loadAgentConfig(path, true), Error);
+}
+
+TEST(Files, WriteAtomicSetsModeAndReplaces) {
+  auto path = writeTemp("secret", "one");
+  files::writeAtomic(path, "two", 0600);
+  EXPECT_EQ(files::read(path), "two");
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_FALSE(files::tryRead(path.string() + ".missing").has_value());
+}
+
+TEST(Url, ParsesHostsPortsAndIpv6) {
+  auto a = net::parseUrl("https://parc.example.fr:8443/api");
+  EXPECT_EQ(a.host, "parc.example.fr");
+  EXPECT_EQ(a.port, 8443);
+  auto b = net::parseUrl("https://[::1]:9000");
+  EXPECT_EQ(b.host, "::1");
+  EXPECT_EQ(b.port, 9000);
+  EXPECT_EQ(b.toString(), "https://[::1]:9000");
+  EXPECT_EQ(net::parseUrl("https://example.org").port, 443);
+  EXPECT_THROW(net::parseUrl("http://example.org"), Error);
+  EXPECT_THROW(net::parseUrl("https://host:99999"), Error);
+  EXPECT_THROW(net::parseHostPort("127.0.0.1"), Error);
+  EXPECT_EQ(net::parseHostPort("127.0.0.1:0").port, 0);
+}
+
+TEST(Url, QueryParametersAreDecoded) {
+  net::Request r;
+  r.target = "/api/v1/hosts?q=Mairie%20de+Rodez&limit=5&empty";
+  EXPECT_EQ(r.path(), "/api/v1/hosts");
+  EXPECT_EQ(r.query("q"), "Mairie de Rodez");
+  EXPECT_EQ(r.query("limit"), "5");
+  EXPECT_EQ(r.query("empty"), "");
+  EXPECT_EQ(r.query("absent"), "");
+}
+
+}  // namespace
+}  // namespace parc

@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/sqlite/database.h"
+
+namespace parc::sqlite {
+namespace {
+
+const std::vector<Migration> kTwoSteps = {
+    {1, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"},
+    {2, "ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT '';"},
+};
+
+TEST(Sqlite, MigrationsRunInOrderOnceEach) {
+  auto db = Database::openMemory();
+  EXPECT_EQ(migrate(db, {kTwoSteps[0]}), 1);
+  EXPECT_EQ(migrate(db, kTwoSteps), 2);
+  EXPECT_EQ(migrate(db, kTwoSteps), 2);  // nothing left to do
+  Statement(db, "INSERT INTO t(name, note) VALUES('a', 'b')").run();
+  EXPECT_EQ(schemaVersion(db), 2);
+}
+
+TEST(Sqlite, RefusesADatabaseNewerThanTheProgram) {
+  auto db = Database::openMemory();
+  migrate(db, kTwoSteps);
+  try {
+    migrate(db, {kTwoSteps[0]});
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
+  }
+}
+
+TEST(Sqlite, FailedMigrationLeavesVersionAndSchemaUnchanged) {
+  auto db = Database::openMemory();
+  migrate(db, {kTwoSteps[0]});
+  std::vector<Migration> broken = {kTwoSteps[0], {2, "CREATE TABLE u(x); SELECT no_such_function();"}};
+  EXPECT_THROW(migrate(db, broken), Error);
+  EXPECT_EQ(schemaVersion(db), 1);
+  Statement s(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'u'");
+  s.step();
+  EXPECT_EQ(s.int64(0), 0);
+}
+
+TEST(Sqlite, ConstraintViolationIsAConflict) {
+  auto db = Database::openMemory();
+  migrate(db, kTwoSteps);
+  Statement(db, "INSERT INTO t(name) VALUES('x')").run();
+  try {
+    Statement(db, "INSERT INTO t(name) VALUES('x')").run();
+    FAIL() << "expected a conflict";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+  }
+}
+
+TEST(Sqlite, TransactionRollsBackUnlessCommitted) {
+  auto db = Database::openMemory();
+  migrate(db, kTwoSteps);
+  {
+    Transaction tx(db);
+    Statement(db, "INSERT INTO t(name) VALUES('gone')").run();
+  }
+  {
+    Transaction tx(db);
+    Statement(db, "INSERT INTO t(name) VALUES('kept')").run();
+    tx.commit();
+  }
+  Statement s(db, "SELECT name FROM t");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), "kept");
+  EXPECT_FALSE(s.step());
+}
+
+TEST(Sqlite, BindsAndReadsEveryType) {
+  auto db = Database::openMemory();
+  db.exec("CREATE TABLE v(i INTEGER, r REAL, t TEXT, b BLOB, n TEXT)");
+  std::optional<std::string> none;
+  Statement(db, "INSERT INTO v VALUES(?,?,?,?,?)")
+      .bind(1, std::int64_t{1} << 40).bind(2, 2.5).bind(3, std::string("é\0x", 4))
+      .bindBlob(4, {0, 1, 255}).bind(5, none).run();
+  Statement s(db, "SELECT i, r, t, b, n FROM v");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.int64(0), std::int64_t{1} << 40);
+  EXPECT_DOUBLE_EQ(s.real(1), 2.5);
+  EXPECT_EQ(s.text(2), std::string("é\0x", 4));
+  EXPECT_EQ(s.blob(3), (std::vector<std::uint8_t>{0, 1, 255}));
+  EXPECT_FALSE(s.optText(4).has_value());
+}
+
+TEST(Sqlite, FileDatabaseUsesWalAndSurvivesReopen) {
+  auto dir = std::filesystem::temp_directory_path() / ("parc-sqlite-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto db = Database::open(dir / "a.db");
+    {
+      Statement s(db, "PRAGMA journal_mode");
+      s.step();
+      EXPECT_EQ(s.text(0), "wal");
+    }
+    migrate(db, kTwoSteps);
+    Statement(db, "INSERT INTO t(name) VALUES('persisted')").run();
+  }
+  auto db = Database::open(dir / "a.db");
+  Statement s(db, "SELECT name FROM t");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), "persisted");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Sqlite, UnopenableFileIsUnavailable) {
+  try {
+    Database::open("/nonexistent-dir/x/y.db");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnavailable);
+  }
+}
+
+}  // namespace
+}  // namespace parc::sqlite

@@ -1,0 +1,150 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "server/store/sqlite/sqlite_store.h"
+
+namespace parc::server::store {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parc-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::make_unique<SqliteStore>(dir_ / "parc.db");
+    tenant_ = store_->createTenant("Mairie de Rodez", "12202", 1000);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  EnrollmentToken token(int maxUses, Time expiresAt, const std::string& hash) {
+    EnrollmentToken t;
+    t.tenantId = tenant_.id;
+    t.prefix = "parc_enr_abc";
+    t.createdAt = 1000;
+    t.expiresAt = expiresAt;
+    t.maxUses = maxUses;
+    return store_->createToken(t, hash);
+  }
+
+  NewHost host(const std::string& uid) { return NewHost{uid, "pc-" + uid, "dev-" + uid, "fp-" + uid, "01", 99999}; }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteStore> store_;
+  Tenant tenant_;
+};
+
+TEST_F(StoreTest, TenantsAreListedAndNamesUnique) {
+  store_->createTenant("Mairie d'Albi", "81004", 1001);
+  auto list = store_->listTenants();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "Mairie d'Albi");
+  EXPECT_EQ(store_->findTenant(tenant_.id)->inseeCode, "12202");
+  EXPECT_FALSE(store_->findTenant(999).has_value());
+  try {
+    store_->createTenant("Mairie de Rodez", "12202", 1002);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+  }
+}
+
+TEST_F(StoreTest, EnrolmentSpendsTokenUsesUntilExhausted) {
+  token(2, 5000, "h1");
+  auto a = store_->enrollHost("h1", 2000, host("a"));
+  ASSERT_TRUE(a.host.has_value());
+  EXPECT_EQ(a.host->tenantId, tenant_.id);
+  EXPECT_TRUE(store_->enrollHost("h1", 2000, host("b")).host.has_value());
+  auto c = store_->enrollHost("h1", 2000, host("c"));
+  EXPECT_EQ(c.refusal, TokenRefusal::kExhausted);
+  EXPECT_FALSE(c.host.has_value());
+  EXPECT_EQ(store_->listTokens().front().uses, 2);
+  EXPECT_EQ(store_->listHosts().size(), 2u);
+}
+
+TEST_F(StoreTest, EnrolmentRefusesUnknownExpiredAndRevokedTokens) {
+  EXPECT_EQ(store_->enrollHost("nope", 2000, host("a")).refusal, TokenRefusal::kUnknown);
+  token(5, 3000, "expiring");
+  EXPECT_EQ(store_->enrollHost("expiring", 3000, host("a")).refusal, TokenRefusal::kExpired);
+  auto t = token(5, 9000, "revoked");
+  EXPECT_TRUE(store_->revokeToken(t.id));
+  EXPECT_FALSE(store_->revokeToken(12345));
+  EXPECT_EQ(store_->enrollHost("revoked", 2000, host("a")).refusal, TokenRefusal::kRevoked);
+  EXPECT_TRUE(store_->listHosts().empty());
+  EXPECT_EQ(store_->listTokens().back().uses, 0);  // refusals spend nothing
+}
+
+TEST_F(StoreTest, HostIsFoundByItsCertificateFingerprint) {
+  token(1, 9000, "h");
+  auto h = store_->enrollHost("h", 2000, host("x")).host;
+  auto found = store_->findHostByFingerprint("fp-x");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, h->id);
+  EXPECT_EQ(found->uid, "x");
+  EXPECT_FALSE(store_->findHostByFingerprint("fp-y").has_value());
+}
+
+TEST_F(StoreTest, InventoryIsStoredOncePerMessageId) {
+  token(1, 9000, "h");
+  auto h = store_->enrollHost("h", 2000, host("x")).host;
+  InventoryWrite w{h->id, "m-1", "hash1", R"({"os":{}})", "Debian 12", "Dell OptiPlex", "SN1", "pc-1", 3000};
+  EXPECT_FALSE(store_->storeInventory(w));
+  InventoryWrite again = w;
+  again.document = R"({"changed":true})";
+  EXPECT_TRUE(store_->storeInventory(again));  // duplicate: ignored
+  EXPECT_EQ(*store_->hostInventory(h->id), R"({"os":{}})");
+  auto stored = store_->findHost(h->id);
+  EXPECT_EQ(stored->osName, "Debian 12");
+  EXPECT_EQ(stored->hostname, "pc-1");
+  EXPECT_EQ(*stored->lastSeen, 3000);
+
+  InventoryWrite next = w;
+  next.messageId = "m-2";
+  next.document = R"({"os":{"v":2}})";
+  next.hostname = "";  // an empty hostname keeps the known one
+  EXPECT_FALSE(store_->storeInventory(next));
+  EXPECT_EQ(*store_->hostInventory(h->id), R"({"os":{"v":2}})");
+  EXPECT_EQ(store_->findHost(h->id)->hostname, "pc-1");
+}
+
+TEST_F(StoreTest, SessionsAndUsers) {
+  EXPECT_EQ(store_->countUsers(), 0);
+  auto u = store_->createUser("admin", "$argon2id$x", Role::kAdministrator, 1000);
+  EXPECT_EQ(store_->countUsers(), 1);
+  EXPECT_EQ(store_->findUserByName("admin")->role, Role::kAdministrator);
+  store_->createSession({"sh", u.id, 1000, 1000, 5000});
+  store_->touchSession("sh", 1500);
+  EXPECT_EQ(store_->findSession("sh")->lastUsedAt, 1500);
+  store_->deleteSession("sh");
+  EXPECT_FALSE(store_->findSession("sh").has_value());
+}
+
+TEST_F(StoreTest, AuditLogIsAppendOnly) {
+  store_->appendAudit({0, 1000, "user:admin", "tenant.create", "tenant:1", "127.0.0.1", "ok"});
+  auto entries = store_->listAudit(10);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].action, "tenant.create");
+  sqlite::Database raw = sqlite::Database::open(dir_ / "parc.db");
+  EXPECT_THROW(raw.exec("UPDATE audit_log SET result = 'forged'"), Error);
+  EXPECT_THROW(raw.exec("DELETE FROM audit_log"), Error);
+  EXPECT_EQ(store_->listAudit(10).at(0).result, "ok");
+}
+
+TEST_F(StoreTest, DataSurvivesReopen) {
+  token(1, 9000, "h");
+  store_->enrollHost("h", 2000, host("x"));
+  store_.reset();
+  store_ = std::make_unique<SqliteStore>(dir_ / "parc.db");
+  EXPECT_EQ(store_->listHosts().size(), 1u);
+  EXPECT_EQ(store_->listTenants().size(), 1u);
+}
+
+}  // namespace
+}  // namespace parc::server::store
