@@ -1,8 +1,8 @@
 // parc-agent: inventory, health and remote support on a town-hall PC. See docs/.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
+#include "agent/collectors/glpi_format.h"
 #include "agent/config/agent_config.h"
 #include "agent/service/service.h"
 #include "agent/transport/identity.h"
@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   auto* enrollCmd = app.add_subcommand("enroll", "enrol with the server and exit");
   auto* runCmd = app.add_subcommand("run", "run the service loop (enrols first if needed)");
   auto* inventoryCmd = app.add_subcommand("inventory", "print this machine's inventory as JSON");
+  std::string format = "parc";
+  inventoryCmd->add_option("--format", format, "parc (docs/inventory.md) or glpi (GLPI native inventory)")
+      ->check(CLI::IsMember({"parc", "glpi"}));
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -63,7 +66,9 @@ int main(int argc, char** argv) {
       // Needs no server and writes nothing: the device id only if one exists already.
       auto id = parc::files::tryRead(config.dataDir / "device-id").value_or("");
       id = id.substr(0, id.find('\n'));
-      std::cout << parc::agent::service::localInventory(id).dump(2) << "\n";
+      auto inventory = parc::agent::service::localInventory(id, config.disabledCollectors);
+      if (format == "glpi") inventory = parc::agent::collectors::toGlpi(inventory, id);
+      std::cout << inventory.dump(2, ' ', false, parc::Json::error_handler_t::replace) << "\n";
       return 0;
     }
   } catch (const std::exception& e) {

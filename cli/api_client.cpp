@@ -15,7 +15,8 @@ std::shared_ptr<tls::TlsContext> trustFor(const SessionFile& s) {
 }
 
 net::Endpoint endpointOf(const SessionFile& s) {
-  if (s.server.empty()) throw Error(ErrorKind::kBadRequest, "no server: run `parcctl login --server https://…` first");
+  if (s.server.empty())
+    throw Error(ErrorKind::kBadRequest, "no server: run `parcctl login --server https://…` first");
   return net::parseUrl(s.server);
 }
 
@@ -41,7 +42,8 @@ Json ApiClient::call(const std::string& method, const std::string& path, const J
     answer = Json::object();
   }
   if (res.status / 100 != 2) {
-    std::string message = answer.is_object() ? answer.value("message", std::string()) : std::string();
+    std::string message =
+        answer.is_object() ? answer.value("message", std::string()) : std::string();
     if (message.empty()) message = "HTTP " + std::to_string(res.status);
     throw Error(kindFromHttpStatus(res.status), message);
   }

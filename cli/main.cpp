@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const parc::Error& e) {
     std::cerr << "parcctl: " << e.what() << "\n";
-    return e.kind() == parc::ErrorKind::kUnauthorized ? 3 : e.kind() == parc::ErrorKind::kUnavailable ? 4 : 1;
+    return e.kind() == parc::ErrorKind::kUnauthorized  ? 3
+           : e.kind() == parc::ErrorKind::kUnavailable ? 4
+                                                       : 1;
   } catch (const std::exception& e) {
     std::cerr << "parcctl: " << e.what() << "\n";
     return 1;

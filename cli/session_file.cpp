@@ -10,7 +10,8 @@ namespace parc::cli {
 std::filesystem::path defaultSessionPath() {
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
   const char* home = std::getenv("HOME");
-  std::filesystem::path base = xdg && *xdg ? xdg : std::filesystem::path(home ? home : ".") / ".config";
+  std::filesystem::path base =
+      xdg && *xdg ? xdg : std::filesystem::path(home ? home : ".") / ".config";
   return base / "parc" / "parcctl.toml";
 }
 
@@ -27,7 +28,9 @@ SessionFile readSessionFile(const std::filesystem::path& path) {
 
 void writeSessionFile(const std::filesystem::path& path, const SessionFile& f) {
   files::ensureDirectory(path.parent_path(), 0700);
-  toml::table t{{"server", f.server}, {"ca_fingerprint", f.caFingerprint}, {"ca_file", f.caFile},
+  toml::table t{{"server", f.server},
+                {"ca_fingerprint", f.caFingerprint},
+                {"ca_file", f.caFile},
                 {"token", f.token}};
   std::ostringstream out;
   out << "# parcctl session: keep private (mode 0600)\n" << t << "\n";

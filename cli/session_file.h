@@ -7,10 +7,10 @@
 namespace parc::cli {
 
 struct SessionFile {
-  std::string server;          // console URL
-  std::string caFingerprint;   // pinned CA, or
-  std::string caFile;          // a CA bundle path; neither: the system's trust store
-  std::string token;           // session bearer token
+  std::string server;         // console URL
+  std::string caFingerprint;  // pinned CA, or
+  std::string caFile;         // a CA bundle path; neither: the system's trust store
+  std::string token;          // session bearer token
 };
 
 std::filesystem::path defaultSessionPath();

@@ -8,7 +8,8 @@ namespace parc::cli {
 namespace {
 // Display width of UTF-8 text: count code points, not bytes.
 size_t width(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 }  // namespace
 
@@ -17,7 +18,8 @@ void printTable(std::ostream& out, const std::vector<std::string>& headers,
   std::vector<size_t> widths(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) widths[i] = width(headers[i]);
   for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], width(row[i]));
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], width(row[i]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < headers.size(); ++i) {

@@ -14,8 +14,8 @@ enum class ErrorKind {
   kNotFound,
   kConflict,
   kTooLarge,
-  kUnavailable,   // a dependency (network, disk, server) cannot be reached now
-  kInternal,      // a bug or an environment failure we cannot recover from here
+  kUnavailable,  // a dependency (network, disk, server) cannot be reached now
+  kInternal,     // a bug or an environment failure we cannot recover from here
 };
 
 class Error : public std::runtime_error {

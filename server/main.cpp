@@ -1,7 +1,7 @@
 // parc-server: the fleet server. See docs/operations.md.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "common/error.h"
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     if (!logLevel.empty()) config.logLevel = logLevel;
     for (auto& n : serverNames) config.serverNames.push_back(n);
     if (config.consoleCertificate.empty() != config.consoleKey.empty()) {
-      throw parc::Error(parc::ErrorKind::kBadRequest, "--console-cert and --console-key go together");
+      throw parc::Error(parc::ErrorKind::kBadRequest,
+                        "--console-cert and --console-key go together");
     }
     parc::log::setup("parc-server", config.logLevel);
     return parc::server::runServer(config);

@@ -21,6 +21,8 @@ struct SystemRoots {
   std::filesystem::path dev = "/dev";
   std::filesystem::path varLib = "/var/lib";
   std::filesystem::path run = "/run";
+  /// Host data files: hwdata's pci.ids / usb.ids / pnp.ids (share/hwdata or share/misc).
+  std::filesystem::path usrShare = "/usr/share";
   /// A recorded hwloc topology (lstopo --of xml); empty means discover the live machine.
   std::filesystem::path hwlocXml;
   /// False for recorded trees: collectors must not run programs or ask the live kernel.

@@ -23,8 +23,9 @@ Outcome runWithTimeout(const CollectorPtr& collector, const CollectContext& cont
   auto future = task->get_future();
   std::thread([task] { (*task)(); }).detach();
   if (future.wait_for(context.timeout) != std::future_status::ready) {
-    return {Json(), {std::string(collector->name()) + ": timed out after " +
-                     std::to_string(context.timeout.count()) + " ms"}};
+    return {Json(),
+            {std::string(collector->name()) + ": timed out after " +
+             std::to_string(context.timeout.count()) + " ms"}};
   }
   try {
     return future.get();

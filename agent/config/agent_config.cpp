@@ -8,7 +8,8 @@ namespace parc::agent {
 AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
   AgentConfig c;
   if (!std::filesystem::exists(path)) {
-    if (required) throw Error(ErrorKind::kNotFound, "configuration file " + path.string() + " not found");
+    if (required)
+      throw Error(ErrorKind::kNotFound, "configuration file " + path.string() + " not found");
     return c;
   }
   toml::table t = config::loadToml(path);
@@ -18,8 +19,15 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
   c.dataDir = config::getString(t, "data_dir", c.dataDir.string());
   c.logLevel = config::getString(t, "log_level", c.logLevel);
   auto interval = config::getInt(t, "inventory_interval", c.inventoryInterval.count());
-  if (interval < 60) throw Error(ErrorKind::kBadRequest, path.string() + ": inventory_interval must be at least 60 seconds");
+  if (interval < 60)
+    throw Error(ErrorKind::kBadRequest,
+                path.string() + ": inventory_interval must be at least 60 seconds");
   c.inventoryInterval = std::chrono::seconds(interval);
+  if (const auto* disabled = t["disabled_collectors"].as_array()) {
+    for (const auto& name : *disabled) {
+      if (auto v = name.value<std::string>()) c.disabledCollectors.push_back(*v);
+    }
+  }
   return c;
 }
 

@@ -3,16 +3,19 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace parc::agent {
 
 struct AgentConfig {
-  std::string server;          // agent listener URL, e.g. "https://parc.example.fr:8443"
-  std::string caFingerprint;   // SHA-256 of the server's CA certificate, pinned at enrolment
-  std::string token;           // enrolment token, used once
+  std::string server;         // agent listener URL, e.g. "https://parc.example.fr:8443"
+  std::string caFingerprint;  // SHA-256 of the server's CA certificate, pinned at enrolment
+  std::string token;          // enrolment token, used once
   std::filesystem::path dataDir = "/var/lib/parc-agent";
   std::chrono::seconds inventoryInterval{3600};
   std::string logLevel = "info";
+  /// Inventory sections not collected, e.g. {"processes"} (GLPI agent's no-category).
+  std::vector<std::string> disabledCollectors;
 };
 
 /// Reads `path` over the defaults; a missing file is an error only when `required`.

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "agent/collectors/collector.h"
+#include "agent/collectors/selection.h"
+#include "agent/collectors/stable.h"
 #include "agent/transport/identity.h"
 #include "agent/transport/uplink.h"
 #include "common/crypto/hash.h"
@@ -29,28 +31,6 @@ constexpr auto kBackoffBase = 5s;
 constexpr auto kBackoffCap = 15min;
 // Sent again even when unchanged, so the server's copy (free space, uptime) stays fresh.
 constexpr std::int64_t kRefreshSeconds = 24 * 3600;
-
-// Values that change on every run; the change-detection hash leaves them out.
-const std::vector<std::string> kVolatileKeys = {"uptime_seconds", "available_bytes", "free_bytes",
-                                                "used_bytes", "swap_free_bytes", "processes",
-                                                "_warnings"};
-
-Json withoutVolatile(const Json& j) {
-  if (j.is_object()) {
-    Json out = Json::object();
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (std::find(kVolatileKeys.begin(), kVolatileKeys.end(), it.key()) != kVolatileKeys.end()) continue;
-      out[it.key()] = withoutVolatile(it.value());
-    }
-    return out;
-  }
-  if (j.is_array()) {
-    Json out = Json::array();
-    for (const auto& v : j) out.push_back(withoutVolatile(v));
-    return out;
-  }
-  return j;
-}
 
 // Wakes the service loop early on SIGTERM/SIGINT.
 class StopSignal {
@@ -105,7 +85,8 @@ std::mt19937_64& rng() {
 
 // Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)].
 std::chrono::milliseconds backoff(int attempt) {
-  auto ceiling = std::min<std::chrono::milliseconds>(kBackoffCap, kBackoffBase * (1LL << std::min(attempt, 20)));
+  auto ceiling = std::min<std::chrono::milliseconds>(kBackoffCap,
+                                                     kBackoffBase * (1LL << std::min(attempt, 20)));
   std::uniform_int_distribution<std::int64_t> dist(0, ceiling.count());
   return std::chrono::milliseconds(dist(rng()));
 }
@@ -113,7 +94,8 @@ std::chrono::milliseconds backoff(int attempt) {
 // The interval ±10 %, so that PCs switched on together do not report together.
 std::chrono::milliseconds jittered(std::chrono::seconds interval) {
   std::uniform_real_distribution<double> dist(0.9, 1.1);
-  return std::chrono::milliseconds(static_cast<std::int64_t>(interval.count() * 1000 * dist(rng())));
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(interval.count() * 1000 * dist(rng())));
 }
 
 transport::Identity ensureEnrolled(const AgentConfig& config, StopSignal& stop) {
@@ -147,27 +129,29 @@ LastSent readLastSent(const std::filesystem::path& dataDir) {
 
 // Collects and, when changed or stale, sends the inventory. Throws on send failure.
 void reportInventory(const transport::Uplink& uplink, const AgentConfig& config) {
-  Json inventory = localInventory(transport::deviceId(config.dataDir));
-  std::string hash = crypto::sha256Hex(protocol::canonical(withoutVolatile(inventory)));
+  Json inventory = localInventory(transport::deviceId(config.dataDir), config.disabledCollectors);
+  std::string hash = crypto::sha256Hex(protocol::canonical(collectors::withoutVolatileFields(inventory)));
   LastSent last = readLastSent(config.dataDir);
   std::int64_t now = std::time(nullptr);
   if (hash == last.hash && now - last.at < kRefreshSeconds) {
     spdlog::debug("inventory unchanged; not sent");
     return;
   }
-  protocol::InventoryReport report{crypto::uuid4(), protocol::nowRfc3339(), PARC_VERSION, hash, inventory};
+  protocol::InventoryReport report{crypto::uuid4(), protocol::nowRfc3339(), PARC_VERSION, hash,
+                                   inventory};
   auto ack = uplink.sendInventory(report);
-  files::writeAtomic(config.dataDir / "last-inventory.json",
-                     Json{{"hash", hash}, {"sent_at", now}, {"message_id", ack.messageId}}.dump() + "\n",
-                     0644);
+  files::writeAtomic(
+      config.dataDir / "last-inventory.json",
+      Json{{"hash", hash}, {"sent_at", now}, {"message_id", ack.messageId}}.dump() + "\n", 0644);
   spdlog::info("inventory sent ({}){}", report.messageId, ack.duplicate ? " (already stored)" : "");
 }
 
 }  // namespace
 
-Json localInventory(const std::string& deviceId) {
+Json localInventory(const std::string& deviceId, const std::vector<std::string>& disabled) {
   collectors::CollectContext context;
-  Json doc = collectors::collectInventory(context, collectors::allCollectors());
+  Json doc = collectors::collectInventory(
+      context, collectors::withoutCollectors(collectors::allCollectors(), disabled));
   doc["agent"] = Json{{"version", PARC_VERSION}, {"device_id", deviceId}};
   return doc;
 }
@@ -183,7 +167,8 @@ int run(const AgentConfig& config) {
     return 0;
   }
   transport::Uplink uplink(identity);
-  spdlog::info("parc-agent {} running: host {} reporting to {}", PARC_VERSION, identity.hostId, identity.server);
+  spdlog::info("parc-agent {} running: host {} reporting to {}", PARC_VERSION, identity.hostId,
+               identity.server);
 
   int failures = 0;
   while (!stop.stopped()) {

@@ -1,11 +1,15 @@
 #pragma once
 #include "agent/config/agent_config.h"
+#include <string>
+#include <vector>
+
 #include "common/json/json.h"
 
 namespace parc::agent::service {
 
-/// The full inventory document of this machine: collector sections plus "agent".
-Json localInventory(const std::string& deviceId);
+/// The inventory document of this machine: collector sections (less the disabled ones)
+/// plus "agent".
+Json localInventory(const std::string& deviceId, const std::vector<std::string>& disabled = {});
 
 /// The service loop: enrol if needed, then send the inventory at start and every
 /// interval (with jitter) when it changed, until SIGTERM/SIGINT. Returns the exit code.

@@ -26,7 +26,8 @@ void checkBundleHasPin(const std::string& bundlePem, const std::string& pin) {
   for (auto& cert : crypto::certificatesFromPem(bundlePem)) {
     if (crypto::fingerprint(cert.get()) == pin) return;
   }
-  throw Error(ErrorKind::kForbidden, "server's CA bundle does not contain the pinned CA certificate");
+  throw Error(ErrorKind::kForbidden,
+              "server's CA bundle does not contain the pinned CA certificate");
 }
 
 }  // namespace
@@ -64,9 +65,12 @@ std::string deviceId(const std::filesystem::path& dataDir) {
 }
 
 Identity enroll(const AgentConfig& config) {
-  if (config.server.empty()) throw Error(ErrorKind::kBadRequest, "no server URL configured (server = \"https://…\")");
-  if (config.caFingerprint.empty()) throw Error(ErrorKind::kBadRequest, "no CA fingerprint configured (ca_fingerprint)");
-  if (config.token.empty()) throw Error(ErrorKind::kBadRequest, "no enrolment token configured (token)");
+  if (config.server.empty())
+    throw Error(ErrorKind::kBadRequest, "no server URL configured (server = \"https://…\")");
+  if (config.caFingerprint.empty())
+    throw Error(ErrorKind::kBadRequest, "no CA fingerprint configured (ca_fingerprint)");
+  if (config.token.empty())
+    throw Error(ErrorKind::kBadRequest, "no enrolment token configured (token)");
   files::ensureDirectory(config.dataDir, 0700);
 
   std::string pin = crypto::normalizeFingerprint(config.caFingerprint);
@@ -77,8 +81,9 @@ Identity enroll(const AgentConfig& config) {
   tls::ClientTlsConfig tlsConfig;
   tlsConfig.pinnedFingerprint = pin;
   net::HttpsClient client(net::parseUrl(config.server), tls::TlsContext::client(tlsConfig));
-  net::Request req{"POST", "/api/v1/enroll", {{"content-type", "application/json"}},
-                   Json(request).dump(), {}, {}};
+  net::Request req{
+      "POST", "/api/v1/enroll", {{"content-type", "application/json"}}, Json(request).dump(), {},
+      {}};
   net::Response res = client.send(req);
   if (res.status != 201) {
     std::string reason = res.body;
@@ -98,12 +103,18 @@ Identity enroll(const AgentConfig& config) {
   crypto::writePrivateKey(config.dataDir / "agent.key", key.get());
   files::writeAtomic(config.dataDir / "agent.pem", response.certificatePem, 0644);
   files::writeAtomic(config.dataDir / "ca.pem", response.caBundlePem, 0644);
-  Json meta{{"server", config.server}, {"host_id", response.hostId}, {"tenant_id", response.tenantId}};
+  Json meta{
+      {"server", config.server}, {"host_id", response.hostId}, {"tenant_id", response.tenantId}};
   files::writeAtomic(config.dataDir / "identity.json", meta.dump(2) + "\n", 0644);
-  spdlog::info("enrolled with {} as host {} (tenant {})", config.server, response.hostId, response.tenantId);
+  spdlog::info("enrolled with {} as host {} (tenant {})", config.server, response.hostId,
+               response.tenantId);
 
-  return Identity{config.server, response.hostId, response.tenantId, response.certificatePem,
-                  crypto::privateKeyToPem(key.get()), response.caBundlePem};
+  return Identity{config.server,
+                  response.hostId,
+                  response.tenantId,
+                  response.certificatePem,
+                  crypto::privateKeyToPem(key.get()),
+                  response.caBundlePem};
 }
 
 }  // namespace parc::agent::transport

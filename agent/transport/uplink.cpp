@@ -35,8 +35,8 @@ Json Uplink::post(const std::string& path, const Json& body) const {
   }
   if (res.status / 100 != 2) {
     std::string reason = answer.is_object() ? answer.value("message", res.body) : res.body;
-    throw Error(kindFromHttpStatus(res.status), "server refused " + path + " (" +
-                                                    std::to_string(res.status) + "): " + reason);
+    throw Error(kindFromHttpStatus(res.status),
+                "server refused " + path + " (" + std::to_string(res.status) + "): " + reason);
   }
   return answer;
 }

@@ -29,16 +29,21 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     if (printJsonIf(*g, h)) return;
     long long seen = h["last_seen"].is_number() ? h["last_seen"].get<long long>() : 0;
     std::vector<std::vector<std::string>> rows = {
-        {"Hostname", text(h, "hostname")},   {"Tenant", text(h, "tenant_id")},
-        {"OS", text(h, "os")},               {"Hardware", text(h, "hardware")},
-        {"Serial", text(h, "serial")},       {"Enrolled", formatTime(h["enrolled_at"].get<long long>())},
-        {"Last seen", formatTime(seen)},     {"Agent id", text(h, "uid")}};
+        {"Hostname", text(h, "hostname")},
+        {"Tenant", text(h, "tenant_id")},
+        {"OS", text(h, "os")},
+        {"Hardware", text(h, "hardware")},
+        {"Serial", text(h, "serial")},
+        {"Enrolled", formatTime(h["enrolled_at"].get<long long>())},
+        {"Last seen", formatTime(seen)},
+        {"Agent id", text(h, "uid")}};
     const Json& inv = h["inventory"];
     if (inv.is_object() && inv.contains("cpu")) rows.push_back({"CPU", text(inv["cpu"], "model")});
     if (inv.is_object() && inv.contains("memory")) {
       const Json& mem = inv["memory"];
       if (mem.contains("total_bytes") && mem["total_bytes"].is_number()) {
-        rows.push_back({"Memory", std::to_string(mem["total_bytes"].get<long long>() >> 20) + " MiB"});
+        rows.push_back(
+            {"Memory", std::to_string(mem["total_bytes"].get<long long>() >> 20) + " MiB"});
       }
     }
     printTable(std::cout, {"FIELD", "VALUE"}, rows);

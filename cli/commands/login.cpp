@@ -50,8 +50,8 @@ void addLoginCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   login->callback([g, opts] {
     SessionFile session{opts->server, opts->caFingerprint, opts->caFile, ""};
     std::string password = readPassword(opts->passwordStdin);
-    Json answer = ApiClient(session).call("POST", "/api/v1/login",
-                                          Json{{"username", opts->username}, {"password", password}});
+    Json answer = ApiClient(session).call(
+        "POST", "/api/v1/login", Json{{"username", opts->username}, {"password", password}});
     session.token = answer.at("token").get<std::string>();
     writeSessionFile(g->sessionPath, session);
     if (!printJsonIf(*g, answer["user"])) {

@@ -14,8 +14,10 @@ void addTenantCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   create->add_option("--name", *name, "name, e.g. \"Mairie de Rodez\"")->required();
   create->add_option("--insee", *insee, "INSEE commune code, e.g. 12202")->required();
   create->callback([g, name, insee] {
-    Json t = g->client().call("POST", "/api/v1/tenants", Json{{"name", *name}, {"insee_code", *insee}});
-    if (!printJsonIf(*g, t)) std::cout << "Created tenant " << t["id"] << ": " << text(t, "name") << "\n";
+    Json t =
+        g->client().call("POST", "/api/v1/tenants", Json{{"name", *name}, {"insee_code", *insee}});
+    if (!printJsonIf(*g, t))
+      std::cout << "Created tenant " << t["id"] << ": " << text(t, "name") << "\n";
   });
 
   tenants->add_subcommand("list", "list tenants")->callback([g] {
@@ -23,7 +25,8 @@ void addTenantCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     if (printJsonIf(*g, list)) return;
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : list["items"]) {
-      rows.push_back({text(t, "id"), text(t, "name"), text(t, "insee_code"), formatTime(t["created_at"].get<long long>())});
+      rows.push_back({text(t, "id"), text(t, "name"), text(t, "insee_code"),
+                      formatTime(t["created_at"].get<long long>())});
     }
     printTable(std::cout, {"ID", "NAME", "INSEE", "CREATED"}, rows);
   });

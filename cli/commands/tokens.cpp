@@ -26,12 +26,16 @@ void addTokenCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   create->add_option("--description", opts->description, "what it is for");
   create->callback([g, opts] {
     Json t = g->client().call("POST", "/api/v1/tokens",
-                              Json{{"tenant_id", opts->tenant}, {"expires_in_hours", opts->hours},
-                                   {"max_uses", opts->maxUses}, {"description", opts->description}});
+                              Json{{"tenant_id", opts->tenant},
+                                   {"expires_in_hours", opts->hours},
+                                   {"max_uses", opts->maxUses},
+                                   {"description", opts->description}});
     if (printJsonIf(*g, t)) return;
     std::cout << "Token " << t["id"] << " for tenant " << t["tenant_id"] << " (" << t["max_uses"]
-              << " use(s), expires " << formatTime(t["expires_at"].get<long long>()) << " UTC):\n\n  "
-              << text(t, "token") << "\n\nIt is shown only now. Install an agent with:\n  parc-agent enroll --server https://SERVER:8443 --ca-fingerprint "
+              << " use(s), expires " << formatTime(t["expires_at"].get<long long>())
+              << " UTC):\n\n  " << text(t, "token")
+              << "\n\nIt is shown only now. Install an agent with:\n  parc-agent enroll --server "
+                 "https://SERVER:8443 --ca-fingerprint "
               << text(t, "ca_fingerprint") << " --token " << text(t, "token") << "\n";
   });
 
@@ -45,7 +49,8 @@ void addTokenCommands(CLI::App& app, std::shared_ptr<Globals> g) {
                       text(t, "uses") + "/" + text(t, "max_uses"),
                       formatTime(t["expires_at"].get<long long>()), state, text(t, "description")});
     }
-    printTable(std::cout, {"ID", "TENANT", "TOKEN", "USES", "EXPIRES", "STATE", "DESCRIPTION"}, rows);
+    printTable(std::cout, {"ID", "TENANT", "TOKEN", "USES", "EXPIRES", "STATE", "DESCRIPTION"},
+               rows);
   });
 
   auto id = std::make_shared<long long>(0);

@@ -11,7 +11,8 @@ namespace parc::compress {
 std::string zstdCompress(std::string_view data, int level) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
   size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), level);
-  if (ZSTD_isError(n)) throw Error(ErrorKind::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (ZSTD_isError(n))
+    throw Error(ErrorKind::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
   out.resize(n);
   return out;
 }
@@ -27,7 +28,8 @@ std::string zstdDecompress(std::string_view data, std::size_t maxOutput) {
     ZSTD_outBuffer ob{chunk.data(), chunk.size(), 0};
     size_t ret = ZSTD_decompressStream(stream.get(), &ob, &in);
     if (ZSTD_isError(ret)) {
-      throw Error(ErrorKind::kBadRequest, std::string("corrupt zstd data: ") + ZSTD_getErrorName(ret));
+      throw Error(ErrorKind::kBadRequest,
+                  std::string("corrupt zstd data: ") + ZSTD_getErrorName(ret));
     }
     if (out.size() + ob.pos > maxOutput) {
       throw Error(ErrorKind::kTooLarge,

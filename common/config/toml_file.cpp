@@ -26,14 +26,16 @@ std::string getString(const toml::table& t, std::string_view key, const std::str
   const toml::node* node = t.at_path(key).node();
   if (!node) return fallback;
   if (auto v = node->value<std::string>()) return *v;
-  throw Error(ErrorKind::kBadRequest, "configuration key '" + std::string(key) + "' must be a string");
+  throw Error(ErrorKind::kBadRequest,
+              "configuration key '" + std::string(key) + "' must be a string");
 }
 
 std::int64_t getInt(const toml::table& t, std::string_view key, std::int64_t fallback) {
   const toml::node* node = t.at_path(key).node();
   if (!node) return fallback;
   if (auto v = node->value<std::int64_t>()) return *v;
-  throw Error(ErrorKind::kBadRequest, "configuration key '" + std::string(key) + "' must be an integer");
+  throw Error(ErrorKind::kBadRequest,
+              "configuration key '" + std::string(key) + "' must be an integer");
 }
 
 }  // namespace parc::config

@@ -27,7 +27,9 @@ Bytes sha256(std::string_view data) {
   return out;
 }
 
-std::string sha256Hex(std::string_view data) { return toHex(sha256(data)); }
+std::string sha256Hex(std::string_view data) {
+  return toHex(sha256(data));
+}
 
 std::string toHex(const Bytes& bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -74,7 +76,9 @@ std::string generateSecret(std::string_view prefix) {
   return std::string(prefix) + "_" + base64UrlEncode(randomBytes(32));
 }
 
-std::string hashSecret(std::string_view secret) { return sha256Hex(secret); }
+std::string hashSecret(std::string_view secret) {
+  return sha256Hex(secret);
+}
 
 std::string uuid4() {
   Bytes b = randomBytes(16);

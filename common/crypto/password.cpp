@@ -20,9 +20,9 @@ std::string hashPassword(std::string_view password) {
   size_t encodedLen =
       argon2_encodedlen(kTimeCost, kMemoryKiB, kParallelism, kSaltLen, kHashLen, Argon2_id);
   std::string encoded(encodedLen, '\0');
-  int rc = argon2id_hash_encoded(kTimeCost, kMemoryKiB, kParallelism, password.data(),
-                                 password.size(), salt.data(), salt.size(), kHashLen,
-                                 encoded.data(), encoded.size());
+  int rc =
+      argon2id_hash_encoded(kTimeCost, kMemoryKiB, kParallelism, password.data(), password.size(),
+                            salt.data(), salt.size(), kHashLen, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
     throw Error(ErrorKind::kInternal, std::string("argon2id: ") + argon2_error_message(rc));
   }

@@ -276,8 +276,7 @@ Certificate signClientCertificate(X509* ca, EVP_PKEY* caKey, X509_REQ* csr,
 }
 
 bool verifyIssuedBy(X509* cert, X509* issuer) {
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(),
-                                                                X509_STORE_free);
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
                                                                       X509_STORE_CTX_free);
   X509_STORE_add_cert(store.get(), issuer);

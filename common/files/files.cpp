@@ -38,7 +38,8 @@ void writeAtomic(const std::filesystem::path& path, std::string_view content, mo
   if (!ok) throw Error(ErrorKind::kUnavailable, "cannot write " + tmp.string());
   std::filesystem::rename(tmp, path);
   // Make the rename itself durable.
-  int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
+  int dir =
+      ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);
     ::close(dir);
@@ -48,7 +49,8 @@ void writeAtomic(const std::filesystem::path& path, std::string_view content, mo
 void ensureDirectory(const std::filesystem::path& path, mode_t mode) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) throw Error(ErrorKind::kUnavailable, "cannot create " + path.string() + ": " + ec.message());
+  if (ec)
+    throw Error(ErrorKind::kUnavailable, "cannot create " + path.string() + ": " + ec.message());
   ::chmod(path.c_str(), mode);
 }
 

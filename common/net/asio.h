@@ -1,8 +1,9 @@
 #pragma once
 // The one place Asio/Beast are included from. <utility> must come first: Boost 1.74's
 // awaitable.hpp uses std::exchange without including it (chriskohlhoff/asio#944).
-#include <utility>
-
+// clang-format off
+#include <utility>  // must stay first
+// clang-format on
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>

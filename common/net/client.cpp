@@ -45,10 +45,13 @@ awaitable<Response> exchange(asio::io_context& io, asio::ssl::context& ctx, Endp
   beast::error_code ec;
   auto results = co_await resolver.async_resolve(server.host, std::to_string(server.port),
                                                  asio::redirect_error(use_awaitable, ec));
-  if (ec) throw Error(ErrorKind::kUnavailable, "cannot resolve " + server.host + ": " + ec.message());
+  if (ec)
+    throw Error(ErrorKind::kUnavailable, "cannot resolve " + server.host + ": " + ec.message());
   lowest.expires_after(timeout);
   co_await lowest.async_connect(results, asio::redirect_error(use_awaitable, ec));
-  if (ec) throw Error(ErrorKind::kUnavailable, "cannot connect to " + server.toString() + ": " + ec.message());
+  if (ec)
+    throw Error(ErrorKind::kUnavailable,
+                "cannot connect to " + server.toString() + ": " + ec.message());
   lowest.expires_after(timeout);
   co_await stream.async_handshake(asio::ssl::stream_base::client,
                                   asio::redirect_error(use_awaitable, ec));
@@ -59,8 +62,8 @@ awaitable<Response> exchange(asio::io_context& io, asio::ssl::context& ctx, Endp
 
   http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
   bool v6 = server.host.find(':') != std::string::npos;
-  req.set(http::field::host, (v6 ? "[" + server.host + "]" : server.host) + ":" +
-                                 std::to_string(server.port));
+  req.set(http::field::host,
+          (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port));
   req.set(http::field::user_agent, std::string("parc/") + PARC_VERSION);
   for (const auto& [k, v] : request.headers) req.set(k, v);
   req.body() = request.body;

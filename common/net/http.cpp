@@ -6,7 +6,9 @@
 
 namespace parc::net {
 
-std::string Request::path() const { return target.substr(0, target.find('?')); }
+std::string Request::path() const {
+  return target.substr(0, target.find('?'));
+}
 
 std::string Request::query(const std::string& name) const {
   auto q = target.find('?');
@@ -69,7 +71,8 @@ Endpoint splitHostPort(const std::string& rest, const std::string& url, bool por
     if (colon != std::string::npos) portText = rest.substr(colon + 1);
   }
   if (ep.host.empty()) throw Error(ErrorKind::kBadRequest, "bad URL: " + url);
-  if (portRequired && portText.empty()) throw Error(ErrorKind::kBadRequest, "a port is required: " + url);
+  if (portRequired && portText.empty())
+    throw Error(ErrorKind::kBadRequest, "a port is required: " + url);
   if (!portText.empty()) {
     unsigned v = 0;
     auto [p, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), v);
@@ -93,6 +96,8 @@ Endpoint parseUrl(const std::string& url) {
   return splitHostPort(rest.substr(0, rest.find('/')), url, false);
 }
 
-Endpoint parseHostPort(const std::string& text) { return splitHostPort(text, text, true); }
+Endpoint parseHostPort(const std::string& text) {
+  return splitHostPort(text, text, true);
+}
 
 }  // namespace parc::net

@@ -140,22 +140,22 @@ Response HttpsServer::Impl::Session::errorResponse(int status, const std::string
 // Moves the handler call to the worker pool and resumes here with its response.
 awaitable<Response> HttpsServer::Impl::Session::handleOnWorkers(Request request) {
   auto initiate = [this, req = std::move(request)](auto completion) mutable {
-    asio::post(server_->loop.workers, [this, req = std::move(req),
-                                       completion = std::move(completion)]() mutable {
-      Response response;
-      try {
-        response = server_->handler(req);
-      } catch (const std::exception& e) {
-        spdlog::error("{}: handler failed on {} {}: {}", server_->name, req.method, req.path(),
-                      e.what());
-        response = errorResponse(500, "internal error");
-      }
-      auto ex = asio::get_associated_executor(completion);
-      asio::dispatch(ex, [completion = std::move(completion),
-                          response = std::move(response)]() mutable {
-        completion(std::move(response));
-      });
-    });
+    asio::post(server_->loop.workers,
+               [this, req = std::move(req), completion = std::move(completion)]() mutable {
+                 Response response;
+                 try {
+                   response = server_->handler(req);
+                 } catch (const std::exception& e) {
+                   spdlog::error("{}: handler failed on {} {}: {}", server_->name, req.method,
+                                 req.path(), e.what());
+                   response = errorResponse(500, "internal error");
+                 }
+                 auto ex = asio::get_associated_executor(completion);
+                 asio::dispatch(ex, [completion = std::move(completion),
+                                     response = std::move(response)]() mutable {
+                   completion(std::move(response));
+                 });
+               });
   };
   co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
       std::move(initiate), use_awaitable);
@@ -184,7 +184,8 @@ awaitable<void> HttpsServer::Impl::Session::drainInput() {
   std::size_t total = 0;
   beast::error_code ec;
   while (!ec && total < kMaxDrain) {
-    total += co_await stream_.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+    total += co_await stream_.async_read_some(asio::buffer(sink),
+                                              asio::redirect_error(use_awaitable, ec));
   }
 }
 
@@ -323,8 +324,8 @@ awaitable<void> HttpsServer::Impl::acceptLoop() {
       std::lock_guard lock(mutex);
       sessions[session.get()] = session;
     }
-    asio::co_spawn(session->executor(), [session] { return session->run(); },
-                   logErrors(name + ": session"));
+    asio::co_spawn(
+        session->executor(), [session] { return session->run(); }, logErrors(name + ": session"));
   }
 }
 
@@ -353,13 +354,18 @@ HttpsServer::HttpsServer(EventLoop& loop, std::string name, const std::string& a
     std::lock_guard lock(loop.impl().mutex);
     loop.impl().servers.push_back(impl_);
   }
-  asio::co_spawn(impl_->acceptor.get_executor(), [impl = impl_] { return impl->acceptLoop(); },
-                 logErrors(impl_->name + ": accept loop"));
+  asio::co_spawn(
+      impl_->acceptor.get_executor(), [impl = impl_] { return impl->acceptLoop(); },
+      logErrors(impl_->name + ": accept loop"));
 }
 
-HttpsServer::~HttpsServer() { impl_->stop(); }
+HttpsServer::~HttpsServer() {
+  impl_->stop();
+}
 
-std::uint16_t HttpsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t HttpsServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 EventLoop::EventLoop(int networkThreads, int workerThreads)
     : impl_(std::make_unique<Impl>(networkThreads, workerThreads)) {}
@@ -393,7 +399,10 @@ struct GraceWatch : std::enable_shared_from_this<GraceWatch> {
 
   GraceWatch(asio::io_context& i, std::vector<std::shared_ptr<HttpsServer::Impl>> s,
              std::chrono::milliseconds grace)
-      : io(i), timer(i), servers(std::move(s)), deadline(std::chrono::steady_clock::now() + grace) {}
+      : io(i),
+        timer(i),
+        servers(std::move(s)),
+        deadline(std::chrono::steady_clock::now() + grace) {}
 
   void arm() {
     timer.expires_after(std::chrono::milliseconds(20));

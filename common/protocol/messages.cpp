@@ -19,17 +19,20 @@ std::string requireString(const Json& j, const char* key) {
 std::string optionalString(const Json& j, const char* key) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return {};
-  if (!it->is_string()) throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' must be a string");
+  if (!it->is_string())
+    throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' must be a string");
   return it->get<std::string>();
 }
 
 void requireObject(const Json& j, const char* what) {
-  if (!j.is_object()) throw Error(ErrorKind::kBadRequest, std::string(what) + " must be a JSON object");
+  if (!j.is_object())
+    throw Error(ErrorKind::kBadRequest, std::string(what) + " must be a JSON object");
 }
 }  // namespace
 
 void to_json(Json& j, const EnrollRequest& m) {
-  j = Json{{"token", m.token}, {"csr", m.csrPem}, {"hostname", m.hostname}, {"device_id", m.deviceId}};
+  j = Json{
+      {"token", m.token}, {"csr", m.csrPem}, {"hostname", m.hostname}, {"device_id", m.deviceId}};
 }
 
 void from_json(const Json& j, EnrollRequest& m) {
@@ -56,35 +59,45 @@ void from_json(const Json& j, EnrollResponse& m) {
 }
 
 void to_json(Json& j, const InventoryReport& m) {
-  j = Json{{"version", kVersion},       {"message_id", m.messageId},
-           {"collected_at", m.collectedAt}, {"agent_version", m.agentVersion},
-           {"hash", m.hash},            {"inventory", m.inventory}};
+  j = Json{{"version", kVersion},
+           {"message_id", m.messageId},
+           {"collected_at", m.collectedAt},
+           {"agent_version", m.agentVersion},
+           {"hash", m.hash},
+           {"inventory", m.inventory}};
 }
 
 void from_json(const Json& j, InventoryReport& m) {
   requireObject(j, "inventory report");
   auto version = j.find("version");
   if (version == j.end() || !version->is_number_integer() || version->get<int>() != kVersion) {
-    throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " + std::to_string(kVersion) + ")");
+    throw Error(ErrorKind::kBadRequest,
+                "unsupported message version (expected " + std::to_string(kVersion) + ")");
   }
   m.messageId = requireString(j, "message_id");
-  if (m.messageId.size() > 64) throw Error(ErrorKind::kBadRequest, "message_id longer than 64 characters");
+  if (m.messageId.size() > 64)
+    throw Error(ErrorKind::kBadRequest, "message_id longer than 64 characters");
   m.collectedAt = optionalString(j, "collected_at");
   m.agentVersion = optionalString(j, "agent_version");
   m.hash = optionalString(j, "hash");
   auto inv = j.find("inventory");
-  if (inv == j.end() || !inv->is_object()) throw Error(ErrorKind::kBadRequest, "field 'inventory' must be an object");
+  if (inv == j.end() || !inv->is_object())
+    throw Error(ErrorKind::kBadRequest, "field 'inventory' must be an object");
   m.inventory = *inv;
 }
 
-void to_json(Json& j, const Ack& m) { j = Json{{"message_id", m.messageId}, {"duplicate", m.duplicate}}; }
+void to_json(Json& j, const Ack& m) {
+  j = Json{{"message_id", m.messageId}, {"duplicate", m.duplicate}};
+}
 
 void from_json(const Json& j, Ack& m) {
   m.messageId = j.at("message_id").get<std::string>();
   m.duplicate = j.value("duplicate", false);
 }
 
-std::string canonical(const Json& j) { return j.dump(); }  // nlohmann objects keep keys sorted
+std::string canonical(const Json& j) {
+  return j.dump();
+}  // nlohmann objects keep keys sorted
 
 std::string nowRfc3339() {
   std::time_t t = std::time(nullptr);

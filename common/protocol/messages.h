@@ -31,8 +31,8 @@ struct InventoryReport {
   std::string messageId;    // unique per message: the server stores each id once
   std::string collectedAt;  // RFC 3339 UTC
   std::string agentVersion;
-  std::string hash;         // SHA-256 of the canonical inventory JSON
-  Json inventory;           // the document of docs/inventory.md
+  std::string hash;  // SHA-256 of the canonical inventory JSON
+  Json inventory;    // the document of docs/inventory.md
 };
 
 /// The server's answer to any agent report.

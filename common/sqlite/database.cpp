@@ -68,9 +68,13 @@ bool Statement::isNull(int col) const {
   return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
 }
 
-std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+std::int64_t Statement::int64(int col) const {
+  return sqlite3_column_int64(stmt_.get(), col);
+}
 
-double Statement::real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
+double Statement::real(int col) const {
+  return sqlite3_column_double(stmt_.get(), col);
+}
 
 std::string Statement::text(int col) const {
   const auto* p = sqlite3_column_text(stmt_.get(), col);
@@ -96,8 +100,9 @@ std::vector<std::uint8_t> Statement::blob(int col) const {
 
 Database Database::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -130,9 +135,13 @@ void Database::exec(std::string_view sql) {
   }
 }
 
-std::int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+std::int64_t Database::lastInsertId() const {
+  return sqlite3_last_insert_rowid(db_.get());
+}
 
-int Database::changes() const { return sqlite3_changes(db_.get()); }
+int Database::changes() const {
+  return sqlite3_changes(db_.get());
+}
 
 void Database::fail(int rc, std::string_view what) const {
   std::string msg = std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db_.get());
@@ -144,7 +153,9 @@ void Database::fail(int rc, std::string_view what) const {
   throw Error(ErrorKind::kInternal, msg);
 }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (!done_) {
@@ -167,10 +178,9 @@ int migrate(Database& db, const std::vector<Migration>& migrations) {
   int current = schemaVersion(db);
   int newest = migrations.empty() ? 0 : migrations.back().version;
   if (current > newest) {
-    throw Error(ErrorKind::kConflict,
-                "database schema version " + std::to_string(current) +
-                    " is newer than this program knows (" + std::to_string(newest) +
-                    "); refusing to downgrade");
+    throw Error(ErrorKind::kConflict, "database schema version " + std::to_string(current) +
+                                          " is newer than this program knows (" +
+                                          std::to_string(newest) + "); refusing to downgrade");
   }
   for (const auto& m : migrations) {
     if (m.version <= current) continue;

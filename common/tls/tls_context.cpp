@@ -53,8 +53,7 @@ int verifyAgainstPin(X509_STORE_CTX* ctx, void* arg) {
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_UNTRUSTED);
     return 0;
   }
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(),
-                                                                X509_STORE_free);
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> check(X509_STORE_CTX_new(),
                                                                         X509_STORE_CTX_free);
   X509_STORE_add_cert(store.get(), anchor);
@@ -102,7 +101,8 @@ std::shared_ptr<TlsContext> TlsContext::client(const ClientTlsConfig& config) {
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
 
   if (!config.pinnedFingerprint.empty()) {
-    self->pin_ = std::make_unique<std::string>(crypto::normalizeFingerprint(config.pinnedFingerprint));
+    self->pin_ =
+        std::make_unique<std::string>(crypto::normalizeFingerprint(config.pinnedFingerprint));
     SSL_CTX_set_cert_verify_callback(ctx, verifyAgainstPin, self->pin_.get());
   } else if (!config.caBundlePem.empty()) {
     addTrustAnchors(ctx, config.caBundlePem);

@@ -44,13 +44,18 @@ net::Response enroll(Context& ctx, Services& s) {
   std::string uid = crypto::uuid4();
   auto issued = s.ca.issueAgentCertificate(csr.get(), uid, ca::InternalCa::kAgentCertificateDays);
 
-  store::NewHost host{uid, request.hostname.substr(0, 255), request.deviceId.substr(0, 128),
-                      issued.fingerprint, issued.serial, issued.notAfter};
+  store::NewHost host{uid,
+                      request.hostname.substr(0, 255),
+                      request.deviceId.substr(0, 128),
+                      issued.fingerprint,
+                      issued.serial,
+                      issued.notAfter};
   auto outcome = s.store.enrollHost(crypto::hashSecret(request.token), ctx.now, host);
   std::string result = outcome.host ? "ok" : store::describe(outcome.refusal);
-  s.store.appendAudit({0, ctx.now, "agent:" + (request.hostname.empty() ? std::string("?") : request.hostname),
-                       "agent.enroll", outcome.host ? "host:" + std::to_string(outcome.host->id) : "",
-                       ctx.request.remoteAddress, result});
+  s.store.appendAudit(
+      {0, ctx.now, "agent:" + (request.hostname.empty() ? std::string("?") : request.hostname),
+       "agent.enroll", outcome.host ? "host:" + std::to_string(outcome.host->id) : "",
+       ctx.request.remoteAddress, result});
   if (!outcome.host) {
     spdlog::warn("enrolment from {} refused: {}", ctx.request.remoteAddress, result);
     throw Error(ErrorKind::kUnauthorized, result);

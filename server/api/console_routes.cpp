@@ -17,13 +17,20 @@ constexpr int kMaxTokenUses = 100000;
 constexpr int kMaxTokenHours = 24 * 365;
 
 Json toJson(const store::Tenant& t) {
-  return Json{{"id", t.id}, {"name", t.name}, {"insee_code", t.inseeCode}, {"created_at", t.createdAt}};
+  return Json{
+      {"id", t.id}, {"name", t.name}, {"insee_code", t.inseeCode}, {"created_at", t.createdAt}};
 }
 
 Json toJson(const store::EnrollmentToken& t) {
-  return Json{{"id", t.id},           {"tenant_id", t.tenantId},   {"prefix", t.prefix},
-              {"description", t.description}, {"created_at", t.createdAt}, {"expires_at", t.expiresAt},
-              {"max_uses", t.maxUses}, {"uses", t.uses},           {"revoked", t.revoked},
+  return Json{{"id", t.id},
+              {"tenant_id", t.tenantId},
+              {"prefix", t.prefix},
+              {"description", t.description},
+              {"created_at", t.createdAt},
+              {"expires_at", t.expiresAt},
+              {"max_uses", t.maxUses},
+              {"uses", t.uses},
+              {"revoked", t.revoked},
               {"created_by", t.createdBy}};
 }
 
@@ -48,7 +55,7 @@ Json toJson(const store::User& u) {
 }
 
 Json toJson(const store::AuditEntry& e) {
-  return Json{{"id", e.id},         {"at", e.at},         {"actor", e.actor}, {"action", e.action},
+  return Json{{"id", e.id},         {"at", e.at},         {"actor", e.actor},  {"action", e.action},
               {"target", e.target}, {"source", e.source}, {"result", e.result}};
 }
 
@@ -61,7 +68,8 @@ Json listJson(const std::vector<T>& items) {
 
 void audit(Services& s, const Context& ctx, const std::string& action, const std::string& target,
            const std::string& result = "ok") {
-  s.store.appendAudit({0, ctx.now, ctx.caller.describe(), action, target, ctx.request.remoteAddress, result});
+  s.store.appendAudit(
+      {0, ctx.now, ctx.caller.describe(), action, target, ctx.request.remoteAddress, result});
 }
 
 std::string requireText(const Json& body, const char* key, size_t maxLen) {
@@ -70,7 +78,8 @@ std::string requireText(const Json& body, const char* key, size_t maxLen) {
     throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' is required");
   }
   std::string v = it->get<std::string>();
-  if (v.size() > maxLen) throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' is too long");
+  if (v.size() > maxLen)
+    throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' is too long");
   return v;
 }
 
@@ -109,7 +118,8 @@ net::Response createTenant(Context& ctx, Services& s) {
     audit(s, ctx, "tenant.create", "tenant:" + std::to_string(t.id));
     return jsonResponse(201, toJson(t));
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kConflict) throw Error(ErrorKind::kConflict, "a tenant with this name exists");
+    if (e.kind() == ErrorKind::kConflict)
+      throw Error(ErrorKind::kConflict, "a tenant with this name exists");
     throw;
   }
 }
@@ -117,7 +127,8 @@ net::Response createTenant(Context& ctx, Services& s) {
 int optionalInt(const Json& body, const char* key, int fallback, int min, int max) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' must be an integer");
+  if (!it->is_number_integer())
+    throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' must be an integer");
   auto v = it->get<std::int64_t>();
   if (v < min || v > max) {
     throw Error(ErrorKind::kBadRequest, std::string("field '") + key + "' must be between " +
@@ -177,24 +188,29 @@ net::Response hostDetail(Context& ctx, Services& s) {
 
 void addConsoleRoutes(Router& r, Services& s) {
   r.add("GET", "/api/v1/health", Permission::kPublic, [&s](Context&) {
-    return jsonResponse(200, Json{{"status", "ok"}, {"version", PARC_VERSION},
-                                  {"ca_fingerprint", s.ca.fingerprint()}});
+    return jsonResponse(
+        200,
+        Json{{"status", "ok"}, {"version", PARC_VERSION}, {"ca_fingerprint", s.ca.fingerprint()}});
   });
   r.add("POST", "/api/v1/login", Permission::kPublic, [&s](Context& c) { return login(c, s); });
-  r.add("POST", "/api/v1/logout", Permission::kAuthenticated, [&s](Context& c) { return logout(c, s); });
+  r.add("POST", "/api/v1/logout", Permission::kAuthenticated,
+        [&s](Context& c) { return logout(c, s); });
   r.add("GET", "/api/v1/me", Permission::kAuthenticated,
         [](Context& c) { return jsonResponse(200, toJson(*c.caller.user)); });
   r.add("GET", "/api/v1/tenants", Permission::kTenantsRead,
         [&s](Context&) { return jsonResponse(200, listJson(s.store.listTenants())); });
-  r.add("POST", "/api/v1/tenants", Permission::kTenantsWrite, [&s](Context& c) { return createTenant(c, s); });
+  r.add("POST", "/api/v1/tenants", Permission::kTenantsWrite,
+        [&s](Context& c) { return createTenant(c, s); });
   r.add("GET", "/api/v1/tokens", Permission::kTokensRead,
         [&s](Context&) { return jsonResponse(200, listJson(s.store.listTokens())); });
-  r.add("POST", "/api/v1/tokens", Permission::kTokensWrite, [&s](Context& c) { return createToken(c, s); });
+  r.add("POST", "/api/v1/tokens", Permission::kTokensWrite,
+        [&s](Context& c) { return createToken(c, s); });
   r.add("POST", "/api/v1/tokens/{id}/revoke", Permission::kTokensWrite,
         [&s](Context& c) { return revokeToken(c, s); });
   r.add("GET", "/api/v1/hosts", Permission::kHostsRead,
         [&s](Context&) { return jsonResponse(200, listJson(s.store.listHosts())); });
-  r.add("GET", "/api/v1/hosts/{id}", Permission::kHostsRead, [&s](Context& c) { return hostDetail(c, s); });
+  r.add("GET", "/api/v1/hosts/{id}", Permission::kHostsRead,
+        [&s](Context& c) { return hostDetail(c, s); });
   r.add("GET", "/api/v1/audit", Permission::kAuditRead,
         [&s](Context&) { return jsonResponse(200, listJson(s.store.listAudit(500))); });
 }

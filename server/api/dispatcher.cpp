@@ -21,7 +21,8 @@ net::Request decodeBody(const net::Request& req, std::size_t maxDecompressed) {
   std::string encoding = req.header("content-encoding");
   if (encoding.empty() || encoding == "identity") return req;
   if (encoding != "zstd") {
-    throw Error(ErrorKind::kBadRequest, "unsupported Content-Encoding '" + encoding + "' (use zstd)");
+    throw Error(ErrorKind::kBadRequest,
+                "unsupported Content-Encoding '" + encoding + "' (use zstd)");
   }
   net::Request decoded = req;
   decoded.body = compress::zstdDecompress(req.body, maxDecompressed);
@@ -44,9 +45,11 @@ void authenticateAgent(Context& ctx, Services& services) {
 void authenticateUser(Context& ctx, Services& services, auth::Permission permission) {
   std::string token = bearerToken(ctx.request);
   auto user = services.sessions.authenticate(token, ctx.now);
-  if (!user) throw Error(ErrorKind::kUnauthorized, "sign in first (missing, expired or unknown session)");
+  if (!user)
+    throw Error(ErrorKind::kUnauthorized, "sign in first (missing, expired or unknown session)");
   if (!auth::roleAllows(user->role, permission)) {
-    throw Error(ErrorKind::kForbidden, std::string("your role may not ") + auth::permissionName(permission));
+    throw Error(ErrorKind::kForbidden,
+                std::string("your role may not ") + auth::permissionName(permission));
   }
   ctx.caller.user = std::move(user);
   ctx.caller.sessionToken = token;
@@ -69,20 +72,22 @@ net::Response dispatch(const Router& router, Services& services, Listener listen
                        const net::Request& raw) {
   Match m = router.match(raw.method, raw.path());
   if (!m.route) {
-    if (m.pathKnown) return errorResponse(405, "method_not_allowed", "method not allowed on this path");
+    if (m.pathKnown)
+      return errorResponse(405, "method_not_allowed", "method not allowed on this path");
     return errorResponse(404, "not_found", "no such route");
   }
   net::Request request = decodeBody(raw, services.config.maxDecompressedBytes);
   Context ctx{request, std::move(m.params), {}, static_cast<store::Time>(std::time(nullptr))};
   switch (m.route->permission) {
-    case auth::Permission::kPublic:
-      break;
+    case auth::Permission::kPublic: break;
     case auth::Permission::kAgent:
-      if (listener != Listener::kAgent) throw Error(ErrorKind::kForbidden, "agent route on the console listener");
+      if (listener != Listener::kAgent)
+        throw Error(ErrorKind::kForbidden, "agent route on the console listener");
       authenticateAgent(ctx, services);
       break;
     default:
-      if (listener != Listener::kConsole) throw Error(ErrorKind::kForbidden, "console route on the agent listener");
+      if (listener != Listener::kConsole)
+        throw Error(ErrorKind::kForbidden, "console route on the agent listener");
       authenticateUser(ctx, services, m.route->permission);
       break;
   }

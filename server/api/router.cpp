@@ -44,7 +44,9 @@ std::string Caller::describe() const {
   return "anonymous";
 }
 
-Json Context::json() const { return parseJson(request.body); }
+Json Context::json() const {
+  return parseJson(request.body);
+}
 
 store::Id Context::id(const std::string& name) const {
   auto it = params.find(name);

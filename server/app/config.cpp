@@ -8,7 +8,8 @@ namespace parc::server {
 namespace {
 std::uint16_t portOf(const toml::table& t, std::string_view key, std::uint16_t fallback) {
   auto v = config::getInt(t, key, fallback);
-  if (v < 0 || v > 65535) throw Error(ErrorKind::kBadRequest, std::string(key) + " must be a port number");
+  if (v < 0 || v > 65535)
+    throw Error(ErrorKind::kBadRequest, std::string(key) + " must be a port number");
   return static_cast<std::uint16_t>(v);
 }
 }  // namespace

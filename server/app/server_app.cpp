@@ -86,9 +86,10 @@ int runServer(const ServerConfig& config) {
   net::HttpsServer agentServer(loop, "agent listener", config.agentListener.address,
                                config.agentListener.port, agentTls(ca), limits,
                                api::makeDispatcher(agentRouter, services, api::Listener::kAgent));
-  net::HttpsServer consoleServer(loop, "console listener", config.consoleListener.address,
-                                 config.consoleListener.port, consoleTls(config, ca), limits,
-                                 api::makeDispatcher(consoleRouter, services, api::Listener::kConsole));
+  net::HttpsServer consoleServer(
+      loop, "console listener", config.consoleListener.address, config.consoleListener.port,
+      consoleTls(config, ca), limits,
+      api::makeDispatcher(consoleRouter, services, api::Listener::kConsole));
 
   Json runtime{{"agent_url", url(config.agentListener.address, agentServer.port())},
                {"console_url", url(config.consoleListener.address, consoleServer.port())},

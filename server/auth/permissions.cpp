@@ -21,19 +21,15 @@ bool roleAllows(store::Role role, Permission p) {
   using store::Role;
   switch (p) {
     case Permission::kPublic:
-    case Permission::kAuthenticated:
-      return true;
-    case Permission::kAgent:
-      return false;  // never a human's
+    case Permission::kAuthenticated: return true;
+    case Permission::kAgent: return false;  // never a human's
     case Permission::kHostsRead:
     case Permission::kTenantsRead:
       return true;  // town-hall staff are narrowed to their tenant by the query scope
     case Permission::kTokensRead:
-    case Permission::kTokensWrite:
-      return role == Role::kAdministrator || role == Role::kTechnician;
+    case Permission::kTokensWrite: return role == Role::kAdministrator || role == Role::kTechnician;
     case Permission::kTenantsWrite:
-    case Permission::kAuditRead:
-      return role == Role::kAdministrator;
+    case Permission::kAuditRead: return role == Role::kAdministrator;
   }
   return false;
 }

@@ -5,9 +5,9 @@
 namespace parc::server::auth {
 
 enum class Permission {
-  kPublic,        // no authentication (enrolment, login, health)
-  kAgent,         // an enrolled agent's client certificate
-  kAuthenticated, // any signed-in user (their own session and profile)
+  kPublic,         // no authentication (enrolment, login, health)
+  kAgent,          // an enrolled agent's client certificate
+  kAuthenticated,  // any signed-in user (their own session and profile)
   kHostsRead,
   kTenantsRead,
   kTenantsWrite,

@@ -24,8 +24,8 @@ std::optional<LoginResult> SessionManager::login(const std::string& username,
   result.token = crypto::generateSecret("parc_ses");
   result.user = *user;
   result.expiresAt = now + absoluteSeconds_;
-  store_.createSession(store::Session{crypto::hashSecret(result.token), user->id, now, now,
-                                      result.expiresAt});
+  store_.createSession(
+      store::Session{crypto::hashSecret(result.token), user->id, now, now, result.expiresAt});
   return result;
 }
 
@@ -42,6 +42,8 @@ std::optional<store::User> SessionManager::authenticate(const std::string& token
   return store_.findUser(session->userId);
 }
 
-void SessionManager::logout(const std::string& token) { store_.deleteSession(crypto::hashSecret(token)); }
+void SessionManager::logout(const std::string& token) {
+  store_.deleteSession(crypto::hashSecret(token));
+}
 
 }  // namespace parc::server::auth

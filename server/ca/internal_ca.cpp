@@ -49,7 +49,8 @@ InternalCa InternalCa::openOrCreate(const std::filesystem::path& dir,
     ca.serverCert_ = crypto::readCertificate(certPath);
   } else {
     ca.serverKey_ = crypto::generateKey();
-    ca.serverCert_ = makeServerCert(ca.caCert_.get(), ca.caKey_.get(), ca.serverKey_.get(), serverNames);
+    ca.serverCert_ =
+        makeServerCert(ca.caCert_.get(), ca.caKey_.get(), ca.serverKey_.get(), serverNames);
     crypto::writePrivateKey(keyPath, ca.serverKey_.get());
     files::writeAtomic(certPath, crypto::certificateToPem(ca.serverCert_.get()), 0644);
     spdlog::info("created server certificate for {} name(s)", serverNames.size());
@@ -57,19 +58,26 @@ InternalCa InternalCa::openOrCreate(const std::filesystem::path& dir,
   return ca;
 }
 
-std::string InternalCa::fingerprint() const { return crypto::fingerprint(caCert_.get()); }
+std::string InternalCa::fingerprint() const {
+  return crypto::fingerprint(caCert_.get());
+}
 
-std::string InternalCa::caBundlePem() const { return crypto::certificateToPem(caCert_.get()); }
+std::string InternalCa::caBundlePem() const {
+  return crypto::certificateToPem(caCert_.get());
+}
 
 std::string InternalCa::serverChainPem() const {
   return crypto::certificateToPem(serverCert_.get()) + crypto::certificateToPem(caCert_.get());
 }
 
-std::string InternalCa::serverKeyPem() const { return crypto::privateKeyToPem(serverKey_.get()); }
+std::string InternalCa::serverKeyPem() const {
+  return crypto::privateKeyToPem(serverKey_.get());
+}
 
 IssuedCertificate InternalCa::issueAgentCertificate(X509_REQ* csr, const std::string& commonName,
                                                     int validDays) const {
-  auto cert = crypto::signClientCertificate(caCert_.get(), caKey_.get(), csr, commonName, validDays);
+  auto cert =
+      crypto::signClientCertificate(caCert_.get(), caKey_.get(), csr, commonName, validDays);
   IssuedCertificate out;
   out.pem = crypto::certificateToPem(cert.get());
   out.fingerprint = crypto::fingerprint(cert.get());

@@ -44,8 +44,8 @@ struct Host {
   std::optional<Time> lastSeen;
   std::optional<Time> inventoryAt;
   std::string inventoryHash;
-  std::string osName;     // summary columns for lists, from the last inventory
-  std::string hardware;   // "vendor model"
+  std::string osName;    // summary columns for lists, from the last inventory
+  std::string hardware;  // "vendor model"
   std::string serial;
   bool revoked = false;
 };

@@ -48,13 +48,15 @@ class Store {
   virtual std::vector<Tenant> listTenants() = 0;
   virtual std::optional<Tenant> findTenant(Id id) = 0;
 
-  virtual EnrollmentToken createToken(const EnrollmentToken& token, const std::string& secretHash) = 0;
+  virtual EnrollmentToken createToken(const EnrollmentToken& token,
+                                      const std::string& secretHash) = 0;
   virtual std::vector<EnrollmentToken> listTokens() = 0;
   /// False when no such token exists.
   virtual bool revokeToken(Id id) = 0;
 
   /// Atomically spends one use of the token and creates the host, or refuses.
-  virtual EnrollOutcome enrollHost(const std::string& secretHash, Time now, const NewHost& host) = 0;
+  virtual EnrollOutcome enrollHost(const std::string& secretHash, Time now,
+                                   const NewHost& host) = 0;
 
   virtual std::optional<Host> findHostByFingerprint(const std::string& fingerprint) = 0;
   virtual std::optional<Host> findHost(Id id) = 0;

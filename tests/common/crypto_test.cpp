@@ -158,7 +158,8 @@ TEST(PrivateKeyFile, IsWrittenOwnerOnly) {
   auto key = generateKey();
   writePrivateKey(path, key.get());
   auto perms = std::filesystem::status(path).permissions();
-  EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(perms & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto back = readPrivateKey(path);
   EXPECT_EQ(privateKeyToPem(back.get()), privateKeyToPem(key.get()));
   std::filesystem::remove(path);

@@ -25,11 +25,22 @@ TEST(Protocol, EnrollRequestRoundTrip) {
 }
 
 TEST(Protocol, EnrollRequestNeedsTokenAndCsr) {
-  EXPECT_EQ(kindOf([] { fromJson<EnrollRequest>(Json{{"csr", "x"}}, "req"); }), ErrorKind::kBadRequest);
-  EXPECT_EQ(kindOf([] { fromJson<EnrollRequest>(Json{{"token", "t"}, {"csr", ""}}, "req"); }), ErrorKind::kBadRequest);
-  EXPECT_EQ(kindOf([] { fromJson<EnrollRequest>(Json{{"token", 5}, {"csr", "x"}}, "req"); }), ErrorKind::kBadRequest);
+  EXPECT_EQ(kindOf([] {
+              fromJson<EnrollRequest>(Json{{"csr", "x"}}, "req");
+            }),
+            ErrorKind::kBadRequest);
+  EXPECT_EQ(kindOf([] {
+              fromJson<EnrollRequest>(Json{{"token", "t"}, {"csr", ""}}, "req");
+            }),
+            ErrorKind::kBadRequest);
+  EXPECT_EQ(kindOf([] {
+              fromJson<EnrollRequest>(Json{{"token", 5}, {"csr", "x"}}, "req");
+            }),
+            ErrorKind::kBadRequest);
   EXPECT_EQ(kindOf([] { fromJson<EnrollRequest>(Json::array(), "req"); }), ErrorKind::kBadRequest);
-  EXPECT_EQ(kindOf([] { fromJson<EnrollRequest>(Json{{"token", "t"}, {"csr", "x"}, {"hostname", 3}}, "req"); }),
+  EXPECT_EQ(kindOf([] {
+              fromJson<EnrollRequest>(Json{{"token", "t"}, {"csr", "x"}, {"hostname", 3}}, "req");
+            }),
             ErrorKind::kBadRequest);
 }
 

@@ -37,7 +37,8 @@ TEST(Sqlite, RefusesADatabaseNewerThanTheProgram) {
 TEST(Sqlite, FailedMigrationLeavesVersionAndSchemaUnchanged) {
   auto db = Database::openMemory();
   migrate(db, {kTwoSteps[0]});
-  std::vector<Migration> broken = {kTwoSteps[0], {2, "CREATE TABLE u(x); SELECT no_such_function();"}};
+  std::vector<Migration> broken = {kTwoSteps[0],
+                                   {2, "CREATE TABLE u(x); SELECT no_such_function();"}};
   EXPECT_THROW(migrate(db, broken), Error);
   EXPECT_EQ(schemaVersion(db), 1);
   Statement s(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'u'");
@@ -80,8 +81,12 @@ TEST(Sqlite, BindsAndReadsEveryType) {
   db.exec("CREATE TABLE v(i INTEGER, r REAL, t TEXT, b BLOB, n TEXT)");
   std::optional<std::string> none;
   Statement(db, "INSERT INTO v VALUES(?,?,?,?,?)")
-      .bind(1, std::int64_t{1} << 40).bind(2, 2.5).bind(3, std::string("é\0x", 4))
-      .bindBlob(4, {0, 1, 255}).bind(5, none).run();
+      .bind(1, std::int64_t{1} << 40)
+      .bind(2, 2.5)
+      .bind(3, std::string("é\0x", 4))
+      .bindBlob(4, {0, 1, 255})
+      .bind(5, none)
+      .run();
   Statement s(db, "SELECT i, r, t, b, n FROM v");
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.int64(0), std::int64_t{1} << 40);

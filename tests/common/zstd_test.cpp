@@ -1,6 +1,7 @@
+#include "common/compress/zstd.h"
+
 #include <gtest/gtest.h>
 
-#include "common/compress/zstd.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
 

@@ -22,13 +22,17 @@ class AgentTrust : public ::testing::Test {
     return ctl.json({"tokens", "create", "--tenant", "1", "--max-uses", std::to_string(maxUses)});
   }
 
-  RunResult enroll(const std::string& token, const std::string& fingerprint, const std::string& dir) {
-    return runProgram({binary("parc-agent"), "enroll", "--server", server->agentUrl, "--ca-fingerprint",
-                       fingerprint, "--token", token, "--data-dir", (tmp.path() / dir).string()});
+  RunResult enroll(const std::string& token, const std::string& fingerprint,
+                   const std::string& dir) {
+    return runProgram({binary("parc-agent"), "enroll", "--server", server->agentUrl,
+                       "--ca-fingerprint", fingerprint, "--token", token, "--data-dir",
+                       (tmp.path() / dir).string()});
   }
 
-  net::Response post(const std::string& url, const std::string& path, const tls::ClientTlsConfig& tls) {
-    net::HttpsClient client(net::parseUrl(url), tls::TlsContext::client(tls), std::chrono::seconds(10));
+  net::Response post(const std::string& url, const std::string& path,
+                     const tls::ClientTlsConfig& tls) {
+    net::HttpsClient client(net::parseUrl(url), tls::TlsContext::client(tls),
+                            std::chrono::seconds(10));
     return client.send({"POST", path, {{"content-type", "application/json"}}, "{}", {}, {}});
   }
 
@@ -60,7 +64,9 @@ TEST_F(AgentTrust, ExpiredTokenIsRefused) {
   {
     // Age the token in the real database rather than wait a day.
     auto db = sqlite::Database::open(tmp.path() / "server" / "parc.db");
-    sqlite::Statement(db, "UPDATE enrollment_tokens SET expires_at = 1 WHERE id = ?").bind(1, t["id"].get<std::int64_t>()).run();
+    sqlite::Statement(db, "UPDATE enrollment_tokens SET expires_at = 1 WHERE id = ?")
+        .bind(1, t["id"].get<std::int64_t>())
+        .run();
   }
   RunResult r = enroll(t["token"], server->caFingerprint, "a");
   EXPECT_NE(r.exitCode, 0);
@@ -99,8 +105,9 @@ TEST_F(AgentTrust, ClientCertificateFromAnotherCaIsRefused) {
   auto otherCaKey = crypto::generateKey();
   auto otherCa = crypto::makeCaCertificate(otherCaKey.get(), "Parc internal CA", 30);
   auto key = crypto::generateKey();
-  auto cert = crypto::signClientCertificate(otherCa.get(), otherCaKey.get(),
-                                            crypto::parseCsr(crypto::makeCsrPem(key.get(), "x")).get(), "x", 30);
+  auto cert = crypto::signClientCertificate(
+      otherCa.get(), otherCaKey.get(), crypto::parseCsr(crypto::makeCsrPem(key.get(), "x")).get(),
+      "x", 30);
   tls::ClientTlsConfig forged;
   forged.pinnedFingerprint = server->caFingerprint;
   forged.certificatePem = crypto::certificateToPem(cert.get());
@@ -119,7 +126,11 @@ TEST_F(AgentTrust, ConsoleRoutesNeedASessionAndAreNotOnTheAgentListener) {
   pinned.pinnedFingerprint = server->caFingerprint;
   net::HttpsClient console(net::parseUrl(server->consoleUrl), tls::TlsContext::client(pinned));
   EXPECT_EQ(console.send({"GET", "/api/v1/hosts", {}, "", {}, {}}).status, 401);
-  EXPECT_EQ(console.send({"GET", "/api/v1/hosts", {{"authorization", "Bearer parc_ses_forged"}}, "", {}, {}}).status, 401);
+  EXPECT_EQ(
+      console
+          .send({"GET", "/api/v1/hosts", {{"authorization", "Bearer parc_ses_forged"}}, "", {}, {}})
+          .status,
+      401);
   EXPECT_EQ(console.send({"POST", "/api/v1/enroll", {}, "{}", {}, {}}).status, 404);
   net::HttpsClient agentSide(net::parseUrl(server->agentUrl), tls::TlsContext::client(pinned));
   EXPECT_EQ(agentSide.send({"GET", "/api/v1/hosts", {}, "", {}, {}}).status, 404);
@@ -131,9 +142,17 @@ TEST_F(AgentTrust, MalformedAndOversizeBodiesAreRefusedAndTheServerKeepsServing)
   pinned.pinnedFingerprint = server->caFingerprint;
   net::HttpsClient agentSide(net::parseUrl(server->agentUrl), tls::TlsContext::client(pinned));
   EXPECT_EQ(agentSide.send({"POST", "/api/v1/enroll", {}, "{not json", {}, {}}).status, 400);
-  EXPECT_EQ(agentSide.send({"POST", "/api/v1/enroll", {}, R"({"token":"x","csr":"y"})", {}, {}}).status, 400);
-  EXPECT_EQ(agentSide.send({"POST", "/api/v1/enroll", {{"content-encoding", "zstd"}}, "garbage", {}, {}}).status, 400);
-  EXPECT_EQ(agentSide.send({"POST", "/api/v1/enroll", {}, std::string(9 * 1024 * 1024, 'x'), {}, {}}).status, 413);
+  EXPECT_EQ(
+      agentSide.send({"POST", "/api/v1/enroll", {}, R"({"token":"x","csr":"y"})", {}, {}}).status,
+      400);
+  EXPECT_EQ(
+      agentSide.send({"POST", "/api/v1/enroll", {{"content-encoding", "zstd"}}, "garbage", {}, {}})
+          .status,
+      400);
+  EXPECT_EQ(
+      agentSide.send({"POST", "/api/v1/enroll", {}, std::string(9 * 1024 * 1024, 'x'), {}, {}})
+          .status,
+      413);
   // Still serving after all that.
   Json t = createToken();
   EXPECT_EQ(enroll(t["token"], server->caFingerprint, "a").exitCode, 0);

@@ -2,6 +2,7 @@
 // and reports its inventory, parcctl sees it; the server restarts and still has it.
 #include <gtest/gtest.h>
 
+#include "common/files/files.h"
 #include "tests/integration/harness.h"
 
 namespace parc::testing {
@@ -34,14 +35,18 @@ TEST_F(EnrolInventory, AgentEnrolsReportsAndSurvivesServerRestart) {
     std::string token = createToken();
     ASSERT_EQ(token.rfind("parc_enr_", 0), 0u);
 
-    Process agent({binary("parc-agent"), "run", "--server", server.agentUrl, "--ca-fingerprint",
-                   server.caFingerprint, "--token", token, "--data-dir", (tmp.path() / "agent").string()},
-                  tmp.path() / "agent-log");
+    Process agent(
+        {binary("parc-agent"), "run", "--server", server.agentUrl, "--ca-fingerprint",
+         server.caFingerprint, "--token", token, "--data-dir", (tmp.path() / "agent").string()},
+        tmp.path() / "agent-log");
     Json hosts;
-    ASSERT_TRUE(waitFor([&] {
-      hosts = ctl.json({"hosts", "list"});
-      return hosts["count"] == 1 && hosts["items"][0]["last_seen"].is_number();
-    }, 30s)) << agent.stderrText();
+    ASSERT_TRUE(waitFor(
+        [&] {
+          hosts = ctl.json({"hosts", "list"});
+          return hosts["count"] == 1 && hosts["items"][0]["last_seen"].is_number();
+        },
+        30s))
+        << agent.stderrText();
     EXPECT_EQ(agent.stop(), 0) << "agent must exit cleanly on SIGTERM";
 
     Json host = ctl.json({"hosts", "show", "1"});
@@ -80,7 +85,11 @@ TEST_F(EnrolInventory, AgentEnrolsReportsAndSurvivesServerRestart) {
   std::filesystem::remove(tmp.path() / "agent" / "last-inventory.json");  // force a resend
   Process agent({binary("parc-agent"), "run", "--data-dir", (tmp.path() / "agent").string()},
                 tmp.path() / "agent-log2");
-  EXPECT_TRUE(waitFor([&] { return ctl.json({"hosts", "show", "1"})["last_seen"].get<long long>() > before; }, 30s))
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "show", "1"})["last_seen"].get<long long>() > before;
+      },
+      30s))
       << agent.stderrText();
 }
 
@@ -103,12 +112,28 @@ TEST_F(EnrolInventory, PeopleReadableTablesAndVersionFlags) {
 }
 
 TEST_F(EnrolInventory, InventoryCommandNeedsNoServer) {
-  RunResult r = runProgram({binary("parc-agent"), "inventory", "--data-dir", (tmp.path() / "none").string()});
+  RunResult r =
+      runProgram({binary("parc-agent"), "inventory", "--data-dir", (tmp.path() / "none").string()});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   Json inv = parseJson(r.out);
   EXPECT_TRUE(inv.contains("os"));
   EXPECT_TRUE(inv.contains("cpu"));
   EXPECT_FALSE(std::filesystem::exists(tmp.path() / "none")) << "inventory must write nothing";
+}
+
+TEST_F(EnrolInventory, LiveGlpiInventoryValidatesAgainstGlpiSchema) {
+  RunResult r = runProgram({binary("parc-agent"), "inventory", "--format", "glpi", "--data-dir",
+                            (tmp.path() / "none").string()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto file = tmp.path() / "live-glpi.json";
+  files::writeAtomic(file, r.out);
+  RunResult check = runProgram(
+      {"/usr/bin/python3", std::string(PARC_SOURCE_DIR) + "/../shared/tools/validate-glpi.py", file.string()});
+  EXPECT_EQ(check.exitCode, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("valid"), std::string::npos) << check.out;
+  Json glpi = parseJson(r.out);
+  EXPECT_EQ(glpi["action"], "inventory");
+  EXPECT_TRUE(glpi["content"].contains("operatingsystem"));
 }
 
 }  // namespace

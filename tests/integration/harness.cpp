@@ -42,7 +42,9 @@ pid_t spawn(std::vector<std::string> argv, const std::map<std::string, std::stri
   return pid;
 }
 
-int decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status); }
+int decode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
 
 }  // namespace
 
@@ -57,8 +59,9 @@ TempDir::~TempDir() {
 }
 
 std::string binary(const std::string& name) {
-  static const std::map<std::string, std::string> kPaths = {
-      {"parc-server", "/server/parc-server"}, {"parc-agent", "/agent/parc-agent"}, {"parcctl", "/cli/parcctl"}};
+  static const std::map<std::string, std::string> kPaths = {{"parc-server", "/server/parc-server"},
+                                                            {"parc-agent", "/agent/parc-agent"},
+                                                            {"parcctl", "/cli/parcctl"}};
   return std::string(PARC_BINARY_DIR) + kPaths.at(name);
 }
 
@@ -71,8 +74,9 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   return condition();
 }
 
-RunResult runProgram(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                     const std::string& input, std::chrono::seconds timeout) {
+RunResult runProgram(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env, const std::string& input,
+                     std::chrono::seconds timeout) {
   TempDir io;
   auto in = io.path() / "in", out = io.path() / "out", err = io.path() / "err";
   files::writeAtomic(in, input);
@@ -84,7 +88,8 @@ RunResult runProgram(const std::vector<std::string>& argv, const std::map<std::s
     waitpid(pid, &status, 0);
     ADD_FAILURE() << argv[0] << " did not finish within " << timeout.count() << " s";
   }
-  return RunResult{decode(status), files::tryRead(out).value_or(""), files::tryRead(err).value_or("")};
+  return RunResult{decode(status), files::tryRead(out).value_or(""),
+                   files::tryRead(err).value_or("")};
 }
 
 Process::Process(const std::vector<std::string>& argv, const std::filesystem::path& logPrefix,
@@ -136,9 +141,9 @@ ServerFixture::ServerFixture(const std::filesystem::path& dataDir, std::uint16_t
   auto runtime = dataDir / "server.json";
   std::filesystem::remove(runtime);
   process_ = std::make_unique<Process>(
-      std::vector<std::string>{binary("parc-server"), "--data-dir", dataDir.string(), "--agent-listen",
-                               "127.0.0.1:" + std::to_string(agentPort), "--console-listen",
-                               "127.0.0.1:" + std::to_string(consolePort)},
+      std::vector<std::string>{binary("parc-server"), "--data-dir", dataDir.string(),
+                               "--agent-listen", "127.0.0.1:" + std::to_string(agentPort),
+                               "--console-listen", "127.0.0.1:" + std::to_string(consolePort)},
       dataDir.parent_path() / (dataDir.filename().string() + "-server"));
   bool up = waitFor([&] { return std::filesystem::exists(runtime) || !process_->running(); },
                     std::chrono::seconds(30));
@@ -150,7 +155,8 @@ ServerFixture::ServerFixture(const std::filesystem::path& dataDir, std::uint16_t
   consoleUrl = j["console_url"];
   caFingerprint = j["ca_fingerprint"];
   this->agentPort = static_cast<std::uint16_t>(std::stoi(agentUrl.substr(agentUrl.rfind(':') + 1)));
-  this->consolePort = static_cast<std::uint16_t>(std::stoi(consoleUrl.substr(consoleUrl.rfind(':') + 1)));
+  this->consolePort =
+      static_cast<std::uint16_t>(std::stoi(consoleUrl.substr(consoleUrl.rfind(':') + 1)));
   adminPassword = files::read(dataDir / "initial-admin-password");
   adminPassword.erase(adminPassword.find_last_not_of("\n") + 1);
 }
@@ -171,8 +177,8 @@ Json Parcctl::json(std::vector<std::string> args) const {
 }
 
 void Parcctl::login(const ServerFixture& server) const {
-  RunResult r = run({"login", "--server", server.consoleUrl, "--ca-fingerprint", server.caFingerprint,
-                     "--password-stdin"},
+  RunResult r = run({"login", "--server", server.consoleUrl, "--ca-fingerprint",
+                     server.caFingerprint, "--password-stdin"},
                     server.adminPassword + "\n");
   ASSERT_EQ(r.exitCode, 0) << r.err;
 }

@@ -32,8 +32,10 @@ struct RunResult {
 };
 
 /// Runs a program to completion (killed past `timeout`), feeding `input` on stdin.
-RunResult runProgram(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
-                     const std::string& input = "", std::chrono::seconds timeout = std::chrono::seconds(60));
+RunResult runProgram(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env = {},
+                     const std::string& input = "",
+                     std::chrono::seconds timeout = std::chrono::seconds(60));
 
 /// A program running in the background; SIGTERM then SIGKILL at destruction.
 class Process {

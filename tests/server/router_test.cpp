@@ -1,14 +1,17 @@
+#include "server/api/router.h"
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "server/api/router.h"
 
 namespace parc::server::api {
 namespace {
 
 using auth::Permission;
 
-net::Response ok(Context&) { return jsonResponse(200, Json::object()); }
+net::Response ok(Context&) {
+  return jsonResponse(200, Json::object());
+}
 
 TEST(Router, MatchesMethodsAndParameters) {
   Router r;
@@ -54,7 +57,8 @@ TEST(Permissions, RolesGetWhatTheyNeedAndNoMore) {
   EXPECT_FALSE(auth::roleAllows(Role::kHelpdesk, Permission::kTokensWrite));
   EXPECT_FALSE(auth::roleAllows(Role::kReadOnly, Permission::kTokensRead));
   EXPECT_FALSE(auth::roleAllows(Role::kTownHallStaff, Permission::kAuditRead));
-  for (Role r : {Role::kAdministrator, Role::kTechnician, Role::kHelpdesk, Role::kReadOnly, Role::kTownHallStaff}) {
+  for (Role r : {Role::kAdministrator, Role::kTechnician, Role::kHelpdesk, Role::kReadOnly,
+                 Role::kTownHallStaff}) {
     EXPECT_FALSE(auth::roleAllows(r, Permission::kAgent)) << store::roleName(r);
   }
 }

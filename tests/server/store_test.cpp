@@ -34,7 +34,9 @@ class StoreTest : public ::testing::Test {
     return store_->createToken(t, hash);
   }
 
-  NewHost host(const std::string& uid) { return NewHost{uid, "pc-" + uid, "dev-" + uid, "fp-" + uid, "01", 99999}; }
+  NewHost host(const std::string& uid) {
+    return NewHost{uid, "pc-" + uid, "dev-" + uid, "fp-" + uid, "01", 99999};
+  }
 
   std::filesystem::path dir_;
   std::unique_ptr<SqliteStore> store_;
@@ -94,7 +96,8 @@ TEST_F(StoreTest, HostIsFoundByItsCertificateFingerprint) {
 TEST_F(StoreTest, InventoryIsStoredOncePerMessageId) {
   token(1, 9000, "h");
   auto h = store_->enrollHost("h", 2000, host("x")).host;
-  InventoryWrite w{h->id, "m-1", "hash1", R"({"os":{}})", "Debian 12", "Dell OptiPlex", "SN1", "pc-1", 3000};
+  InventoryWrite w{h->id, "m-1",  "hash1", R"({"os":{}})", "Debian 12", "Dell OptiPlex",
+                   "SN1", "pc-1", 3000};
   EXPECT_FALSE(store_->storeInventory(w));
   InventoryWrite again = w;
   again.document = R"({"changed":true})";

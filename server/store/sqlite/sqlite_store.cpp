@@ -64,7 +64,9 @@ User readUser(const Statement& s) {
   return u;
 }
 
-Tenant readTenant(const Statement& s) { return Tenant{s.int64(0), s.text(1), s.text(2), s.int64(3)}; }
+Tenant readTenant(const Statement& s) {
+  return Tenant{s.int64(0), s.text(1), s.text(2), s.int64(3)};
+}
 
 }  // namespace
 
@@ -75,7 +77,10 @@ SqliteStore::SqliteStore(const std::filesystem::path& path) : db_(sqlite::Databa
 Tenant SqliteStore::createTenant(const std::string& name, const std::string& inseeCode, Time now) {
   std::lock_guard lock(mutex_);
   Statement(db_, "INSERT INTO tenants(name, insee_code, created_at) VALUES(?,?,?)")
-      .bind(1, name).bind(2, inseeCode).bind(3, now).run();
+      .bind(1, name)
+      .bind(2, inseeCode)
+      .bind(3, now)
+      .run();
   return Tenant{db_.lastInsertId(), name, inseeCode, now};
 }
 
@@ -95,14 +100,22 @@ std::optional<Tenant> SqliteStore::findTenant(Id id) {
   return readTenant(s);
 }
 
-EnrollmentToken SqliteStore::createToken(const EnrollmentToken& token, const std::string& secretHash) {
+EnrollmentToken SqliteStore::createToken(const EnrollmentToken& token,
+                                         const std::string& secretHash) {
   std::lock_guard lock(mutex_);
-  Statement(db_,
-            "INSERT INTO enrollment_tokens(tenant_id, secret_hash, prefix, description, created_at, "
-            "expires_at, max_uses, created_by) VALUES(?,?,?,?,?,?,?,?)")
-      .bind(1, token.tenantId).bind(2, secretHash).bind(3, token.prefix).bind(4, token.description)
-      .bind(5, token.createdAt).bind(6, token.expiresAt).bind(7, token.maxUses)
-      .bind(8, token.createdBy).run();
+  Statement(
+      db_,
+      "INSERT INTO enrollment_tokens(tenant_id, secret_hash, prefix, description, created_at, "
+      "expires_at, max_uses, created_by) VALUES(?,?,?,?,?,?,?,?)")
+      .bind(1, token.tenantId)
+      .bind(2, secretHash)
+      .bind(3, token.prefix)
+      .bind(4, token.description)
+      .bind(5, token.createdAt)
+      .bind(6, token.expiresAt)
+      .bind(7, token.maxUses)
+      .bind(8, token.createdBy)
+      .run();
   EnrollmentToken out = token;
   out.id = db_.lastInsertId();
   return out;
@@ -122,7 +135,8 @@ bool SqliteStore::revokeToken(Id id) {
   return db_.changes() > 0;
 }
 
-EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now, const NewHost& host) {
+EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now,
+                                      const NewHost& host) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   Statement find(db_, std::string("SELECT ") + kTokenColumns +
@@ -134,13 +148,21 @@ EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now, c
   if (token.expiresAt <= now) return {TokenRefusal::kExpired, std::nullopt};
   if (token.uses >= token.maxUses) return {TokenRefusal::kExhausted, std::nullopt};
 
-  Statement(db_, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?").bind(1, token.id).run();
+  Statement(db_, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?")
+      .bind(1, token.id)
+      .run();
   Statement(db_,
             "INSERT INTO hosts(tenant_id, uid, hostname, device_id, cert_fingerprint, cert_serial, "
             "cert_not_after, enrolled_at) VALUES(?,?,?,?,?,?,?,?)")
-      .bind(1, token.tenantId).bind(2, host.uid).bind(3, host.hostname).bind(4, host.deviceId)
-      .bind(5, host.certFingerprint).bind(6, host.certSerial).bind(7, host.certNotAfter)
-      .bind(8, now).run();
+      .bind(1, token.tenantId)
+      .bind(2, host.uid)
+      .bind(3, host.hostname)
+      .bind(4, host.deviceId)
+      .bind(5, host.certFingerprint)
+      .bind(6, host.certSerial)
+      .bind(7, host.certNotAfter)
+      .bind(8, now)
+      .run();
   Id id = db_.lastInsertId();
   tx.commit();
 
@@ -200,18 +222,30 @@ bool SqliteStore::storeInventory(const InventoryWrite& w) {
   seen.bind(1, w.hostId).bind(2, w.messageId);
   if (seen.step()) return true;
   Statement(db_, "INSERT INTO received_messages(message_id, host_id, received_at) VALUES(?,?,?)")
-      .bind(1, w.messageId).bind(2, w.hostId).bind(3, w.receivedAt).run();
+      .bind(1, w.messageId)
+      .bind(2, w.hostId)
+      .bind(3, w.receivedAt)
+      .run();
   Statement(db_,
             "INSERT INTO host_inventory(host_id, document) VALUES(?,?) "
             "ON CONFLICT(host_id) DO UPDATE SET document = excluded.document")
-      .bind(1, w.hostId).bind(2, w.document).run();
+      .bind(1, w.hostId)
+      .bind(2, w.document)
+      .run();
   Statement(db_,
             "UPDATE hosts SET last_seen = ?, inventory_at = ?, inventory_hash = ?, os_name = ?, "
             "hardware = ?, serial = ?, hostname = CASE WHEN ? = '' THEN hostname ELSE ? END "
             "WHERE id = ?")
-      .bind(1, w.receivedAt).bind(2, w.receivedAt).bind(3, w.hash).bind(4, w.osName)
-      .bind(5, w.hardware).bind(6, w.serial).bind(7, w.hostname).bind(8, w.hostname)
-      .bind(9, w.hostId).run();
+      .bind(1, w.receivedAt)
+      .bind(2, w.receivedAt)
+      .bind(3, w.hash)
+      .bind(4, w.osName)
+      .bind(5, w.hardware)
+      .bind(6, w.serial)
+      .bind(7, w.hostname)
+      .bind(8, w.hostname)
+      .bind(9, w.hostId)
+      .run();
   tx.commit();
   return false;
 }
@@ -223,17 +257,22 @@ std::int64_t SqliteStore::countUsers() {
   return s.int64(0);
 }
 
-User SqliteStore::createUser(const std::string& username, const std::string& passwordHash, Role role,
-                             Time now) {
+User SqliteStore::createUser(const std::string& username, const std::string& passwordHash,
+                             Role role, Time now) {
   std::lock_guard lock(mutex_);
   Statement(db_, "INSERT INTO users(username, password_hash, role, created_at) VALUES(?,?,?,?)")
-      .bind(1, username).bind(2, passwordHash).bind(3, roleName(role)).bind(4, now).run();
+      .bind(1, username)
+      .bind(2, passwordHash)
+      .bind(3, roleName(role))
+      .bind(4, now)
+      .run();
   return User{db_.lastInsertId(), username, passwordHash, role, now};
 }
 
 std::optional<User> SqliteStore::findUserByName(const std::string& username) {
   std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT id, username, password_hash, role, created_at FROM users WHERE username = ?");
+  Statement s(db_,
+              "SELECT id, username, password_hash, role, created_at FROM users WHERE username = ?");
   s.bind(1, username);
   if (!s.step()) return std::nullopt;
   return readUser(s);
@@ -252,8 +291,12 @@ void SqliteStore::createSession(const Session& session) {
   Statement(db_,
             "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at, expires_at) "
             "VALUES(?,?,?,?,?)")
-      .bind(1, session.tokenHash).bind(2, session.userId).bind(3, session.createdAt)
-      .bind(4, session.lastUsedAt).bind(5, session.expiresAt).run();
+      .bind(1, session.tokenHash)
+      .bind(2, session.userId)
+      .bind(3, session.createdAt)
+      .bind(4, session.lastUsedAt)
+      .bind(5, session.expiresAt)
+      .run();
 }
 
 std::optional<Session> SqliteStore::findSession(const std::string& tokenHash) {
@@ -269,7 +312,9 @@ std::optional<Session> SqliteStore::findSession(const std::string& tokenHash) {
 void SqliteStore::touchSession(const std::string& tokenHash, Time now) {
   std::lock_guard lock(mutex_);
   Statement(db_, "UPDATE sessions SET last_used_at = ? WHERE token_hash = ?")
-      .bind(1, now).bind(2, tokenHash).run();
+      .bind(1, now)
+      .bind(2, tokenHash)
+      .run();
 }
 
 void SqliteStore::deleteSession(const std::string& tokenHash) {
@@ -281,8 +326,13 @@ void SqliteStore::appendAudit(const AuditEntry& e) {
   std::lock_guard lock(mutex_);
   Statement(db_,
             "INSERT INTO audit_log(at, actor, action, target, source, result) VALUES(?,?,?,?,?,?)")
-      .bind(1, e.at).bind(2, e.actor).bind(3, e.action).bind(4, e.target).bind(5, e.source)
-      .bind(6, e.result).run();
+      .bind(1, e.at)
+      .bind(2, e.actor)
+      .bind(3, e.action)
+      .bind(4, e.target)
+      .bind(5, e.source)
+      .bind(6, e.result)
+      .run();
 }
 
 std::vector<AuditEntry> SqliteStore::listAudit(int limit) {
@@ -293,8 +343,8 @@ std::vector<AuditEntry> SqliteStore::listAudit(int limit) {
   s.bind(1, limit);
   std::vector<AuditEntry> out;
   while (s.step()) {
-    out.push_back(AuditEntry{s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5),
-                             s.text(6)});
+    out.push_back(
+        AuditEntry{s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)});
   }
   return out;
 }

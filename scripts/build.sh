@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Configures and builds one tree. Usage: scripts/build.sh [release|debug|asan] [ninja targets…]
+#   release  build/          optimised, -Werror (what the demo runs)
+#   debug    build-debug/    -O0 -g, -Werror
+#   asan     build-asan/     AddressSanitizer + UBSan, -Werror
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+kind=${1:-release}
+shift || true
+case "$kind" in
+  release) dir=build;       flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  debug)   dir=build-debug; flags=(-DCMAKE_BUILD_TYPE=Debug) ;;
+  asan)    dir=build-asan;  flags=(-DCMAKE_BUILD_TYPE=Debug -DPARC_SANITIZE=ON) ;;
+  *) echo "usage: $0 [release|debug|asan] [targets…]" >&2; exit 2 ;;
+esac
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+cmake -S . -B "$dir" -G Ninja -DPARC_WERROR=ON "${flags[@]}" >/dev/null
+ninja -C "$dir" "$@"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything Parc needs to build, run and test on Debian 12, from Debian's
+# packages only. Idempotent: packages already present are left as they are.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git
+  # libraries (see docs/development.md for what each is for)
+  libboost-dev libboost-system-dev libssl-dev openssl libsqlite3-dev sqlite3
+  libusb-1.0-0-dev libhwloc-dev hwloc nlohmann-json3-dev libgtest-dev libgmock-dev
+  libzstd-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libargon2-dev libsystemd-dev
+  hwdata
+  # tests: GLPI schema validation, real tools the collectors and checks compare with
+  python3 python3-jsonschema edid-decode smartmontools dmidecode curl
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# README command 2: install dependencies, build, and run the whole test suite:
+#   1. release build with -Werror, every test (ctest, all labels);
+#   2. AddressSanitizer + UBSan build, unit and integration tests again.
+# Set PARC_SKIP_ASAN=1 to skip step 2 on a slow machine (CI never sets it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+jobs=$(nproc)
+start=$(date +%s)
+
+./scripts/build.sh release
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
+echo "test: release suite passed in $(( $(date +%s) - start )) s"
+
+if [ "${PARC_SKIP_ASAN:-0}" != 1 ]; then
+  ./scripts/build.sh asan
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 -L 'unit|integration')
+  echo "test: sanitizer suite passed"
+fi
+echo "test: all done in $(( $(date +%s) - start )) s"
