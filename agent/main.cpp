@@ -1,11 +1,13 @@
 // parc-agent: inventory, health and remote support on a town-hall PC. See docs/.
 #include <CLI/CLI.hpp>
+#include <ctime>
 #include <iostream>
 
 #include "agent/collectors/glpi_format.h"
 #include "agent/config/agent_config.h"
 #include "agent/service/service.h"
 #include "agent/transport/identity.h"
+#include "agent/transport/outbox.h"
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/log/log.h"
@@ -16,6 +18,7 @@ struct Overrides {
   std::string configFile = "/etc/parc/agent.toml";
   std::string server, caFingerprint, token, dataDir, logLevel;
   int interval = 0;
+  int retryMax = 0;
 };
 
 parc::agent::AgentConfig resolve(const Overrides& o, bool configGiven) {
@@ -26,6 +29,7 @@ parc::agent::AgentConfig resolve(const Overrides& o, bool configGiven) {
   if (!o.dataDir.empty()) c.dataDir = o.dataDir;
   if (!o.logLevel.empty()) c.logLevel = o.logLevel;
   if (o.interval > 0) c.inventoryInterval = std::chrono::seconds(o.interval);
+  if (o.retryMax > 0) c.retryMax = std::chrono::seconds(o.retryMax);
   return c;
 }
 
@@ -44,13 +48,23 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", o.dataDir, "data directory (identity, state)");
   app.add_option("--log-level", o.logLevel, "trace, debug, info, warn, error");
   app.add_option("--inventory-interval", o.interval, "seconds between inventories");
+  app.add_option("--retry-max-seconds", o.retryMax, "longest wait between delivery retries");
 
   auto* enrollCmd = app.add_subcommand("enroll", "enrol with the server and exit");
   auto* runCmd = app.add_subcommand("run", "run the service loop (enrols first if needed)");
   auto* inventoryCmd = app.add_subcommand("inventory", "print this machine's inventory as JSON");
   std::string format = "parc";
-  inventoryCmd->add_option("--format", format, "parc (docs/inventory.md) or glpi (GLPI native inventory)")
+  inventoryCmd
+      ->add_option("--format", format, "parc (docs/inventory.md) or glpi (GLPI native inventory)")
       ->check(CLI::IsMember({"parc", "glpi"}));
+  auto* emitCmd = app.add_subcommand(
+      "emit", "queue messages in the outbox (local scripts reporting events; delivery tests)");
+  std::string emitType = "event", emitText;
+  int emitCount = 1;
+  emitCmd->add_option("--type", emitType, "event or metrics")
+      ->check(CLI::IsMember({"event", "metrics"}));
+  emitCmd->add_option("--text", emitText, "what happened");
+  emitCmd->add_option("--count", emitCount, "how many (numbered)")->check(CLI::Range(1, 1000000));
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -62,6 +76,16 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*runCmd) return parc::agent::service::run(config);
+    if (*emitCmd) {
+      parc::agent::transport::Outbox outbox(config.dataDir / "outbox.db");
+      auto now = static_cast<std::int64_t>(std::time(nullptr));
+      for (int i = 0; i < emitCount; ++i) {
+        outbox.enqueue(emitType, parc::Json{{"kind", "local"}, {"text", emitText}, {"seq", i}},
+                       now);
+      }
+      std::cout << emitCount << " " << emitType << " message(s) queued\n";
+      return 0;
+    }
     if (*inventoryCmd) {
       // Needs no server and writes nothing: the device id only if one exists already.
       auto id = parc::files::tryRead(config.dataDir / "device-id").value_or("");

@@ -9,10 +9,12 @@ target_compile_definitions(parc_settings INTERFACE
   BOOST_ASIO_HAS_STD_COROUTINE=1
   BOOST_ASIO_NO_DEPRECATED
   BOOST_BEAST_USE_STD_STRING_VIEW)
-target_compile_options(parc_settings INTERFACE -Wall -Wextra -Wpedantic -fcoroutines
+target_compile_options(parc_settings INTERFACE -Wall -Wextra -Wpedantic
+  # g++ needs -fcoroutines in C++20; clang refuses the flag.
+  $<$<CXX_COMPILER_ID:GNU>:-fcoroutines>
   # g++ 12 reports std::optional members as maybe-uninitialized at -O2 (GCC bug 80635):
   # noise that would make -Werror builds depend on the optimiser's mood.
-  -Wno-maybe-uninitialized)
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>)
 if(PARC_WERROR)
   target_compile_options(parc_settings INTERFACE -Werror)
 endif()

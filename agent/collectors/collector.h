@@ -21,6 +21,8 @@ struct SystemRoots {
   std::filesystem::path dev = "/dev";
   std::filesystem::path varLib = "/var/lib";
   std::filesystem::path run = "/run";
+  /// wtmp (last logins) lives here.
+  std::filesystem::path varLog = "/var/log";
   /// Host data files: hwdata's pci.ids / usb.ids / pnp.ids (share/hwdata or share/misc).
   std::filesystem::path usrShare = "/usr/share";
   /// A recorded hwloc topology (lstopo --of xml); empty means discover the live machine.

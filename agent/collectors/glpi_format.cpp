@@ -1,6 +1,11 @@
 #include "agent/collectors/glpi_format.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -64,6 +69,73 @@ std::string dottedMask(int prefix) {
          std::to_string((mask >> 8) & 0xFF) + "." + std::to_string(mask & 0xFF);
 }
 
+// Signatures older than this are not up to date (freshclam checks every hour or so).
+constexpr std::int64_t kSignaturesMaxAgeSeconds = 7 * 86400;
+
+const Json& field(const Json& j, const char* key) {
+  static const Json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+bool flag(const Json& j, const char* key) {
+  const Json& v = field(j, key);
+  return v.is_boolean() && v.get<bool>();
+}
+
+std::string joined(const Json& list, const char* separator) {
+  std::string out;
+  if (!list.is_array()) return out;
+  for (const Json& v : list) {
+    if (!v.is_string()) continue;
+    if (!out.empty()) out += separator;
+    out += v.get<std::string>();
+  }
+  return out;
+}
+
+// Epoch seconds of an ISO 8601 UTC time written by the collectors ("2024-03-07T09:00:00Z").
+std::optional<std::int64_t> epochOf(const std::string& iso) {
+  std::tm tm{};
+  if (iso.size() != 20 || ::strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr)
+    return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+// The network of an address ("192.168.1.17", 24 -> "192.168.1.0"; IPv6 alike).
+std::string subnetOf(const std::string& address, int prefix, bool v6) {
+  std::array<unsigned char, 16> bytes{};
+  int family = v6 ? AF_INET6 : AF_INET;
+  if (::inet_pton(family, address.c_str(), bytes.data()) != 1) return {};
+  int size = v6 ? 16 : 4;
+  for (int i = 0; i < size; ++i) {
+    int bits = std::clamp(prefix - i * 8, 0, 8);
+    bytes[i] &= static_cast<unsigned char>(0xFF00 >> bits);
+  }
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (::inet_ntop(family, bytes.data(), buf, sizeof buf) == nullptr) return {};
+  return buf;
+}
+
+// An IPv6 prefix length as a mask, "ffff:ffff:ffff:ffff::" for 64.
+std::string ipv6Mask(int prefix) {
+  std::array<unsigned char, 16> bytes{};
+  for (int i = 0; i < 16; ++i) {
+    int bits = std::clamp(prefix - i * 8, 0, 8);
+    bytes[i] = static_cast<unsigned char>(0xFF00 >> bits);
+  }
+  char buf[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+  return buf;
+}
+
+std::string percent(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", value);
+  return buf;
+}
+
 Json bios(const Json& sys) {
   Json b = Json::object();
   if (std::string d = str(sys, "bios_date"); isIsoDate(d)) b["bdate"] = d;
@@ -105,10 +177,16 @@ Json hardware(const Json& inv) {
   if (auto total = num(mem, "total_bytes")) h["memory"] = *total / kMiB;
   if (auto swap = num(mem, "swap_total_bytes")) h["swap"] = *swap / kMiB;
   if (sys.is_object()) h["vmsystem"] = vmsystem(sys);
+  const Json& net = section(inv, "network_config");
+  putStr(h, "dns", joined(field(net, "dns_servers"), "/"));
+  putStr(h, "defaultgateway", str(net, "default_gateway"));
+  const Json& sessions = section(inv, "sessions");
+  putStr(h, "lastloggeduser", str(sessions, "last_user"));
+  if (auto at = epochOf(str(sessions, "last_login_time"))) h["datelastloggeduser"] = datetime(*at);
   return h;
 }
 
-Json operatingSystem(const Json& os, const Json& sys) {
+Json operatingSystem(const Json& os, const Json& sys, const Json& net) {
   Json o = Json::object();
   putStr(o, "arch", str(os, "arch"));
   if (auto boot = num(os, "boot_time_epoch_seconds")) o["boot_time"] = datetime(*boot);
@@ -118,6 +196,17 @@ Json operatingSystem(const Json& os, const Json& sys) {
   putStr(o, "kernel_name", str(os, "family"));
   putStr(o, "kernel_version", str(os, "kernel_release"));
   putStr(o, "fqdn", str(sys, "hostname"));
+  putStr(o, "dns_domain", str(net, "dns_domain"));
+  putStr(o, "hostid", str(os, "hostid"));
+  putStr(o, "ssh_key", str(os, "ssh_host_key"));
+  // As GLPI Agent: the abbreviation in force (strftime %Z) and its offset (%z).
+  if (auto off = num(os, "utc_offset_seconds"); off && !str(os, "timezone_abbreviation").empty()) {
+    char buf[48];
+    std::int64_t minutes = std::llabs(*off) / 60;
+    std::snprintf(buf, sizeof buf, "%c%02lld%02lld", *off < 0 ? '-' : '+',
+                  static_cast<long long>(minutes / 60), static_cast<long long>(minutes % 60));
+    o["timezone"] = Json{{"name", str(os, "timezone_abbreviation")}, {"offset", buf}};
+  }
   return o;
 }
 
@@ -158,6 +247,7 @@ Json memories(const Json& mem) {
     Json g = Json::object();
     putStr(g, "caption", str(m, "locator"));
     putStr(g, "description", str(m, "form_factor"));
+    putStr(g, "formfactor", str(m, "form_factor"));
     g["numslots"] = slot;
     if (auto size = num(m, "size_bytes")) g["capacity"] = *size / kMiB;
     putStr(g, "type", str(m, "type"));
@@ -214,9 +304,17 @@ Json drives(const Json& storage) {
   return list;
 }
 
-Json networks(const Json& net) {
+Json networks(const Json& net, const Json& config) {
   Json list = Json::array();
   if (!net.is_array()) return list;
+  // Each interface's gateway: the one of its IPv4 default route.
+  std::map<std::string, std::string> gateways;
+  if (const Json& routes = field(config, "routes"); routes.is_array()) {
+    for (const Json& r : routes) {
+      if (str(r, "family") == "ipv4" && num(r, "prefix_length") == 0 && !str(r, "gateway").empty())
+        gateways.emplace(str(r, "interface"), str(r, "gateway"));
+    }
+  }
   static const std::map<std::string, std::string> kTypes = {
       {"ethernet", "ethernet"},     {"wifi", "wifi"},
       {"bridge", "bridge"},         {"bond", "aggregate"},
@@ -237,14 +335,19 @@ Json networks(const Json& net) {
     if (const Json* addrs = i.is_object() && i.contains("addresses") ? &i["addresses"] : nullptr;
         addrs && addrs->is_array()) {
       for (const Json& a : *addrs) {
+        int prefix = static_cast<int>(num(a, "prefix_length").value_or(0));
         if (str(a, "family") == "ipv4" && !n.contains("ipaddress")) {
           n["ipaddress"] = str(a, "address");
-          n["ipmask"] = dottedMask(static_cast<int>(num(a, "prefix_length").value_or(0)));
+          n["ipmask"] = dottedMask(prefix);
+          putStr(n, "ipsubnet", subnetOf(str(a, "address"), prefix, false));
         } else if (str(a, "family") == "ipv6" && !n.contains("ipaddress6")) {
           n["ipaddress6"] = str(a, "address");
+          n["ipmask6"] = ipv6Mask(prefix);
+          putStr(n, "ipsubnet6", subnetOf(str(a, "address"), prefix, true));
         }
       }
     }
+    if (auto gw = gateways.find(str(i, "name")); gw != gateways.end()) n["ipgateway"] = gw->second;
     list.push_back(std::move(n));
   }
   return list;
@@ -399,10 +502,12 @@ Json controllers(const Json& pci) {
   return list;
 }
 
-Json processes(const Json& procs, const Json& os) {
+Json processes(const Json& procs, const Json& os, const Json& mem) {
   Json list = Json::array();
   if (!procs.is_array()) return list;
   auto boot = num(os, "boot_time_epoch_seconds");
+  auto uptime = num(os, "uptime_seconds");
+  auto total = num(mem, "total_bytes");
   for (const Json& p : procs) {
     std::string user = str(p, "user");
     auto pid = num(p, "pid");
@@ -412,13 +517,154 @@ Json processes(const Json& procs, const Json& os) {
     g["cmd"] = cmd.empty() ? "[" + str(p, "name") + "]" : cmd;
     g["pid"] = *pid;
     g["user"] = user;
-    if (auto rss = num(p, "rss_bytes")) g["virtualmemory"] = *rss / 1024;
+    auto vsz = num(p, "virtual_memory_bytes");
+    if (!vsz) vsz = num(p, "rss_bytes");
+    if (vsz) g["virtualmemory"] = *vsz / 1024;  // KiB
+    // As ps(1): %MEM = RSS / physical memory, %CPU = CPU time / time since start.
+    if (auto rss = num(p, "rss_bytes"); rss && total && *total > 0)
+      g["mem"] = percent(100.0 * static_cast<double>(*rss) / static_cast<double>(*total));
+    auto start = num(p, "start_seconds_after_boot");
+    if (const Json& cpu = field(p, "cpu_seconds"); cpu.is_number() && uptime && start) {
+      auto elapsed = *uptime - *start;
+      if (elapsed > 0)
+        g["cpuusage"] = percent(100.0 * cpu.get<double>() / static_cast<double>(elapsed));
+    }
+    putStr(g, "tty", str(p, "tty"));
     if (auto start = num(p, "start_seconds_after_boot"); start && boot) {
       g["started"] = datetime(*boot + *start);
     }
     list.push_back(std::move(g));
   }
   return list;
+}
+
+Json loggedInUsers(const Json& sessions) {
+  Json list = Json::array();
+  std::vector<std::string> seen;
+  const Json& open = field(sessions, "logged_in");
+  if (!open.is_array()) return list;
+  for (const Json& s : open) {
+    std::string user = str(s, "user");
+    if (user.empty() || std::find(seen.begin(), seen.end(), user) != seen.end()) continue;
+    seen.push_back(user);
+    list.push_back(Json{{"login", user}});
+  }
+  return list;
+}
+
+Json printers(const Json& ps) {
+  Json list = Json::array();
+  if (!ps.is_array()) return list;
+  for (const Json& p : ps) {
+    if (str(p, "name").empty()) continue;  // GLPI requires a name
+    Json g = Json::object();
+    g["name"] = str(p, "name");
+    putStr(g, "description", str(p, "description"));
+    putStr(g, "comment", str(p, "location"));
+    putStr(g, "driver", str(p, "make_model"));
+    putStr(g, "port", str(p, "uri"));
+    putStr(g, "status", str(p, "state"));
+    if (field(p, "network").is_boolean()) g["network"] = flag(p, "network");
+    if (field(p, "shared").is_boolean()) g["shared"] = flag(p, "shared");
+    list.push_back(std::move(g));
+  }
+  return list;
+}
+
+Json antivirus(const Json& avs, std::int64_t now) {
+  Json list = Json::array();
+  if (!avs.is_array()) return list;
+  for (const Json& a : avs) {
+    Json g = Json::object();
+    putStr(g, "name", str(a, "name"));
+    putStr(g, "company", str(a, "company"));
+    putStr(g, "version", str(a, "version"));
+    g["enabled"] = flag(a, "daemon_enabled") || flag(a, "on_access_enabled");
+    if (auto v = num(a, "database_version")) g["base_version"] = std::to_string(*v);
+    if (auto t = num(a, "database_epoch_seconds")) {
+      g["base_creation"] = datetime(*t).substr(0, 10);
+      g["uptodate"] = now - *t <= kSignaturesMaxAgeSeconds;
+    }
+    list.push_back(std::move(g));
+  }
+  return list;
+}
+
+Json firewalls(const Json& fw) {
+  Json list = Json::array();
+  if (!fw.is_object() || str(fw, "status").empty()) return list;
+  Json g = Json::object();
+  g["status"] = str(fw, "status");
+  // The front ends that are configured, enabled ones first: "ufw (enabled)".
+  std::string description;
+  if (const Json& managers = field(fw, "managers"); managers.is_array()) {
+    for (const Json& m : managers) {
+      if (!description.empty()) description += ", ";
+      description += str(m, "name") + (flag(m, "enabled") ? " (enabled)" : " (disabled)");
+    }
+  }
+  putStr(g, "description", description.empty() ? std::string("no firewall manager") : description);
+  list.push_back(std::move(g));
+  return list;
+}
+
+// GPUs and sound cards are PCI functions of class 03 and 04 01/04 03.
+Json videos(const Json& pci) {
+  Json list = Json::array();
+  if (!pci.is_array()) return list;
+  for (const Json& d : pci) {
+    if (str(d, "class_id").rfind("03", 0) != 0) continue;
+    Json g = Json::object();
+    std::string device = str(d, "device_name");
+    putStr(g, "name", device.empty() ? str(d, "subclass_name") : device);
+    putStr(g, "chipset", str(d, "vendor_name"));
+    putStr(g, "pcislot", str(d, "slot"));
+    list.push_back(std::move(g));
+  }
+  return list;
+}
+
+Json sounds(const Json& pci) {
+  Json list = Json::array();
+  if (!pci.is_array()) return list;
+  for (const Json& d : pci) {
+    std::string cls = str(d, "class_id");
+    if (cls != "0401" && cls != "0403") continue;
+    Json g = Json::object();
+    putStr(g, "name", str(d, "device_name"));
+    putStr(g, "caption", str(d, "device_name"));
+    putStr(g, "manufacturer", str(d, "vendor_name"));
+    putStr(g, "description", str(d, "subclass_name"));
+    list.push_back(std::move(g));
+  }
+  return list;
+}
+
+// The agent itself, as FusionInventory and GLPI Agent describe theirs.
+Json versionProvider(const Json& inv) {
+  const Json& agent = section(inv, "agent");
+  std::string version = str(agent, "version");
+  Json v = Json::object();
+  v["name"] = "Parc-Agent";
+  v["version"] = version.empty() ? std::string(PARC_VERSION) : version;
+  v["program"] = "parc-agent";
+  v["comments"] = Json::array({
+    std::string("Compiler: ") +
+#if defined(__clang__)
+        "clang "
+#elif defined(__GNUC__)
+        "g++ "
+#endif
+        + __VERSION__
+  });
+  return v;
+}
+
+Json accessLog(const Json& sessions, std::int64_t now) {
+  Json a = Json::object();
+  a["logdate"] = datetime(now);
+  putStr(a, "userid", str(sessions, "last_user"));
+  return a;
 }
 
 void putSection(Json& content, const char* key, Json value) {
@@ -429,24 +675,39 @@ void putSection(Json& content, const char* key, Json value) {
 }  // namespace
 
 Json toGlpi(const Json& inv, const std::string& deviceId) {
+  return toGlpi(inv, deviceId, static_cast<std::int64_t>(std::time(nullptr)));
+}
+
+Json toGlpi(const Json& inv, const std::string& deviceId, std::int64_t collectedAt) {
   const Json& sys = section(inv, "system");
   const Json& os = section(inv, "os");
+  const Json& netConfig = section(inv, "network_config");
+  const Json& sessions = section(inv, "sessions");
   Json content = Json::object();
   content["versionclient"] = std::string("Parc-Agent_v") + PARC_VERSION;
+  putSection(content, "versionprovider", versionProvider(inv));
+  putSection(content, "accesslog", accessLog(sessions, collectedAt));
   putSection(content, "bios", bios(sys));
   putSection(content, "hardware", hardware(inv));
-  putSection(content, "operatingsystem", operatingSystem(os, sys));
+  putSection(content, "operatingsystem", operatingSystem(os, sys, netConfig));
   putSection(content, "cpus", cpus(section(inv, "cpu"), str(os, "arch")));
   putSection(content, "memories", memories(section(inv, "memory")));
   putSection(content, "storages", storages(section(inv, "storage")));
   putSection(content, "drives", drives(section(inv, "storage")));
-  putSection(content, "networks", networks(section(inv, "network")));
+  putSection(content, "networks", networks(section(inv, "network"), netConfig));
   putSection(content, "monitors", monitors(section(inv, "monitors")));
+  putSection(content, "videos", videos(section(inv, "pci_devices")));
+  putSection(content, "sounds", sounds(section(inv, "pci_devices")));
   putSection(content, "softwares", softwares(section(inv, "software")));
   putSection(content, "batteries", batteries(section(inv, "batteries")));
   putSection(content, "usbdevices", usbDevices(section(inv, "usb_devices")));
   putSection(content, "controllers", controllers(section(inv, "pci_devices")));
-  putSection(content, "processes", processes(section(inv, "processes"), os));
+  putSection(content, "processes",
+             processes(section(inv, "processes"), os, section(inv, "memory")));
+  putSection(content, "users", loggedInUsers(sessions));
+  putSection(content, "printers", printers(section(inv, "printers")));
+  putSection(content, "antivirus", antivirus(section(inv, "antivirus"), collectedAt));
+  putSection(content, "firewalls", firewalls(section(inv, "firewall")));
   users(section(inv, "users"), content);
   Json doc = Json::object();
   doc["action"] = "inventory";

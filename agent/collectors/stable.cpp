@@ -53,6 +53,13 @@ Json withoutVolatileFields(const Json& inventory) {
   }
   if (Json* net = find(out, "network")) eraseInEach(*net, {"state", "speed_mbps", "duplex"});
   if (Json* mons = find(out, "monitors")) eraseInEach(*mons, {"status"});
+  // Who is logged in changes all day; the last user is kept (it changes with the owner).
+  if (Json* sessions = find(out, "sessions")) erase(*sessions, {"logged_in", "last_login_time"});
+  // freshclam updates the signatures several times a day.
+  if (Json* av = find(out, "antivirus")) {
+    eraseInEach(*av, {"database_version", "database_signatures", "database_epoch_seconds",
+                      "database_time"});
+  }
   return out;
 }
 

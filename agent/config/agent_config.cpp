@@ -23,6 +23,7 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
     throw Error(ErrorKind::kBadRequest,
                 path.string() + ": inventory_interval must be at least 60 seconds");
   c.inventoryInterval = std::chrono::seconds(interval);
+  c.retryMax = std::chrono::seconds(config::getInt(t, "retry_max_seconds", c.retryMax.count()));
   if (const auto* disabled = t["disabled_collectors"].as_array()) {
     for (const auto& name : *disabled) {
       if (auto v = name.value<std::string>()) c.disabledCollectors.push_back(*v);

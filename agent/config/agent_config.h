@@ -14,6 +14,8 @@ struct AgentConfig {
   std::filesystem::path dataDir = "/var/lib/parc-agent";
   std::chrono::seconds inventoryInterval{3600};
   std::string logLevel = "info";
+  /// Longest wait between two delivery attempts (exponential backoff, full jitter).
+  std::chrono::seconds retryMax{900};
   /// Inventory sections not collected, e.g. {"processes"} (GLPI agent's no-category).
   std::vector<std::string> disabledCollectors;
 };

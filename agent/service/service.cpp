@@ -2,8 +2,10 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
@@ -14,7 +16,10 @@
 #include "agent/collectors/collector.h"
 #include "agent/collectors/selection.h"
 #include "agent/collectors/stable.h"
+#include "agent/control/control_channel.h"
+#include "agent/service/watchdog.h"
 #include "agent/transport/identity.h"
+#include "agent/transport/outbox.h"
 #include "agent/transport/uplink.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
@@ -27,12 +32,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kBackoffBase = 5s;
-constexpr auto kBackoffCap = 15min;
+constexpr auto kBackoffBase = 1s;
 // Sent again even when unchanged, so the server's copy (free space, uptime) stays fresh.
 constexpr std::int64_t kRefreshSeconds = 24 * 3600;
 
-// Wakes the service loop early on SIGTERM/SIGINT.
+// Wakes the service's loops early on SIGTERM/SIGINT.
 class StopSignal {
  public:
   StopSignal() {
@@ -61,15 +65,18 @@ class StopSignal {
     stopped_ = true;
     cv_.notify_all();
   }
-  /// Sleeps for `d`; returns false when asked to stop meanwhile.
-  bool sleepFor(std::chrono::milliseconds d) {
+  /// Sleeps for `d` or until poked; returns false when asked to stop.
+  bool sleepFor(std::chrono::milliseconds d, const std::function<bool()>& poked = {}) {
     std::unique_lock lock(mutex_);
-    return !cv_.wait_for(lock, d, [this] { return stopped_; });
+    cv_.wait_for(lock, d, [&] { return stopped_ || (poked && poked()); });
+    return !stopped_;
   }
+  void poke() { cv_.notify_all(); }
   bool stopped() {
     std::lock_guard lock(mutex_);
     return stopped_;
   }
+  std::mutex& mutex() { return mutex_; }
 
  private:
   std::thread waiter_;
@@ -84,9 +91,9 @@ std::mt19937_64& rng() {
 }
 
 // Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)].
-std::chrono::milliseconds backoff(int attempt) {
-  auto ceiling = std::min<std::chrono::milliseconds>(kBackoffCap,
-                                                     kBackoffBase * (1LL << std::min(attempt, 20)));
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap = 15min) {
+  auto ceiling =
+      std::min<std::chrono::milliseconds>(cap, kBackoffBase * (1LL << std::min(attempt, 20)));
   std::uniform_int_distribution<std::int64_t> dist(0, ceiling.count());
   return std::chrono::milliseconds(dist(rng()));
 }
@@ -111,40 +118,174 @@ transport::Identity ensureEnrolled(const AgentConfig& config, StopSignal& stop) 
   }
 }
 
-struct LastSent {
-  std::string hash;
-  std::int64_t at = 0;
+// Runs below normal priority: the secretary's work comes first.
+void lowerPriority() {
+  setpriority(PRIO_PROCESS, 0, 10);
+  constexpr int kIoprioWhoProcess = 1, kIoprioClassIdle = 3, kIoprioClassShift = 13;
+  syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << kIoprioClassShift);
+}
+
+// The service: an inventory loop that writes to the outbox, a sender that drains it,
+// and the control channel. Settings pushed by the server apply without a restart.
+class Service {
+ public:
+  Service(AgentConfig config, transport::Identity identity, StopSignal& stop)
+      : config_(std::move(config)),
+        identity_(std::move(identity)),
+        stop_(stop),
+        outbox_(config_.dataDir / "outbox.db"),
+        uplink_(identity_) {
+    applyRemoteConfig(loadRemoteConfig());
+  }
+
+  int run() {
+    control::ControlChannel channel(identity_, control::builtinCommands(hooks()));
+    channel.start();
+    std::thread sender([this] { senderLoop(); });
+    inventoryLoop();
+    channel.stop();
+    sender.join();
+    return 0;
+  }
+
+ private:
+  control::AgentHooks hooks() {
+    control::AgentHooks h;
+    h.inventoryNow = [this] {
+      std::lock_guard lock(stop_.mutex());
+      inventoryRequested_ = true;
+      stop_.poke();
+    };
+    h.configure = [this](const Json& c) {
+      Json applied = applyRemoteConfig(c);
+      files::writeAtomic(config_.dataDir / "remote-config.json", applied.dump() + "\n", 0600);
+      spdlog::info("settings from the server applied: {}", applied.dump());
+      return applied;
+    };
+    h.status = [this] {
+      return Json{{"agent_version", PARC_VERSION},
+                  {"outbox_messages", outbox_.count()},
+                  {"rss_bytes", residentBytes()},
+                  {"inventory_interval", intervalSeconds()}};
+    };
+    return h;
+  }
+
+  Json loadRemoteConfig() {
+    auto text = files::tryRead(config_.dataDir / "remote-config.json");
+    if (!text) return Json::object();
+    try {
+      return parseJson(*text);
+    } catch (const Error&) {
+      return Json::object();
+    }
+  }
+
+  // Applies the known settings, ignores the rest; returns what was applied.
+  Json applyRemoteConfig(const Json& c) {
+    Json applied = Json::object();
+    std::lock_guard lock(configMutex_);
+    if (auto it = c.find("inventory_interval");
+        it != c.end() && it->is_number_integer() && it->get<int>() >= 60) {
+      config_.inventoryInterval = std::chrono::seconds(it->get<int>());
+      applied["inventory_interval"] = it->get<int>();
+    }
+    if (auto it = c.find("disabled_collectors"); it != c.end() && it->is_array()) {
+      config_.disabledCollectors.clear();
+      for (const auto& n : *it) {
+        if (n.is_string()) config_.disabledCollectors.push_back(n.get<std::string>());
+      }
+      applied["disabled_collectors"] = config_.disabledCollectors;
+    }
+    stop_.poke();
+    return applied;
+  }
+
+  std::int64_t intervalSeconds() {
+    std::lock_guard lock(configMutex_);
+    return config_.inventoryInterval.count();
+  }
+
+  // Collects and queues the inventory when it changed (or daily).
+  void queueInventory() {
+    std::vector<std::string> disabled;
+    {
+      std::lock_guard lock(configMutex_);
+      disabled = config_.disabledCollectors;
+    }
+    Json inventory = localInventory(transport::deviceId(config_.dataDir), disabled);
+    std::string hash =
+        crypto::sha256Hex(protocol::canonical(collectors::withoutVolatileFields(inventory)));
+    std::int64_t now = std::time(nullptr);
+    if (hash == lastHash_ && now - lastQueuedAt_ < kRefreshSeconds) {
+      spdlog::debug("inventory unchanged; not queued");
+      return;
+    }
+    Json payload{{"collected_at", protocol::nowRfc3339()},
+                 {"agent_version", PARC_VERSION},
+                 {"hash", hash},
+                 {"inventory", std::move(inventory)}};
+    outbox_.enqueue("inventory", payload, now);
+    lastHash_ = hash;
+    lastQueuedAt_ = now;
+    files::writeAtomic(config_.dataDir / "last-inventory.json",
+                       Json{{"hash", hash}, {"queued_at", now}}.dump() + "\n", 0644);
+    stop_.poke();  // wake the sender
+  }
+
+  void inventoryLoop() {
+    if (auto text = files::tryRead(config_.dataDir / "last-inventory.json")) {
+      try {
+        Json j = parseJson(*text);
+        lastHash_ = j.value("hash", "");
+        lastQueuedAt_ = j.value("queued_at", std::int64_t{0});
+      } catch (const Error&) {
+      }
+    }
+    while (!stop_.stopped()) {
+      try {
+        queueInventory();
+      } catch (const std::exception& e) {
+        spdlog::error("inventory failed: {}", e.what());
+      }
+      watchdog_.check();
+      auto wait = jittered(std::chrono::seconds(intervalSeconds()));
+      if (!stop_.sleepFor(wait, [this] { return std::exchange(inventoryRequested_, false); }))
+        break;
+    }
+  }
+
+  void senderLoop() {
+    int failures = 0;
+    while (!stop_.stopped()) {
+      std::chrono::milliseconds wait = 60s;
+      try {
+        std::size_t sent = transport::drainOutbox(outbox_, uplink_);
+        if (sent > 0) spdlog::info("{} message(s) delivered", sent);
+        failures = 0;
+      } catch (const Error& e) {
+        wait = backoff(failures++, config_.retryMax);
+        spdlog::warn("delivery failed: {} ({} queued; retrying in {} s)", e.what(), outbox_.count(),
+                     wait.count() / 1000);
+      }
+      // Woken early when something new is queued (unless backing off).
+      bool backingOff = failures > 0;
+      if (!stop_.sleepFor(wait, [this, backingOff] { return !backingOff && outbox_.count() > 0; }))
+        break;
+    }
+  }
+
+  AgentConfig config_;
+  std::mutex configMutex_;
+  transport::Identity identity_;
+  StopSignal& stop_;
+  transport::Outbox outbox_;
+  transport::Uplink uplink_;
+  Watchdog watchdog_;
+  bool inventoryRequested_ = false;  // guarded by stop_.mutex()
+  std::string lastHash_;
+  std::int64_t lastQueuedAt_ = 0;
 };
-
-LastSent readLastSent(const std::filesystem::path& dataDir) {
-  auto text = files::tryRead(dataDir / "last-inventory.json");
-  if (!text) return {};
-  try {
-    Json j = parseJson(*text);
-    return {j.value("hash", ""), j.value("sent_at", std::int64_t{0})};
-  } catch (const Error&) {
-    return {};  // a torn or corrupt file only costs one resend
-  }
-}
-
-// Collects and, when changed or stale, sends the inventory. Throws on send failure.
-void reportInventory(const transport::Uplink& uplink, const AgentConfig& config) {
-  Json inventory = localInventory(transport::deviceId(config.dataDir), config.disabledCollectors);
-  std::string hash = crypto::sha256Hex(protocol::canonical(collectors::withoutVolatileFields(inventory)));
-  LastSent last = readLastSent(config.dataDir);
-  std::int64_t now = std::time(nullptr);
-  if (hash == last.hash && now - last.at < kRefreshSeconds) {
-    spdlog::debug("inventory unchanged; not sent");
-    return;
-  }
-  protocol::InventoryReport report{crypto::uuid4(), protocol::nowRfc3339(), PARC_VERSION, hash,
-                                   inventory};
-  auto ack = uplink.sendInventory(report);
-  files::writeAtomic(
-      config.dataDir / "last-inventory.json",
-      Json{{"hash", hash}, {"sent_at", now}, {"message_id", ack.messageId}}.dump() + "\n", 0644);
-  spdlog::info("inventory sent ({}){}", report.messageId, ack.duplicate ? " (already stored)" : "");
-}
 
 }  // namespace
 
@@ -158,6 +299,7 @@ Json localInventory(const std::string& deviceId, const std::vector<std::string>&
 
 int run(const AgentConfig& config) {
   StopSignal stop;
+  lowerPriority();
   files::ensureDirectory(config.dataDir, 0700);
   transport::Identity identity;
   try {
@@ -166,25 +308,11 @@ int run(const AgentConfig& config) {
     spdlog::info("{}", e.what());
     return 0;
   }
-  transport::Uplink uplink(identity);
   spdlog::info("parc-agent {} running: host {} reporting to {}", PARC_VERSION, identity.hostId,
                identity.server);
-
-  int failures = 0;
-  while (!stop.stopped()) {
-    std::chrono::milliseconds wait;
-    try {
-      reportInventory(uplink, config);
-      failures = 0;
-      wait = jittered(config.inventoryInterval);
-    } catch (const Error& e) {
-      wait = backoff(failures++);
-      spdlog::warn("inventory not delivered: {} (retrying in {} s)", e.what(), wait.count() / 1000);
-    }
-    if (!stop.sleepFor(wait)) break;
-  }
+  int rc = Service(config, identity, stop).run();
   spdlog::info("parc-agent stopped");
-  return 0;
+  return rc;
 }
 
 }  // namespace parc::agent::service

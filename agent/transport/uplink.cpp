@@ -1,7 +1,10 @@
 #include "agent/transport/uplink.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/compress/zstd.h"
 #include "common/error.h"
+#include "common/protocol/messages.h"
 
 namespace parc::agent::transport {
 
@@ -41,8 +44,48 @@ Json Uplink::post(const std::string& path, const Json& body) const {
   return answer;
 }
 
-protocol::Ack Uplink::sendInventory(const protocol::InventoryReport& report) const {
-  return fromJson<protocol::Ack>(post("/api/v1/inventory", report), "acknowledgement");
+BatchResult Uplink::sendBatch(const std::vector<OutboxMessage>& batch,
+                              const std::map<std::string, std::int64_t>& evicted) const {
+  Json messages = Json::array();
+  for (const auto& m : batch) {
+    messages.push_back(Json{{"id", m.id},
+                            {"type", m.type},
+                            {"created_at", m.createdAt},
+                            {"payload", parseJson(m.payload, 256)}});
+  }
+  Json body{{"version", protocol::kVersion}, {"messages", messages}};
+  if (!evicted.empty()) body["evicted"] = evicted;
+  Json answer = post("/api/v1/messages", body);
+  BatchResult result;
+  for (const auto& r : answer.value("results", Json::array())) {
+    std::string id = r.value("id", ""), status = r.value("status", "");
+    if (status == "stored" || status == "duplicate" || status == "rejected")
+      result.done.push_back(id);
+    if (status == "rejected") result.rejected.emplace_back(id, r.value("error", ""));
+  }
+  return result;
+}
+
+std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink) {
+  constexpr std::size_t kBatchMessages = 200;
+  constexpr std::size_t kBatchBytes = 2 * 1024 * 1024;
+  std::size_t acknowledged = 0;
+  for (;;) {
+    auto batch = outbox.peek(kBatchMessages, kBatchBytes);
+    if (batch.empty()) return acknowledged;
+    auto evicted = outbox.evicted();
+    BatchResult result = uplink.sendBatch(batch, evicted);
+    for (const auto& [id, reason] : result.rejected) {
+      spdlog::error("server rejected message {}: {} (dropped)", id, reason);
+    }
+    outbox.remove(result.done);
+    outbox.evictionReported(evicted);
+    acknowledged += result.done.size();
+    if (result.done.empty()) {
+      throw Error(ErrorKind::kUnavailable,
+                  "server acknowledged none of a batch of " + std::to_string(batch.size()));
+    }
+  }
 }
 
 }  // namespace parc::agent::transport

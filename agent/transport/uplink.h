@@ -1,24 +1,38 @@
 #pragma once
 // The agent's authenticated channel to the server for reports (mTLS, zstd bodies).
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "agent/transport/identity.h"
+#include "agent/transport/outbox.h"
 #include "common/net/client.h"
-#include "common/protocol/messages.h"
 
 namespace parc::agent::transport {
+
+struct BatchResult {
+  std::vector<std::string> done;  // stored, duplicate or rejected: remove from the outbox
+  std::vector<std::pair<std::string, std::string>> rejected;  // id, reason
+};
 
 class Uplink {
  public:
   explicit Uplink(const Identity& identity);
 
-  /// Sends a report; returns the server's acknowledgement. Throws parc::Error when the
-  /// server is unreachable (kUnavailable) or refuses (the status's kind, with its reason).
-  protocol::Ack sendInventory(const protocol::InventoryReport& report) const;
+  /// POSTs a batch to /api/v1/messages. Throws parc::Error when the server is
+  /// unreachable (kUnavailable) or refuses the whole batch (the status's kind).
+  BatchResult sendBatch(const std::vector<OutboxMessage>& batch,
+                        const std::map<std::string, std::int64_t>& evicted) const;
 
  private:
   Json post(const std::string& path, const Json& body) const;
   net::HttpsClient client_;
 };
+
+/// Drains the outbox through the uplink in batches; returns how many messages were
+/// acknowledged. Throws parc::Error on the first failed batch (what was acknowledged
+/// before stays acknowledged).
+std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink);
 
 }  // namespace parc::agent::transport

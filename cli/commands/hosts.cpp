@@ -5,6 +5,8 @@
 
 namespace parc::cli {
 
+void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g);
+
 void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   auto* hosts = app.add_subcommand("hosts", "enrolled PCs");
   hosts->require_subcommand(1);
@@ -15,10 +17,12 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& h : list["items"]) {
       long long seen = h["last_seen"].is_number() ? h["last_seen"].get<long long>() : 0;
-      rows.push_back({text(h, "id"), text(h, "tenant_id"), text(h, "hostname"), text(h, "os"),
-                      text(h, "hardware"), formatTime(seen)});
+      std::string state = h.value("online", false) ? "online" : "offline";
+      rows.push_back({text(h, "id"), text(h, "tenant_id"), text(h, "hostname"), state,
+                      text(h, "os"), text(h, "hardware"), formatTime(seen)});
     }
-    printTable(std::cout, {"ID", "TENANT", "HOSTNAME", "OS", "HARDWARE", "LAST SEEN (UTC)"}, rows);
+    printTable(std::cout,
+               {"ID", "TENANT", "HOSTNAME", "STATE", "OS", "HARDWARE", "LAST SEEN (UTC)"}, rows);
   });
 
   auto id = std::make_shared<long long>(0);
@@ -47,6 +51,57 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
       }
     }
     printTable(std::cout, {"FIELD", "VALUE"}, rows);
+  });
+  addHostActionCommands(*hosts, g);
+}
+
+namespace {
+struct CommandOptions {
+  long long id = 0;
+  std::string command;
+  std::string payload = "{}";
+  int timeout = 30;
+};
+struct ConfigOptions {
+  long long id = 0;
+  int interval = 0;
+  std::vector<std::string> disabled;
+  bool clearDisabled = false;
+};
+}  // namespace
+
+void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g) {
+  auto cmd = std::make_shared<CommandOptions>();
+  auto* command = hosts.add_subcommand("command", "send a command over the host's control channel");
+  command->add_option("id", cmd->id, "host id")->required();
+  command->add_option("command", cmd->command, "ping, inventory_now, status, …")->required();
+  command->add_option("--payload", cmd->payload, "JSON object for the command");
+  command->add_option("--timeout", cmd->timeout, "seconds to wait for the reply (default 30)");
+  command->callback([g, cmd] {
+    Json reply = g->client().call("POST", "/api/v1/hosts/" + std::to_string(cmd->id) + "/commands",
+                                  Json{{"command", cmd->command},
+                                       {"payload", parseJson(cmd->payload)},
+                                       {"timeout_seconds", cmd->timeout}});
+    if (printJsonIf(*g, reply)) return;
+    std::cout << text(reply, "status");
+    if (reply.contains("error")) std::cout << ": " << text(reply, "error");
+    std::cout << "\n" << reply["result"].dump(2) << "\n";
+  });
+
+  auto cfg = std::make_shared<ConfigOptions>();
+  auto* config = hosts.add_subcommand("config", "change a host's agent settings (applied live)");
+  config->add_option("id", cfg->id, "host id")->required();
+  config->add_option("--inventory-interval", cfg->interval, "seconds between inventories (≥ 60)");
+  config->add_option("--disable", cfg->disabled, "inventory section not to collect (repeatable)");
+  config->add_flag("--enable-all", cfg->clearDisabled, "collect every section again");
+  config->callback([g, cfg] {
+    Json body = Json::object();
+    if (cfg->interval > 0) body["inventory_interval"] = cfg->interval;
+    if (!cfg->disabled.empty() || cfg->clearDisabled) body["disabled_collectors"] = cfg->disabled;
+    Json applied =
+        g->client().call("PUT", "/api/v1/hosts/" + std::to_string(cfg->id) + "/config", body);
+    if (!printJsonIf(*g, applied))
+      std::cout << "Settings of host " << cfg->id << ": " << applied.dump() << "\n";
   });
 }
 

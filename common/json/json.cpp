@@ -15,7 +15,8 @@ Json parseJson(std::string_view text, int maxDepth) {
   };
   try {
     return Json::parse(text.begin(), text.end(), limitDepth);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, but also out_of_range for numbers like 1e400.
     throw Error(ErrorKind::kBadRequest, std::string("malformed JSON: ") + e.what());
   }
 }

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/net/asio.h"
+#include "common/net/tls_names.h"
 
 namespace parc::net {
 
@@ -13,6 +14,10 @@ using asio::use_awaitable;
 namespace {
 
 constexpr std::size_t kMaxResponseBytes = 256 * 1024 * 1024;
+
+}  // namespace
+
+namespace detail {
 
 // Server identity: the name (or address) we dialled must be in its certificate.
 void expectServerName(SSL* ssl, const std::string& host) {
@@ -34,6 +39,13 @@ std::string describeTlsFailure(SSL* ssl, const beast::error_code& ec) {
   }
   return ec.message();
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::describeTlsFailure;
+using detail::expectServerName;
 
 awaitable<Response> exchange(asio::io_context& io, asio::ssl::context& ctx, Endpoint server,
                              Request request, std::chrono::seconds timeout) {

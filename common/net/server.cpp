@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/net/asio.h"
+#include "common/net/ws_channel.h"
 
 namespace parc::net {
 
@@ -69,15 +70,21 @@ struct HttpsServer::Impl : std::enable_shared_from_this<HttpsServer::Impl> {
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
   std::unordered_map<std::string, std::size_t> perAddress;
 
+  UpgradeHandler upgrade;
+  WsLimits wsLimits;
+  std::unordered_map<detail::Stoppable*, std::weak_ptr<detail::Stoppable>> channels;
+
   Impl(EventLoop::Impl& l, std::string n, std::shared_ptr<tls::TlsContext> t, ServerLimits lim,
-       Handler h)
+       Handler h, UpgradeHandler u, WsLimits wl)
       : loop(l),
         name(std::move(n)),
         tls(std::move(t)),
         sslContext(upRef(tls->native())),
         limits(lim),
         handler(std::move(h)),
-        acceptor(asio::make_strand(l.io)) {}
+        acceptor(asio::make_strand(l.io)),
+        upgrade(std::move(u)),
+        wsLimits(wl) {}
 
   // asio::ssl::context frees the SSL_CTX it wraps; give it its own reference.
   static SSL_CTX* upRef(SSL_CTX* ctx) {
@@ -92,8 +99,10 @@ struct HttpsServer::Impl : std::enable_shared_from_this<HttpsServer::Impl> {
   void stop();
   std::size_t sessionCount() {
     std::lock_guard lock(mutex);
-    return sessions.size();
+    return sessions.size() + channels.size();
   }
+  void adoptChannel(TlsStream stream, http::request<http::string_body> request, WsHandlers handlers,
+                    const std::string& address);
 };
 
 class HttpsServer::Impl::Session : public std::enable_shared_from_this<Session> {
@@ -118,6 +127,7 @@ class HttpsServer::Impl::Session : public std::enable_shared_from_this<Session> 
 
  private:
   awaitable<Response> handleOnWorkers(Request request);
+  awaitable<UpgradeDecision> upgradeOnWorkers(Request request);
   awaitable<void> writeResponse(Response response, bool keepAlive, unsigned version);
   awaitable<void> drainInput();
   static Response errorResponse(int status, const std::string& message);
@@ -126,6 +136,7 @@ class HttpsServer::Impl::Session : public std::enable_shared_from_this<Session> 
   TlsStream stream_;
   std::string address_;
   bool stopping_ = false;
+  bool handedOver_ = false;  // the stream now belongs to a WebSocket channel
 };
 
 Response HttpsServer::Impl::Session::errorResponse(int status, const std::string& message) {
@@ -158,6 +169,29 @@ awaitable<Response> HttpsServer::Impl::Session::handleOnWorkers(Request request)
                });
   };
   co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
+      std::move(initiate), use_awaitable);
+}
+
+awaitable<UpgradeDecision> HttpsServer::Impl::Session::upgradeOnWorkers(Request request) {
+  auto initiate = [this, req = std::move(request)](auto completion) mutable {
+    asio::post(server_->loop.workers, [this, req = std::move(req),
+                                       completion = std::move(completion)]() mutable {
+      UpgradeDecision decision;
+      try {
+        decision = server_->upgrade(req);
+      } catch (const std::exception& e) {
+        spdlog::error("{}: upgrade handler failed on {}: {}", server_->name, req.path(), e.what());
+        decision.accept.reset();
+        decision.refusal = errorResponse(500, "internal error");
+      }
+      auto ex = asio::get_associated_executor(completion);
+      asio::dispatch(
+          ex, [completion = std::move(completion), decision = std::move(decision)]() mutable {
+            completion(std::move(decision));
+          });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(UpgradeDecision)>(
       std::move(initiate), use_awaitable);
 }
 
@@ -255,11 +289,28 @@ awaitable<void> HttpsServer::Impl::Session::run() {
     bool keepAlive = msg.keep_alive();
     unsigned version = msg.version();
 
+    if (beast::websocket::is_upgrade(msg)) {
+      if (!server_->upgrade) {
+        co_await writeResponse(errorResponse(404, "no WebSocket here"), false, version);
+        break;
+      }
+      UpgradeDecision decision = co_await upgradeOnWorkers(std::move(request));
+      if (!decision.accept) {
+        co_await writeResponse(std::move(decision.refusal), false, version);
+        break;
+      }
+      server_->adoptChannel(std::move(stream_), parser.release(), std::move(*decision.accept),
+                            address_);
+      handedOver_ = true;
+      co_return;
+    }
+
     Response response = co_await handleOnWorkers(std::move(request));
     co_await writeResponse(std::move(response), keepAlive && !stopping_, version);
     if (!keepAlive) break;
   }
 
+  if (handedOver_) co_return;
   // Bound close_notify: a silent peer must not hold shutdown.
   tcpStream.expires_after(std::chrono::seconds(2));
   co_await stream_.async_shutdown(asio::redirect_error(use_awaitable, ec));
@@ -295,6 +346,27 @@ void HttpsServer::Impl::release(Session* s, const std::string& address) {
   sessions.erase(s);
   auto it = perAddress.find(address);
   if (it != perAddress.end() && --it->second == 0) perAddress.erase(it);
+}
+
+void HttpsServer::Impl::adoptChannel(TlsStream stream, http::request<http::string_body> request,
+                                     WsHandlers handlers, const std::string& address) {
+  {
+    std::lock_guard lock(mutex);
+    ++perAddress[address];  // the channel keeps the connection's slot
+  }
+  auto self = shared_from_this();
+  auto holder = std::make_shared<detail::Stoppable*>(nullptr);
+  auto channel = detail::startServerChannel(
+      std::move(stream), std::move(request), std::move(handlers), wsLimits,
+      asio::make_strand(loop.workers), [self, address, holder] {
+        std::lock_guard lock(self->mutex);
+        self->channels.erase(*holder);
+        auto it = self->perAddress.find(address);
+        if (it != self->perAddress.end() && --it->second == 0) self->perAddress.erase(it);
+      });
+  std::lock_guard lock(mutex);
+  *holder = channel.get();
+  channels[channel.get()] = channel;
 }
 
 awaitable<void> HttpsServer::Impl::acceptLoop() {
@@ -342,13 +414,22 @@ void HttpsServer::Impl::stop() {
     }
   }
   for (auto& s : live) s->stop();
+  std::vector<std::shared_ptr<detail::Stoppable>> liveChannels;
+  {
+    std::lock_guard lock(mutex);
+    for (auto& [_, weak] : channels) {
+      if (auto c = weak.lock()) liveChannels.push_back(std::move(c));
+    }
+  }
+  for (auto& c : liveChannels) c->stop();
 }
 
 HttpsServer::HttpsServer(EventLoop& loop, std::string name, const std::string& address,
                          std::uint16_t port, std::shared_ptr<tls::TlsContext> tls,
-                         ServerLimits limits, Handler handler)
+                         ServerLimits limits, Handler handler, UpgradeHandler upgrade,
+                         WsLimits wsLimits)
     : impl_(std::make_shared<Impl>(loop.impl(), std::move(name), std::move(tls), limits,
-                                   std::move(handler))) {
+                                   std::move(handler), std::move(upgrade), wsLimits)) {
   impl_->listen(address, port);
   {
     std::lock_guard lock(loop.impl().mutex);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/net/http.h"
+#include "common/net/websocket.h"
 #include "common/tls/tls_context.h"
 
 namespace parc::net {
@@ -47,8 +48,10 @@ struct ServerLimits {
 class HttpsServer {
  public:
   /// Binds at once (throws parc::Error if the address is taken) and starts accepting.
+  /// `upgrade` (optional) decides on WebSocket upgrade requests; without it they get 404.
   HttpsServer(EventLoop& loop, std::string name, const std::string& address, std::uint16_t port,
-              std::shared_ptr<tls::TlsContext> tls, ServerLimits limits, Handler handler);
+              std::shared_ptr<tls::TlsContext> tls, ServerLimits limits, Handler handler,
+              UpgradeHandler upgrade = {}, WsLimits wsLimits = {});
   ~HttpsServer();
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "common/crypto/hash.h"
 #include "common/crypto/x509.h"
 #include "common/error.h"
@@ -67,10 +69,87 @@ net::Response enroll(Context& ctx, Services& s) {
   return jsonResponse(201, response);
 }
 
-net::Response inventory(Context& ctx, Services& s) {
-  auto report = fromJson<protocol::InventoryReport>(ctx.json(), "inventory report");
-  bool duplicate = s.store.storeInventory(summarise(report, ctx.caller.host->id, ctx.now));
-  return jsonResponse(200, protocol::Ack{report.messageId, duplicate});
+constexpr std::size_t kMaxBatch = 500;
+const std::set<std::string> kMessageTypes = {"inventory", "event", "metrics", "action_result"};
+
+// One message of a batch, validated; throws kBadRequest with the reason.
+store::IncomingMessage incoming(const Json& m, store::Id hostId, store::Time now) {
+  if (!m.is_object()) throw Error(ErrorKind::kBadRequest, "message must be an object");
+  store::IncomingMessage in;
+  in.id = m.value("id", std::string());
+  if (in.id.empty() || in.id.size() > 64)
+    throw Error(ErrorKind::kBadRequest, "message id must be 1 to 64 characters");
+  in.type = m.value("type", std::string());
+  if (!kMessageTypes.count(in.type))
+    throw Error(ErrorKind::kBadRequest, "unknown message type '" + in.type.substr(0, 32) + "'");
+  auto created = m.find("created_at");
+  in.createdAt =
+      created != m.end() && created->is_number_integer() ? created->get<store::Time>() : now;
+  auto payload = m.find("payload");
+  if (payload == m.end() || !payload->is_object())
+    throw Error(ErrorKind::kBadRequest, "payload must be an object");
+  if (in.type == "inventory") {
+    auto inv = payload->find("inventory");
+    if (inv == payload->end() || !inv->is_object())
+      throw Error(ErrorKind::kBadRequest, "inventory payload without 'inventory'");
+    protocol::InventoryReport report{in.id, payload->value("collected_at", ""),
+                                     payload->value("agent_version", ""),
+                                     payload->value("hash", ""), *inv};
+    in.inventory = summarise(report, hostId, now);
+  } else {
+    in.payload = protocol::canonical(*payload);
+  }
+  return in;
+}
+
+// POST /api/v1/messages: a batch from the agent's outbox. Each message is stored once
+// (by id) and acknowledged only after the batch is committed; invalid ones are
+// rejected with a reason so the agent can drop them instead of resending forever.
+net::Response messages(Context& ctx, Services& s) {
+  Json body = ctx.json();
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  if (body.value("version", 0) != protocol::kVersion) {
+    throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " +
+                                            std::to_string(protocol::kVersion) + ")");
+  }
+  auto list = body.find("messages");
+  if (list == body.end() || !list->is_array())
+    throw Error(ErrorKind::kBadRequest, "field 'messages' must be an array");
+  if (list->size() > kMaxBatch)
+    throw Error(ErrorKind::kTooLarge,
+                "at most " + std::to_string(kMaxBatch) + " messages per batch");
+
+  store::Id hostId = ctx.caller.host->id;
+  std::vector<store::IncomingMessage> valid;
+  Json results = Json::array();
+  std::vector<size_t> validIndex;
+  for (const auto& m : *list) {
+    try {
+      valid.push_back(incoming(m, hostId, ctx.now));
+      validIndex.push_back(results.size());
+      results.push_back(Json{{"id", valid.back().id}, {"status", "stored"}});
+    } catch (const Error& e) {
+      std::string id = m.is_object() && m.contains("id") && m["id"].is_string()
+                           ? m["id"].get<std::string>()
+                           : "";
+      results.push_back(Json{{"id", id}, {"status", "rejected"}, {"error", e.what()}});
+    }
+  }
+  if (auto evicted = body.find("evicted");
+      evicted != body.end() && evicted->is_object() && !evicted->empty()) {
+    valid.push_back(
+        store::IncomingMessage{"evicted-" + crypto::uuid4(),
+                               "event",
+                               ctx.now,
+                               Json{{"kind", "outbox_eviction"}, {"evicted", *evicted}}.dump(),
+                               {}});
+  }
+  auto outcomes = s.store.storeMessages(hostId, valid, ctx.now);
+  for (size_t i = 0; i < validIndex.size(); ++i) {
+    if (outcomes[i] == store::MessageOutcome::kDuplicate)
+      results[validIndex[i]]["status"] = "duplicate";
+  }
+  return jsonResponse(200, Json{{"results", results}});
 }
 
 }  // namespace
@@ -78,8 +157,8 @@ net::Response inventory(Context& ctx, Services& s) {
 void addAgentRoutes(Router& router, Services& services) {
   router.add("POST", "/api/v1/enroll", Permission::kPublic,
              [&services](Context& c) { return enroll(c, services); });
-  router.add("POST", "/api/v1/inventory", Permission::kAgent,
-             [&services](Context& c) { return inventory(c, services); });
+  router.add("POST", "/api/v1/messages", Permission::kAgent,
+             [&services](Context& c) { return messages(c, services); });
   router.add("GET", "/api/v1/whoami", Permission::kAgent, [](Context& c) {
     return jsonResponse(200, Json{{"host_id", c.caller.host->id}, {"uid", c.caller.host->uid}});
   });

@@ -46,7 +46,22 @@ Json toJson(const store::Host& h) {
          {"last_seen", h.lastSeen ? Json(*h.lastSeen) : Json()},
          {"inventory_at", h.inventoryAt ? Json(*h.inventoryAt) : Json()},
          {"certificate_not_after", h.certNotAfter},
-         {"revoked", h.revoked}};
+         {"revoked", h.revoked},
+         {"online", false},
+         {"offline_since", h.offlineSince ? Json(*h.offlineSince) : Json()},
+         {"agent_version", h.agentVersion}};
+  return j;
+}
+
+Json hostJson(const store::Host& h, control::ControlHub& hub) {
+  Json j = toJson(h);
+  // Presence in memory is exact; the store's copy is written in batches.
+  if (auto p = hub.presence(h.id)) {
+    j["online"] = p->online;
+    j["last_seen"] = std::max<store::Time>(p->lastSeen, h.lastSeen.value_or(0));
+    j["offline_since"] = p->offlineSince ? Json(*p->offlineSince) : Json();
+    if (!p->agentVersion.empty()) j["agent_version"] = p->agentVersion;
+  }
   return j;
 }
 
@@ -178,10 +193,70 @@ net::Response revokeToken(Context& ctx, Services& s) {
 net::Response hostDetail(Context& ctx, Services& s) {
   auto host = s.store.findHost(ctx.id("id"));
   if (!host) throw Error(ErrorKind::kNotFound, "no such host");
-  Json out = toJson(*host);
+  Json out = hostJson(*host, s.hub);
+  out["config"] = parseJson(s.store.hostConfig(host->id));
   auto doc = s.store.hostInventory(host->id);
   out["inventory"] = doc ? parseJson(*doc, 256) : Json();
   return jsonResponse(200, out);
+}
+
+net::Response listHosts(Context&, Services& s) {
+  Json arr = Json::array();
+  auto hosts = s.store.listHosts();
+  for (const auto& h : hosts) arr.push_back(hostJson(h, s.hub));
+  return jsonResponse(200, Json{{"items", arr}, {"count", hosts.size()}});
+}
+
+// POST /api/v1/hosts/{id}/commands: one command over the control channel, answered
+// with the agent's reply (or 503 when it is offline or silent).
+net::Response hostCommand(Context& ctx, Services& s) {
+  auto host = s.store.findHost(ctx.id("id"));
+  if (!host) throw Error(ErrorKind::kNotFound, "no such host");
+  Json body = ctx.json();
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  std::string command = requireText(body, "command", 64);
+  Json payload = body.value("payload", Json::object());
+  if (!payload.is_object()) throw Error(ErrorKind::kBadRequest, "payload must be an object");
+  int timeout = optionalInt(body, "timeout_seconds", 30, 1, 120);
+  std::string target = "host:" + std::to_string(host->id);
+  try {
+    protocol::Reply reply = s.hub.call(host->id, command, payload, std::chrono::seconds(timeout));
+    audit(s, ctx, "host.command:" + command, target, reply.status);
+    return jsonResponse(200, protocol::toJson(reply));
+  } catch (const Error& e) {
+    audit(s, ctx, "host.command:" + command, target, e.what());
+    throw;
+  }
+}
+
+// PUT /api/v1/hosts/{id}/config: settings the agent applies without reinstalling.
+net::Response setHostConfig(Context& ctx, Services& s) {
+  auto host = s.store.findHost(ctx.id("id"));
+  if (!host) throw Error(ErrorKind::kNotFound, "no such host");
+  Json body = ctx.json();
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  Json config = Json::object();
+  if (body.contains("inventory_interval")) {
+    config["inventory_interval"] = optionalInt(body, "inventory_interval", 3600, 60, 7 * 24 * 3600);
+  }
+  if (auto d = body.find("disabled_collectors"); d != body.end()) {
+    if (!d->is_array())
+      throw Error(ErrorKind::kBadRequest, "disabled_collectors must be an array of names");
+    for (const auto& n : *d) {
+      if (!n.is_string() || n.get_ref<const std::string&>().size() > 64) {
+        throw Error(ErrorKind::kBadRequest, "disabled_collectors must be an array of names");
+      }
+    }
+    config["disabled_collectors"] = *d;
+  }
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (!config.contains(it.key()))
+      throw Error(ErrorKind::kBadRequest, "unknown setting '" + it.key().substr(0, 64) + "'");
+  }
+  s.store.setHostConfig(host->id, config.dump());
+  s.hub.pushConfig(host->id, config);
+  audit(s, ctx, "host.config", "host:" + std::to_string(host->id));
+  return jsonResponse(200, config);
 }
 
 }  // namespace
@@ -208,7 +283,11 @@ void addConsoleRoutes(Router& r, Services& s) {
   r.add("POST", "/api/v1/tokens/{id}/revoke", Permission::kTokensWrite,
         [&s](Context& c) { return revokeToken(c, s); });
   r.add("GET", "/api/v1/hosts", Permission::kHostsRead,
-        [&s](Context&) { return jsonResponse(200, listJson(s.store.listHosts())); });
+        [&s](Context& c) { return listHosts(c, s); });
+  r.add("POST", "/api/v1/hosts/{id}/commands", Permission::kHostsCommand,
+        [&s](Context& c) { return hostCommand(c, s); });
+  r.add("PUT", "/api/v1/hosts/{id}/config", Permission::kHostsWrite,
+        [&s](Context& c) { return setHostConfig(c, s); });
   r.add("GET", "/api/v1/hosts/{id}", Permission::kHostsRead,
         [&s](Context& c) { return hostDetail(c, s); });
   r.add("GET", "/api/v1/audit", Permission::kAuditRead,

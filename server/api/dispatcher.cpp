@@ -31,15 +31,7 @@ net::Request decodeBody(const net::Request& req, std::size_t maxDecompressed) {
 }
 
 void authenticateAgent(Context& ctx, Services& services) {
-  const auto& peer = ctx.request.peer;
-  if (!peer.present || !peer.verified) {
-    throw Error(ErrorKind::kUnauthorized, "this route requires the agent's client certificate");
-  }
-  auto host = services.store.findHostByFingerprint(peer.fingerprint);
-  if (!host || host->revoked) {
-    throw Error(ErrorKind::kForbidden, "client certificate is not an enrolled agent's");
-  }
-  ctx.caller.host = std::move(host);
+  ctx.caller.host = authenticateAgentPeer(services.store, ctx.request.peer);
 }
 
 void authenticateUser(Context& ctx, Services& services, auth::Permission permission) {
@@ -96,6 +88,17 @@ net::Response dispatch(const Router& router, Services& services, Listener listen
 
 }  // namespace
 
+store::Host authenticateAgentPeer(store::Store& store, const tls::PeerCertificate& peer) {
+  if (!peer.present || !peer.verified) {
+    throw Error(ErrorKind::kUnauthorized, "this route requires the agent's client certificate");
+  }
+  auto host = store.findHostByFingerprint(peer.fingerprint);
+  if (!host || host->revoked) {
+    throw Error(ErrorKind::kForbidden, "client certificate is not an enrolled agent's");
+  }
+  return *host;
+}
+
 net::Handler makeDispatcher(const Router& router, Services& services, Listener listener) {
   return [&router, &services, listener](const net::Request& req) {
     net::Response res;
@@ -109,7 +112,7 @@ net::Handler makeDispatcher(const Router& router, Services& services, Listener l
         spdlog::info("{} {} from {} refused ({}): {}", req.method, req.path(), req.remoteAddress,
                      status, e.what());
       }
-      res = errorResponse(status, errorCode(e.kind()), status >= 500 ? "internal error" : e.what());
+      res = errorResponse(status, errorCode(e.kind()), status == 500 ? "internal error" : e.what());
     } catch (const nlohmann::json::exception& e) {
       // A handler reading a field of the wrong type: the client's fault.
       res = errorResponse(400, "bad_request", std::string("invalid request body: ") + e.what());

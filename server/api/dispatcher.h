@@ -11,4 +11,8 @@ enum class Listener { kAgent, kConsole };
 
 net::Handler makeDispatcher(const Router& router, Services& services, Listener listener);
 
+/// The enrolled, non-revoked host behind a verified client certificate; kUnauthorized
+/// without a certificate, kForbidden for one that is not an enrolled agent's.
+store::Host authenticateAgentPeer(store::Store& store, const tls::PeerCertificate& peer);
+
 }  // namespace parc::server::api

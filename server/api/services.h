@@ -2,6 +2,7 @@
 #include "server/app/config.h"
 #include "server/auth/sessions.h"
 #include "server/ca/internal_ca.h"
+#include "server/control/control_hub.h"
 #include "server/store/store.h"
 
 namespace parc::server::api {
@@ -12,6 +13,7 @@ struct Services {
   const ca::InternalCa& ca;
   const ServerConfig& config;
   auth::SessionManager& sessions;
+  control::ControlHub& hub;
 };
 
 }  // namespace parc::server::api

@@ -1,5 +1,6 @@
 #pragma once
 // parc-server's settings: command line over an optional TOML file over defaults.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -24,11 +25,13 @@ struct ServerConfig {
   std::vector<std::string> serverNames;
   std::string logLevel = "info";
   int networkThreads = 1;
-  int workerThreads = 4;
+  int workerThreads = 8;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   std::size_t maxDecompressedBytes = 64 * 1024 * 1024;
   std::int64_t sessionIdleSeconds = 8 * 3600;
   std::int64_t sessionAbsoluteSeconds = 24 * 3600;
+  /// How often presence changes (online/offline, last seen) are written in one batch.
+  std::chrono::milliseconds presenceFlushInterval{5000};
 };
 
 /// Reads the TOML file (keys as in docs/operations.md) over the defaults.

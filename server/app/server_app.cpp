@@ -75,7 +75,8 @@ int runServer(const ServerConfig& config) {
   createFirstAdministrator(store, config.dataDir);
 
   auth::SessionManager sessions(store, config.sessionIdleSeconds, config.sessionAbsoluteSeconds);
-  api::Services services{store, ca, config, sessions};
+  control::ControlHub hub(store, config.presenceFlushInterval);
+  api::Services services{store, ca, config, sessions, hub};
   api::Router agentRouter, consoleRouter;
   api::addAgentRoutes(agentRouter, services);
   api::addConsoleRoutes(consoleRouter, services);
@@ -85,7 +86,8 @@ int runServer(const ServerConfig& config) {
   net::EventLoop loop(config.networkThreads, config.workerThreads);
   net::HttpsServer agentServer(loop, "agent listener", config.agentListener.address,
                                config.agentListener.port, agentTls(ca), limits,
-                               api::makeDispatcher(agentRouter, services, api::Listener::kAgent));
+                               api::makeDispatcher(agentRouter, services, api::Listener::kAgent),
+                               [&hub](const net::Request& r) { return hub.upgrade(r); });
   net::HttpsServer consoleServer(
       loop, "console listener", config.consoleListener.address, config.consoleListener.port,
       consoleTls(config, ca), limits,

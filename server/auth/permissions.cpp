@@ -8,6 +8,8 @@ const char* permissionName(Permission p) {
     case Permission::kAgent: return "agent";
     case Permission::kAuthenticated: return "authenticated";
     case Permission::kHostsRead: return "hosts.read";
+    case Permission::kHostsWrite: return "hosts.write";
+    case Permission::kHostsCommand: return "hosts.command";
     case Permission::kTenantsRead: return "tenants.read";
     case Permission::kTenantsWrite: return "tenants.write";
     case Permission::kTokensRead: return "tokens.read";
@@ -27,7 +29,10 @@ bool roleAllows(store::Role role, Permission p) {
     case Permission::kTenantsRead:
       return true;  // town-hall staff are narrowed to their tenant by the query scope
     case Permission::kTokensRead:
-    case Permission::kTokensWrite: return role == Role::kAdministrator || role == Role::kTechnician;
+    case Permission::kTokensWrite:
+    case Permission::kHostsWrite:
+    case Permission::kHostsCommand:
+      return role == Role::kAdministrator || role == Role::kTechnician;
     case Permission::kTenantsWrite:
     case Permission::kAuditRead: return role == Role::kAdministrator;
   }

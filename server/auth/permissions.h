@@ -9,6 +9,8 @@ enum class Permission {
   kAgent,          // an enrolled agent's client certificate
   kAuthenticated,  // any signed-in user (their own session and profile)
   kHostsRead,
+  kHostsWrite,    // settings of a host
+  kHostsCommand,  // commands over the control channel
   kTenantsRead,
   kTenantsWrite,
   kTokensRead,

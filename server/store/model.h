@@ -48,6 +48,9 @@ struct Host {
   std::string hardware;  // "vendor model"
   std::string serial;
   bool revoked = false;
+  bool online = false;  // as last written by the control hub
+  std::optional<Time> offlineSince;
+  std::string agentVersion;
 };
 
 enum class Role { kAdministrator, kTechnician, kHelpdesk, kReadOnly, kTownHallStaff };

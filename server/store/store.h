@@ -40,6 +40,26 @@ struct InventoryWrite {
   Time receivedAt = 0;
 };
 
+/// One agent message of a batch, validated; inventories carry their summary.
+struct IncomingMessage {
+  std::string id;
+  std::string type;  // "inventory", "event", "metrics", "action_result"
+  Time createdAt = 0;
+  std::string payload;  // canonical JSON
+  std::optional<InventoryWrite> inventory;
+};
+
+enum class MessageOutcome { kStored, kDuplicate };
+
+/// The control hub's view of one host, flushed in batches.
+struct PresenceUpdate {
+  Id hostId = 0;
+  bool online = false;
+  Time lastSeen = 0;
+  std::optional<Time> offlineSince;
+  std::string agentVersion;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -66,6 +86,24 @@ class Store {
   /// Stores the inventory unless its message id was stored before; returns true when
   /// it was a duplicate. Durable (committed) when it returns.
   virtual bool storeInventory(const InventoryWrite& write) = 0;
+
+  /// Stores a batch from one host in one transaction: when it returns, every message
+  /// is durable, and ids seen before are reported as duplicates and change nothing.
+  virtual std::vector<MessageOutcome> storeMessages(Id hostId,
+                                                    const std::vector<IncomingMessage>& batch,
+                                                    Time now) = 0;
+  /// Number of stored non-inventory messages of a type for a host (tests, diagnostics).
+  virtual std::int64_t countMessages(Id hostId, const std::string& type) = 0;
+  /// Stored messages of a type for a host in arrival order: (message id, payload).
+  virtual std::vector<std::pair<std::string, std::string>> listMessages(Id hostId,
+                                                                        const std::string& type,
+                                                                        int limit) = 0;
+
+  virtual void updatePresence(const std::vector<PresenceUpdate>& updates) = 0;
+  /// Marks every host offline (at start: connections did not survive the restart).
+  virtual void markAllOffline(Time now) = 0;
+  virtual void setHostConfig(Id hostId, const std::string& configJson) = 0;
+  virtual std::string hostConfig(Id hostId) = 0;
 
   virtual std::int64_t countUsers() = 0;
   virtual User createUser(const std::string& username, const std::string& passwordHash, Role role,

@@ -96,7 +96,7 @@ TEST_F(AgentTrust, WrongCaFingerprintIsRefusedByTheAgent) {
 TEST_F(AgentTrust, AgentRouteWithoutClientCertificateIsRefused) {
   tls::ClientTlsConfig noCert;
   noCert.pinnedFingerprint = server->caFingerprint;
-  net::Response r = post(server->agentUrl, "/api/v1/inventory", noCert);
+  net::Response r = post(server->agentUrl, "/api/v1/messages", noCert);
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.body.find("client certificate"), std::string::npos);
 }
@@ -113,7 +113,7 @@ TEST_F(AgentTrust, ClientCertificateFromAnotherCaIsRefused) {
   forged.certificatePem = crypto::certificateToPem(cert.get());
   forged.privateKeyPem = crypto::privateKeyToPem(key.get());
   try {
-    net::Response r = post(server->agentUrl, "/api/v1/inventory", forged);
+    net::Response r = post(server->agentUrl, "/api/v1/messages", forged);
     FAIL() << "a foreign certificate got an HTTP answer: " << r.status;
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUnavailable) << e.what();

@@ -1,11 +1,15 @@
 #include "agent/collectors/linux/os.h"
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "agent/collectors/linux/read.h"
+#include "agent/collectors/linux/tzif.h"
 
 namespace parc::agent::collectors::linux_ {
 
@@ -49,6 +53,29 @@ std::optional<std::string> timezoneName(const fs::path& etc) {
   return s.substr(pos + 9);
 }
 
+// The zone file: /etc/localtime on the live machine; in a recorded tree that link points
+// into the host's zoneinfo, so the named zone of the tree's usr/share is read instead.
+std::optional<std::string> zoneFile(const SystemRoots& roots, const std::string& name) {
+  if (roots.live) {
+    if (FileRead r = readFile(roots.etc / "localtime", 1 << 20); r.ok()) return r.data;
+  }
+  if (name.empty() || name.find("..") != std::string::npos) return std::nullopt;
+  FileRead r = readFile(roots.usrShare / "zoneinfo" / name, 1 << 20);
+  return r.data;
+}
+
+// "ssh-ed25519 AAAA..." without the comment: the host key GLPI shows (a public key).
+std::optional<std::string> sshHostKey(const fs::path& etc) {
+  for (const char* type : {"ed25519", "ecdsa", "rsa"}) {
+    auto line = readAttr(etc / "ssh" / (std::string("ssh_host_") + type + "_key.pub"));
+    if (!line || line->empty()) continue;
+    auto first = line->find(' ');
+    auto second = first == std::string::npos ? first : line->find(' ', first + 1);
+    return line->substr(0, second);
+  }
+  return std::nullopt;
+}
+
 class OsCollector final : public Collector {
  public:
   std::string_view name() const override { return "os"; }
@@ -59,8 +86,10 @@ class OsCollector final : public Collector {
     out["family"] = "linux";
     collectRelease(roots, out, warnings);
     collectKernel(roots, out, warnings);
-    if (auto tz = timezoneName(roots.etc)) out["timezone"] = *tz;
     collectBoot(roots, out, warnings);
+    collectTimezone(roots, out, warnings);
+    if (auto key = sshHostKey(roots.etc)) out["ssh_host_key"] = *key;
+    collectHostId(roots, out);
     return out;
   }
 
@@ -116,6 +145,44 @@ class OsCollector final : public Collector {
     }
   }
 
+  // The offset in force now (at boot for a recorded tree, whose "now" is unknown).
+  static void collectTimezone(const SystemRoots& roots, Json& out,
+                              std::vector<std::string>& warnings) {
+    auto name = timezoneName(roots.etc);
+    if (name) out["timezone"] = *name;
+    std::int64_t at = roots.live ? static_cast<std::int64_t>(std::time(nullptr))
+                                 : out.value("boot_time_epoch_seconds", std::int64_t{0});
+    auto data = zoneFile(roots, name.value_or(""));
+    if (!data) {
+      if (name) warnings.push_back("os: no zone file for " + *name + "; UTC offset unknown");
+      return;
+    }
+    auto offset = zoneOffsetAt(*data, at);
+    if (!offset) {
+      warnings.push_back("os: zone file of " + name.value_or("/etc/localtime") + " is malformed");
+      return;
+    }
+    out["timezone_abbreviation"] = offset->abbreviation;
+    out["utc_offset_seconds"] = offset->utcOffsetSeconds;
+  }
+
+  // gethostid(3): /etc/hostid when it exists (4 bytes, host order), else glibc derives
+  // it from the host's IPv4 address (live only).
+  static void collectHostId(const SystemRoots& roots, Json& out) {
+    std::optional<std::uint32_t> id;
+    if (FileRead r = readFile(roots.etc / "hostid", 16); r.ok() && r.data->size() == 4) {
+      std::uint32_t v = 0;
+      std::memcpy(&v, r.data->data(), 4);
+      id = v;
+    } else if (roots.live) {
+      id = static_cast<std::uint32_t>(::gethostid());
+    }
+    if (!id) return;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", *id);
+    out["hostid"] = std::string(buf);
+  }
+
   static void collectBoot(const SystemRoots& roots, Json& out, std::vector<std::string>& warnings) {
     std::optional<double> uptime;
     if (FileRead r = readFile(roots.proc / "uptime", 4096); r.ok()) uptime = parseUptime(*r.data);
@@ -166,6 +233,8 @@ std::optional<std::int64_t> parseBootTime(std::string_view procStat) {
   return std::nullopt;
 }
 
-CollectorPtr makeOsCollector() { return std::make_shared<OsCollector>(); }
+CollectorPtr makeOsCollector() {
+  return std::make_shared<OsCollector>();
+}
 
 }  // namespace parc::agent::collectors::linux_

@@ -67,7 +67,11 @@ class ProcessesCollector final : public Collector {
       p["ppid"] = s->ppid;
       p["name"] = s->comm;
       p["state"] = std::string(1, s->state);
-      if (ticks > 0) p["start_seconds_after_boot"] = s->startTicks / ticks;
+      if (ticks > 0) {
+        p["start_seconds_after_boot"] = s->startTicks / ticks;
+        p["cpu_seconds"] = static_cast<double>(s->cpuTicks) / static_cast<double>(ticks);
+      }
+      if (auto tty = ttyName(s->ttyNr); !tty.empty()) p["tty"] = tty;
       if (FileRead cmd = readFile(proc / entry / "cmdline", kMaxCmdline);
           cmd.ok() && !cmd.data->empty()) {
         std::string c = *cmd.data;
@@ -83,6 +87,7 @@ class ProcessesCollector final : public Collector {
           if (auto it = names.find(*uid); it != names.end()) p["user"] = it->second;
         }
         if (auto rss = statusField(*st.data, "VmRSS", true)) p["rss_bytes"] = *rss;
+        if (auto vm = statusField(*st.data, "VmSize", true)) p["virtual_memory_bytes"] = *vm;
       }
       list.push_back(std::move(p));
     }
@@ -121,9 +126,23 @@ std::optional<ProcStat> parseProcStat(std::string_view text) {
   s.state = f[0][0];
   s.ppid = *ppid;
   s.startTicks = *start;
+  s.ttyNr = parseInt(f[4]).value_or(0);
+  s.cpuTicks = parseInt(f[11]).value_or(0) + parseInt(f[12]).value_or(0);
   return s;
 }
 
-CollectorPtr makeProcessesCollector() { return std::make_shared<ProcessesCollector>(); }
+std::string ttyName(std::int64_t ttyNr) {
+  // new_encode_dev(): major in bits 8-19, minor in bits 0-7 and 20-31.
+  auto major = (ttyNr >> 8) & 0xFFF;
+  auto minor = (ttyNr & 0xFF) | ((ttyNr >> 12) & 0xFFF00);
+  if (major >= 136 && major <= 143) return "pts/" + std::to_string((major - 136) * 256 + minor);
+  if (major == 4 && minor < 64) return "tty" + std::to_string(minor);
+  if (major == 4) return "ttyS" + std::to_string(minor - 64);
+  return {};
+}
+
+CollectorPtr makeProcessesCollector() {
+  return std::make_shared<ProcessesCollector>();
+}
 
 }  // namespace parc::agent::collectors::linux_

@@ -13,8 +13,13 @@ struct ProcStat {
   std::string comm;
   char state = '?';
   std::int64_t ppid = 0;
+  std::int64_t ttyNr = 0;       // field 7: controlling terminal (device number), 0 = none
+  std::int64_t cpuTicks = 0;    // fields 14 + 15: user + system time, in clock ticks
   std::int64_t startTicks = 0;  // field 22: start time after boot, in clock ticks
 };
+
+/// The terminal of a tty_nr ("pts/3", "tty2", "ttyS0"); empty for none or other devices.
+std::string ttyName(std::int64_t ttyNr);
 
 /// /proc/<pid>/stat; the command name is in parentheses and may itself contain
 /// spaces and ')' so the last ')' ends it.

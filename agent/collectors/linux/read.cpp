@@ -1,6 +1,7 @@
 #include "agent/collectors/linux/read.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,7 +32,9 @@ class UniqueFd {
   int fd_;
 };
 
-bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0'; }
+bool isBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
+}
 
 }  // namespace
 
@@ -59,6 +62,41 @@ FileRead readFile(const fs::path& path, std::size_t maxBytes) {
     }
     if (n == 0) break;
     data.append(buf, static_cast<std::size_t>(n));
+  }
+  out.data = std::move(data);
+  return out;
+}
+
+FileRead readFileTail(const fs::path& path, std::size_t maxBytes, std::size_t alignment) {
+  FileRead out;
+  int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (raw < 0) {
+    out.error = errno;
+    return out;
+  }
+  UniqueFd fd(raw);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    out.error = errno;
+    return out;
+  }
+  auto size = static_cast<std::size_t>(std::max<off_t>(st.st_size, 0));
+  std::size_t offset = 0;
+  if (alignment == 0) alignment = 1;
+  if (size > maxBytes) offset = (size - maxBytes + alignment - 1) / alignment * alignment;
+  std::string data;
+  char buf[8192];
+  while (offset < size) {
+    ssize_t n =
+        ::pread(fd.get(), buf, std::min(sizeof buf, size - offset), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      out.error = errno;
+      return out;
+    }
+    if (n == 0) break;  // the file shrank meanwhile
+    data.append(buf, static_cast<std::size_t>(n));
+    offset += static_cast<std::size_t>(n);
   }
   out.data = std::move(data);
   return out;

@@ -28,6 +28,11 @@ struct FileRead {
 /// so the file is read until EOF rather than by its size).
 FileRead readFile(const std::filesystem::path& path, std::size_t maxBytes = 4 << 20);
 
+/// The last bytes of a file (at most maxBytes), starting at a multiple of `alignment`
+/// bytes from its beginning: the recent records of a log of fixed-size records (wtmp).
+FileRead readFileTail(const std::filesystem::path& path, std::size_t maxBytes,
+                      std::size_t alignment = 1);
+
 /// A sysfs attribute: the file's text with surrounding whitespace removed; nullopt
 /// when it cannot be read.
 std::optional<std::string> readAttr(const std::filesystem::path& path);

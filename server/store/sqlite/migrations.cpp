@@ -83,6 +83,25 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 )sql"},
+      {2, R"sql(
+-- Presence, written in batches by the control hub (never one write per heartbeat).
+ALTER TABLE hosts ADD COLUMN online INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hosts ADD COLUMN offline_since INTEGER;
+ALTER TABLE hosts ADD COLUMN agent_version TEXT NOT NULL DEFAULT '';
+-- Settings pushed to the agent over the control channel (docs/protocol.md).
+ALTER TABLE hosts ADD COLUMN config TEXT NOT NULL DEFAULT '{}';
+-- Agent reports other than inventories (events, metrics, action results), as received.
+CREATE TABLE agent_messages (
+  id INTEGER PRIMARY KEY,
+  host_id INTEGER NOT NULL REFERENCES hosts(id),
+  message_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE INDEX agent_messages_host_type ON agent_messages(host_id, type, id);
+)sql"},
   };
   return kMigrations;
 }

@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kHostColumns =
     "id, tenant_id, uid, hostname, device_id, cert_fingerprint, cert_serial, cert_not_after, "
-    "enrolled_at, last_seen, inventory_at, inventory_hash, os_name, hardware, serial, revoked";
+    "enrolled_at, last_seen, inventory_at, inventory_hash, os_name, hardware, serial, revoked, "
+    "online, offline_since, agent_version";
 
 Host readHost(const Statement& s) {
   Host h;
@@ -32,6 +33,9 @@ Host readHost(const Statement& s) {
   h.hardware = s.text(13);
   h.serial = s.text(14);
   h.revoked = s.int64(15) != 0;
+  h.online = s.int64(16) != 0;
+  h.offlineSince = s.optInt64(17);
+  h.agentVersion = s.text(18);
   return h;
 }
 
@@ -215,17 +219,19 @@ std::optional<std::string> SqliteStore::hostInventory(Id id) {
   return s.text(0);
 }
 
-bool SqliteStore::storeInventory(const InventoryWrite& w) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_);
+bool SqliteStore::insertMessageId(Id hostId, const std::string& messageId, Time now) {
   Statement seen(db_, "SELECT 1 FROM received_messages WHERE host_id = ? AND message_id = ?");
-  seen.bind(1, w.hostId).bind(2, w.messageId);
-  if (seen.step()) return true;
+  seen.bind(1, hostId).bind(2, messageId);
+  if (seen.step()) return false;
   Statement(db_, "INSERT INTO received_messages(message_id, host_id, received_at) VALUES(?,?,?)")
-      .bind(1, w.messageId)
-      .bind(2, w.hostId)
-      .bind(3, w.receivedAt)
+      .bind(1, messageId)
+      .bind(2, hostId)
+      .bind(3, now)
       .run();
+  return true;
+}
+
+void SqliteStore::writeInventory(const InventoryWrite& w) {
   Statement(db_,
             "INSERT INTO host_inventory(host_id, document) VALUES(?,?) "
             "ON CONFLICT(host_id) DO UPDATE SET document = excluded.document")
@@ -246,8 +252,118 @@ bool SqliteStore::storeInventory(const InventoryWrite& w) {
       .bind(8, w.hostname)
       .bind(9, w.hostId)
       .run();
+}
+
+bool SqliteStore::storeInventory(const InventoryWrite& w) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  if (!insertMessageId(w.hostId, w.messageId, w.receivedAt)) return true;
+  writeInventory(w);
   tx.commit();
   return false;
+}
+
+std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
+                                                       const std::vector<IncomingMessage>& batch,
+                                                       Time now) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  std::vector<MessageOutcome> outcomes;
+  outcomes.reserve(batch.size());
+  for (const auto& m : batch) {
+    if (!insertMessageId(hostId, m.id, now)) {
+      outcomes.push_back(MessageOutcome::kDuplicate);
+      continue;
+    }
+    if (m.inventory) {
+      writeInventory(*m.inventory);
+    } else {
+      Statement(
+          db_,
+          "INSERT INTO agent_messages(host_id, message_id, type, created_at, received_at, payload) "
+          "VALUES(?,?,?,?,?,?)")
+          .bind(1, hostId)
+          .bind(2, m.id)
+          .bind(3, m.type)
+          .bind(4, m.createdAt)
+          .bind(5, now)
+          .bind(6, m.payload)
+          .run();
+    }
+    outcomes.push_back(MessageOutcome::kStored);
+  }
+  Statement(db_, "UPDATE hosts SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?")
+      .bind(1, now)
+      .bind(2, hostId)
+      .run();
+  tx.commit();
+  return outcomes;
+}
+
+std::int64_t SqliteStore::countMessages(Id hostId, const std::string& type) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT COUNT(*) FROM agent_messages WHERE host_id = ? AND type = ?");
+  s.bind(1, hostId).bind(2, type);
+  s.step();
+  return s.int64(0);
+}
+
+std::vector<std::pair<std::string, std::string>> SqliteStore::listMessages(Id hostId,
+                                                                           const std::string& type,
+                                                                           int limit) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT message_id, payload FROM agent_messages WHERE host_id = ? AND type = ? "
+              "ORDER BY id LIMIT ?");
+  s.bind(1, hostId).bind(2, type).bind(3, limit);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (s.step()) out.emplace_back(s.text(0), s.text(1));
+  return out;
+}
+
+void SqliteStore::updatePresence(const std::vector<PresenceUpdate>& updates) {
+  if (updates.empty()) return;
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Statement s(db_,
+              "UPDATE hosts SET online = ?, last_seen = MAX(COALESCE(last_seen, 0), ?), "
+              "offline_since = ?, agent_version = CASE WHEN ? = '' THEN agent_version ELSE ? END "
+              "WHERE id = ?");
+  for (const auto& u : updates) {
+    s.reset();
+    s.bind(1, u.online ? 1 : 0)
+        .bind(2, u.lastSeen)
+        .bind(3, u.offlineSince)
+        .bind(4, u.agentVersion)
+        .bind(5, u.agentVersion)
+        .bind(6, u.hostId)
+        .run();
+  }
+  tx.commit();
+}
+
+void SqliteStore::markAllOffline(Time now) {
+  std::lock_guard lock(mutex_);
+  Statement(
+      db_,
+      "UPDATE hosts SET online = 0, offline_since = COALESCE(offline_since, ?) WHERE online = 1")
+      .bind(1, now)
+      .run();
+}
+
+void SqliteStore::setHostConfig(Id hostId, const std::string& configJson) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE hosts SET config = ? WHERE id = ?")
+      .bind(1, configJson)
+      .bind(2, hostId)
+      .run();
+}
+
+std::string SqliteStore::hostConfig(Id hostId) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT config FROM hosts WHERE id = ?");
+  s.bind(1, hostId);
+  return s.step() ? s.text(0) : std::string("{}");
 }
 
 std::int64_t SqliteStore::countUsers() {

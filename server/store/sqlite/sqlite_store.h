@@ -28,6 +28,16 @@ class SqliteStore final : public Store {
   std::optional<std::string> hostInventory(Id id) override;
   bool storeInventory(const InventoryWrite& write) override;
 
+  std::vector<MessageOutcome> storeMessages(Id hostId, const std::vector<IncomingMessage>& batch,
+                                            Time now) override;
+  std::int64_t countMessages(Id hostId, const std::string& type) override;
+  std::vector<std::pair<std::string, std::string>> listMessages(Id hostId, const std::string& type,
+                                                                int limit) override;
+  void updatePresence(const std::vector<PresenceUpdate>& updates) override;
+  void markAllOffline(Time now) override;
+  void setHostConfig(Id hostId, const std::string& configJson) override;
+  std::string hostConfig(Id hostId) override;
+
   std::int64_t countUsers() override;
   User createUser(const std::string& username, const std::string& passwordHash, Role role,
                   Time now) override;
@@ -44,6 +54,8 @@ class SqliteStore final : public Store {
 
  private:
   std::optional<Host> findHostWhere(const char* where, const std::string& value);
+  bool insertMessageId(Id hostId, const std::string& messageId, Time now);
+  void writeInventory(const InventoryWrite& write);
 
   // One connection guarded by a mutex: SQLite has one writer at a time anyway.
   std::mutex mutex_;

@@ -23,6 +23,7 @@ CollectContext fixtureContext(const std::string& machine) {
   c.roots.dev = dir / "dev";
   c.roots.varLib = dir / "var/lib";
   c.roots.run = dir / "run";
+  c.roots.varLog = dir / "var/log";
   c.roots.usrShare = dir / "usr/share";
   if (fs::exists(dir / "topology.xml")) c.roots.hwlocXml = dir / "topology.xml";
   c.roots.live = false;

@@ -162,6 +162,23 @@ TEST(ProcessesCollector, DesktopSnapshot) {
   EXPECT_EQ(web["uid"], 1000);
   EXPECT_EQ(web["start_seconds_after_boot"], 9054);
   EXPECT_EQ(web["cmdline"], "/usr/lib/firefox-esr/firefox-esr -contentproc -childID 1 tab");
+  EXPECT_EQ(web["rss_bytes"], 389120 * 1024);
+  EXPECT_EQ(web["virtual_memory_bytes"], std::int64_t{8} * 389120 * 1024);  // VmSize
+  EXPECT_DOUBLE_EQ(web["cpu_seconds"].get<double>(), 0.08);                 // (5 + 3) ticks / 100
+  EXPECT_FALSE(web.contains("tty"));                                        // tty_nr 0
+}
+
+TEST(ProcessesParser, TtyAndCpuTicks) {
+  auto s = parseProcStat("7 (bash) S 1 7 7 34817 7 4194304 1 0 0 0 250 50 0 0 20 0 1 0 99 0 0\n");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->ttyNr, 34817);
+  EXPECT_EQ(s->cpuTicks, 300);
+  EXPECT_EQ(ttyName(34817), "pts/1");  // major 136, minor 1
+  EXPECT_EQ(ttyName((137 << 8) | 4), "pts/260");
+  EXPECT_EQ(ttyName((4 << 8) | 2), "tty2");
+  EXPECT_EQ(ttyName((4 << 8) | 64), "ttyS0");
+  EXPECT_EQ(ttyName(0), "");
+  EXPECT_EQ(ttyName((8 << 8) | 1), "");  // a disk is no terminal
 }
 
 TEST(ProcessesParser, StatWithParenthesesInName) {

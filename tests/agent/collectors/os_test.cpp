@@ -30,6 +30,42 @@ TEST(OsCollector, Desktop) {
   EXPECT_EQ(s["uptime_seconds"], 93784);
   EXPECT_EQ(s["boot_time_epoch_seconds"], 1709802000);
   EXPECT_EQ(s["boot_time"], "2024-03-07T09:00:00Z");
+  // Recorded tree: the offset in force at boot, from usr/share/zoneinfo/Europe/Paris.
+  EXPECT_EQ(s["timezone_abbreviation"], "CET");
+  EXPECT_EQ(s["utc_offset_seconds"], 3600);
+  EXPECT_FALSE(s.contains("ssh_host_key"));
+  EXPECT_FALSE(s.contains("hostid"));  // no etc/hostid, and no gethostid() on a recording
+}
+
+TEST(OsCollector, SummerTimeHostKeyAndHostId) {
+  std::vector<std::string> warnings;
+  Json laptop = collectFixture(*makeOsCollector(), "laptop", warnings);
+  EXPECT_EQ(laptop["timezone_abbreviation"], "CEST");  // booted 2024-06-03
+  EXPECT_EQ(laptop["utc_offset_seconds"], 7200);
+  Json server = collectFixture(*makeOsCollector(), "server", warnings);
+  EXPECT_EQ(server["ssh_host_key"],
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPARCsrvFixtureHostKeyNotReal0000000000000002");
+  EXPECT_EQ(server["hostid"], "140ac0a8");  // bytes a8 c0 0a 14, host order
+  Json vm = collectFixture(*makeOsCollector(), "vm", warnings);
+  EXPECT_EQ(vm["timezone"], "Etc/UTC");
+  EXPECT_EQ(vm["timezone_abbreviation"], "UTC");
+  EXPECT_EQ(vm["utc_offset_seconds"], 0);
+  EXPECT_TRUE(warnings.empty()) << ::testing::PrintToString(warnings);
+}
+
+TEST(OsCollector, MissingZoneFileIsAWarning) {
+  TempDir t;
+  t.write("etc/timezone", "Mars/Olympus_Mons\n");
+  CollectContext c;
+  c.roots.proc = t.path() / "proc";
+  c.roots.etc = t.path() / "etc";
+  c.roots.usrShare = t.path() / "usr/share";
+  c.roots.live = false;
+  std::vector<std::string> warnings;
+  Json s = makeOsCollector()->collect(c, warnings);
+  EXPECT_EQ(s["timezone"], "Mars/Olympus_Mons");
+  EXPECT_FALSE(s.contains("utc_offset_seconds"));
+  EXPECT_TRUE(hasWarning(warnings, "no zone file for Mars/Olympus_Mons"));
 }
 
 TEST(OsCollector, ServerUptime) {

@@ -1,0 +1,116 @@
+#include "agent/control/control_channel.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <random>
+
+#include "common/error.h"
+
+namespace parc::agent::control {
+
+namespace {
+std::shared_ptr<tls::TlsContext> agentTls(const transport::Identity& identity) {
+  tls::ClientTlsConfig config;
+  config.caBundlePem = identity.caBundlePem;
+  config.certificatePem = identity.certificatePem;
+  config.privateKeyPem = identity.privateKeyPem;
+  return tls::TlsContext::client(config);
+}
+
+std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
+  static thread_local std::mt19937_64 gen{std::random_device{}()};
+  return std::uniform_int_distribution<std::int64_t>(lo, std::max(lo, hi))(gen);
+}
+}  // namespace
+
+ControlChannel::ControlChannel(const transport::Identity& identity, CommandRegistry commands,
+                               ChannelTiming timing)
+    : commands_(std::move(commands)), timing_(timing) {
+  options_.server = net::parseUrl(identity.server);
+  options_.path = "/api/v1/control";
+  options_.tls = agentTls(identity);
+  options_.limits.idleTimeout = timing_.idleTimeout;
+}
+
+ControlChannel::~ControlChannel() {
+  stop();
+}
+
+void ControlChannel::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void ControlChannel::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    if (client_) client_->stop();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::chrono::milliseconds ControlChannel::retryDelay(int attempt) {
+  if (attempt == 0)
+    return std::chrono::milliseconds(
+        uniform(timing_.minFirstRetry.count(), timing_.maxFirstRetry.count()));
+  auto ceiling = std::min<std::int64_t>(
+      timing_.maxRetry.count(), timing_.maxFirstRetry.count() * (1LL << std::min(attempt, 16)));
+  return std::chrono::milliseconds(uniform(timing_.minFirstRetry.count(), ceiling));
+}
+
+void ControlChannel::handle(const net::WsConnectionPtr& connection, const std::string& text) {
+  protocol::Reply reply;
+  try {
+    Json message = parseJson(text);
+    if (protocol::controlType(message) != "command") return;
+    auto command = protocol::commandFromJson(message);
+    reply = commands_.dispatch(command, std::time(nullptr));
+    spdlog::info("command {} ({}): {}", command.name, command.id, reply.status);
+  } catch (const Error& e) {
+    spdlog::warn("malformed control message ignored: {}", e.what());
+    return;
+  }
+  connection->send(protocol::toJson(reply).dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+void ControlChannel::loop() {
+  int attempt = 0;
+  for (;;) {
+    auto client = std::make_shared<net::WsClient>(options_);
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      client_ = client;
+    }
+    auto openedAt = std::chrono::steady_clock::now();
+    net::WsHandlers handlers;
+    net::WsConnectionPtr current;
+    handlers.onOpen = [this, &current](net::WsConnectionPtr c) {
+      connected_ = true;
+      current = c;
+      spdlog::info("control channel connected");
+      c->send(protocol::toJson(protocol::Hello{PARC_VERSION}).dump());
+    };
+    handlers.onMessage = [this, &current](const std::string& text) { handle(current, text); };
+    std::string reason = client->run(handlers);
+    bool wasConnected = connected_.exchange(false);
+    {
+      std::lock_guard lock(mutex_);
+      client_.reset();
+      if (stopping_) return;
+    }
+    // A connection that lived a while starts the backoff over.
+    if (wasConnected && std::chrono::steady_clock::now() - openedAt > std::chrono::seconds(60))
+      attempt = 0;
+    auto delay = retryDelay(attempt++);
+    spdlog::info("control channel {}: {}; redialling in {:.1f} s",
+                 wasConnected ? "lost" : "not connected", reason, delay.count() / 1000.0);
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace parc::agent::control

@@ -1,0 +1,51 @@
+#pragma once
+// The agent's end of the control channel: one outbound WebSocket (wss, mTLS) kept open,
+// re-dialled with jitter so that a fleet does not return in the same second.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "agent/control/commands.h"
+#include "agent/transport/identity.h"
+#include "common/net/websocket.h"
+
+namespace parc::agent::control {
+
+struct ChannelTiming {
+  /// No frame for this long ends the connection; pings go at half of it (20 s), below
+  /// the 30 s after which common proxies and NATs cut idle connections.
+  std::chrono::seconds idleTimeout{40};
+  /// First redial after a drop: uniform in [minFirstRetry, maxFirstRetry]; then
+  /// exponential with full jitter up to maxRetry.
+  std::chrono::milliseconds minFirstRetry{1000};
+  std::chrono::milliseconds maxFirstRetry{10000};
+  std::chrono::milliseconds maxRetry{300000};
+};
+
+class ControlChannel {
+ public:
+  ControlChannel(const transport::Identity& identity, CommandRegistry commands,
+                 ChannelTiming timing = {});
+  ~ControlChannel();
+  void start();
+  void stop();
+  bool connected() const { return connected_; }
+
+ private:
+  void loop();
+  void handle(const net::WsConnectionPtr& connection, const std::string& text);
+  std::chrono::milliseconds retryDelay(int attempt);
+
+  net::WsClientOptions options_;
+  CommandRegistry commands_;
+  ChannelTiming timing_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::shared_ptr<net::WsClient> client_;
+  std::atomic<bool> connected_{false};
+};
+
+}  // namespace parc::agent::control

@@ -1,0 +1,317 @@
+#include "common/net/websocket.h"
+
+#include <openssl/x509v3.h>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <mutex>
+
+#include "common/net/ws_channel.h"
+
+namespace parc::net {
+
+using asio::awaitable;
+using asio::use_awaitable;
+namespace websocket = beast::websocket;
+
+namespace {
+
+auto logErrors(std::string what) {
+  return [what = std::move(what)](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::warn("{}: {}", what, ex.what());
+    }
+  };
+}
+
+std::string describeEnd(const beast::error_code& ec, const std::string& peerReason) {
+  if (ec == websocket::error::closed)
+    return "closed by peer" + (peerReason.empty() ? "" : ": " + peerReason);
+  if (ec == asio::error::operation_aborted) return "closed";
+  if (ec == beast::error::timeout) return "timeout (no traffic from peer)";
+  return ec.message();
+}
+
+// One WebSocket, server or client side: a reader coroutine and a single writer coroutine
+// that owns the queue and sends the close frame (Beast allows one write and the close
+// at most in flight).
+class WsChannel : public detail::Stoppable,
+                  public WsConnection,
+                  public std::enable_shared_from_this<WsChannel> {
+ public:
+  WsChannel(TlsStream stream, WsHandlers handlers, WsLimits limits, asio::any_io_executor callbacks,
+            std::function<void()> onEnd)
+      : ws_(std::move(stream)),
+        handlers_(std::move(handlers)),
+        limits_(limits),
+        callbacks_(std::move(callbacks)),
+        onEnd_(std::move(onEnd)),
+        wake_(ws_.get_executor()) {
+    wake_.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  ~WsChannel() override {
+    if (onEnd_) onEnd_();
+  }
+
+  void send(std::string text) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      if (self->closing_ || self->ended_) return;
+      if (self->queue_.size() >= self->limits_.maxQueuedMessages) {
+        spdlog::warn("websocket: peer too slow ({} messages queued); closing", self->queue_.size());
+        self->closing_ = true;
+      } else {
+        self->queue_.push_back(std::move(text));
+      }
+      self->wake_.cancel_one();
+    });
+  }
+
+  void close() override {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      self->wake_.cancel_one();
+    });
+  }
+
+  void stop() override { close(); }
+
+  awaitable<void> serve(http::request<http::string_body> request) {
+    configure(beast::role_type::server);
+    beast::error_code ec;
+    co_await ws_.async_accept(request, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      end("handshake failed: " + ec.message());
+      co_return;
+    }
+    co_await session();
+  }
+
+  awaitable<void> connect(std::string host, std::string path) {
+    configure(beast::role_type::client);
+    beast::error_code ec;
+    co_await ws_.async_handshake(host, path, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      end("upgrade refused: " + ec.message());
+      co_return;
+    }
+    co_await session();
+  }
+
+  const std::string& reason() const { return reason_; }
+  auto executor() { return ws_.get_executor(); }
+
+ private:
+  void configure(beast::role_type role) {
+    // The WebSocket's own timeouts replace the HTTP stream's.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = limits_.handshakeTimeout;
+    t.idle_timeout = limits_.idleTimeout;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.read_message_max(limits_.maxMessageBytes);
+    ws_.set_option(websocket::stream_base::decorator([role](websocket::response_type& res) {
+      if (role == beast::role_type::server) res.set(http::field::server, "parc");
+    }));
+    std::weak_ptr<WsChannel> weak = weak_from_this();
+    ws_.control_callback([weak](websocket::frame_type, beast::string_view) {
+      if (auto self = weak.lock()) self->activity();
+    });
+  }
+
+  void activity() {
+    if (!handlers_.onActivity) return;
+    asio::post(callbacks_, [self = shared_from_this()] { self->handlers_.onActivity(); });
+  }
+
+  awaitable<void> session() {
+    auto self = shared_from_this();
+    asio::post(callbacks_, [self] {
+      if (self->handlers_.onOpen) self->handlers_.onOpen(self);
+    });
+    asio::co_spawn(
+        ws_.get_executor(), [self] { return self->writer(); }, logErrors("websocket writer"));
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    for (;;) {
+      co_await ws_.async_read(buffer, asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      std::string text = beast::buffers_to_string(buffer.data());
+      buffer.consume(buffer.size());
+      activity();
+      asio::post(callbacks_, [self, text = std::move(text)] {
+        if (self->handlers_.onMessage) self->handlers_.onMessage(text);
+      });
+    }
+    end(describeEnd(ec, std::string(ws_.reason().reason.c_str())));
+  }
+
+  void end(std::string reason) {
+    if (ended_) return;
+    ended_ = true;
+    reason_ = std::move(reason);
+    wake_.cancel_one();
+    asio::post(callbacks_, [self = shared_from_this()] {
+      if (self->handlers_.onClose) self->handlers_.onClose(self->reason_);
+    });
+  }
+
+  awaitable<void> writer() {
+    auto self = shared_from_this();
+    beast::error_code ec;
+    for (;;) {
+      if (queue_.empty()) {
+        if (closing_ || ended_) break;
+        co_await wake_.async_wait(asio::redirect_error(use_awaitable, ec));
+        continue;
+      }
+      std::string message = std::move(queue_.front());
+      queue_.pop_front();
+      ws_.text(true);
+      co_await ws_.async_write(asio::buffer(message), asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+    }
+    if (!ended_) {
+      co_await ws_.async_close(websocket::close_reason(websocket::close_code::going_away),
+                               asio::redirect_error(use_awaitable, ec));
+    }
+  }
+
+  websocket::stream<TlsStream> ws_;
+  WsHandlers handlers_;
+  WsLimits limits_;
+  asio::any_io_executor callbacks_;
+  std::function<void()> onEnd_;
+  asio::steady_timer wake_;
+  std::deque<std::string> queue_;
+  bool closing_ = false;
+  bool ended_ = false;
+  std::string reason_;
+};
+
+}  // namespace
+
+namespace detail {
+
+std::shared_ptr<Stoppable> startServerChannel(TlsStream stream,
+                                              http::request<http::string_body> request,
+                                              WsHandlers handlers, WsLimits limits,
+                                              asio::any_io_executor callbacks,
+                                              std::function<void()> onEnd) {
+  auto channel = std::make_shared<WsChannel>(std::move(stream), std::move(handlers), limits,
+                                             std::move(callbacks), std::move(onEnd));
+  asio::co_spawn(
+      channel->executor(),
+      [channel, request = std::move(request)]() mutable {
+        return channel->serve(std::move(request));
+      },
+      logErrors("websocket session"));
+  return channel;
+}
+
+}  // namespace detail
+
+struct WsClient::Impl {
+  WsClientOptions options;
+  asio::io_context io;
+  asio::ssl::context ssl;
+  std::mutex mutex;
+  std::shared_ptr<WsChannel> channel;
+  bool stopped = false;
+  std::string reason;
+
+  explicit Impl(WsClientOptions o) : options(std::move(o)), ssl(upRef(options.tls->native())) {}
+
+  static SSL_CTX* upRef(SSL_CTX* ctx) {
+    SSL_CTX_up_ref(ctx);  // asio::ssl::context frees what it wraps
+    return ctx;
+  }
+
+  awaitable<void> connect(WsHandlers handlers) {
+    const Endpoint& server = options.server;
+    tcp::resolver resolver(io);
+    TlsStream stream(io, ssl);
+    auto& lowest = beast::get_lowest_layer(stream);
+    detail::expectServerName(stream.native_handle(), server.host);
+    beast::error_code ec;
+    auto results = co_await resolver.async_resolve(server.host, std::to_string(server.port),
+                                                   asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      reason = "cannot resolve " + server.host + ": " + ec.message();
+      co_return;
+    }
+    lowest.expires_after(options.limits.handshakeTimeout);
+    co_await lowest.async_connect(results, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      reason = "cannot connect to " + server.toString() + ": " + ec.message();
+      co_return;
+    }
+    co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                    asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      reason = "TLS with " + server.toString() +
+               " failed: " + detail::describeTlsFailure(stream.native_handle(), ec);
+      co_return;
+    }
+    auto channel = std::make_shared<WsChannel>(std::move(stream), std::move(handlers),
+                                               options.limits, io.get_executor(), nullptr);
+    {
+      std::lock_guard lock(mutex);
+      if (stopped) co_return;
+      this->channel = channel;
+    }
+    bool v6 = server.host.find(':') != std::string::npos;
+    std::string host =
+        (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port);
+    co_await channel->connect(host, options.path);
+    reason = channel->reason();
+  }
+};
+
+WsClient::WsClient(WsClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+WsClient::~WsClient() = default;
+
+std::string WsClient::run(const WsHandlers& handlers) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopped) return "stopped";
+  }
+  impl_->io.restart();
+  asio::co_spawn(impl_->io, impl_->connect(handlers), [impl = impl_](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      impl->reason = ex.what();
+    }
+  });
+  impl_->io.run();
+  std::lock_guard lock(impl_->mutex);
+  impl_->channel.reset();
+  return impl_->stopped ? "stopped" : impl_->reason;
+}
+
+void WsClient::stop() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->stopped = true;
+  if (impl_->channel) {
+    impl_->channel->close();
+    // A peer that never answers the close frame must not hold the caller.
+    auto impl = impl_;
+    asio::post(impl_->io, [impl] {
+      auto timer = std::make_shared<asio::steady_timer>(impl->io, std::chrono::seconds(3));
+      timer->async_wait([impl, timer](const beast::error_code& ec) {
+        if (!ec) impl->io.stop();
+      });
+    });
+  } else {
+    impl_->io.stop();
+  }
+}
+
+}  // namespace parc::net

@@ -1,0 +1,76 @@
+#pragma once
+// WebSocket channels (over the same TLS as HTTPS) behind plain interfaces: the agent's
+// control channel and, later, terminal and tunnel streams. Beast stays in websocket.cpp.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/net/http.h"
+#include "common/tls/tls_context.h"
+
+namespace parc::net {
+
+/// One open WebSocket, either side. Thread-safe.
+class WsConnection {
+ public:
+  virtual ~WsConnection() = default;
+  /// Queues a text message (one writer sends them in order); dropped once closing.
+  virtual void send(std::string text) = 0;
+  /// Sends a close frame after what is queued; the peer's answer ends the connection.
+  virtual void close() = 0;
+};
+using WsConnectionPtr = std::shared_ptr<WsConnection>;
+
+/// What the application does with a connection. Called in order, never concurrently
+/// for one connection (on a worker strand on the server, the caller's thread on clients).
+struct WsHandlers {
+  std::function<void(WsConnectionPtr)> onOpen;
+  std::function<void(const std::string&)> onMessage;
+  /// Any frame from the peer, pings and pongs included: presence.
+  std::function<void()> onActivity;
+  std::function<void(const std::string& reason)> onClose;
+};
+
+struct WsLimits {
+  std::size_t maxMessageBytes = 1024 * 1024;
+  std::size_t maxQueuedMessages = 4096;
+  /// No frame for this long closes the connection; a ping is sent at half of it, so
+  /// proxies that cut idle connections see traffic well before they would.
+  std::chrono::seconds idleTimeout{40};
+  std::chrono::seconds handshakeTimeout{15};
+};
+
+/// The server's answer to an upgrade request: accept with handlers, or refuse.
+struct UpgradeDecision {
+  std::optional<WsHandlers> accept;
+  Response refusal;
+};
+/// Runs on a worker thread, like Handler. Request.peer holds the client certificate.
+using UpgradeHandler = std::function<UpgradeDecision(const Request&)>;
+
+struct WsClientOptions {
+  Endpoint server;
+  std::string path;
+  std::shared_ptr<tls::TlsContext> tls;
+  WsLimits limits;
+};
+
+/// Connects and runs the channel on the calling thread until it ends; returns why it
+/// ended ("closed by server", "timeout", "TLS …"). Never throws for network failures.
+/// `stopSignal` is set by the caller's `stop()` handle to end it from another thread.
+class WsClient {
+ public:
+  explicit WsClient(WsClientOptions options);
+  ~WsClient();
+  std::string run(const WsHandlers& handlers);
+  /// Ends run() promptly from any thread (sends a close frame if connected).
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace parc::net

@@ -1,0 +1,86 @@
+#include "common/protocol/control.h"
+
+#include "common/error.h"
+
+namespace parc::protocol {
+
+namespace {
+std::string text(const Json& j, const char* key, bool required) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required)
+      throw Error(ErrorKind::kBadRequest, std::string("control message without '") + key + "'");
+    return {};
+  }
+  if (!it->is_string())
+    throw Error(ErrorKind::kBadRequest, std::string("'") + key + "' must be a string");
+  return it->get<std::string>();
+}
+
+Json objectOr(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return Json::object();
+  if (!it->is_object())
+    throw Error(ErrorKind::kBadRequest, std::string("'") + key + "' must be an object");
+  return *it;
+}
+}  // namespace
+
+Json toJson(const Command& c) {
+  return Json{{"v", kControlVersion}, {"type", "command"},      {"id", c.id},
+              {"command", c.name},    {"deadline", c.deadline}, {"payload", c.payload}};
+}
+
+Json toJson(const Reply& r) {
+  Json j{{"v", kControlVersion},
+         {"type", "reply"},
+         {"id", r.id},
+         {"status", r.status},
+         {"result", r.result}};
+  if (!r.error.empty()) j["error"] = r.error;
+  return j;
+}
+
+Json toJson(const Hello& h) {
+  return Json{{"v", kControlVersion}, {"type", "hello"}, {"agent_version", h.agentVersion}};
+}
+
+std::string controlType(const Json& message) {
+  if (!message.is_object())
+    throw Error(ErrorKind::kBadRequest, "control message must be a JSON object");
+  auto v = message.find("v");
+  if (v == message.end() || !v->is_number_integer() || v->get<int>() != kControlVersion) {
+    throw Error(ErrorKind::kBadRequest, "unsupported control message version");
+  }
+  return text(message, "type", true);
+}
+
+Command commandFromJson(const Json& j) {
+  Command c;
+  c.id = text(j, "id", true);
+  c.name = text(j, "command", true);
+  auto d = j.find("deadline");
+  if (d == j.end() || !d->is_number_integer())
+    throw Error(ErrorKind::kBadRequest, "command without a deadline");
+  c.deadline = d->get<std::int64_t>();
+  c.payload = objectOr(j, "payload");
+  return c;
+}
+
+Reply replyFromJson(const Json& j) {
+  Reply r;
+  r.id = text(j, "id", true);
+  r.status = text(j, "status", true);
+  if (r.status != "ok" && r.status != "error" && r.status != "refused") {
+    throw Error(ErrorKind::kBadRequest, "reply status must be ok, error or refused");
+  }
+  r.result = objectOr(j, "result");
+  r.error = text(j, "error", false);
+  return r;
+}
+
+Hello helloFromJson(const Json& j) {
+  return Hello{text(j, "agent_version", false)};
+}
+
+}  // namespace parc::protocol

@@ -1,0 +1,247 @@
+#include "server/control/control_hub.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "common/crypto/hash.h"
+#include "common/error.h"
+#include "server/api/dispatcher.h"
+#include "server/api/router.h"
+
+namespace parc::server::control {
+
+namespace {
+store::Time now() {
+  return static_cast<store::Time>(std::time(nullptr));
+}
+}  // namespace
+
+ControlHub::ControlHub(store::Store& store, std::chrono::milliseconds flushInterval,
+                       std::chrono::seconds lastSeenGranularity)
+    : store_(store), flushInterval_(flushInterval), granularity_(lastSeenGranularity) {
+  store_.markAllOffline(now());
+  flusher_ = std::thread([this] { flusherLoop(); });
+}
+
+ControlHub::~ControlHub() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  flusher_.join();
+  flush();
+}
+
+net::UpgradeDecision ControlHub::upgrade(const net::Request& request) {
+  net::UpgradeDecision decision;
+  if (request.path() != "/api/v1/control") {
+    decision.refusal = api::errorResponse(404, "not_found", "no such WebSocket");
+    return decision;
+  }
+  try {
+    store::Host host = api::authenticateAgentPeer(store_, request.peer);
+    std::uint64_t generation;
+    {
+      std::lock_guard lock(mutex_);
+      generation = nextGeneration_++;
+    }
+    decision.accept = handlersFor(host.id, generation);
+  } catch (const Error& e) {
+    int status = httpStatus(e.kind());
+    decision.refusal = api::errorResponse(status, errorCode(e.kind()), e.what());
+  }
+  return decision;
+}
+
+net::WsHandlers ControlHub::handlersFor(store::Id hostId, std::uint64_t generation) {
+  net::WsHandlers h;
+  h.onOpen = [this, hostId, generation](net::WsConnectionPtr c) {
+    opened(hostId, generation, std::move(c));
+  };
+  h.onMessage = [this, hostId, generation](const std::string& t) {
+    received(hostId, generation, t);
+  };
+  h.onActivity = [this, hostId, generation] { seen(hostId, generation); };
+  h.onClose = [this, hostId, generation](const std::string& r) { closed(hostId, generation, r); };
+  return h;
+}
+
+void ControlHub::opened(store::Id hostId, std::uint64_t generation,
+                        net::WsConnectionPtr connection) {
+  net::WsConnectionPtr previous;
+  {
+    std::lock_guard lock(mutex_);
+    Link& link = links_[hostId];
+    if (generation < link.generation) {  // a newer connection won the race
+      connection->close();
+      return;
+    }
+    previous = std::move(link.connection);
+    link.generation = generation;
+    link.connection = connection;
+    link.presence.online = true;
+    link.presence.lastSeen = now();
+    link.presence.offlineSince.reset();
+    link.dirty = true;
+  }
+  if (previous) previous->close();  // one channel per host: the newest wins
+  spdlog::debug("host {} connected its control channel", hostId);
+  Json config = parseJson(store_.hostConfig(hostId));
+  if (!config.empty()) pushConfig(hostId, config);
+}
+
+void ControlHub::received(store::Id hostId, std::uint64_t generation, const std::string& text) {
+  seen(hostId, generation);
+  try {
+    Json message = parseJson(text);
+    std::string type = protocol::controlType(message);
+    if (type == "reply") {
+      protocol::Reply reply = protocol::replyFromJson(message);
+      std::shared_ptr<Pending> pending;
+      {
+        std::lock_guard lock(mutex_);
+        auto it = pending_.find(reply.id);
+        if (it != pending_.end() && it->second->hostId == hostId) {
+          pending = it->second;
+          pending_.erase(it);
+        }
+      }
+      if (pending) pending->reply.set_value(std::move(reply));
+    } else if (type == "hello") {
+      std::lock_guard lock(mutex_);
+      auto it = links_.find(hostId);
+      if (it != links_.end() && it->second.generation == generation) {
+        it->second.presence.agentVersion =
+            protocol::helloFromJson(message).agentVersion.substr(0, 64);
+        it->second.dirty = true;
+      }
+    } else {
+      spdlog::info("host {}: control message of unknown type '{}' ignored", hostId,
+                   type.substr(0, 32));
+    }
+  } catch (const Error& e) {
+    spdlog::info("host {}: bad control message: {}", hostId, e.what());
+  }
+}
+
+void ControlHub::seen(store::Id hostId, std::uint64_t generation) {
+  std::lock_guard lock(mutex_);
+  auto it = links_.find(hostId);
+  if (it == links_.end() || it->second.generation != generation) return;
+  Link& link = it->second;
+  link.presence.lastSeen = now();
+  if (link.presence.lastSeen - link.flushedLastSeen >= granularity_.count()) link.dirty = true;
+}
+
+void ControlHub::closed(store::Id hostId, std::uint64_t generation, const std::string& reason) {
+  std::vector<std::shared_ptr<Pending>> orphans;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = links_.find(hostId);
+    if (it == links_.end() || it->second.generation != generation) return;  // replaced already
+    Link& link = it->second;
+    link.connection.reset();
+    link.presence.online = false;
+    link.presence.offlineSince = now();
+    link.dirty = true;
+    for (auto p = pending_.begin(); p != pending_.end();) {
+      if (p->second->hostId == hostId) {
+        orphans.push_back(p->second);
+        p = pending_.erase(p);
+      } else {
+        ++p;
+      }
+    }
+  }
+  for (auto& p : orphans) {
+    p->reply.set_exception(std::make_exception_ptr(
+        Error(ErrorKind::kUnavailable, "agent disconnected before replying (" + reason + ")")));
+  }
+  spdlog::debug("host {} control channel closed: {}", hostId, reason);
+}
+
+protocol::Reply ControlHub::call(store::Id hostId, const std::string& command, const Json& payload,
+                                 std::chrono::seconds timeout) {
+  protocol::Command c{crypto::uuid4(), command, now() + timeout.count(), payload};
+  auto pending = std::make_shared<Pending>();
+  pending->hostId = hostId;
+  auto future = pending->reply.get_future();
+  net::WsConnectionPtr connection;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = links_.find(hostId);
+    if (it == links_.end() || !it->second.connection) {
+      throw Error(ErrorKind::kUnavailable, "host " + std::to_string(hostId) + " is offline");
+    }
+    connection = it->second.connection;
+    pending_[c.id] = pending;
+  }
+  connection->send(protocol::toJson(c).dump());
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    std::lock_guard lock(mutex_);
+    pending_.erase(c.id);
+    throw Error(ErrorKind::kUnavailable, "no reply from host " + std::to_string(hostId) +
+                                             " within " + std::to_string(timeout.count()) + " s");
+  }
+  return future.get();
+}
+
+void ControlHub::pushConfig(store::Id hostId, const Json& config) {
+  net::WsConnectionPtr connection;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = links_.find(hostId);
+    if (it == links_.end() || !it->second.connection) return;
+    connection = it->second.connection;
+  }
+  protocol::Command c{crypto::uuid4(), "configure", now() + 300, config};
+  connection->send(protocol::toJson(c).dump());
+}
+
+std::optional<Presence> ControlHub::presence(store::Id hostId) {
+  std::lock_guard lock(mutex_);
+  auto it = links_.find(hostId);
+  if (it == links_.end()) return std::nullopt;
+  return it->second.presence;
+}
+
+std::size_t ControlHub::onlineCount() {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [_, link] : links_) n += link.presence.online ? 1 : 0;
+  return n;
+}
+
+void ControlHub::flush() {
+  std::vector<store::PresenceUpdate> updates;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, link] : links_) {
+      if (!link.dirty) continue;
+      link.dirty = false;
+      link.flushedLastSeen = link.presence.lastSeen;
+      updates.push_back({id, link.presence.online, link.presence.lastSeen,
+                         link.presence.offlineSince, link.presence.agentVersion});
+    }
+  }
+  try {
+    store_.updatePresence(updates);
+  } catch (const Error& e) {
+    spdlog::warn("presence not written ({} hosts): {}", updates.size(), e.what());
+  }
+}
+
+void ControlHub::flusherLoop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, flushInterval_, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    flush();
+    lock.lock();
+  }
+}
+
+}  // namespace parc::server::control
