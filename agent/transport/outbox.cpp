@@ -73,7 +73,7 @@ std::int64_t Outbox::thinMetrics() {
             "DELETE FROM messages WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER "
             "(ORDER BY seq) AS r FROM messages WHERE type = 'metrics' ORDER BY seq LIMIT ?) "
             "WHERE r % 2 = 0)")
-      .bind(1, (n + 1) / 2)
+      .bind(1, std::max<std::int64_t>(2, (n + 1) / 2))
       .run();
   std::int64_t removed = db_.changes();
   countEviction("metrics", removed);
