@@ -24,6 +24,11 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
                 path.string() + ": inventory_interval must be at least 60 seconds");
   c.inventoryInterval = std::chrono::seconds(interval);
   c.retryMax = std::chrono::seconds(config::getInt(t, "retry_max_seconds", c.retryMax.count()));
+  auto every = config::getInt(t, "full_inventory_every", c.fullInventoryEvery);
+  if (every < 1 || every > 10000)
+    throw Error(ErrorKind::kBadRequest,
+                path.string() + ": full_inventory_every must be between 1 and 10000");
+  c.fullInventoryEvery = static_cast<int>(every);
   if (const auto* disabled = t["disabled_collectors"].as_array()) {
     for (const auto& name : *disabled) {
       if (auto v = name.value<std::string>()) c.disabledCollectors.push_back(*v);

@@ -18,6 +18,9 @@ struct AgentConfig {
   std::chrono::seconds retryMax{900};
   /// Inventory sections not collected, e.g. {"processes"} (GLPI agent's no-category).
   std::vector<std::string> disabledCollectors;
+  /// Every N-th inventory is full (the whole document); the others carry only the
+  /// sections that changed (docs/protocol.md, "Inventory deltas"). 1 = always full.
+  int fullInventoryEvery = 24;
 };
 
 /// Reads `path` over the defaults; a missing file is an error only when `required`.

@@ -26,28 +26,47 @@ Outbox::Outbox(const std::filesystem::path& file, OutboxLimits limits)
   sqlite::migrate(db_, kMigrations);
 }
 
-std::string Outbox::enqueue(const std::string& type, const Json& payload, std::int64_t createdAt) {
+std::string Outbox::insert(const std::string& type, const Json& payload, std::int64_t createdAt) {
   std::string id = crypto::uuid4();
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_);
-  if (type == "inventory") {
-    Statement(db_, "DELETE FROM messages WHERE type = 'inventory'").run();
-  }
+  std::string text = payload.dump(-1, ' ', false, Json::error_handler_t::replace);
   Statement(db_, "INSERT INTO messages(id, type, created_at, payload) VALUES(?,?,?,?)")
       .bind(1, id)
       .bind(2, type)
       .bind(3, createdAt)
-      .bind(4, payload.dump(-1, ' ', false, Json::error_handler_t::replace))
+      .bind(4, text)
       .run();
+  if (bytes_ >= 0) bytes_ += static_cast<std::int64_t>(text.size());
   enforceBounds(type);
-  tx.commit();
   return id;
 }
 
+std::string Outbox::enqueue(const std::string& type, const Json& payload, std::int64_t createdAt) {
+  return enqueueMany(type, {payload}, createdAt).front();
+}
+
+std::vector<std::string> Outbox::enqueueMany(const std::string& type,
+                                             const std::vector<Json>& payloads,
+                                             std::int64_t createdAt) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  if (type == "inventory") {
+    Statement(db_, "DELETE FROM messages WHERE type = 'inventory'").run();
+    bytes_ = -1;
+  }
+  std::vector<std::string> ids;
+  ids.reserve(payloads.size());
+  for (const auto& p : payloads) ids.push_back(insert(type, p, createdAt));
+  tx.commit();
+  return ids;
+}
+
 std::int64_t Outbox::totalBytes() {
-  Statement s(db_, "SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM messages");
-  s.step();
-  return s.int64(0);
+  if (bytes_ < 0) {
+    Statement s(db_, "SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM messages");
+    s.step();
+    bytes_ = s.int64(0);
+  }
+  return bytes_;
 }
 
 void Outbox::countEviction(const std::string& type, std::int64_t n) {
@@ -76,6 +95,7 @@ std::int64_t Outbox::thinMetrics() {
       .bind(1, std::max<std::int64_t>(2, (n + 1) / 2))
       .run();
   std::int64_t removed = db_.changes();
+  bytes_ = -1;
   countEviction("metrics", removed);
   return removed;
 }
@@ -89,6 +109,7 @@ std::int64_t Outbox::dropOldest(const std::string& type, std::int64_t n) {
       .bind(2, n)
       .run();
   std::int64_t removed = db_.changes();
+  bytes_ = -1;
   countEviction(type, removed);
   return removed;
 }
@@ -142,6 +163,7 @@ void Outbox::remove(const std::vector<std::string>& ids) {
     s.bind(1, id).run();
   }
   tx.commit();
+  bytes_ = -1;
 }
 
 std::int64_t Outbox::count() {

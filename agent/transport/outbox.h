@@ -38,6 +38,9 @@ class Outbox {
   /// Writes a message durably and returns its id. An inventory supersedes unsent ones
   /// (only the newest state matters); other types are bounded as documented.
   std::string enqueue(const std::string& type, const Json& payload, std::int64_t createdAt);
+  /// Several messages of one type in one transaction (one fsync).
+  std::vector<std::string> enqueueMany(const std::string& type, const std::vector<Json>& payloads,
+                                       std::int64_t createdAt);
 
   /// The oldest messages, in order, up to a count and a total payload size (at least one).
   std::vector<OutboxMessage> peek(std::size_t maxMessages, std::size_t maxBytes);
@@ -54,6 +57,9 @@ class Outbox {
  private:
   void enforceBounds(const std::string& type);
   std::int64_t totalBytes();
+  std::string insert(const std::string& type, const Json& payload, std::int64_t createdAt);
+  // Payload bytes held; recomputed (one SUM) only after deletions.
+  std::int64_t bytes_ = -1;
   void countEviction(const std::string& type, std::int64_t n);
   std::int64_t thinMetrics();
   std::int64_t dropOldest(const std::string& type, std::int64_t n);

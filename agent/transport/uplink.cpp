@@ -66,7 +66,7 @@ BatchResult Uplink::sendBatch(const std::vector<OutboxMessage>& batch,
   return result;
 }
 
-std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink) {
+std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink, const BatchObserver& observer) {
   constexpr std::size_t kBatchMessages = 200;
   constexpr std::size_t kBatchBytes = 2 * 1024 * 1024;
   std::size_t acknowledged = 0;
@@ -80,6 +80,7 @@ std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink) {
     }
     outbox.remove(result.done);
     outbox.evictionReported(evicted);
+    if (observer) observer(result);
     acknowledged += result.done.size();
     if (result.done.empty()) {
       throw Error(ErrorKind::kUnavailable,

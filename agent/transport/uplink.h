@@ -1,5 +1,6 @@
 #pragma once
 // The agent's authenticated channel to the server for reports (mTLS, zstd bodies).
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,9 +31,12 @@ class Uplink {
   net::HttpsClient client_;
 };
 
+/// Called with each batch's outcome once its messages have left the outbox.
+using BatchObserver = std::function<void(const BatchResult&)>;
+
 /// Drains the outbox through the uplink in batches; returns how many messages were
 /// acknowledged. Throws parc::Error on the first failed batch (what was acknowledged
-/// before stays acknowledged).
-std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink);
+/// before stays acknowledged). `observer` (optional) learns which ids were done.
+std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink, const BatchObserver& observer = {});
 
 }  // namespace parc::agent::transport

@@ -175,22 +175,23 @@ int schemaVersion(Database& db) {
 }
 
 int migrate(Database& db, const std::vector<Migration>& migrations) {
-  int current = schemaVersion(db);
   int newest = migrations.empty() ? 0 : migrations.back().version;
-  if (current > newest) {
-    throw Error(ErrorKind::kConflict, "database schema version " + std::to_string(current) +
-                                          " is newer than this program knows (" +
-                                          std::to_string(newest) + "); refusing to downgrade");
-  }
   for (const auto& m : migrations) {
-    if (m.version <= current) continue;
+    // The version is read under the write lock: two processes opening the same file
+    // (the agent's service and `parc-agent emit`) must not both apply a step.
     Transaction tx(db);
+    int current = schemaVersion(db);
+    if (current > newest) {
+      throw Error(ErrorKind::kConflict, "database schema version " + std::to_string(current) +
+                                            " is newer than this program knows (" +
+                                            std::to_string(newest) + "); refusing to downgrade");
+    }
+    if (m.version <= current) continue;
     db.exec(m.sql);
     db.exec("PRAGMA user_version = " + std::to_string(m.version));
     tx.commit();
-    current = m.version;
   }
-  return current;
+  return schemaVersion(db);
 }
 
 }  // namespace parc::sqlite

@@ -1,0 +1,289 @@
+// Reliable delivery and the control channel, against the real programs: messages
+// survive kill -9 of either side and a week offline, arrive exactly once and in order;
+// the control channel carries commands and presence.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <random>
+#include <thread>
+
+#include "common/compress/zstd.h"
+#include "common/files/files.h"
+#include "common/net/client.h"
+#include "common/sqlite/database.h"
+#include "tests/integration/harness.h"
+
+namespace parc::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Delivery : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server = std::make_unique<ServerFixture>(serverDir());
+    ctl.login(*server);
+    ctl.json({"tenants", "create", "--name", "Mairie de Villefranche", "--insee", "12300"});
+    std::string token = ctl.json({"tokens", "create", "--tenant", "1"})["token"];
+    RunResult r = agentCommand({"enroll", "--server", server->agentUrl, "--ca-fingerprint",
+                                server->caFingerprint, "--token", token});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+  }
+
+  std::filesystem::path serverDir() const { return tmp.path() / "server"; }
+  std::filesystem::path agentDir() const { return tmp.path() / "agent"; }
+
+  RunResult agentCommand(std::vector<std::string> args) {
+    args.insert(args.begin(), binary("parc-agent"));
+    args.insert(args.end(), {"--data-dir", agentDir().string()});
+    return runProgram(args);
+  }
+
+  std::unique_ptr<Process> startAgent(const std::string& log) {
+    return std::make_unique<Process>(
+        std::vector<std::string>{binary("parc-agent"), "run", "--data-dir", agentDir().string(),
+                                 "--retry-max-seconds", "1"},
+        tmp.path() / log);
+  }
+
+  void restartServer() {
+    std::uint16_t a = server->agentPort, c = server->consolePort;
+    server.reset();
+    server = std::make_unique<ServerFixture>(serverDir(), a, c);
+  }
+
+  // Counts in the server's real database: all rows, and distinct message ids.
+  std::pair<std::int64_t, std::int64_t> stored(const std::string& type) {
+    auto db = sqlite::Database::open(serverDir() / "parc.db");
+    sqlite::Statement s(
+        db, "SELECT COUNT(*), COUNT(DISTINCT message_id) FROM agent_messages WHERE type = ?");
+    s.bind(1, type);
+    s.step();
+    return {s.int64(0), s.int64(1)};
+  }
+
+  std::int64_t queuedInOutbox() {
+    auto db = sqlite::Database::open(agentDir() / "outbox.db");
+    sqlite::Statement s(db, "SELECT COUNT(*) FROM messages");
+    s.step();
+    return s.int64(0);
+  }
+
+  bool waitStored(const std::string& type, std::int64_t n, std::chrono::seconds timeout) {
+    return waitFor([&] { return stored(type).first >= n; }, timeout);
+  }
+
+  // An HTTPS client holding the enrolled agent's real identity.
+  net::HttpsClient agentClient() {
+    tls::ClientTlsConfig t;
+    t.caBundlePem = files::read(agentDir() / "ca.pem");
+    t.certificatePem = files::read(agentDir() / "agent.pem");
+    t.privateKeyPem = files::read(agentDir() / "agent.key");
+    return net::HttpsClient(net::parseUrl(server->agentUrl), tls::TlsContext::client(t));
+  }
+
+  TempDir tmp;
+  Parcctl ctl{tmp.path() / "home"};
+  std::unique_ptr<ServerFixture> server;
+};
+
+TEST_F(Delivery, ControlChannelCarriesCommandsAndPresence) {
+  auto agent = startAgent("agent");
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "list"})["items"][0]["online"] == true;
+      },
+      20s))
+      << agent->stderrText();
+
+  Json ping = ctl.json({"hosts", "command", "1", "ping"});
+  EXPECT_EQ(ping["status"], "ok");
+  EXPECT_EQ(ping["result"]["pong"], true);
+
+  RunResult unknown = ctl.run({"--json", "hosts", "command", "1", "format_c"});
+  ASSERT_EQ(unknown.exitCode, 0) << unknown.err;
+  Json refused = parseJson(unknown.out);
+  EXPECT_EQ(refused["status"], "refused");
+  EXPECT_NE(refused["error"].get<std::string>().find("unknown command"), std::string::npos);
+
+  // Reconfigured from the server, live, without reinstalling; kept across restarts.
+  ctl.json({"hosts", "config", "1", "--inventory-interval", "600", "--disable", "processes"});
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "command", "1", "status"})["result"]["inventory_interval"] == 600;
+      },
+      10s));
+  Json persisted = parseJson(files::read(agentDir() / "remote-config.json"));
+  EXPECT_EQ(persisted["disabled_collectors"][0], "processes");
+
+  // The agent's version arrives with its hello.
+  EXPECT_EQ(ctl.json({"hosts", "show", "1"})["agent_version"], PARC_VERSION);
+
+  EXPECT_EQ(agent->stop(), 0);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "list"})["items"][0]["online"] == false;
+      },
+      10s));
+  Json host = ctl.json({"hosts", "show", "1"});
+  EXPECT_TRUE(host["offline_since"].is_number());
+  RunResult offline = ctl.run({"hosts", "command", "1", "ping"});
+  EXPECT_EQ(offline.exitCode, 4) << "unreachable host: exit code 4";
+  EXPECT_NE(offline.err.find("offline"), std::string::npos) << offline.err;
+
+  // Presence is written to the store in batches: after a restart, the host is known
+  // offline with its last-seen time.
+  restartServer();
+  host = ctl.json({"hosts", "show", "1"});
+  EXPECT_EQ(host["online"], false);
+  EXPECT_TRUE(host["last_seen"].is_number());
+}
+
+TEST_F(Delivery, AgentKilledWhileSendingLosesNothingAndDuplicatesNothing) {
+  constexpr int kEvents = 3000;
+  ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", std::to_string(kEvents)}).exitCode,
+            0);
+  std::mt19937 rng(42);
+  for (int round = 0; round < 4; ++round) {
+    auto agent = startAgent("agent-" + std::to_string(round));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 400));
+    agent->kill9();
+  }
+  auto agent = startAgent("agent-final");
+  ASSERT_TRUE(waitStored("event", kEvents, 60s)) << agent->stderrText();
+  ASSERT_TRUE(waitFor([&] { return queuedInOutbox() == 0; }, 30s));
+  auto [rows, distinct] = stored("event");
+  EXPECT_EQ(rows, kEvents);
+  EXPECT_EQ(distinct, kEvents);
+}
+
+TEST_F(Delivery, ServerKilledWhileIngestingLosesNothingAcknowledged) {
+  constexpr int kEvents = 4000;
+  ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", std::to_string(kEvents)}).exitCode,
+            0);
+  auto agent = startAgent("agent");
+  ASSERT_TRUE(waitFor([&] { return stored("event").first > 0; }, 30s)) << agent->stderrText();
+  for (int round = 0; round < 2; ++round) {
+    server->process().kill9();
+    std::uint16_t a = server->agentPort, c = server->consolePort;
+    server.reset();
+    server = std::make_unique<ServerFixture>(serverDir(), a, c);
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(waitStored("event", kEvents, 90s)) << agent->stderrText();
+  ASSERT_TRUE(waitFor([&] { return queuedInOutbox() == 0; }, 30s));
+  auto [rows, distinct] = stored("event");
+  EXPECT_EQ(rows, kEvents) << "every message exactly once";
+  EXPECT_EQ(distinct, kEvents);
+}
+
+TEST_F(Delivery, AWeekOfflineArrivesInOrderWithinTheBound) {
+  // The server is away; the PC keeps measuring: one metrics batch a minute for a week
+  // and more (past the bound, metrics are thinned, counted and reported), plus events.
+  std::uint16_t agentPort = server->agentPort, consolePort = server->consolePort;
+  server->stop();
+  server.reset();
+  constexpr int kMetrics = 7 * 24 * 60 + 500;
+  constexpr int kEvents = 300;
+  auto agent = startAgent("agent");
+  RunResult emitted =
+      agentCommand({"emit", "--type", "metrics", "--count", std::to_string(kMetrics)});
+  ASSERT_EQ(emitted.exitCode, 0) << emitted.err;
+  ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", std::to_string(kEvents)}).exitCode,
+            0);
+  std::this_thread::sleep_for(2s);  // the agent retries against a closed port meanwhile
+
+  server = std::make_unique<ServerFixture>(serverDir(), agentPort, consolePort);
+  ASSERT_TRUE(waitFor([&] { return queuedInOutbox() == 0; }, 120s)) << agent->stderrText();
+  EXPECT_EQ(stored("event").first, kEvents + 1) << "every event, plus the eviction report";
+  auto [metrics, distinct] = stored("metrics");
+  EXPECT_EQ(metrics, distinct);
+  EXPECT_LE(metrics, 7 * 24 * 60);
+  EXPECT_GE(metrics, 7 * 24 * 60 / 2);
+
+  auto db = sqlite::Database::open(serverDir() / "parc.db");
+  // In order per type: the agent's sequence numbers grow with the server's row ids.
+  for (const char* type : {"metrics", "event"}) {
+    sqlite::Statement s(db,
+                        "SELECT payload FROM agent_messages WHERE type = ? AND payload LIKE "
+                        "'%\"kind\":\"local\"%' ORDER BY id");
+    s.bind(1, type);
+    int last = -1;
+    while (s.step()) {
+      int seq = parseJson(s.text(0))["seq"];
+      ASSERT_GT(seq, last) << type;
+      last = seq;
+    }
+  }
+  // What was evicted is reported, exactly.
+  sqlite::Statement e(db,
+                      "SELECT payload FROM agent_messages WHERE payload LIKE '%outbox_eviction%'");
+  ASSERT_TRUE(e.step());
+  EXPECT_EQ(parseJson(e.text(0))["evicted"]["metrics"], kMetrics - metrics);
+}
+
+TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {
+  auto client = agentClient();
+  auto post = [&](const std::string& body, net::Headers headers = {}) {
+    headers["content-type"] = "application/json";
+    return client.send({"POST", "/api/v1/messages", headers, body, {}, {}});
+  };
+  EXPECT_EQ(post("{not json").status, 400);
+  EXPECT_EQ(post(R"({"version":2,"messages":[]})").status, 400);
+  EXPECT_EQ(post(R"({"version":1,"messages":{}})").status, 400);
+  std::string truncated = compress::zstdCompress(R"({"version":1,"messages":[]})");
+  truncated.resize(truncated.size() - 3);
+  EXPECT_EQ(post(truncated, {{"content-encoding", "zstd"}}).status, 400);
+  Json tooMany{{"version", 1}, {"messages", Json::array()}};
+  for (int i = 0; i < 501; ++i) {
+    tooMany["messages"].push_back(
+        Json{{"id", "m" + std::to_string(i)}, {"type", "event"}, {"payload", Json::object()}});
+  }
+  EXPECT_EQ(post(tooMany.dump()).status, 413);
+  EXPECT_EQ(stored("event").first, 0) << "refused batches change nothing";
+
+  // In a valid batch, bad messages are rejected one by one; a repeated id is stored once.
+  Json mixed{{"version", 1},
+             {"messages",
+              {Json{{"id", "a"}, {"type", "event"}, {"payload", {{"x", 1}}}},
+               Json{{"id", "b"}, {"type", "teleport"}, {"payload", Json::object()}},
+               Json{{"id", "c"}, {"type", "event"}, {"payload", "not an object"}},
+               Json{{"id", "a"}, {"type", "event"}, {"payload", {{"x", 2}}}}}}};
+  net::Response r = post(mixed.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json results = parseJson(r.body)["results"];
+  EXPECT_EQ(results[0]["status"], "stored");
+  EXPECT_EQ(results[1]["status"], "rejected");
+  EXPECT_NE(results[1]["error"].get<std::string>().find("unknown message type"), std::string::npos);
+  EXPECT_EQ(results[2]["status"], "rejected");
+  EXPECT_EQ(results[3]["status"], "duplicate");
+  EXPECT_EQ(post(mixed.dump()).status, 200);  // the whole batch again: all duplicates
+  EXPECT_EQ(stored("event").first, 1);
+}
+
+TEST_F(Delivery, AStalledPeerDoesNotStopOthers) {
+  // A peer that opens connections and never speaks (slow-loris on the handshake).
+  std::vector<int> stalled;
+  auto ep = net::parseUrl(server->agentUrl);
+  for (int i = 0; i < 20; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(ep.port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    stalled.push_back(fd);
+  }
+  auto client = agentClient();
+  auto start = std::chrono::steady_clock::now();
+  net::Response r = client.send({"GET", "/api/v1/whoami", {}, "", {}, {}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  for (int fd : stalled) ::close(fd);
+}
+
+}  // namespace
+}  // namespace parc::testing
