@@ -259,18 +259,24 @@ awaitable<void> HttpsServer::Impl::Session::run() {
     }
     first = false;
     if (ec == http::error::body_limit) {
-      co_await writeResponse(errorResponse(413, "request body too large"), false, 11);
+      Response refusal =
+          errorResponse(413, "request body too large");  // g++ 12: no temporaries in co_await
+      co_await writeResponse(std::move(refusal), false, 11);
       co_await drainInput();
       break;
     }
     if (ec == http::error::header_limit) {
-      co_await writeResponse(errorResponse(431, "request headers too large"), false, 11);
+      Response refusal =
+          errorResponse(431, "request headers too large");  // g++ 12: no temporaries in co_await
+      co_await writeResponse(std::move(refusal), false, 11);
       break;
     }
     if (ec && isNormalEnd(ec)) break;
     if (ec) {
       spdlog::info("{}: bad request from {}: {}", server_->name, address_, ec.message());
-      co_await writeResponse(errorResponse(400, "malformed HTTP request"), false, 11);
+      Response refusal =
+          errorResponse(400, "malformed HTTP request");  // g++ 12: no temporaries in co_await
+      co_await writeResponse(std::move(refusal), false, 11);
       break;
     }
 
@@ -291,7 +297,8 @@ awaitable<void> HttpsServer::Impl::Session::run() {
 
     if (beast::websocket::is_upgrade(msg)) {
       if (!server_->upgrade) {
-        co_await writeResponse(errorResponse(404, "no WebSocket here"), false, version);
+        Response refusal = errorResponse(404, "no WebSocket here");
+        co_await writeResponse(std::move(refusal), false, version);
         break;
       }
       UpgradeDecision decision = co_await upgradeOnWorkers(std::move(request));

@@ -1,6 +1,7 @@
 #include "server/app/server_app.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -66,9 +67,19 @@ std::string url(const std::string& address, std::uint16_t port) {
   return "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// One descriptor per connected agent: take all the system allows.
+void raiseFileLimit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
 }  // namespace
 
 int runServer(const ServerConfig& config) {
+  raiseFileLimit();
   files::ensureDirectory(config.dataDir, 0700);
   store::SqliteStore store(config.dataDir / "parc.db");
   auto ca = ca::InternalCa::openOrCreate(config.dataDir / "tls", certificateNames(config));

@@ -1,0 +1,342 @@
+// parc-loadgen: N simulated agents in one process, with real mTLS sessions and real
+// protocol messages: enrolment (identities kept on disk, so runs resume), one control
+// channel (WebSocket) per agent answering the server's commands, and metrics reports
+// through POST /api/v1/messages. Prints throughput, latency percentiles and errors;
+// with --json, one JSON object on its last line.
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>  // before Asio (Boost 1.74)
+
+#include "common/crypto/hash.h"
+#include "common/crypto/x509.h"
+#include "common/files/files.h"
+#include "common/json/json.h"
+#include "common/net/client.h"
+#include "common/protocol/control.h"
+#include "common/protocol/messages.h"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<beast::tcp_stream>;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Options {
+  std::string server, caFingerprint, token, stateDir = "loadgen-state";
+  int agents = 100, duration = 60, reportInterval = 60, connectRate = 500, threads = 1;
+  bool json = false;
+};
+
+struct Identity {
+  std::string certPem, keyPem;
+  parc::crypto::Certificate cert;
+  parc::crypto::PrivateKey key;
+};
+
+struct Stats {
+  std::atomic<long> connected{0}, connectedPeak{0}, reportsAcked{0}, errors{0}, commands{0};
+  std::mutex m;
+  std::vector<double> reportMs, connectMs;
+  void sample(std::vector<double>& v, double ms) {
+    std::lock_guard lock(m);
+    v.push_back(ms);
+  }
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+// Enrols agent `i` once; later runs load its identity from the state directory.
+Identity identityFor(const Options& o, int i) {
+  auto dir = std::filesystem::path(o.stateDir) / ("agent-" + std::to_string(i));
+  if (!std::filesystem::exists(dir / "agent.pem")) {
+    parc::files::ensureDirectory(dir, 0700);
+    auto key = parc::crypto::generateKey();
+    parc::protocol::EnrollRequest req{o.token, parc::crypto::makeCsrPem(key.get(), "loadgen"),
+                                      "loadgen-" + std::to_string(i),
+                                      "loadgen-" + std::to_string(i)};
+    parc::tls::ClientTlsConfig t;
+    t.pinnedFingerprint = o.caFingerprint;
+    parc::net::HttpsClient client(parc::net::parseHostPort(o.server),
+                                  parc::tls::TlsContext::client(t));
+    auto res = client.send({"POST",
+                            "/api/v1/enroll",
+                            {{"content-type", "application/json"}},
+                            parc::Json(req).dump(),
+                            {},
+                            {}});
+    if (res.status != 201) throw std::runtime_error("enrolment refused: " + res.body);
+    auto resp =
+        parc::fromJson<parc::protocol::EnrollResponse>(parc::parseJson(res.body), "enrolment");
+    parc::crypto::writePrivateKey(dir / "agent.key", key.get());
+    parc::files::writeAtomic(dir / "agent.pem", resp.certificatePem);
+  }
+  Identity id;
+  id.certPem = parc::files::read(dir / "agent.pem");
+  id.keyPem = parc::files::read(dir / "agent.key");
+  id.cert = parc::crypto::certificateFromPem(id.certPem);
+  id.key = parc::crypto::privateKeyFromPem(id.keyPem);
+  return id;
+}
+
+class Agent : public std::enable_shared_from_this<Agent> {
+ public:
+  Agent(asio::io_context& io, asio::ssl::context& ctx, const Options& o, Identity id, Stats& s,
+        std::chrono::steady_clock::time_point end)
+      : io_(io), ctx_(ctx), o_(o), id_(std::move(id)), stats_(s), end_(end) {}
+
+  awaitable<void> controlChannel() {
+    auto self = shared_from_this();
+    auto start = std::chrono::steady_clock::now();
+    websocket::stream<TlsStream> ws(io_, ctx_);
+    beast::error_code ec;
+    if (!co_await connect(ws.next_layer(), ec)) co_return;
+    beast::get_lowest_layer(ws).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = 30s;
+    t.idle_timeout = 90s;
+    t.keep_alive_pings = true;  // the agent's 60-second heartbeat
+    ws.set_option(t);
+    co_await ws.async_handshake(endpoint().host, "/api/v1/control",
+                                asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      ++stats_.errors;
+      co_return;
+    }
+    stats_.sample(stats_.connectMs, ms(start));
+    long now = ++stats_.connected;
+    long peak = stats_.connectedPeak.load();
+    while (now > peak && !stats_.connectedPeak.compare_exchange_weak(peak, now)) {
+    }
+    // g++ 12 destroys temporaries of a co_await expression twice: build them first.
+    std::string hello = parc::protocol::toJson(parc::protocol::Hello{"loadgen"}).dump();
+    co_await ws.async_write(asio::buffer(hello), asio::redirect_error(use_awaitable, ec));
+    asio::steady_timer closer(io_, end_);
+    closer.async_wait([&ws](beast::error_code e) {
+      if (!e) beast::get_lowest_layer(ws).cancel();
+    });
+    beast::flat_buffer buf;
+    while (!ec) {
+      co_await ws.async_read(buf, asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      // Answer commands as an agent would.
+      try {
+        auto msg = parc::parseJson(beast::buffers_to_string(buf.data()));
+        buf.consume(buf.size());
+        if (parc::protocol::controlType(msg) == "command") {
+          auto c = parc::protocol::commandFromJson(msg);
+          parc::protocol::Reply r{c.id, c.name == "ping" ? "ok" : "refused", parc::Json::object(),
+                                  ""};
+          ++stats_.commands;
+          std::string text = parc::protocol::toJson(r).dump();
+          co_await ws.async_write(asio::buffer(text), asio::redirect_error(use_awaitable, ec));
+        }
+      } catch (const std::exception&) {
+        ++stats_.errors;
+      }
+    }
+    --stats_.connected;
+    if (std::chrono::steady_clock::now() < end_) ++stats_.errors;  // dropped before the end
+  }
+
+  awaitable<void> reports(std::chrono::milliseconds firstDelay) {
+    auto self = shared_from_this();
+    asio::steady_timer timer(io_);
+    timer.expires_after(firstDelay);
+    for (;;) {
+      beast::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (std::chrono::steady_clock::now() >= end_) co_return;
+      co_await report();
+      timer.expires_after(std::chrono::seconds(o_.reportInterval));
+    }
+  }
+
+ private:
+  parc::net::Endpoint endpoint() const { return parc::net::parseHostPort(o_.server); }
+
+  static double ms(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  }
+
+  awaitable<bool> connect(TlsStream& stream, beast::error_code& ec) {
+    auto ep = endpoint();
+    SSL_use_certificate(stream.native_handle(), id_.cert.get());
+    SSL_use_PrivateKey(stream.native_handle(), id_.key.get());
+    beast::get_lowest_layer(stream).expires_after(30s);
+    tcp::endpoint target(asio::ip::make_address(ep.host), ep.port);
+    co_await beast::get_lowest_layer(stream).async_connect(target,
+                                                           asio::redirect_error(use_awaitable, ec));
+    if (!ec)
+      co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                      asio::redirect_error(use_awaitable, ec));
+    if (ec) ++stats_.errors;
+    co_return !ec;
+  }
+
+  awaitable<void> report() {
+    auto start = std::chrono::steady_clock::now();
+    TlsStream stream(io_, ctx_);
+    beast::error_code ec;
+    if (!co_await connect(stream, ec)) co_return;
+    parc::Json body{{"version", 1},
+                    {"messages",
+                     {parc::Json{{"id", parc::crypto::uuid4()},
+                                 {"type", "metrics"},
+                                 {"created_at", std::time(nullptr)},
+                                 {"payload",
+                                  {{"cpu_percent", 12.5},
+                                   {"memory_used_bytes", 2147483648LL},
+                                   {"disk_used_percent", 61.2}}}}}}};
+    http::request<http::string_body> req{http::verb::post, "/api/v1/messages", 11};
+    req.set(http::field::host, o_.server);
+    req.set(http::field::content_type, "application/json");
+    req.body() = body.dump();
+    req.keep_alive(false);
+    req.prepare_payload();
+    beast::get_lowest_layer(stream).expires_after(30s);
+    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    if (!ec) co_await http::async_read(stream, buf, res, asio::redirect_error(use_awaitable, ec));
+    if (ec || res.result_int() != 200 || res.body().find("\"stored\"") == std::string::npos) {
+      ++stats_.errors;
+    } else {
+      ++stats_.reportsAcked;
+      stats_.sample(stats_.reportMs, ms(start));
+    }
+    beast::get_lowest_layer(stream).expires_after(2s);
+    co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
+  }
+
+  asio::io_context& io_;
+  asio::ssl::context& ctx_;
+  const Options& o_;
+  Identity id_;
+  Stats& stats_;
+  std::chrono::steady_clock::time_point end_;
+};
+
+void raiseFileLimit() {
+  rlimit r{};
+  getrlimit(RLIMIT_NOFILE, &r);
+  r.rlim_cur = r.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &r);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"parc-loadgen: simulated Parc agents"};
+  Options o;
+  app.add_option("--server", o.server, "agent listener HOST:PORT")->required();
+  app.add_option("--ca-fingerprint", o.caFingerprint, "server CA SHA-256")->required();
+  app.add_option("--token", o.token, "enrolment token with enough uses (for new identities)");
+  app.add_option("--agents", o.agents, "simulated agents");
+  app.add_option("--duration", o.duration, "seconds of load after all agents have connected");
+  app.add_option("--state-dir", o.stateDir, "where identities are kept between runs");
+  app.add_option("--report-interval", o.reportInterval, "seconds between one agent's reports");
+  app.add_option("--connect-rate", o.connectRate, "new control channels per second");
+  app.add_flag("--json", o.json, "one JSON object on the last line");
+  CLI11_PARSE(app, argc, argv);
+  raiseFileLimit();
+
+  auto enrolStart = std::chrono::steady_clock::now();
+  std::vector<Identity> ids(static_cast<size_t>(o.agents));
+  std::atomic<int> next{0};
+  std::vector<std::thread> enrollers;
+  for (int t = 0; t < 8; ++t) {
+    enrollers.emplace_back([&] {
+      for (int i = next++; i < o.agents; i = next++)
+        ids[static_cast<size_t>(i)] = identityFor(o, i);
+    });
+  }
+  for (auto& t : enrollers) t.join();
+  double enrolSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - enrolStart).count();
+
+  parc::tls::ClientTlsConfig trust;
+  trust.pinnedFingerprint = o.caFingerprint;
+  auto tls = parc::tls::TlsContext::client(trust);
+  SSL_CTX_up_ref(tls->native());
+  asio::ssl::context ctx(tls->native());
+  SSL_CTX_set_session_cache_mode(ctx.native_handle(), SSL_SESS_CACHE_OFF);
+
+  asio::io_context io(1);
+  Stats stats;
+  // Control channels open at --connect-rate; the measured period starts once all are up.
+  auto rampSeconds = static_cast<double>(o.agents) / std::max(1, o.connectRate);
+  auto end = std::chrono::steady_clock::now() +
+             std::chrono::milliseconds(static_cast<long>(rampSeconds * 1000)) +
+             std::chrono::seconds(o.duration);
+  std::mt19937 rng(7);
+  auto connectStart = std::chrono::steady_clock::now();
+  for (int i = 0; i < o.agents; ++i) {
+    auto agent =
+        std::make_shared<Agent>(io, ctx, o, std::move(ids[static_cast<size_t>(i)]), stats, end);
+    auto at = std::chrono::milliseconds(static_cast<long>(1000.0 * i / std::max(1, o.connectRate)));
+    auto timer = std::make_shared<asio::steady_timer>(io, at);
+    timer->async_wait([agent, timer, &o, &rng, at](beast::error_code) {
+      asio::co_spawn(
+          timer->get_executor(), [agent] { return agent->controlChannel(); }, asio::detached);
+      auto first =
+          std::chrono::milliseconds(rng() % (static_cast<unsigned>(o.reportInterval) * 1000U));
+      asio::co_spawn(
+          timer->get_executor(), [agent, first] { return agent->reports(first); }, asio::detached);
+    });
+  }
+  io.run();
+  double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - connectStart).count();
+
+  parc::Json out{
+      {"agents", o.agents},
+      {"agents_connected", stats.connectedPeak.load()},
+      {"reports_acked", stats.reportsAcked.load()},
+      {"reports_per_second", static_cast<double>(stats.reportsAcked.load()) / std::max(1.0, total)},
+      {"commands_answered", stats.commands.load()},
+      {"errors", stats.errors.load()},
+      {"p50_ms", percentile(stats.reportMs, 0.50)},
+      {"p99_ms", percentile(stats.reportMs, 0.99)},
+      {"connect_p50_ms", percentile(stats.connectMs, 0.50)},
+      {"connect_p99_ms", percentile(stats.connectMs, 0.99)},
+      {"enrol_seconds", enrolSeconds},
+      {"run_seconds", total}};
+  if (!o.json) {
+    std::cout << "agents connected " << out["agents_connected"] << "/" << o.agents
+              << ", reports acked " << out["reports_acked"] << " (" << out["reports_per_second"]
+              << "/s), p50 " << out["p50_ms"] << " ms, p99 " << out["p99_ms"] << " ms, errors "
+              << out["errors"] << "\n";
+  }
+  std::cout << out.dump() << "\n";
+  return 0;
+}
