@@ -14,9 +14,11 @@
 #include <thread>
 
 #include "agent/collectors/collector.h"
+#include "agent/collectors/sections.h"
 #include "agent/collectors/selection.h"
 #include "agent/collectors/stable.h"
 #include "agent/control/control_channel.h"
+#include "agent/service/inventory_state.h"
 #include "agent/service/watchdog.h"
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
@@ -33,8 +35,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kBackoffBase = 1s;
-// Sent again even when unchanged, so the server's copy (free space, uptime) stays fresh.
-constexpr std::int64_t kRefreshSeconds = 24 * 3600;
 
 // Wakes the service's loops early on SIGTERM/SIGINT.
 class StopSignal {
@@ -134,7 +134,9 @@ class Service {
         identity_(std::move(identity)),
         stop_(stop),
         outbox_(config_.dataDir / "outbox.db"),
-        uplink_(identity_) {
+        uplink_(identity_),
+        inventoryState_(config_.dataDir / "inventory-state.json", identity_.hostId,
+                        identity_.server) {
     applyRemoteConfig(loadRemoteConfig());
   }
 
@@ -206,40 +208,60 @@ class Service {
     return config_.inventoryInterval.count();
   }
 
-  // Collects and queues the inventory when it changed (or daily).
+  // Collects the inventory and queues it when it changed or a full one is due: whole, or
+  // only the sections that changed since the view the server acknowledged.
   void queueInventory() {
     std::vector<std::string> disabled;
+    int every = 0;
     {
       std::lock_guard lock(configMutex_);
       disabled = config_.disabledCollectors;
+      every = config_.fullInventoryEvery;
     }
     Json inventory = localInventory(transport::deviceId(config_.dataDir), disabled);
     std::string hash =
         crypto::sha256Hex(protocol::canonical(collectors::withoutVolatileFields(inventory)));
     std::int64_t now = std::time(nullptr);
-    if (hash == lastHash_ && now - lastQueuedAt_ < kRefreshSeconds) {
+    InventoryBase base = inventoryState_.next(every, now);
+    Json sections = collectors::sectionHashes(inventory);
+    if (hash == lastHash_ && !base.full) {
       spdlog::debug("inventory unchanged; not queued");
+      inventoryState_.recordRun([] { return std::string(); }, hash, sections, false, now);
       return;
     }
+    Json document = collectors::deltaDocument(inventory, base.sections, base.full);
+    std::string described = describeSections(document, base.full);
     Json payload{{"collected_at", protocol::nowRfc3339()},
                  {"agent_version", PARC_VERSION},
                  {"hash", hash},
-                 {"inventory", std::move(inventory)}};
-    outbox_.enqueue("inventory", payload, now);
+                 {"full", base.full},
+                 {"sections", std::move(sections)},
+                 {"inventory", std::move(document)}};
+    if (!base.full) payload["base"] = base.hash;
+    inventoryState_.recordRun([&] { return outbox_.enqueue("inventory", payload, now); }, hash,
+                              payload["sections"], base.full, now);
+    spdlog::info("inventory queued: {}", described);
     lastHash_ = hash;
-    lastQueuedAt_ = now;
     files::writeAtomic(config_.dataDir / "last-inventory.json",
                        Json{{"hash", hash}, {"queued_at", now}}.dump() + "\n", 0644);
     stop_.poke();  // wake the sender
   }
 
+  // "full" or "delta: os, software, system" (for the log: what went on the wire).
+  static std::string describeSections(const Json& document, bool full) {
+    if (full) return "full";
+    std::string out = "delta:";
+    for (const auto& [name, value] : document.items())
+      out += (out.back() == ':' ? " " : ", ") + name;
+    return out;
+  }
+
   void inventoryLoop() {
     if (auto text = files::tryRead(config_.dataDir / "last-inventory.json")) {
       try {
-        Json j = parseJson(*text);
-        lastHash_ = j.value("hash", "");
-        lastQueuedAt_ = j.value("queued_at", std::int64_t{0});
+        lastHash_ = parseJson(*text).value("hash", "");
       } catch (const Error&) {
+        lastHash_.clear();  // unreadable: send again rather than never
       }
     }
     while (!stop_.stopped()) {
@@ -255,12 +277,22 @@ class Service {
     }
   }
 
+  // A refused delta (the server's view is not the one it was based on) is replaced by a
+  // full inventory at once rather than at the next interval.
+  void inventoryDelivered(const transport::BatchResult& result) {
+    if (!inventoryState_.delivered(result.done, result.rejected)) return;
+    std::lock_guard lock(stop_.mutex());
+    inventoryRequested_ = true;
+    stop_.poke();
+  }
+
   void senderLoop() {
     int failures = 0;
     while (!stop_.stopped()) {
       std::chrono::milliseconds wait = 60s;
       try {
-        std::size_t sent = transport::drainOutbox(outbox_, uplink_);
+        std::size_t sent = transport::drainOutbox(
+            outbox_, uplink_, [this](const transport::BatchResult& r) { inventoryDelivered(r); });
         if (sent > 0) spdlog::info("{} message(s) delivered", sent);
         failures = 0;
       } catch (const Error& e) {
@@ -283,8 +315,8 @@ class Service {
   transport::Uplink uplink_;
   Watchdog watchdog_;
   bool inventoryRequested_ = false;  // guarded by stop_.mutex()
-  std::string lastHash_;
-  std::int64_t lastQueuedAt_ = 0;
+  InventoryState inventoryState_;
+  std::string lastHash_;  // of the last inventory queued
 };
 
 }  // namespace

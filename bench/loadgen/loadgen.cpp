@@ -110,8 +110,8 @@ Identity identityFor(const Options& o, int i) {
 class Agent : public std::enable_shared_from_this<Agent> {
  public:
   Agent(asio::io_context& io, asio::ssl::context& ctx, const Options& o, Identity id, Stats& s,
-        std::chrono::steady_clock::time_point end)
-      : io_(io), ctx_(ctx), o_(o), id_(std::move(id)), stats_(s), end_(end) {}
+        std::chrono::steady_clock::time_point end, int index)
+      : io_(io), ctx_(ctx), o_(o), id_(std::move(id)), stats_(s), end_(end), index_(index) {}
 
   awaitable<void> controlChannel() {
     auto self = shared_from_this();
@@ -244,6 +244,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
   Identity id_;
   Stats& stats_;
   std::chrono::steady_clock::time_point end_;
+  int index_;
 };
 
 void raiseFileLimit() {
@@ -302,7 +303,7 @@ int main(int argc, char** argv) {
   auto connectStart = std::chrono::steady_clock::now();
   for (int i = 0; i < o.agents; ++i) {
     auto agent =
-        std::make_shared<Agent>(io, ctx, o, std::move(ids[static_cast<size_t>(i)]), stats, end);
+        std::make_shared<Agent>(io, ctx, o, std::move(ids[static_cast<size_t>(i)]), stats, end, i);
     auto at = std::chrono::milliseconds(static_cast<long>(1000.0 * i / std::max(1, o.connectRate)));
     auto timer = std::make_shared<asio::steady_timer>(io, at);
     timer->async_wait([agent, timer, &o, &rng, at](beast::error_code) {

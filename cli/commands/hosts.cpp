@@ -6,6 +6,7 @@
 namespace parc::cli {
 
 void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g);
+void addHostHistoryCommand(CLI::App& hosts, std::shared_ptr<Globals> g);
 
 void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   auto* hosts = app.add_subcommand("hosts", "enrolled PCs");
@@ -53,6 +54,7 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     printTable(std::cout, {"FIELD", "VALUE"}, rows);
   });
   addHostActionCommands(*hosts, g);
+  addHostHistoryCommand(*hosts, g);
 }
 
 namespace {
@@ -61,6 +63,11 @@ struct CommandOptions {
   std::string command;
   std::string payload = "{}";
   int timeout = 30;
+};
+struct HistoryOptions {
+  long long id = 0;
+  int limit = 100;
+  long long before = 0;
 };
 struct ConfigOptions {
   long long id = 0;
@@ -102,6 +109,33 @@ void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g) {
         g->client().call("PUT", "/api/v1/hosts/" + std::to_string(cfg->id) + "/config", body);
     if (!printJsonIf(*g, applied))
       std::cout << "Settings of host " << cfg->id << ": " << applied.dump() << "\n";
+  });
+}
+
+// parcctl hosts history ID: what changed on the PC, newest first.
+void addHostHistoryCommand(CLI::App& hosts, std::shared_ptr<Globals> g) {
+  auto opt = std::make_shared<HistoryOptions>();
+  auto* history = hosts.add_subcommand("history", "what changed in a host's inventory");
+  history->add_option("id", opt->id, "host id")->required();
+  history->add_option("--limit", opt->limit, "at most this many changes (default 100)")
+      ->check(CLI::Range(1, 1000));
+  history->add_option("--before", opt->before, "only changes older than this change id");
+  history->callback([g, opt] {
+    std::string path =
+        "/api/v1/hosts/" + std::to_string(opt->id) + "/history?limit=" + std::to_string(opt->limit);
+    if (opt->before > 0) path += "&before=" + std::to_string(opt->before);
+    Json list = g->client().call("GET", path);
+    if (printJsonIf(*g, list)) return;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : list["items"]) {
+      long long at = c["at"].is_number() ? c["at"].get<long long>() : 0;
+      rows.push_back({text(c, "id"), formatTime(at), text(c, "summary")});
+    }
+    if (rows.empty()) {
+      std::cout << "No change recorded for host " << opt->id << ".\n";
+      return;
+    }
+    printTable(std::cout, {"ID", "DATE (UTC)", "CHANGE"}, rows);
   });
 }
 

@@ -69,7 +69,26 @@ net::Response enroll(Context& ctx, Services& s) {
   return jsonResponse(201, response);
 }
 
+// "full" and "base" (docs/protocol.md, "Inventory deltas"). Agents before deltas send
+// neither: their inventories are full.
+void readDeltaFields(const Json& payload, store::InventoryWrite& w) {
+  auto full = payload.find("full");
+  if (full != payload.end() && !full->is_boolean())
+    throw Error(ErrorKind::kBadRequest, "inventory 'full' must be true or false");
+  w.full = full == payload.end() || full->get<bool>();
+  w.agentHash = payload.value("hash", std::string());
+  auto base = payload.find("base");
+  if (base != payload.end() && base->is_string()) w.base = base->get<std::string>();
+  if (!w.full && w.base.empty())
+    throw Error(ErrorKind::kBadRequest, "inventory delta without 'base'");
+  if (!w.full && w.agentHash.empty())
+    throw Error(ErrorKind::kBadRequest, "inventory delta without 'hash'");
+}
+
 constexpr std::size_t kMaxBatch = 500;
+// For people reading the agent's log: a rejected delta makes the agent send a full one.
+constexpr const char* kUnknownBaseReason =
+    "inventory delta based on a view the server does not hold: send a full inventory";
 const std::set<std::string> kMessageTypes = {"inventory", "event", "metrics", "action_result"};
 
 // One message of a batch, validated; throws kBadRequest with the reason.
@@ -96,6 +115,7 @@ store::IncomingMessage incoming(const Json& m, store::Id hostId, store::Time now
                                      payload->value("agent_version", ""),
                                      payload->value("hash", ""), *inv};
     in.inventory = summarise(report, hostId, now);
+    readDeltaFields(*payload, *in.inventory);
   } else {
     in.payload = protocol::canonical(*payload);
   }
@@ -146,8 +166,12 @@ net::Response messages(Context& ctx, Services& s) {
   }
   auto outcomes = s.store.storeMessages(hostId, valid, ctx.now);
   for (size_t i = 0; i < validIndex.size(); ++i) {
-    if (outcomes[i] == store::MessageOutcome::kDuplicate)
-      results[validIndex[i]]["status"] = "duplicate";
+    Json& r = results[validIndex[i]];
+    if (outcomes[i] == store::MessageOutcome::kDuplicate) r["status"] = "duplicate";
+    if (outcomes[i] == store::MessageOutcome::kUnknownBase) {
+      r["status"] = "rejected";
+      r["error"] = kUnknownBaseReason;
+    }
   }
   return jsonResponse(200, Json{{"results", results}});
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+#include <limits>
 #include <regex>
 
 #include "common/crypto/hash.h"
@@ -72,6 +74,12 @@ Json toJson(const store::User& u) {
 Json toJson(const store::AuditEntry& e) {
   return Json{{"id", e.id},         {"at", e.at},         {"actor", e.actor},  {"action", e.action},
               {"target", e.target}, {"source", e.source}, {"result", e.result}};
+}
+
+Json toJson(const store::InventoryChangeRow& c) {
+  return Json{{"id", c.id},         {"at", c.at},       {"section", c.section},
+              {"kind", c.kind},     {"item", c.item},   {"field", c.field},
+              {"before", c.before}, {"after", c.after}, {"summary", c.summary}};
 }
 
 template <typename T>
@@ -200,6 +208,30 @@ net::Response hostDetail(Context& ctx, Services& s) {
   return jsonResponse(200, out);
 }
 
+// A query parameter as an integer in [min, max]; `fallback` when absent.
+std::int64_t queryInt(const Context& ctx, const char* name, std::int64_t fallback, std::int64_t min,
+                      std::int64_t max) {
+  std::string text = ctx.request.query(name);
+  if (text.empty()) return fallback;
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    throw Error(ErrorKind::kBadRequest, std::string("parameter '") + name +
+                                            "' must be an integer between " + std::to_string(min) +
+                                            " and " + std::to_string(max));
+  }
+  return v;
+}
+
+// GET /api/v1/hosts/{id}/history?limit=&before=: newest first; `before` pages back.
+net::Response hostHistory(Context& ctx, Services& s) {
+  auto host = s.store.findHost(ctx.id("id"));
+  if (!host) throw Error(ErrorKind::kNotFound, "no such host");
+  auto limit = static_cast<int>(queryInt(ctx, "limit", 100, 1, 1000));
+  store::Id before = queryInt(ctx, "before", 0, 1, std::numeric_limits<store::Id>::max());
+  return jsonResponse(200, listJson(s.store.listInventoryChanges(host->id, limit, before)));
+}
+
 net::Response listHosts(Context&, Services& s) {
   Json arr = Json::array();
   auto hosts = s.store.listHosts();
@@ -290,6 +322,8 @@ void addConsoleRoutes(Router& r, Services& s) {
         [&s](Context& c) { return setHostConfig(c, s); });
   r.add("GET", "/api/v1/hosts/{id}", Permission::kHostsRead,
         [&s](Context& c) { return hostDetail(c, s); });
+  r.add("GET", "/api/v1/hosts/{id}/history", Permission::kHostsRead,
+        [&s](Context& c) { return hostHistory(c, s); });
   r.add("GET", "/api/v1/audit", Permission::kAuditRead,
         [&s](Context&) { return jsonResponse(200, listJson(s.store.listAudit(500))); });
 }

@@ -209,6 +209,22 @@ std::string batteryName(const Json& i) {
 std::string byName(const Json& i) {
   return text(i, "name");
 }
+
+// --- printers: a CUPS queue is its name; its URI or driver may change under it.
+std::string printerDescription(const Json& i) {
+  return text(i, "make_model");
+}
+
+// --- routes: destination and interface; a new gateway or metric is a change of the route.
+std::string routeByDestination(const Json& i) {
+  return allOf(
+      {text(i, "family"), text(i, "destination"), text(i, "prefix_length"), text(i, "interface")});
+}
+std::string routeName(const Json& i) {
+  std::string dest = join({text(i, "destination"), text(i, "prefix_length")}, "/");
+  std::string dev = text(i, "interface");
+  return dev.empty() ? dest : dest + " (" + dev + ")";
+}
 std::string userDescription(const Json& i) {
   std::string uid = text(i, "uid");
   return uid.empty() ? "" : "uid " + uid;
@@ -316,6 +332,32 @@ const std::vector<ListSpec>& lists() {
        .noun = "Groupe",
        .added = "Groupe créé",
        .removed = "Groupe supprimé"},
+      {.path = "network_config.routes",
+       .keys = {routeByDestination},
+       .name = routeName,
+       .noun = "Route",
+       .added = "Route ajoutée",
+       .removed = "Route supprimée"},
+      {.path = "printers",
+       .keys = {byName},
+       .name = byName,
+       .describe = printerDescription,
+       .noun = "Imprimante",
+       .added = "Imprimante ajoutée",
+       .removed = "Imprimante supprimée"},
+      {.path = "antivirus",
+       .keys = {byName},
+       .name = byName,
+       .describe = softwareVersion,
+       .noun = "Antivirus",
+       .added = "Antivirus installé",
+       .removed = "Antivirus désinstallé"},
+      {.path = "firewall.managers",
+       .keys = {byName},
+       .name = byName,
+       .noun = "Pare-feu",
+       .added = "Pare-feu installé",
+       .removed = "Pare-feu désinstallé"},
   };
   return kLists;
 }
@@ -345,6 +387,14 @@ constexpr auto kIgnoredFields = std::to_array<std::string_view>({
     "network[].speed_mbps",
     "network[].duplex",
     "monitors[].status",
+    // Who is logged in changes all day; the last user stays (it changes with the owner).
+    "sessions.logged_in",
+    "sessions.last_login_time",
+    // freshclam updates the signatures several times a day.
+    "antivirus[].database_version",
+    "antivirus[].database_signatures",
+    "antivirus[].database_epoch_seconds",
+    "antivirus[].database_time",
     // Renumbered at every replug: not a property of the device.
     "usb_devices[].device_number",
     // Repeat another field in another form: one change is enough.
@@ -479,6 +529,33 @@ constexpr auto kLabels = std::to_array<Label>({
     {"users.users[].home", "dossier personnel"},
     {"users.users[].full_name", "nom complet"},
     {"users.groups[].members", "membres"},
+    {"network_config.default_gateway", "Passerelle par défaut"},
+    {"network_config.default_interface", "Interface par défaut"},
+    {"network_config.default_gateway_ipv6", "Passerelle IPv6 par défaut"},
+    {"network_config.dns_servers", "Serveurs DNS"},
+    {"network_config.dns_search", "Domaines de recherche DNS"},
+    {"network_config.dns_domain", "Domaine DNS"},
+    {"network_config.routes[].gateway", "passerelle"},
+    {"network_config.routes[].metric", "métrique"},
+    {"sessions.last_user", "Dernier utilisateur"},
+    {"printers[].uri", "adresse"},
+    {"printers[].make_model", "pilote"},
+    {"printers[].location", "emplacement"},
+    {"printers[].description", "description"},
+    {"printers[].default", "imprimante par défaut"},
+    {"printers[].shared", "partagée"},
+    {"printers[].state", "état"},
+    {"antivirus[].version", "version"},
+    {"antivirus[].daemon_enabled", "service actif"},
+    {"antivirus[].on_access_enabled", "analyse à l'accès"},
+    {"antivirus[].updater_enabled", "mises à jour automatiques"},
+    {"firewall.status", "Pare-feu"},
+    {"firewall.managers[].enabled", "activé"},
+    {"firewall.managers[].default_zone", "zone par défaut"},
+    {"os.timezone_abbreviation", "Abréviation du fuseau horaire"},
+    {"os.utc_offset_seconds", "Décalage UTC"},
+    {"os.ssh_host_key", "Clé SSH de la machine"},
+    {"os.hostid", "Identifiant d'hôte"},
     {"agent.version", "Version de l'agent"},
 });
 
@@ -495,6 +572,11 @@ constexpr auto kSectionLabels = std::to_array<Label>({
     {"software", "Logiciels"},
     {"batteries", "Batteries"},
     {"users", "Comptes et groupes"},
+    {"network_config", "Configuration réseau"},
+    {"sessions", "Sessions"},
+    {"printers", "Imprimantes"},
+    {"antivirus", "Antivirus"},
+    {"firewall", "Pare-feu"},
 });
 
 template <size_t N>

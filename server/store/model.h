@@ -81,6 +81,20 @@ struct AuditEntry {
   std::string result;  // "ok" or the reason of a refusal
 };
 
+/// One entry of a host's inventory history (server/inventory/diff.h's Change, stored).
+struct InventoryChangeRow {
+  Id id = 0;
+  Id hostId = 0;
+  Time at = 0;  // when the inventory that showed it was received
+  std::string section;
+  std::string kind;  // "added", "removed", "changed"
+  std::string item;
+  std::string field;
+  std::string before;
+  std::string after;
+  std::string summary;
+};
+
 const char* roleName(Role role);
 std::optional<Role> roleFromName(const std::string& name);
 

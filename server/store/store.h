@@ -31,13 +31,18 @@ struct EnrollOutcome {
 struct InventoryWrite {
   Id hostId = 0;
   std::string messageId;
-  std::string hash;
-  std::string document;  // canonical JSON
+  std::string hash;      // of the stored document; recomputed by the store after a merge
+  std::string document;  // canonical JSON: the whole inventory, or a delta when !full
   std::string osName;
   std::string hardware;
   std::string serial;
   std::string hostname;
   Time receivedAt = 0;
+  /// A full inventory replaces the stored view; a delta is merged into it, and only if
+  /// the view is the one the agent based it on (docs/protocol.md, "Inventory deltas").
+  bool full = true;
+  std::string base;       // for a delta: the agent hash of the view it was computed against
+  std::string agentHash;  // the agent's hash of this collection: the next delta's base
 };
 
 /// One agent message of a batch, validated; inventories carry their summary.
@@ -49,7 +54,9 @@ struct IncomingMessage {
   std::optional<InventoryWrite> inventory;
 };
 
-enum class MessageOutcome { kStored, kDuplicate };
+/// kUnknownBase: an inventory delta computed against a view the server does not hold
+/// (nothing was stored; the agent sends a full inventory instead).
+enum class MessageOutcome { kStored, kDuplicate, kUnknownBase };
 
 /// The control hub's view of one host, flushed in batches.
 struct PresenceUpdate {
@@ -84,11 +91,18 @@ class Store {
   /// The last inventory document stored for the host (canonical JSON), if any.
   virtual std::optional<std::string> hostInventory(Id id) = 0;
   /// Stores the inventory unless its message id was stored before; returns true when
-  /// it was a duplicate. Durable (committed) when it returns.
+  /// it was a duplicate. Durable (committed) when it returns. Throws kConflict for a
+  /// delta whose base is not the stored view.
   virtual bool storeInventory(const InventoryWrite& write) = 0;
+  /// The host's inventory history, newest first: at most `limit` entries with an id
+  /// below `beforeId` (0 = from the newest).
+  virtual std::vector<InventoryChangeRow> listInventoryChanges(Id hostId, int limit,
+                                                               Id beforeId) = 0;
 
   /// Stores a batch from one host in one transaction: when it returns, every message
   /// is durable, and ids seen before are reported as duplicates and change nothing.
+  /// Inventories are merged into the host's view and their changes recorded in the same
+  /// transaction (exactly once); a delta on an unknown base is kUnknownBase, not stored.
   virtual std::vector<MessageOutcome> storeMessages(Id hostId,
                                                     const std::vector<IncomingMessage>& batch,
                                                     Time now) = 0;

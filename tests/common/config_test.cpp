@@ -49,6 +49,15 @@ TEST(AgentConfig, ReadsFileAndDefaults) {
   EXPECT_EQ(c.dataDir, "/tmp/parc-agent");
   EXPECT_EQ(c.inventoryInterval.count(), 7200);
   EXPECT_EQ(c.logLevel, "info");
+  EXPECT_EQ(c.fullInventoryEvery, 24);
+}
+
+TEST(AgentConfig, FullInventoryEvery) {
+  EXPECT_EQ(agent::loadAgentConfig(writeTemp("every.toml", "full_inventory_every = 3\n"), true)
+                .fullInventoryEvery,
+            3);
+  EXPECT_THROW(agent::loadAgentConfig(writeTemp("never.toml", "full_inventory_every = 0\n"), true),
+               Error);
 }
 
 TEST(AgentConfig, MissingFileIsFineUnlessRequired) {

@@ -43,7 +43,9 @@ TEST_F(EnrolInventory, AgentEnrolsReportsAndSurvivesServerRestart) {
     ASSERT_TRUE(waitFor(
         [&] {
           hosts = ctl.json({"hosts", "list"});
-          return hosts["count"] == 1 && hosts["items"][0]["last_seen"].is_number();
+          // inventory_at, not last_seen: presence (the control channel) sets last_seen
+          // before the first inventory has arrived.
+          return hosts["count"] == 1 && hosts["items"][0]["inventory_at"].is_number();
         },
         30s))
         << agent.stderrText();
@@ -127,8 +129,9 @@ TEST_F(EnrolInventory, LiveGlpiInventoryValidatesAgainstGlpiSchema) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto file = tmp.path() / "live-glpi.json";
   files::writeAtomic(file, r.out);
-  RunResult check = runProgram(
-      {"/usr/bin/python3", std::string(PARC_SOURCE_DIR) + "/../shared/tools/validate-glpi.py", file.string()});
+  RunResult check = runProgram({"/usr/bin/python3",
+                                std::string(PARC_SOURCE_DIR) + "/../shared/tools/validate-glpi.py",
+                                file.string()});
   EXPECT_EQ(check.exitCode, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("valid"), std::string::npos) << check.out;
   Json glpi = parseJson(r.out);

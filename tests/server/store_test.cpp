@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/json/json.h"
+#include "common/protocol/messages.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parc::server::store {
@@ -97,7 +99,7 @@ TEST_F(StoreTest, InventoryIsStoredOncePerMessageId) {
   token(1, 9000, "h");
   auto h = store_->enrollHost("h", 2000, host("x")).host;
   InventoryWrite w{h->id, "m-1",  "hash1", R"({"os":{}})", "Debian 12", "Dell OptiPlex",
-                   "SN1", "pc-1", 3000};
+                   "SN1", "pc-1", 3000,    true,           "",          "agent-hash1"};
   EXPECT_FALSE(store_->storeInventory(w));
   InventoryWrite again = w;
   again.document = R"({"changed":true})";
@@ -115,6 +117,122 @@ TEST_F(StoreTest, InventoryIsStoredOncePerMessageId) {
   EXPECT_FALSE(store_->storeInventory(next));
   EXPECT_EQ(*store_->hostInventory(h->id), R"({"os":{"v":2}})");
   EXPECT_EQ(store_->findHost(h->id)->hostname, "pc-1");
+}
+
+// An inventory message as the ingest route builds it (server/api/agent_routes.cpp).
+IncomingMessage inventoryMessage(Id hostId, const std::string& id, const std::string& doc,
+                                 bool full, const std::string& agentHash,
+                                 const std::string& base = "", Time at = 3000) {
+  InventoryWrite w;
+  w.hostId = hostId;
+  w.messageId = id;
+  w.document = doc;
+  w.receivedAt = at;
+  w.full = full;
+  w.agentHash = agentHash;
+  w.base = base;
+  return IncomingMessage{id, "inventory", at, "", w};
+}
+
+constexpr const char* kEightGib =
+    R"({"memory":{"total_bytes":8589934592},"os":{"pretty_name":"Debian 12"},"system":{}})";
+constexpr const char* kSixteenGib =
+    R"({"memory":{"total_bytes":17179869184},"os":{"pretty_name":"Debian 12"},"system":{}})";
+
+TEST_F(StoreTest, FirstInventoryIsNoChangeThenChangesAreRecordedNewestFirst) {
+  token(1, 9000, "h");
+  Id id = store_->enrollHost("h", 2000, host("x")).host->id;
+  store_->storeMessages(id, {inventoryMessage(id, "m-1", kEightGib, true, "A")}, 3000);
+  EXPECT_TRUE(store_->listInventoryChanges(id, 100, 0).empty());
+
+  store_->storeMessages(id, {inventoryMessage(id, "m-2", kSixteenGib, true, "B", "", 4000)}, 4000);
+  store_->storeMessages(id, {inventoryMessage(id, "m-3", kEightGib, true, "C", "", 5000)}, 5000);
+  auto changes = store_->listInventoryChanges(id, 100, 0);
+  ASSERT_EQ(changes.size(), 2U);
+  EXPECT_EQ(changes[0].at, 5000);  // newest first
+  EXPECT_EQ(changes[0].summary, "Mémoire : 16 Gio → 8 Gio");
+  EXPECT_EQ(changes[1].at, 4000);
+  EXPECT_EQ(changes[1].section, "memory");
+  EXPECT_EQ(changes[1].kind, "changed");
+  EXPECT_EQ(changes[1].field, "total_bytes");
+  EXPECT_EQ(changes[1].before, "8 Gio");
+  EXPECT_EQ(changes[1].after, "16 Gio");
+  // Paging: older than the newest one; limit.
+  auto older = store_->listInventoryChanges(id, 100, changes[0].id);
+  ASSERT_EQ(older.size(), 1U);
+  EXPECT_EQ(older[0].id, changes[1].id);
+  EXPECT_EQ(store_->listInventoryChanges(id, 1, 0).size(), 1U);
+  EXPECT_TRUE(store_->listInventoryChanges(id + 1, 100, 0).empty());
+}
+
+TEST_F(StoreTest, DeltaIsMergedIntoTheStoredViewExactlyOnce) {
+  token(1, 9000, "h");
+  Id id = store_->enrollHost("h", 2000, host("x")).host->id;
+  store_->storeMessages(id, {inventoryMessage(id, "m-1", kEightGib, true, "A")}, 3000);
+  std::string delta =
+      R"({"os":{"pretty_name":"Debian 12"},"software":[{"name":"gimp","version":"2.10"}],"system":{}})";
+  auto outcomes =
+      store_->storeMessages(id, {inventoryMessage(id, "m-2", delta, false, "B", "A")}, 4000);
+  EXPECT_EQ(outcomes, std::vector<MessageOutcome>{MessageOutcome::kStored});
+  Json view = parseJson(*store_->hostInventory(id));
+  EXPECT_EQ(view["memory"]["total_bytes"], 8589934592LL) << "sections not in the delta stay";
+  EXPECT_EQ(view["software"][0]["name"], "gimp");
+  auto changes = store_->listInventoryChanges(id, 100, 0);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].section, "software");
+  EXPECT_EQ(changes[0].kind, "added");
+
+  // A resend of the same message is a duplicate: no second change.
+  outcomes = store_->storeMessages(id, {inventoryMessage(id, "m-2", delta, false, "B", "A")}, 4100);
+  EXPECT_EQ(outcomes, std::vector<MessageOutcome>{MessageOutcome::kDuplicate});
+  EXPECT_EQ(store_->listInventoryChanges(id, 100, 0).size(), 1U);
+
+  // The next delta builds on "B".
+  std::string next = R"({"os":{"pretty_name":"Debian 12"},"software":[],"system":{}})";
+  outcomes = store_->storeMessages(id, {inventoryMessage(id, "m-3", next, false, "C", "B")}, 5000);
+  EXPECT_EQ(outcomes, std::vector<MessageOutcome>{MessageOutcome::kStored});
+  EXPECT_EQ(store_->listInventoryChanges(id, 100, 0).size(), 2U);
+}
+
+TEST_F(StoreTest, DeltaOnAnotherBaseIsRefusedAndChangesNothing) {
+  token(1, 9000, "h");
+  Id id = store_->enrollHost("h", 2000, host("x")).host->id;
+  // No stored view at all: a delta has nothing to apply to.
+  auto outcomes =
+      store_->storeMessages(id, {inventoryMessage(id, "m-0", kSixteenGib, false, "Z", "Y")}, 2500);
+  EXPECT_EQ(outcomes, std::vector<MessageOutcome>{MessageOutcome::kUnknownBase});
+  EXPECT_FALSE(store_->hostInventory(id).has_value());
+
+  store_->storeMessages(id, {inventoryMessage(id, "m-1", kEightGib, true, "A")}, 3000);
+  outcomes = store_->storeMessages(id,
+                                   {inventoryMessage(id, "m-2", kSixteenGib, false, "C", "B"),
+                                    IncomingMessage{"e-1", "event", 3000, "{}", std::nullopt}},
+                                   4000);
+  EXPECT_EQ(outcomes,
+            (std::vector<MessageOutcome>{MessageOutcome::kUnknownBase, MessageOutcome::kStored}));
+  EXPECT_EQ(*store_->hostInventory(id), protocol::canonical(parseJson(kEightGib)));
+  EXPECT_TRUE(store_->listInventoryChanges(id, 100, 0).empty());
+  EXPECT_EQ(store_->countMessages(id, "event"), 1);
+  // Not remembered as received: the same id may come back (as a full inventory).
+  outcomes = store_->storeMessages(id, {inventoryMessage(id, "m-2", kSixteenGib, true, "C")}, 5000);
+  EXPECT_EQ(outcomes, std::vector<MessageOutcome>{MessageOutcome::kStored});
+  EXPECT_EQ(store_->listInventoryChanges(id, 100, 0).size(), 1U);
+}
+
+TEST_F(StoreTest, FullInventoryReplacesTheViewSoDisabledSectionsGo) {
+  token(1, 9000, "h");
+  Id id = store_->enrollHost("h", 2000, host("x")).host->id;
+  std::string withSoftware =
+      R"({"memory":{"total_bytes":8589934592},"os":{"pretty_name":"Debian 12"},"software":[{"name":"gimp"}],"system":{}})";
+  store_->storeMessages(id, {inventoryMessage(id, "m-1", withSoftware, true, "A")}, 3000);
+  store_->storeMessages(id, {inventoryMessage(id, "m-2", kEightGib, true, "B")}, 4000);
+  EXPECT_FALSE(parseJson(*store_->hostInventory(id)).contains("software"));
+  auto changes = store_->listInventoryChanges(id, 100, 0);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].section, "software");
+  EXPECT_EQ(changes[0].kind, "removed");
+  // Summary columns come along; a missing one keeps the last known value.
+  EXPECT_EQ(store_->findHost(id)->hostname, "pc-x");
 }
 
 TEST_F(StoreTest, SessionsAndUsers) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <limits>
 
 #include "agent/collectors/linux/read.h"
 #include "agent/collectors/linux/system.h"
@@ -102,7 +103,7 @@ class MemoryCollector final : public Collector {
     const SystemRoots& roots = context.roots;
     Json out = Json::object();
     if (FileRead r = readFile(roots.proc / "meminfo"); r.ok()) {
-      putTotals(parseMeminfo(*r.data), out, warnings);
+      putTotals(parseMeminfo(*r.data, warnings), out, warnings);
     } else {
       warnings.push_back("memory: cannot read " + (roots.proc / "meminfo").string() + ": " +
                          r.reason());
@@ -139,17 +140,31 @@ class MemoryCollector final : public Collector {
 }  // namespace
 
 std::map<std::string, std::int64_t> parseMeminfo(std::string_view text) {
+  std::vector<std::string> ignored;
+  return parseMeminfo(text, ignored);
+}
+
+std::map<std::string, std::int64_t> parseMeminfo(std::string_view text,
+                                                 std::vector<std::string>& warnings) {
   std::map<std::string, std::int64_t> out;
   for (std::string_view line : splitLines(text)) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
+    std::string key = trim(line.substr(0, colon));
     std::string value = trim(line.substr(colon + 1));
     std::int64_t unit = 1;
     if (value.size() > 3 && value.compare(value.size() - 3, 3, " kB") == 0) {
       unit = 1024;  // the kernel's "kB" is KiB
       value.resize(value.size() - 3);
     }
-    if (auto n = parseInt(value); n && *n >= 0) out[trim(line.substr(0, colon))] = *n * unit;
+    auto n = parseInt(value);
+    if (!n || *n < 0) continue;
+    // No machine has 8 EiB: such a value is a corrupt file, and n × 1024 would overflow.
+    if (*n > std::numeric_limits<std::int64_t>::max() / unit) {
+      warnings.push_back("memory: meminfo " + key + " out of range: " + value.substr(0, 32));
+      continue;
+    }
+    out[key] = *n * unit;
   }
   return out;
 }
@@ -269,6 +284,8 @@ Json memoryModulesFromSmbios(std::string_view table, std::vector<std::string>& w
   return out;
 }
 
-CollectorPtr makeMemoryCollector() { return std::make_shared<MemoryCollector>(); }
+CollectorPtr makeMemoryCollector() {
+  return std::make_shared<MemoryCollector>();
+}
 
 }  // namespace parc::agent::collectors::linux_

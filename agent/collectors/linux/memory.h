@@ -6,13 +6,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/collectors/collector.h"
 #include "agent/collectors/linux/smbios.h"
 
 namespace parc::agent::collectors::linux_ {
 
-/// /proc/meminfo as field -> bytes ("MemTotal: 16318480 kB" -> 16710123520).
+/// /proc/meminfo as field -> bytes ("MemTotal: 16318480 kB" -> 16710123520). A value
+/// whose bytes do not fit in 64 bits is left out, with a warning.
+std::map<std::string, std::int64_t> parseMeminfo(std::string_view text,
+                                                 std::vector<std::string>& warnings);
+/// The same, warnings discarded.
 std::map<std::string, std::int64_t> parseMeminfo(std::string_view text);
 
 /// One SMBIOS type 17 "Memory Device" as a module object (see docs/inventory.md);

@@ -1,6 +1,7 @@
 #include "agent/collectors/linux/software.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "agent/collectors/linux/read.h"
@@ -36,8 +37,13 @@ void flush(Paragraph& p, Json& out, std::vector<std::string>& problems) {
       put("Homepage", "homepage");
       if (auto it = p.find("Installed-Size"); it != p.end()) {
         // deb-control(5): Installed-Size is in KiB.
-        if (auto kib = parseInt(it->second); kib && *kib >= 0)
+        auto kib = parseInt(it->second);
+        // Above INT64_MAX / 1024 the product overflows: a corrupt field, not a package.
+        if (kib && *kib > std::numeric_limits<std::int64_t>::max() / 1024) {
+          problems.push_back(name->second.substr(0, 64) + ": Installed-Size out of range");
+        } else if (kib && *kib >= 0) {
           s["installed_size_bytes"] = *kib * 1024;
+        }
       }
       if (status->second.rfind("hold", 0) == 0) s["held"] = true;
       out.push_back(std::move(s));
@@ -94,6 +100,8 @@ class SoftwareCollector final : public Collector {
 
 }  // namespace
 
-CollectorPtr makeSoftwareCollector() { return std::make_shared<SoftwareCollector>(); }
+CollectorPtr makeSoftwareCollector() {
+  return std::make_shared<SoftwareCollector>();
+}
 
 }  // namespace parc::agent::collectors::linux_

@@ -102,6 +102,24 @@ CREATE TABLE agent_messages (
 );
 CREATE INDEX agent_messages_host_type ON agent_messages(host_id, type, id);
 )sql"},
+      {3, R"sql(
+-- The inventory history: what changed between two inventories of a host (server/inventory).
+CREATE TABLE inventory_changes (
+  id INTEGER PRIMARY KEY,
+  host_id INTEGER NOT NULL REFERENCES hosts(id),
+  at INTEGER NOT NULL,
+  section TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  item TEXT NOT NULL DEFAULT '',
+  field TEXT NOT NULL DEFAULT '',
+  "before" TEXT NOT NULL DEFAULT '',
+  "after" TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX inventory_changes_host ON inventory_changes(host_id, id);
+-- The agent's hash of the collection the stored view reflects: the base of its deltas.
+ALTER TABLE host_inventory ADD COLUMN agent_hash TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

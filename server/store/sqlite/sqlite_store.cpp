@@ -1,6 +1,10 @@
 #include "server/store/sqlite/sqlite_store.h"
 
+#include "common/crypto/hash.h"
 #include "common/error.h"
+#include "common/protocol/messages.h"
+#include "server/inventory/diff.h"
+#include "server/inventory/merge.h"
 #include "server/store/sqlite/migrations.h"
 
 namespace parc::server::store {
@@ -219,10 +223,14 @@ std::optional<std::string> SqliteStore::hostInventory(Id id) {
   return s.text(0);
 }
 
-bool SqliteStore::insertMessageId(Id hostId, const std::string& messageId, Time now) {
+bool SqliteStore::isMessageStored(Id hostId, const std::string& messageId) {
   Statement seen(db_, "SELECT 1 FROM received_messages WHERE host_id = ? AND message_id = ?");
   seen.bind(1, hostId).bind(2, messageId);
-  if (seen.step()) return false;
+  return seen.step();
+}
+
+bool SqliteStore::insertMessageId(Id hostId, const std::string& messageId, Time now) {
+  if (isMessageStored(hostId, messageId)) return false;
   Statement(db_, "INSERT INTO received_messages(message_id, host_id, received_at) VALUES(?,?,?)")
       .bind(1, messageId)
       .bind(2, hostId)
@@ -231,36 +239,103 @@ bool SqliteStore::insertMessageId(Id hostId, const std::string& messageId, Time 
   return true;
 }
 
-void SqliteStore::writeInventory(const InventoryWrite& w) {
+void SqliteStore::writeInventory(const InventoryWrite& w, const std::string& document,
+                                 const std::string& agentHash) {
   Statement(db_,
-            "INSERT INTO host_inventory(host_id, document) VALUES(?,?) "
-            "ON CONFLICT(host_id) DO UPDATE SET document = excluded.document")
+            "INSERT INTO host_inventory(host_id, document, agent_hash) VALUES(?,?,?) "
+            "ON CONFLICT(host_id) DO UPDATE SET document = excluded.document, "
+            "agent_hash = excluded.agent_hash")
       .bind(1, w.hostId)
-      .bind(2, w.document)
+      .bind(2, document)
+      .bind(3, agentHash)
       .run();
+  // A summary field missing from this message (a delta, a failed collector) keeps the
+  // last known value rather than blanking the host list.
   Statement(db_,
-            "UPDATE hosts SET last_seen = ?, inventory_at = ?, inventory_hash = ?, os_name = ?, "
-            "hardware = ?, serial = ?, hostname = CASE WHEN ? = '' THEN hostname ELSE ? END "
-            "WHERE id = ?")
+            "UPDATE hosts SET last_seen = ?, inventory_at = ?, inventory_hash = ?, "
+            "os_name = CASE WHEN ?4 = '' THEN os_name ELSE ?4 END, "
+            "hardware = CASE WHEN ?5 = '' THEN hardware ELSE ?5 END, "
+            "serial = CASE WHEN ?6 = '' THEN serial ELSE ?6 END, "
+            "hostname = CASE WHEN ?7 = '' THEN hostname ELSE ?7 END "
+            "WHERE id = ?8")
       .bind(1, w.receivedAt)
       .bind(2, w.receivedAt)
-      .bind(3, w.hash)
+      .bind(3, crypto::sha256Hex(document))
       .bind(4, w.osName)
       .bind(5, w.hardware)
       .bind(6, w.serial)
       .bind(7, w.hostname)
-      .bind(8, w.hostname)
-      .bind(9, w.hostId)
+      .bind(8, w.hostId)
       .run();
+}
+
+void SqliteStore::insertChanges(Id hostId, Time at, const Json& before, const Json& after) {
+  Statement s(db_,
+              "INSERT INTO inventory_changes(host_id, at, section, kind, item, field, \"before\", "
+              "\"after\", summary) VALUES(?,?,?,?,?,?,?,?,?)");
+  for (const auto& c : inventory::diffInventories(before, after)) {
+    s.reset();
+    s.bind(1, hostId)
+        .bind(2, at)
+        .bind(3, c.section)
+        .bind(4, c.kind)
+        .bind(5, c.item)
+        .bind(6, c.field)
+        .bind(7, c.before)
+        .bind(8, c.after)
+        .bind(9, c.summary)
+        .run();
+  }
+}
+
+bool SqliteStore::applyInventory(const InventoryWrite& w) {
+  std::optional<Json> stored;
+  std::string storedBase;
+  {
+    Statement s(db_, "SELECT document, agent_hash FROM host_inventory WHERE host_id = ?");
+    s.bind(1, w.hostId);
+    if (s.step()) {
+      stored = parseJson(s.text(0), 256);
+      storedBase = s.text(1);
+    }
+  }
+  // A delta only makes sense on the view it was computed against: otherwise sections
+  // the agent believes the server has would silently be stale or missing.
+  if (!w.full && (!stored || storedBase.empty() || storedBase != w.base)) return false;
+  Json incoming = parseJson(w.document, 256);
+  Json merged = w.full ? std::move(incoming) : inventory::mergeInventory(*stored, incoming);
+  // The first inventory of a host is its starting point, not a list of changes.
+  if (stored) insertChanges(w.hostId, w.receivedAt, *stored, merged);
+  writeInventory(w, protocol::canonical(merged), w.agentHash);
+  return true;
 }
 
 bool SqliteStore::storeInventory(const InventoryWrite& w) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   if (!insertMessageId(w.hostId, w.messageId, w.receivedAt)) return true;
-  writeInventory(w);
+  if (!applyInventory(w)) {
+    throw Error(ErrorKind::kConflict,
+                "inventory delta based on a view the server does not hold: send a full one");
+  }
   tx.commit();
   return false;
+}
+
+std::vector<InventoryChangeRow> SqliteStore::listInventoryChanges(Id hostId, int limit,
+                                                                  Id beforeId) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT id, host_id, at, section, kind, item, field, \"before\", \"after\", summary "
+              "FROM inventory_changes WHERE host_id = ? AND (? = 0 OR id < ?) "
+              "ORDER BY id DESC LIMIT ?");
+  s.bind(1, hostId).bind(2, beforeId).bind(3, beforeId).bind(4, limit);
+  std::vector<InventoryChangeRow> out;
+  while (s.step()) {
+    out.push_back({s.int64(0), s.int64(1), s.int64(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                   s.text(7), s.text(8), s.text(9)});
+  }
+  return out;
 }
 
 std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
@@ -271,13 +346,17 @@ std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
   std::vector<MessageOutcome> outcomes;
   outcomes.reserve(batch.size());
   for (const auto& m : batch) {
-    if (!insertMessageId(hostId, m.id, now)) {
+    // A resend of an applied delta is a duplicate, not a stale base: check ids first.
+    if (isMessageStored(hostId, m.id)) {
       outcomes.push_back(MessageOutcome::kDuplicate);
       continue;
     }
-    if (m.inventory) {
-      writeInventory(*m.inventory);
-    } else {
+    if (m.inventory && !applyInventory(*m.inventory)) {
+      outcomes.push_back(MessageOutcome::kUnknownBase);
+      continue;
+    }
+    insertMessageId(hostId, m.id, now);
+    if (!m.inventory) {
       Statement(
           db_,
           "INSERT INTO agent_messages(host_id, message_id, type, created_at, received_at, payload) "

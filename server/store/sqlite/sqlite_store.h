@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "common/json/json.h"
 #include "common/sqlite/database.h"
 #include "server/store/store.h"
 
@@ -27,6 +28,7 @@ class SqliteStore final : public Store {
   std::vector<Host> listHosts() override;
   std::optional<std::string> hostInventory(Id id) override;
   bool storeInventory(const InventoryWrite& write) override;
+  std::vector<InventoryChangeRow> listInventoryChanges(Id hostId, int limit, Id beforeId) override;
 
   std::vector<MessageOutcome> storeMessages(Id hostId, const std::vector<IncomingMessage>& batch,
                                             Time now) override;
@@ -54,8 +56,14 @@ class SqliteStore final : public Store {
 
  private:
   std::optional<Host> findHostWhere(const char* where, const std::string& value);
+  bool isMessageStored(Id hostId, const std::string& messageId);
   bool insertMessageId(Id hostId, const std::string& messageId, Time now);
-  void writeInventory(const InventoryWrite& write);
+  /// Merges the message into the stored view and records the changes; false (nothing
+  /// written) when it is a delta on another base than the stored view.
+  bool applyInventory(const InventoryWrite& write);
+  void writeInventory(const InventoryWrite& write, const std::string& document,
+                      const std::string& agentHash);
+  void insertChanges(Id hostId, Time at, const Json& before, const Json& after);
 
   // One connection guarded by a mutex: SQLite has one writer at a time anyway.
   std::mutex mutex_;

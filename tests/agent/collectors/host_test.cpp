@@ -50,6 +50,19 @@ TEST(SoftwareParser, MalformedParagraphs) {
   EXPECT_EQ(problems.size(), 1u);
 }
 
+// tests/fuzz/crashes/dpkg_status-installed-size-overflow.txt: KiB × 1024 overflowed.
+TEST(SoftwareParser, InstalledSizeTooLargeIsLeftOutWithAProblem) {
+  std::vector<std::string> problems;
+  Json s = parseDpkgStatus(
+      "Package: a\nStatus: install ok installed\nInstalled-Size: "
+      "9007199254740993\n",
+      problems);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_FALSE(s[0].contains("installed_size_bytes"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("Installed-Size"), std::string::npos);
+}
+
 TEST(SoftwareCollector, NoDpkgWarns) {
   TempDir t;
   CollectContext c;

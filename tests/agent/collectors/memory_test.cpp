@@ -135,6 +135,17 @@ TEST(MemoryParsers, Meminfo) {
   EXPECT_EQ(m.count("Weird"), 0u);
 }
 
+// tests/fuzz/crashes/meminfo-kb-overflow.txt: kB × 1024 past INT64_MAX was signed overflow.
+TEST(MemoryParsers, MeminfoValueTooLargeIsLeftOutWithAWarning) {
+  std::vector<std::string> warnings;
+  auto m =
+      parseMeminfo("MemTotal:       9007199254740993 kB\nMemFree: 9007199254740991 kB\n", warnings);
+  EXPECT_EQ(m.count("MemTotal"), 0u);
+  EXPECT_EQ(m["MemFree"], 9007199254740991 * kKiB);  // INT64_MAX / 1024 still fits
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("MemTotal"), std::string::npos);
+}
+
 TEST(MemoryParsers, TypeAndFormFactorNames) {
   EXPECT_EQ(memoryTypeName(0x1A), "DDR4");
   EXPECT_EQ(memoryTypeName(0x22), "DDR5");

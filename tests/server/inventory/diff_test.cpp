@@ -365,12 +365,30 @@ TEST(Diff, OddShapesAreComparedOrSkippedNeverThrown) {
   for (const auto& c : changes) moduleRemoved |= c.kind == "removed" && c.item == "DIMM1";
   EXPECT_TRUE(moduleRemoved);
   // Unknown lists: items are matched by their whole content.
-  Json a = {{"printers", Json::array({{{"name", "hp"}}, {{"name", "canon"}}})}};
-  Json b = {{"printers", Json::array({{{"name", "hp"}}, {{"name", "epson"}}})}};
+  Json a = {{"scanners", Json::array({{{"name", "hp"}}, {{"name", "canon"}}})}};
+  Json b = {{"scanners", Json::array({{{"name", "hp"}}, {{"name", "epson"}}})}};
   EXPECT_EQ(
       diffInventories(a, b),
-      (std::vector<Change>{{"printers", "removed", "canon", "", "", "", "Élément retiré : canon"},
-                           {"printers", "added", "epson", "", "", "", "Élément ajouté : epson"}}));
+      (std::vector<Change>{{"scanners", "removed", "canon", "", "", "", "Élément retiré : canon"},
+                           {"scanners", "added", "epson", "", "", "", "Élément ajouté : epson"}}));
+}
+
+// The sections of the GLPI-coverage collectors: printers and antivirus by name, so a new
+// driver or version is one change; who is logged in and signature updates are readings.
+TEST(Diff, PrintersAntivirusAndSessions) {
+  Json a = {
+      {"printers", Json::array({{{"name", "accueil"}, {"make_model", "HP LaserJet"}}})},
+      {"antivirus",
+       Json::array({{{"name", "ClamAV"}, {"version", "1.0.5"}, {"database_version", 27000}}})},
+      {"sessions", {{"last_user", "marie"}, {"logged_in", Json::array()}}}};
+  Json b = a;
+  b["printers"][0]["make_model"] = "HP LaserJet Pro";
+  b["antivirus"][0]["database_version"] = 27001;
+  b["sessions"]["logged_in"].push_back({{"user", "marie"}, {"tty", "tty2"}});
+  b["sessions"]["last_login_time"] = "2026-11-29T08:00:00Z";
+  auto changes = diffInventories(a, b);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].summary, "Imprimante accueil : pilote HP LaserJet → HP LaserJet Pro");
 }
 
 TEST(Diff, ChangeAsJson) {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Load benchmark: one parc-server and parc-loadgen on this machine (loopback only).
+# Usage: bench/loadgen/run.sh AGENTS DURATION [REPORT_INTERVAL]
+# Prints the loadgen's JSON line, the server's peak RSS, and the time for all agents to
+# reconnect after a server restart. Build first: scripts/build.sh release.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+agents=${1:-1000}
+duration=${2:-60}
+interval=${3:-60}
+work=$(mktemp -d /tmp/parc-load-XXXXXX)
+bin=build
+ulimit -n "$(ulimit -Hn)"
+
+start_server() {
+  rm -f "$work/srv/server.json"
+  "$bin/server/parc-server" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
+    --console-listen 127.0.0.1:0 --log-level warn >"$work/server.out" 2>>"$work/server.log" &
+  server_pid=$!
+  for _ in $(seq 1 200); do [ -f "$work/srv/server.json" ] && break; sleep 0.05; done
+}
+field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/srv/server.json" "$1"; }
+
+start_server
+agent_url=$(field agent_url); console_url=$(field console_url); fp=$(field ca_fingerprint)
+port=${agent_url##*:}
+export XDG_CONFIG_HOME=$work/cfg
+ctl="$bin/cli/parcctl"
+"$ctl" login --server "$console_url" --ca-fingerprint "$fp" --password-stdin <"$work/srv/initial-admin-password" >/dev/null
+"$ctl" tenants create --name "Charge" --insee 12202 >/dev/null
+token=$("$ctl" --json tokens create --tenant 1 --max-uses 100000 | python3 -c "import json,sys; print(json.load(sys.stdin)['token'])")
+
+peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$server_pid/status"; }
+
+echo "== run 1: enrol $agents agents, hold their control channels, report every ${interval} s for ${duration} s"
+"$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
+  --agents "$agents" --duration "$duration" --report-interval "$interval" --state-dir "$work/state" --json | tail -1
+echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
+
+echo "== run 2: restart the server, then all agents reconnect at once (connect-rate = agents)"
+kill "$server_pid"; wait "$server_pid" || true
+start_server "$port"
+"$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --agents "$agents" \
+  --duration 5 --report-interval 3600 --connect-rate "$agents" --state-dir "$work/state" --json | tail -1
+echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
+kill "$server_pid"; wait "$server_pid" || true
+rm -rf "$work"
