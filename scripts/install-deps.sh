@@ -13,6 +13,8 @@ packages=(
   hwdata
   # tests: GLPI schema validation, real tools the collectors and checks compare with
   python3 python3-jsonschema edid-decode smartmontools dmidecode curl
+  # fuzzing: clang's libFuzzer and sanitizer runtimes
+  clang-14 libclang-rt-14-dev
 )
 
 sudo_cmd=()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # README command 2: install dependencies, build, and run the whole test suite:
 #   1. release build with -Werror, every test (ctest, all labels);
-#   2. AddressSanitizer + UBSan build, unit and integration tests again.
-# Set PARC_SKIP_ASAN=1 to skip step 2 on a slow machine (CI never sets it).
+#   2. AddressSanitizer + UBSan build, unit and integration tests again;
+#   3. clang build of the libFuzzer targets, each run for 20 s over its seeds.
+# PARC_SKIP_ASAN=1 / PARC_SKIP_FUZZ=1 skip steps 2 / 3 on a slow machine (CI sets neither).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +21,12 @@ if [ "${PARC_SKIP_ASAN:-0}" != 1 ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 -L 'unit|integration')
   echo "test: sanitizer suite passed"
+fi
+if [ "${PARC_SKIP_FUZZ:-0}" != 1 ]; then
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DPARC_FUZZ=ON -DPARC_BUILD_TESTS=OFF >/dev/null
+  ninja -C build-fuzz parc_fuzzers
+  (cd build-fuzz && ctest --output-on-failure -j"$jobs" -L fuzz)
+  echo "test: fuzz targets passed"
 fi
 echo "test: all done in $(( $(date +%s) - start )) s"

@@ -170,13 +170,15 @@ class Agent : public std::enable_shared_from_this<Agent> {
   awaitable<void> reports(std::chrono::milliseconds firstDelay) {
     auto self = shared_from_this();
     asio::steady_timer timer(io_);
-    timer.expires_after(firstDelay);
+    // Never wait past the end of the run.
+    timer.expires_at(std::min(std::chrono::steady_clock::now() + firstDelay, end_));
     for (;;) {
       beast::error_code ec;
       co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
       if (std::chrono::steady_clock::now() >= end_) co_return;
       co_await report();
-      timer.expires_after(std::chrono::seconds(o_.reportInterval));
+      timer.expires_at(
+          std::min(std::chrono::steady_clock::now() + std::chrono::seconds(o_.reportInterval), end_));
     }
   }
 
@@ -194,8 +196,17 @@ class Agent : public std::enable_shared_from_this<Agent> {
     SSL_use_PrivateKey(stream.native_handle(), id_.key.get());
     beast::get_lowest_layer(stream).expires_after(30s);
     tcp::endpoint target(asio::ip::make_address(ep.host), ep.port);
-    co_await beast::get_lowest_layer(stream).async_connect(target,
-                                                           asio::redirect_error(use_awaitable, ec));
+    // Each simulated PC dials from its own loopback address (127.1.x.y), as PCs of
+    // many town halls would: the server's per-address limit applies as in the field,
+    // and one source address would run out of ephemeral ports past ~28,000 connections.
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    socket.open(tcp::v4(), ec);
+    if (!ec && target.address().is_loopback()) {
+      auto source = asio::ip::make_address_v4("127.1." + std::to_string(index_ / 200) + "." +
+                                              std::to_string(index_ % 200 + 1));
+      socket.bind(tcp::endpoint(source, 0), ec);
+    }
+    if (!ec) co_await socket.async_connect(target, asio::redirect_error(use_awaitable, ec));
     if (!ec)
       co_await stream.async_handshake(asio::ssl::stream_base::client,
                                       asio::redirect_error(use_awaitable, ec));
