@@ -2,6 +2,7 @@
 // and reports its inventory, parcctl sees it; the server restarts and still has it.
 #include <gtest/gtest.h>
 
+#include "common/crypto/x509.h"
 #include "common/files/files.h"
 #include "tests/integration/harness.h"
 
@@ -137,6 +138,40 @@ TEST_F(EnrolInventory, LiveGlpiInventoryValidatesAgainstGlpiSchema) {
   Json glpi = parseJson(r.out);
   EXPECT_EQ(glpi["action"], "inventory");
   EXPECT_TRUE(glpi["content"].contains("operatingsystem"));
+}
+
+TEST_F(EnrolInventory, ConsoleCanUseTheOperatorsOwnCertificate) {
+  // A certificate from the cooperative's own CA for the console; agents keep the internal CA.
+  auto caKey = crypto::generateKey();
+  auto ca = crypto::makeCaCertificate(caKey.get(), "Coop Occitanie CA", 30);
+  auto key = crypto::generateKey();
+  auto cert = crypto::makeServerCertificate(ca.get(), caKey.get(), key.get(), "localhost",
+                                            {"localhost"}, {"127.0.0.1"}, 30);
+  auto dir = tmp.path() / "operator";
+  std::filesystem::create_directories(dir);
+  files::writeAtomic(dir / "console.pem", crypto::certificateToPem(cert.get()));
+  crypto::writePrivateKey(dir / "console.key", key.get());
+  files::writeAtomic(dir / "ca.pem", crypto::certificateToPem(ca.get()));
+
+  auto data = tmp.path() / "server";
+  Process server({binary("parc-server"), "--data-dir", data.string(), "--agent-listen",
+                  "127.0.0.1:0", "--console-listen", "127.0.0.1:0", "--console-cert",
+                  (dir / "console.pem").string(), "--console-key", (dir / "console.key").string()},
+                 tmp.path() / "server-log");
+  ASSERT_TRUE(waitFor([&] { return std::filesystem::exists(data / "server.json"); }, 30s))
+      << server.stderrText();
+  Json runtime = parseJson(files::read(data / "server.json"));
+  std::string password = files::read(data / "initial-admin-password");
+  RunResult ok = ctl.run({"login", "--server", runtime["console_url"], "--ca-file",
+                          (dir / "ca.pem").string(), "--password-stdin"},
+                         password);
+  EXPECT_EQ(ok.exitCode, 0) << ok.err;
+  // The internal CA's fingerprint no longer vouches for the console.
+  RunResult pinned = ctl.run({"login", "--server", runtime["console_url"], "--ca-fingerprint",
+                              runtime["ca_fingerprint"], "--password-stdin"},
+                             password);
+  EXPECT_NE(pinned.exitCode, 0);
+  EXPECT_NE(pinned.err.find("not trusted"), std::string::npos) << pinned.err;
 }
 
 }  // namespace
