@@ -10,13 +10,6 @@
 namespace parc::agent::control {
 
 namespace {
-std::shared_ptr<tls::TlsContext> agentTls(const transport::Identity& identity) {
-  tls::ClientTlsConfig config;
-  config.caBundlePem = identity.caBundlePem;
-  config.certificatePem = identity.certificatePem;
-  config.privateKeyPem = identity.privateKeyPem;
-  return tls::TlsContext::client(config);
-}
 
 std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
   static thread_local std::mt19937_64 gen{std::random_device{}()};
@@ -29,7 +22,7 @@ ControlChannel::ControlChannel(const transport::Identity& identity, CommandRegis
     : commands_(std::move(commands)), timing_(timing) {
   options_.server = net::parseUrl(identity.server);
   options_.path = "/api/v1/control";
-  options_.tls = agentTls(identity);
+  options_.tls = transport::clientTls(identity);
   options_.limits.idleTimeout = timing_.idleTimeout;
 }
 

@@ -32,6 +32,14 @@ void checkBundleHasPin(const std::string& bundlePem, const std::string& pin) {
 
 }  // namespace
 
+std::shared_ptr<tls::TlsContext> clientTls(const Identity& identity) {
+  tls::ClientTlsConfig config;
+  config.caBundlePem = identity.caBundlePem;
+  config.certificatePem = identity.certificatePem;
+  config.privateKeyPem = identity.privateKeyPem;
+  return tls::TlsContext::client(config);
+}
+
 std::optional<Identity> loadIdentity(const std::filesystem::path& dataDir) {
   auto meta = files::tryRead(dataDir / "identity.json");
   auto cert = files::tryRead(dataDir / "agent.pem");

@@ -7,10 +7,12 @@
 //   device-id         a stable id for this installation (GLPI's deviceid convention)
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "agent/config/agent_config.h"
+#include "common/tls/tls_context.h"
 
 namespace parc::agent::transport {
 
@@ -22,6 +24,9 @@ struct Identity {
   std::string privateKeyPem;
   std::string caBundlePem;
 };
+
+/// The client TLS context of an enrolled agent: its certificate, trusting its CA bundle.
+std::shared_ptr<tls::TlsContext> clientTls(const Identity& identity);
 
 /// The enrolled identity, or nullopt when the agent has not enrolled yet.
 std::optional<Identity> loadIdentity(const std::filesystem::path& dataDir);

@@ -8,20 +8,8 @@
 
 namespace parc::agent::transport {
 
-namespace {
-
-std::shared_ptr<tls::TlsContext> agentTls(const Identity& identity) {
-  tls::ClientTlsConfig config;
-  config.caBundlePem = identity.caBundlePem;
-  config.certificatePem = identity.certificatePem;
-  config.privateKeyPem = identity.privateKeyPem;
-  return tls::TlsContext::client(config);
-}
-
-}  // namespace
-
 Uplink::Uplink(const Identity& identity)
-    : client_(net::parseUrl(identity.server), agentTls(identity)) {}
+    : client_(net::parseUrl(identity.server), clientTls(identity)) {}
 
 Json Uplink::post(const std::string& path, const Json& body) const {
   net::Request req;

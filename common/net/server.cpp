@@ -11,26 +11,16 @@
 
 #include "common/error.h"
 #include "common/net/asio.h"
+#include "common/net/log_errors.h"
 #include "common/net/ws_channel.h"
 
 namespace parc::net {
 
 using asio::awaitable;
 using asio::use_awaitable;
+using detail::logErrors;
 
 namespace {
-
-// Every co_spawn gets a handler that logs: `detached` would drop exceptions silently.
-auto logErrors(std::string what) {
-  return [what = std::move(what)](const std::exception_ptr& e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::warn("{}: {}", what, ex.what());
-    }
-  };
-}
 
 bool isNormalEnd(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
@@ -149,50 +139,46 @@ Response HttpsServer::Impl::Session::errorResponse(int status, const std::string
 }
 
 // Moves the handler call to the worker pool and resumes here with its response.
-awaitable<Response> HttpsServer::Impl::Session::handleOnWorkers(Request request) {
-  auto initiate = [this, req = std::move(request)](auto completion) mutable {
-    asio::post(server_->loop.workers,
-               [this, req = std::move(req), completion = std::move(completion)]() mutable {
-                 Response response;
-                 try {
-                   response = server_->handler(req);
-                 } catch (const std::exception& e) {
-                   spdlog::error("{}: handler failed on {} {}: {}", server_->name, req.method,
-                                 req.path(), e.what());
-                   response = errorResponse(500, "internal error");
-                 }
-                 auto ex = asio::get_associated_executor(completion);
-                 asio::dispatch(ex, [completion = std::move(completion),
-                                     response = std::move(response)]() mutable {
-                   completion(std::move(response));
-                 });
-               });
+// Runs `work` on the worker pool and resumes the calling coroutine with its result;
+// `work` must not throw.
+template <typename Result, typename Work>
+awaitable<Result> onWorkers(asio::thread_pool& pool, Work work) {
+  auto initiate = [&pool, work = std::move(work)](auto completion) mutable {
+    asio::post(pool, [work = std::move(work), completion = std::move(completion)]() mutable {
+      Result result = work();
+      auto ex = asio::get_associated_executor(completion);
+      asio::dispatch(ex, [completion = std::move(completion),
+                          result = std::move(result)]() mutable { completion(std::move(result)); });
+    });
   };
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Result)>(
       std::move(initiate), use_awaitable);
 }
 
-awaitable<UpgradeDecision> HttpsServer::Impl::Session::upgradeOnWorkers(Request request) {
-  auto initiate = [this, req = std::move(request)](auto completion) mutable {
-    asio::post(server_->loop.workers, [this, req = std::move(req),
-                                       completion = std::move(completion)]() mutable {
-      UpgradeDecision decision;
-      try {
-        decision = server_->upgrade(req);
-      } catch (const std::exception& e) {
-        spdlog::error("{}: upgrade handler failed on {}: {}", server_->name, req.path(), e.what());
-        decision.accept.reset();
-        decision.refusal = errorResponse(500, "internal error");
-      }
-      auto ex = asio::get_associated_executor(completion);
-      asio::dispatch(
-          ex, [completion = std::move(completion), decision = std::move(decision)]() mutable {
-            completion(std::move(decision));
-          });
-    });
+awaitable<Response> HttpsServer::Impl::Session::handleOnWorkers(Request request) {
+  auto work = [server = server_, req = std::move(request)]() -> Response {
+    try {
+      return server->handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("{}: handler failed on {} {}: {}", server->name, req.method, req.path(),
+                    e.what());
+      return errorResponse(500, "internal error");
+    }
   };
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(UpgradeDecision)>(
-      std::move(initiate), use_awaitable);
+  // The lambda is a named local: g++ 12 mishandles capturing temporaries in co_await.
+  co_return co_await onWorkers<Response>(server_->loop.workers, std::move(work));
+}
+
+awaitable<UpgradeDecision> HttpsServer::Impl::Session::upgradeOnWorkers(Request request) {
+  auto work = [server = server_, req = std::move(request)]() -> UpgradeDecision {
+    try {
+      return server->upgrade(req);
+    } catch (const std::exception& e) {
+      spdlog::error("{}: upgrade handler failed on {}: {}", server->name, req.path(), e.what());
+      return UpgradeDecision{std::nullopt, errorResponse(500, "internal error")};
+    }
+  };
+  co_return co_await onWorkers<UpgradeDecision>(server_->loop.workers, std::move(work));
 }
 
 awaitable<void> HttpsServer::Impl::Session::writeResponse(Response response, bool keepAlive,

@@ -6,26 +6,17 @@
 #include <deque>
 #include <mutex>
 
+#include "common/net/log_errors.h"
 #include "common/net/ws_channel.h"
 
 namespace parc::net {
 
 using asio::awaitable;
 using asio::use_awaitable;
+using detail::logErrors;
 namespace websocket = beast::websocket;
 
 namespace {
-
-auto logErrors(std::string what) {
-  return [what = std::move(what)](const std::exception_ptr& e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::warn("{}: {}", what, ex.what());
-    }
-  };
-}
 
 std::string describeEnd(const beast::error_code& ec, const std::string& peerReason) {
   if (ec == websocket::error::closed)

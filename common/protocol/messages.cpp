@@ -95,9 +95,12 @@ void from_json(const Json& j, Ack& m) {
   m.duplicate = j.value("duplicate", false);
 }
 
+// nlohmann objects keep keys sorted. Invalid UTF-8 (a Latin-1 byte in a firmware string
+// or a package description) is replaced rather than fatal: one odd byte must not stop a
+// PC's reports (fuzzing finding F2, docs/security.md).
 std::string canonical(const Json& j) {
-  return j.dump();
-}  // nlohmann objects keep keys sorted
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::string nowRfc3339() {
   std::time_t t = std::time(nullptr);
