@@ -285,5 +285,102 @@ TEST_F(Delivery, AStalledPeerDoesNotStopOthers) {
   for (int fd : stalled) ::close(fd);
 }
 
+// Hostile network: a proxy that cuts connections idle for 30 s (common for office NAT
+// boxes) sits between agent and server. The agent's pings (every 20 s) keep the control
+// channel up; when the link drops and returns, the channel is back within the
+// documented redial window.
+TEST_F(Delivery, ControlChannelSurvivesAnIdleCuttingProxyAndALinkDrop) {
+  auto free = [] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return std::to_string(ntohs(addr.sin_port));
+  };
+  std::string proxyPort = free();
+  std::string proxyScript = std::string(PARC_SOURCE_DIR) + "/tests/integration/idle_proxy.py";
+  auto startProxy = [&](const std::string& log) {
+    auto p = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/bin/python3", proxyScript, proxyPort,
+                                 std::to_string(server->agentPort), "30"},
+        tmp.path() / log);
+    auto out = tmp.path() / (log + ".out");
+    EXPECT_TRUE(waitFor(
+        [&] { return files::tryRead(out).value_or("").find("ready") != std::string::npos; }, 10s));
+    return p;
+  };
+  auto proxy = startProxy("proxy");
+  // The PC now reaches the server through the proxy.
+  Json identity = parseJson(files::read(agentDir() / "identity.json"));
+  identity["server"] = "https://127.0.0.1:" + proxyPort;
+  files::writeAtomic(agentDir() / "identity.json", identity.dump());
+
+  auto agent = startAgent("agent");
+  auto online = [&] { return ctl.json({"hosts", "list"})["items"][0]["online"] == true; };
+  ASSERT_TRUE(waitFor(online, 20s)) << agent->stderrText();
+
+  // Control: the same proxy does cut a connection that stays silent (to a listener of
+  // ours that never speaks), so the channel's survival below is the pings' doing.
+  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in silentAddr{};
+  silentAddr.sin_family = AF_INET;
+  silentAddr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&silentAddr), sizeof silentAddr), 0);
+  ASSERT_EQ(::listen(silent, 4), 0);
+  socklen_t len = sizeof silentAddr;
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&silentAddr), &len);
+  std::string controlPort = free();
+  Process controlProxy({"/usr/bin/python3", proxyScript, controlPort,
+                        std::to_string(ntohs(silentAddr.sin_port)), "30"},
+                       tmp.path() / "control-proxy");
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return files::tryRead(tmp.path() / "control-proxy.out").value_or("").find("ready") !=
+               std::string::npos;
+      },
+      10s));
+  int idleClient = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in proxyAddr{};
+  proxyAddr.sin_family = AF_INET;
+  proxyAddr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(controlPort)));
+  proxyAddr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(idleClient, reinterpret_cast<sockaddr*>(&proxyAddr), sizeof proxyAddr), 0);
+  // 75 s: well past the proxy's 30 s idle cut.
+  for (int i = 0; i < 15; ++i) {
+    std::this_thread::sleep_for(5s);
+    ASSERT_TRUE(online()) << "channel dropped at " << (i + 1) * 5 << " s";
+  }
+  auto countConnects = [&] {
+    std::string log = agent->stderrText();
+    size_t n = 0;
+    for (size_t pos = 0; (pos = log.find("control channel connected", pos)) != std::string::npos;
+         ++pos)
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(countConnects(), 1u) << "no reconnection while the pings kept the link busy";
+  EXPECT_NE(
+      files::tryRead(tmp.path() / "control-proxy.out").value_or("").find("cut idle connection"),
+      std::string::npos)
+      << "the proxy must cut a silent connection within the same 75 s";
+  ::close(idleClient);
+  ::close(silent);
+  EXPECT_EQ(ctl.json({"hosts", "command", "1", "ping"})["status"], "ok");
+
+  // The link drops (proxy gone) and returns 3 s later.
+  proxy->kill9();
+  ASSERT_TRUE(waitFor([&] { return !online(); }, 60s));
+  std::this_thread::sleep_for(3s);
+  proxy = startProxy("proxy2");
+  auto back = std::chrono::steady_clock::now();
+  ASSERT_TRUE(waitFor(online, 40s)) << agent->stderrText();
+  EXPECT_LT(std::chrono::steady_clock::now() - back, 35s);
+  EXPECT_EQ(ctl.json({"hosts", "command", "1", "ping"})["status"], "ok");
+}
+
 }  // namespace
 }  // namespace parc::testing
