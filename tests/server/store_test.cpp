@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "common/error.h"
 #include "common/json/json.h"
@@ -233,6 +235,29 @@ TEST_F(StoreTest, FullInventoryReplacesTheViewSoDisabledSectionsGo) {
   EXPECT_EQ(changes[0].kind, "removed");
   // Summary columns come along; a missing one keeps the last known value.
   EXPECT_EQ(store_->findHost(id)->hostname, "pc-x");
+}
+
+TEST_F(StoreTest, ConcurrentBatchesAreGroupCommittedExactlyOnce) {
+  token(1, 9000, "h");
+  auto h = store_->enrollHost("h", 2000, host("x")).host;
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::atomic<int> stored{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Every id is sent by two threads: one stores it, the other sees a duplicate.
+        std::string id = "m-" + std::to_string((t / 2) * kPerThread + i);
+        auto outcome =
+            store_->storeMessages(h->id, {IncomingMessage{id, "event", 1, "{}", {}}}, 3000);
+        (outcome.at(0) == MessageOutcome::kStored ? stored : duplicates)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(stored.load(), kThreads / 2 * kPerThread);
+  EXPECT_EQ(duplicates.load(), kThreads / 2 * kPerThread);
+  EXPECT_EQ(store_->countMessages(h->id, "event"), kThreads / 2 * kPerThread);
 }
 
 TEST_F(StoreTest, SessionsAndUsers) {

@@ -338,11 +338,52 @@ std::vector<InventoryChangeRow> SqliteStore::listInventoryChanges(Id hostId, int
   return out;
 }
 
+// Group commit: requests that arrive while a transaction is being written wait, then
+// the first of them writes all of theirs in one transaction (one fsync for many
+// reports). Each caller still returns only once its messages are durable.
 std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
                                                        const std::vector<IncomingMessage>& batch,
                                                        Time now) {
+  PendingBatch mine{hostId, &batch, now, {}, nullptr, false};
+  std::unique_lock group(groupMutex_);
+  groupQueue_.push_back(&mine);
+  while (!mine.done) {
+    if (groupLeader_) {
+      groupDone_.wait(group);
+      continue;
+    }
+    groupLeader_ = true;
+    std::vector<PendingBatch*> taken;
+    taken.swap(groupQueue_);
+    group.unlock();
+    commitGroup(taken);
+    group.lock();
+    for (auto* p : taken) p->done = true;
+    groupLeader_ = false;
+    groupDone_.notify_all();
+  }
+  if (mine.error) std::rethrow_exception(mine.error);
+  return std::move(mine.outcomes);
+}
+
+void SqliteStore::commitGroup(const std::vector<PendingBatch*>& group) {
   std::lock_guard lock(mutex_);
-  Transaction tx(db_);
+  try {
+    Transaction tx(db_);
+    for (auto* p : group) p->outcomes = storeBatchLocked(p->hostId, *p->batch, p->now);
+    tx.commit();
+  } catch (...) {
+    // Nothing of the group was written: every caller gets the error and its agent resends.
+    for (auto* p : group) {
+      p->outcomes.clear();
+      p->error = std::current_exception();
+    }
+  }
+}
+
+std::vector<MessageOutcome> SqliteStore::storeBatchLocked(Id hostId,
+                                                          const std::vector<IncomingMessage>& batch,
+                                                          Time now) {
   std::vector<MessageOutcome> outcomes;
   outcomes.reserve(batch.size());
   for (const auto& m : batch) {
@@ -375,7 +416,6 @@ std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
       .bind(1, now)
       .bind(2, hostId)
       .run();
-  tx.commit();
   return outcomes;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 // The embedded default store: one SQLite file in WAL mode.
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 
@@ -64,6 +66,23 @@ class SqliteStore final : public Store {
   void writeInventory(const InventoryWrite& write, const std::string& document,
                       const std::string& agentHash);
   void insertChanges(Id hostId, Time at, const Json& before, const Json& after);
+
+  struct PendingBatch {
+    Id hostId;
+    const std::vector<IncomingMessage>* batch;
+    Time now;
+    std::vector<MessageOutcome> outcomes;
+    std::exception_ptr error;
+    bool done;
+  };
+  void commitGroup(const std::vector<PendingBatch*>& group);
+  std::vector<MessageOutcome> storeBatchLocked(Id hostId, const std::vector<IncomingMessage>& batch,
+                                               Time now);
+
+  std::mutex groupMutex_;
+  std::condition_variable groupDone_;
+  std::vector<PendingBatch*> groupQueue_;
+  bool groupLeader_ = false;
 
   // One connection guarded by a mutex: SQLite has one writer at a time anyway.
   std::mutex mutex_;
