@@ -52,7 +52,7 @@ fi
 pids+=($!)
 
 for _ in $(seq 1 100); do
-  ctl --json hosts list | grep -q '"last_seen": [0-9]' && break
+  ctl --json hosts list | grep -q '"inventory_at": [0-9]' && break
   sleep 0.2
 done
 
