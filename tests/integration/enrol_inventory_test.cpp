@@ -1,6 +1,7 @@
 // The first end-to-end path: parcctl creates a tenant and a token, a real agent enrols
 // and reports its inventory, parcctl sees it; the server restarts and still has it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/crypto/x509.h"
 #include "common/files/files.h"
@@ -122,6 +123,31 @@ TEST_F(EnrolInventory, InventoryCommandNeedsNoServer) {
   EXPECT_TRUE(inv.contains("os"));
   EXPECT_TRUE(inv.contains("cpu"));
   EXPECT_FALSE(std::filesystem::exists(tmp.path() / "none")) << "inventory must write nothing";
+}
+
+TEST_F(EnrolInventory, InventoryWorksUnprivileged) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  // As nobody: fewer fields (root-only DMI serials, SMART), but a whole document.
+  // A copy nobody can reach: the build tree may sit in a private home directory.
+  auto dir = tmp.path() / "public";
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(
+      tmp.path(), std::filesystem::perms::owner_all | std::filesystem::perms::others_exec);
+  std::filesystem::permissions(
+      dir, std::filesystem::perms::owner_all | std::filesystem::perms::others_exec);
+  std::filesystem::copy_file(binary("parc-agent"), dir / "parc-agent");
+  std::filesystem::permissions(dir / "parc-agent", std::filesystem::perms::owner_all |
+                                                       std::filesystem::perms::others_read |
+                                                       std::filesystem::perms::others_exec);
+  RunResult r =
+      runProgram({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                  (dir / "parc-agent").string(), "inventory", "--data-dir", "/nonexistent"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  Json inv = parseJson(r.out);
+  EXPECT_TRUE(inv.contains("os"));
+  EXPECT_TRUE(inv.contains("cpu"));
+  EXPECT_TRUE(inv.contains("memory"));
+  EXPECT_TRUE(inv.contains("software"));
 }
 
 TEST_F(EnrolInventory, LiveGlpiInventoryValidatesAgainstGlpiSchema) {
