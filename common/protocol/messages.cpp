@@ -86,15 +86,6 @@ void from_json(const Json& j, InventoryReport& m) {
   m.inventory = *inv;
 }
 
-void to_json(Json& j, const Ack& m) {
-  j = Json{{"message_id", m.messageId}, {"duplicate", m.duplicate}};
-}
-
-void from_json(const Json& j, Ack& m) {
-  m.messageId = j.at("message_id").get<std::string>();
-  m.duplicate = j.value("duplicate", false);
-}
-
 // nlohmann objects keep keys sorted. Invalid UTF-8 (a Latin-1 byte in a firmware string
 // or a package description) is replaced rather than fatal: one odd byte must not stop a
 // PC's reports (fuzzing finding F2, docs/security.md).

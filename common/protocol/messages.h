@@ -35,20 +35,12 @@ struct InventoryReport {
   Json inventory;    // the document of docs/inventory.md
 };
 
-/// The server's answer to any agent report.
-struct Ack {
-  std::string messageId;
-  bool duplicate = false;  // true when the id had been stored before
-};
-
 void to_json(Json& j, const EnrollRequest& m);
 void from_json(const Json& j, EnrollRequest& m);
 void to_json(Json& j, const EnrollResponse& m);
 void from_json(const Json& j, EnrollResponse& m);
 void to_json(Json& j, const InventoryReport& m);
 void from_json(const Json& j, InventoryReport& m);
-void to_json(Json& j, const Ack& m);
-void from_json(const Json& j, Ack& m);
 
 /// Canonical text of a document (sorted keys, no spaces): what hashes are taken over.
 std::string canonical(const Json& j);

@@ -90,10 +90,6 @@ class Store {
   virtual std::vector<Host> listHosts() = 0;
   /// The last inventory document stored for the host (canonical JSON), if any.
   virtual std::optional<std::string> hostInventory(Id id) = 0;
-  /// Stores the inventory unless its message id was stored before; returns true when
-  /// it was a duplicate. Durable (committed) when it returns. Throws kConflict for a
-  /// delta whose base is not the stored view.
-  virtual bool storeInventory(const InventoryWrite& write) = 0;
   /// The host's inventory history, newest first: at most `limit` entries with an id
   /// below `beforeId` (0 = from the newest).
   virtual std::vector<InventoryChangeRow> listInventoryChanges(Id hostId, int limit,

@@ -102,10 +102,17 @@ TEST_F(StoreTest, InventoryIsStoredOncePerMessageId) {
   auto h = store_->enrollHost("h", 2000, host("x")).host;
   InventoryWrite w{h->id, "m-1",  "hash1", R"({"os":{}})", "Debian 12", "Dell OptiPlex",
                    "SN1", "pc-1", 3000,    true,           "",          "agent-hash1"};
-  EXPECT_FALSE(store_->storeInventory(w));
+  // Through the ingest path; true when the id had been stored before.
+  auto duplicate = [&](const InventoryWrite& write) {
+    return store_
+               ->storeMessages(h->id, {IncomingMessage{write.messageId, "inventory", 0, "", write}},
+                               write.receivedAt)
+               .at(0) == MessageOutcome::kDuplicate;
+  };
+  EXPECT_FALSE(duplicate(w));
   InventoryWrite again = w;
   again.document = R"({"changed":true})";
-  EXPECT_TRUE(store_->storeInventory(again));  // duplicate: ignored
+  EXPECT_TRUE(duplicate(again));  // duplicate: ignored
   EXPECT_EQ(*store_->hostInventory(h->id), R"({"os":{}})");
   auto stored = store_->findHost(h->id);
   EXPECT_EQ(stored->osName, "Debian 12");
@@ -116,7 +123,7 @@ TEST_F(StoreTest, InventoryIsStoredOncePerMessageId) {
   next.messageId = "m-2";
   next.document = R"({"os":{"v":2}})";
   next.hostname = "";  // an empty hostname keeps the known one
-  EXPECT_FALSE(store_->storeInventory(next));
+  EXPECT_FALSE(duplicate(next));
   EXPECT_EQ(*store_->hostInventory(h->id), R"({"os":{"v":2}})");
   EXPECT_EQ(store_->findHost(h->id)->hostname, "pc-1");
 }

@@ -310,18 +310,6 @@ bool SqliteStore::applyInventory(const InventoryWrite& w) {
   return true;
 }
 
-bool SqliteStore::storeInventory(const InventoryWrite& w) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_);
-  if (!insertMessageId(w.hostId, w.messageId, w.receivedAt)) return true;
-  if (!applyInventory(w)) {
-    throw Error(ErrorKind::kConflict,
-                "inventory delta based on a view the server does not hold: send a full one");
-  }
-  tx.commit();
-  return false;
-}
-
 std::vector<InventoryChangeRow> SqliteStore::listInventoryChanges(Id hostId, int limit,
                                                                   Id beforeId) {
   std::lock_guard lock(mutex_);

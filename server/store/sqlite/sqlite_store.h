@@ -29,7 +29,6 @@ class SqliteStore final : public Store {
   std::optional<Host> findHost(Id id) override;
   std::vector<Host> listHosts() override;
   std::optional<std::string> hostInventory(Id id) override;
-  bool storeInventory(const InventoryWrite& write) override;
   std::vector<InventoryChangeRow> listInventoryChanges(Id hostId, int limit, Id beforeId) override;
 
   std::vector<MessageOutcome> storeMessages(Id hostId, const std::vector<IncomingMessage>& batch,
