@@ -1,8 +1,11 @@
 // parc-agent: inventory, health and remote support on a town-hall PC. See docs/.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <ctime>
 #include <iostream>
 
+#include "agent/backup/commands.h"
 #include "agent/collectors/glpi_format.h"
 #include "agent/config/agent_config.h"
 #include "agent/service/service.h"
@@ -11,6 +14,8 @@
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/log/log.h"
+#include "common/systemd/journal_log.h"
+#include "common/systemd/notify.h"
 
 namespace {
 
@@ -31,6 +36,27 @@ parc::agent::AgentConfig resolve(const Overrides& o, bool configGiven) {
   if (o.interval > 0) c.inventoryInterval = std::chrono::seconds(o.interval);
   if (o.retryMax > 0) c.retryMax = std::chrono::seconds(o.retryMax);
   return c;
+}
+
+// `systemctl reload` (SIGHUP): the file is read and checked again; the log level applies
+// at once, the other settings at the next restart (the journal says which changed).
+void reload(const Overrides& o, bool configGiven, parc::agent::AgentConfig& running) {
+  auto next = resolve(o, configGiven);
+  if (next.logLevel != running.logLevel) {
+    spdlog::set_level(spdlog::level::from_str(next.logLevel));
+    spdlog::info("log level now {}", next.logLevel);
+    running.logLevel = next.logLevel;
+  }
+  auto pending = [](const char* key) {
+    spdlog::warn("{} changed in the configuration: applies at the next restart", key);
+  };
+  if (next.server != running.server) pending("server");
+  if (next.caFingerprint != running.caFingerprint) pending("ca_fingerprint");
+  if (next.dataDir != running.dataDir) pending("data_dir");
+  if (next.inventoryInterval != running.inventoryInterval) pending("inventory_interval");
+  if (next.retryMax != running.retryMax) pending("retry_max_seconds");
+  if (next.disabledCollectors != running.disabledCollectors) pending("disabled_collectors");
+  if (next.fullInventoryEvery != running.fullInventoryEvery) pending("full_inventory_every");
 }
 
 }  // namespace
@@ -65,17 +91,30 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"event", "metrics"}));
   emitCmd->add_option("--text", emitText, "what happened");
   emitCmd->add_option("--count", emitCount, "how many (numbered)")->check(CLI::Range(1, 1000000));
+  parc::agent::backup::Commands backupCommands(app);
   CLI11_PARSE(app, argc, argv);
 
   try {
     auto config = resolve(o, configOpt->count() > 0);
     parc::log::setup("parc-agent", config.logLevel);
+    parc::systemd::useJournalFormatIfConnected();
     if (*enrollCmd) {
       auto id = parc::agent::transport::enroll(config);
       std::cout << "enrolled as host " << id.hostId << " (tenant " << id.tenantId << ")\n";
       return 0;
     }
-    if (*runCmd) return parc::agent::service::run(config);
+    if (*runCmd) {
+      // Ready as soon as the loop runs: enrolment and delivery retry inside it, and a
+      // start that waited for the server would fail installs made before it is reachable.
+      auto running = config;
+      parc::systemd::Supervisor supervisor(
+          {[&] { reload(o, configOpt->count() > 0, running); }, {}});
+      parc::systemd::notifyReady("running");
+      int code = parc::agent::service::run(config);
+      parc::systemd::notifyStopping();
+      return code;
+    }
+    if (int rc = backupCommands.run(config.dataDir); rc >= 0) return rc;
     if (*emitCmd) {
       parc::agent::transport::Outbox outbox(config.dataDir / "outbox.db");
       auto now = static_cast<std::int64_t>(std::time(nullptr));

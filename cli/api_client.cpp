@@ -1,5 +1,8 @@
 #include "cli/api_client.h"
 
+#include <cctype>
+#include <cstdlib>
+
 #include "common/error.h"
 #include "common/files/files.h"
 
@@ -23,9 +26,13 @@ net::Endpoint endpointOf(const SessionFile& s) {
 }  // namespace
 
 ApiClient::ApiClient(const SessionFile& session)
-    : session_(session), client_(endpointOf(session), trustFor(session)) {}
+    : session_(session), client_(endpointOf(session), trustFor(session)) {
+  // Scripts authenticate with an API token instead of a signed-in session.
+  if (const char* token = std::getenv("PARC_API_TOKEN"); token && *token) session_.token = token;
+}
 
-Json ApiClient::call(const std::string& method, const std::string& path, const Json& body) const {
+net::Response ApiClient::send(const std::string& method, const std::string& path,
+                              const Json& body) const {
   net::Request req;
   req.method = method;
   req.target = path;
@@ -34,7 +41,12 @@ Json ApiClient::call(const std::string& method, const std::string& path, const J
     req.headers["content-type"] = "application/json";
     req.body = body.dump();
   }
-  net::Response res = client_.send(req);
+  return client_.send(req);
+}
+
+namespace {
+
+Json checked(const net::Response& res) {
   Json answer;
   try {
     answer = parseJson(res.body);
@@ -48,6 +60,33 @@ Json ApiClient::call(const std::string& method, const std::string& path, const J
     throw Error(kindFromHttpStatus(res.status), message);
   }
   return answer;
+}
+
+}  // namespace
+
+Json ApiClient::call(const std::string& method, const std::string& path, const Json& body) const {
+  return checked(send(method, path, body));
+}
+
+std::string ApiClient::callText(const std::string& method, const std::string& path) const {
+  net::Response res = send(method, path);
+  if (res.status / 100 != 2) checked(res);
+  return res.body;
+}
+
+std::string queryEscape(const std::string& value) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace parc::cli

@@ -32,8 +32,13 @@ int main(int argc, char** argv) {
   parc::cli::addTenantCommands(app, globals);
   parc::cli::addTokenCommands(app, globals);
   parc::cli::addHostCommands(app, globals);
+  parc::cli::addCaCommands(app, globals);
+  parc::cli::addAuditCommands(app, globals);
+  parc::cli::addUserCommands(app, globals);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a check that failed (e.g. audit verify), already reported
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const parc::Error& e) {

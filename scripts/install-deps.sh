@@ -13,6 +13,11 @@ packages=(
   hwdata
   # tests: GLPI schema validation, real tools the collectors and checks compare with
   python3 python3-jsonschema edid-decode smartmontools dmidecode curl
+  # console browser tests (tests/e2e): headless Chromium driven by Selenium
+  chromium chromium-driver python3-selenium python3-cryptography
+  python3-aiosmtpd  # health: the real SMTP server the e-mail notifier is tested against
+  lintian  # installers: the Debian packages are checked as Debian checks them
+  restic borgbackup  # backups: the peers bench/backup/run.sh measures against
   # fuzzing: clang's libFuzzer and sanitizer runtimes
   clang-14 libclang-rt-14-dev
 )

@@ -1,13 +1,21 @@
 // parc-server: the fleet server. See docs/operations.md.
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <ctime>
 #include <iostream>
 
 #include "common/error.h"
+#include "common/files/files.h"
+#include "common/json/json.h"
 #include "common/log/log.h"
 #include "common/net/http.h"
+#include "common/systemd/journal_log.h"
+#include "common/systemd/notify.h"
 #include "server/app/server_app.h"
+#include "server/ca/ca_command.h"
 
 namespace {
 
@@ -16,39 +24,106 @@ parc::server::ListenerConfig parseListen(const std::string& text) {
   return {ep.host, ep.port};
 }
 
+struct Flags {
+  std::string configFile, dataDir, agentListen, consoleListen, consoleCert, consoleKey, logLevel;
+  std::vector<std::string> serverNames;
+};
+
+// The file, then the command line over it; read again on `systemctl reload`.
+parc::server::ServerConfig resolve(const Flags& f) {
+  parc::server::ServerConfig config;
+  if (!f.configFile.empty()) parc::server::loadServerConfigFile(f.configFile, config);
+  if (!f.dataDir.empty()) config.dataDir = f.dataDir;
+  if (!f.agentListen.empty()) config.agentListener = parseListen(f.agentListen);
+  if (!f.consoleListen.empty()) config.consoleListener = parseListen(f.consoleListen);
+  if (!f.consoleCert.empty()) config.consoleCertificate = f.consoleCert;
+  if (!f.consoleKey.empty()) config.consoleKey = f.consoleKey;
+  if (!f.logLevel.empty()) config.logLevel = f.logLevel;
+  for (const auto& n : f.serverNames) config.serverNames.push_back(n);
+  if (config.consoleCertificate.empty() != config.consoleKey.empty()) {
+    throw parc::Error(parc::ErrorKind::kBadRequest, "--console-cert and --console-key go together");
+  }
+  return config;
+}
+
+// `systemctl reload` (SIGHUP): the log level applies at once; listeners, certificates and
+// the data directory at the next restart (the journal says which changed).
+void reload(const Flags& f, parc::server::ServerConfig& running) {
+  auto next = resolve(f);
+  if (next.logLevel != running.logLevel) {
+    spdlog::set_level(spdlog::level::from_str(next.logLevel));
+    spdlog::info("log level now {}", next.logLevel);
+    running.logLevel = next.logLevel;
+  }
+  auto pending = [](const char* key) {
+    spdlog::warn("{} changed in the configuration: applies at the next restart", key);
+  };
+  if (next.dataDir != running.dataDir) pending("data_dir");
+  if (next.agentListener.address != running.agentListener.address ||
+      next.agentListener.port != running.agentListener.port)
+    pending("[agent] address/port");
+  if (next.consoleListener.address != running.consoleListener.address ||
+      next.consoleListener.port != running.consoleListener.port)
+    pending("[console] address/port");
+  if (next.consoleCertificate != running.consoleCertificate ||
+      next.consoleKey != running.consoleKey)
+    pending("[console] certificate/key");
+  if (next.serverNames != running.serverNames) pending("server_names");
+}
+
+// runServer writes server.json, with our pid, once both listeners are bound: that is the
+// moment systemd may consider the server started.
+bool listenersBound(const std::filesystem::path& dataDir, std::time_t startedAt) {
+  auto file = dataDir / "server.json";
+  struct stat st {};
+  if (stat(file.c_str(), &st) != 0 || st.st_mtime < startedAt) return false;
+  auto text = parc::files::tryRead(file);
+  return text && parc::parseJson(*text).value("pid", -1) == getpid();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Parc fleet server"};
   app.set_version_flag("--version", std::string("parc-server ") + PARC_VERSION);
-  std::string configFile, dataDir, agentListen, consoleListen, consoleCert, consoleKey, logLevel;
-  std::vector<std::string> serverNames;
-  app.add_option("-c,--config", configFile, "TOML configuration file");
-  app.add_option("--data-dir", dataDir, "data directory (database, TLS material)");
-  app.add_option("--agent-listen", agentListen, "agent listener ADDRESS:PORT (port 0: any)");
-  app.add_option("--console-listen", consoleListen, "console listener ADDRESS:PORT");
-  app.add_option("--console-cert", consoleCert, "PEM certificate chain for the console listener");
-  app.add_option("--console-key", consoleKey, "PEM private key for the console listener");
-  app.add_option("--server-name", serverNames, "extra DNS name or IP for the server certificate");
-  app.add_option("--log-level", logLevel, "trace, debug, info, warn, error");
+  Flags f;
+  app.add_option("-c,--config", f.configFile, "TOML configuration file");
+  app.add_option("--data-dir", f.dataDir, "data directory (database, TLS material)");
+  app.add_option("--agent-listen", f.agentListen, "agent listener ADDRESS:PORT (port 0: any)");
+  app.add_option("--console-listen", f.consoleListen, "console listener ADDRESS:PORT");
+  app.add_option("--console-cert", f.consoleCert, "PEM certificate chain for the console listener");
+  app.add_option("--console-key", f.consoleKey, "PEM private key for the console listener");
+  app.add_option("--server-name", f.serverNames, "extra DNS name or IP for the server certificate");
+  app.add_option("--log-level", f.logLevel, "trace, debug, info, warn, error");
+  std::vector<std::string> caArgs;
+  auto* caCommand = app.add_subcommand("ca", "CA rotation: rotate | promote | retire FP | status");
+  caCommand->add_option("step", caArgs, "rotate, promote, retire FINGERPRINT, status")->required();
+  caCommand->add_option("--data-dir", f.dataDir, "data directory (TLS material in its tls/)");
   CLI11_PARSE(app, argc, argv);
+  if (*caCommand) {
+    spdlog::set_level(spdlog::level::warn);  // the command prints its own outcome
+    try {
+      return parc::server::ca::runCaCommand(resolve(f).dataDir / "tls", caArgs, std::cout,
+                                            std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << "parc-server ca: " << e.what() << "\n";
+      return 1;
+    }
+  }
 
   try {
-    parc::server::ServerConfig config;
-    if (!configFile.empty()) parc::server::loadServerConfigFile(configFile, config);
-    if (!dataDir.empty()) config.dataDir = dataDir;
-    if (!agentListen.empty()) config.agentListener = parseListen(agentListen);
-    if (!consoleListen.empty()) config.consoleListener = parseListen(consoleListen);
-    if (!consoleCert.empty()) config.consoleCertificate = consoleCert;
-    if (!consoleKey.empty()) config.consoleKey = consoleKey;
-    if (!logLevel.empty()) config.logLevel = logLevel;
-    for (auto& n : serverNames) config.serverNames.push_back(n);
-    if (config.consoleCertificate.empty() != config.consoleKey.empty()) {
-      throw parc::Error(parc::ErrorKind::kBadRequest,
-                        "--console-cert and --console-key go together");
-    }
+    auto config = resolve(f);
     parc::log::setup("parc-server", config.logLevel);
-    return parc::server::runServer(config);
+    parc::systemd::useJournalFormatIfConnected();
+    auto running = config;
+    auto startedAt = std::time(nullptr);
+    // Before runServer starts any thread (they inherit the blocked SIGHUP).
+    parc::systemd::Supervisor supervisor({[&] { reload(f, running); }, {}});
+    supervisor.readyWhen([&] { return listenersBound(config.dataDir, startedAt); }, "serving",
+                         std::chrono::minutes(5));
+    int code = parc::server::runServer(config);
+    parc::systemd::notifyStopping();
+    return code;
   } catch (const std::exception& e) {
     std::cerr << "parc-server: " << e.what() << "\n";
     return 1;

@@ -29,6 +29,11 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
     throw Error(ErrorKind::kBadRequest,
                 path.string() + ": full_inventory_every must be between 1 and 10000");
   c.fullInventoryEvery = static_cast<int>(every);
+  auto metrics = config::getInt(t, "metrics_interval", c.metricsInterval.count());
+  if (metrics != 0 && (metrics < 10 || metrics > 86400))
+    throw Error(ErrorKind::kBadRequest,
+                path.string() + ": metrics_interval must be 0 (off) or 10 to 86400 seconds");
+  c.metricsInterval = std::chrono::seconds(metrics);
   if (const auto* disabled = t["disabled_collectors"].as_array()) {
     for (const auto& name : *disabled) {
       if (auto v = name.value<std::string>()) c.disabledCollectors.push_back(*v);

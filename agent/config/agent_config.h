@@ -21,6 +21,8 @@ struct AgentConfig {
   /// Every N-th inventory is full (the whole document); the others carry only the
   /// sections that changed (docs/protocol.md, "Inventory deltas"). 1 = always full.
   int fullInventoryEvery = 24;
+  /// Health metrics sampled and queued every N seconds (docs/health.md); 0 = off.
+  std::chrono::seconds metricsInterval{60};
 };
 
 /// Reads `path` over the defaults; a missing file is an error only when `required`.

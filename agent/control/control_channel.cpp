@@ -4,7 +4,9 @@
 
 #include <ctime>
 #include <random>
+#include <utility>
 
+#include "agent/transport/renewal.h"
 #include "common/error.h"
 
 namespace parc::agent::control {
@@ -24,6 +26,23 @@ ControlChannel::ControlChannel(const transport::Identity& identity, CommandRegis
   options_.path = "/api/v1/control";
   options_.tls = transport::clientTls(identity);
   options_.limits.idleTimeout = timing_.idleTimeout;
+  anchors_ = transport::anchorFingerprints(identity.caBundlePem);
+}
+
+void ControlChannel::setIdentity(const transport::Identity& identity) {
+  auto tls = transport::clientTls(identity);
+  auto anchors = transport::anchorFingerprints(identity.caBundlePem);
+  std::shared_ptr<net::WsClient> current;
+  {
+    std::lock_guard lock(mutex_);
+    options_.server = net::parseUrl(identity.server);
+    options_.tls = std::move(tls);
+    anchors_ = std::move(anchors);
+    redialNow_ = true;
+    current = client_;
+  }
+  if (current) current->stop();
+  wake_.notify_all();
 }
 
 ControlChannel::~ControlChannel() {
@@ -72,28 +91,39 @@ void ControlChannel::handle(const net::WsConnectionPtr& connection, const std::s
 void ControlChannel::loop() {
   int attempt = 0;
   for (;;) {
-    auto client = std::make_shared<net::WsClient>(options_);
+    std::shared_ptr<net::WsClient> client;
+    Json hello = protocol::toJson(protocol::Hello{PARC_VERSION});
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
+      client = std::make_shared<net::WsClient>(options_);
       client_ = client;
+      redialNow_ = false;
+      // What this agent trusts: the administrator promotes a new CA once all know it.
+      hello["trust_anchors"] = anchors_;
     }
     auto openedAt = std::chrono::steady_clock::now();
     net::WsHandlers handlers;
     net::WsConnectionPtr current;
-    handlers.onOpen = [this, &current](net::WsConnectionPtr c) {
+    handlers.onOpen = [this, &current, &hello](net::WsConnectionPtr c) {
       connected_ = true;
       current = c;
       spdlog::info("control channel connected");
-      c->send(protocol::toJson(protocol::Hello{PARC_VERSION}).dump());
+      c->send(hello.dump());
     };
     handlers.onMessage = [this, &current](const std::string& text) { handle(current, text); };
     std::string reason = client->run(handlers);
     bool wasConnected = connected_.exchange(false);
+    bool redial = false;
     {
       std::lock_guard lock(mutex_);
       client_.reset();
       if (stopping_) return;
+      redial = std::exchange(redialNow_, false);
+    }
+    if (redial) {
+      spdlog::info("control channel: reconnecting with the updated identity");
+      continue;
     }
     // A connection that lived a while starts the backoff over.
     if (wasConnected && std::chrono::steady_clock::now() - openedAt > std::chrono::seconds(60))
@@ -102,7 +132,8 @@ void ControlChannel::loop() {
     spdlog::info("control channel {}: {}; redialling in {:.1f} s",
                  wasConnected ? "lost" : "not connected", reason, delay.count() / 1000.0);
     std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
+    if (wake_.wait_for(lock, delay, [this] { return stopping_ || redialNow_; }) && stopping_)
+      return;
   }
 }
 

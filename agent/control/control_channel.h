@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "agent/control/commands.h"
 #include "agent/transport/identity.h"
@@ -31,6 +32,9 @@ class ControlChannel {
   void start();
   void stop();
   bool connected() const { return connected_; }
+  /// Uses this identity from now on (renewed certificate, new anchors): the current
+  /// connection is dropped and the channel redials at once.
+  void setIdentity(const transport::Identity& identity);
 
  private:
   void loop();
@@ -45,6 +49,8 @@ class ControlChannel {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::shared_ptr<net::WsClient> client_;
+  std::vector<std::string> anchors_;  // fingerprints reported in the hello
+  bool redialNow_ = false;
   std::atomic<bool> connected_{false};
 };
 

@@ -19,10 +19,12 @@
 #include "agent/collectors/selection.h"
 #include "agent/collectors/stable.h"
 #include "agent/control/control_channel.h"
+#include "agent/health/monitor.h"
 #include "agent/service/inventory_state.h"
 #include "agent/service/watchdog.h"
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
+#include "agent/transport/renewal.h"
 #include "agent/transport/uplink.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
@@ -135,7 +137,7 @@ class Service {
         identity_(std::move(identity)),
         stop_(stop),
         outbox_(config_.dataDir / "outbox.db"),
-        uplink_(identity_),
+        uplink_(std::make_unique<transport::Uplink>(identity_)),
         inventoryState_(config_.dataDir / "inventory-state.json", identity_.hostId,
                         identity_.server) {
     applyRemoteConfig(loadRemoteConfig());
@@ -143,9 +145,17 @@ class Service {
 
   int run() {
     control::ControlChannel channel(identity_, control::builtinCommands(hooks()));
+    // Certificate renewal and trust anchors: a new identity reaches both channels.
+    transport::Renewer renewer(config_.dataDir, identity_, [this, &channel](const auto& id) {
+      channel.setIdentity(id);
+      std::lock_guard lock(stop_.mutex());
+      nextIdentity_ = id;
+    });
     channel.start();
+    renewer.start();
     std::thread sender([this] { senderLoop(); });
     inventoryLoop();
+    renewer.stop();
     channel.stop();
     sender.join();
     return 0;
@@ -289,13 +299,48 @@ class Service {
     stop_.poke();
   }
 
+  const transport::Uplink& currentUplink() {
+    std::optional<transport::Identity> next;
+    {
+      std::lock_guard lock(stop_.mutex());
+      next.swap(nextIdentity_);
+    }
+    if (next) uplink_ = std::make_unique<transport::Uplink>(*next);
+    return *uplink_;
+  }
+
+  // Health (docs/health.md): a metrics batch every metrics_interval, and the local
+  // thresholds' events at once, through the outbox like everything else. The slow
+  // samplers (SMART, apt) first run 5 minutes after start, not with the boot's rush.
+  void healthLoop() {
+    if (config_.metricsInterval.count() == 0) return;
+    auto context = health::HealthContext::live();
+    context.stateDir = config_.dataDir;
+    health::HealthMonitor monitor(std::move(context), health::allSamplers(),
+                                  config_.metricsInterval, std::chrono::hours(1),
+                                  health::defaultLocalThresholds(), std::chrono::minutes(5));
+    while (!stop_.stopped()) {
+      try {
+        health::HealthSample s = monitor.sample();
+        std::int64_t now = std::time(nullptr);
+        if (!s.events.empty()) outbox_.enqueueMany("event", s.events, now);
+        outbox_.enqueue("metrics", s.metrics, now);
+        stop_.poke();  // wake the sender
+      } catch (const std::exception& e) {
+        spdlog::warn("health sampling failed: {}", e.what());
+      }
+      if (!stop_.sleepFor(config_.metricsInterval)) break;
+    }
+  }
+
   void senderLoop() {
     int failures = 0;
     while (!stop_.stopped()) {
       std::chrono::milliseconds wait = 60s;
       try {
         std::size_t sent = transport::drainOutbox(
-            outbox_, uplink_, [this](const transport::BatchResult& r) { inventoryDelivered(r); });
+            outbox_, currentUplink(),
+            [this](const transport::BatchResult& r) { inventoryDelivered(r); });
         if (sent > 0) spdlog::info("{} message(s) delivered", sent);
         failures = 0;
       } catch (const Error& e) {
@@ -315,7 +360,8 @@ class Service {
   transport::Identity identity_;
   StopSignal& stop_;
   transport::Outbox outbox_;
-  transport::Uplink uplink_;
+  std::unique_ptr<transport::Uplink> uplink_;  // replaced when the renewer changes identity
+  std::optional<transport::Identity> nextIdentity_;  // guarded by stop_.mutex()
   Watchdog watchdog_;
   bool inventoryRequested_ = false;  // guarded by stop_.mutex()
   InventoryState inventoryState_;

@@ -40,7 +40,33 @@ std::shared_ptr<tls::TlsContext> clientTls(const Identity& identity) {
   return tls::TlsContext::client(config);
 }
 
+namespace {
+
+// The renewer switches to a renewed certificate by renaming agent.key.new then
+// agent.pem.new; a stop between the two leaves the new key with the old certificate.
+void finishInterruptedSwitch(const std::filesystem::path& dataDir) {
+  auto pending = dataDir / "agent.pem.new";
+  if (!std::filesystem::exists(pending) || std::filesystem::exists(dataDir / "agent.key.new"))
+    return;
+  auto key = files::tryRead(dataDir / "agent.key");
+  if (!key) return;
+  try {
+    auto cert = crypto::certificateFromPem(files::read(pending));
+    if (X509_check_private_key(cert.get(), crypto::privateKeyFromPem(*key).get()) == 1) {
+      std::filesystem::rename(pending, dataDir / "agent.pem");
+      spdlog::info("finished switching to the renewed certificate");
+    }
+  } catch (const Error& e) {
+    // A damaged leftover must not keep the agent from starting: the renewer starts over.
+    spdlog::warn("{} ignored and removed: {}", pending.string(), e.what());
+    std::filesystem::remove(pending);
+  }
+}
+
+}  // namespace
+
 std::optional<Identity> loadIdentity(const std::filesystem::path& dataDir) {
+  finishInterruptedSwitch(dataDir);
   auto meta = files::tryRead(dataDir / "identity.json");
   auto cert = files::tryRead(dataDir / "agent.pem");
   auto key = files::tryRead(dataDir / "agent.key");

@@ -12,9 +12,15 @@ work=$(mktemp -d /tmp/parc-load-XXXXXX)
 bin=build
 ulimit -n "$(ulimit -Hn)"
 
+# One machine enrols every simulated agent: lift the per-address enrolment limit.
+cat >"$work/server.toml" <<'TOML'
+[security]
+public_request_burst = 1000000
+TOML
+
 start_server() {
   rm -f "$work/srv/server.json"
-  "$bin/server/parc-server" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
+  "$bin/server/parc-server" --config "$work/server.toml" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
     --console-listen 127.0.0.1:0 --log-level warn >"$work/server.out" 2>>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 1 200); do [ -f "$work/srv/server.json" ] && break; sleep 0.05; done

@@ -22,6 +22,9 @@ void addLoginCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addTenantCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addTokenCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addHostCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+void addCaCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // host_certs.cpp
+void addAuditCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+void addUserCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // users + api-tokens
 
 /// Prints JSON (for --json) and returns true, or returns false for the table path.
 bool printJsonIf(const Globals& g, const Json& j);

@@ -7,6 +7,7 @@ namespace parc::cli {
 
 void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g);
 void addHostHistoryCommand(CLI::App& hosts, std::shared_ptr<Globals> g);
+void addHostCertCommands(CLI::App& hosts, std::shared_ptr<Globals> g);  // host_certs.cpp
 
 void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   auto* hosts = app.add_subcommand("hosts", "enrolled PCs");
@@ -55,6 +56,7 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   });
   addHostActionCommands(*hosts, g);
   addHostHistoryCommand(*hosts, g);
+  addHostCertCommands(*hosts, g);
 }
 
 namespace {

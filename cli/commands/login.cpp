@@ -11,7 +11,7 @@ namespace parc::cli {
 namespace {
 
 struct LoginOptions {
-  std::string server, caFingerprint, caFile, username = "admin";
+  std::string server, caFingerprint, caFile, username = "admin", totpCode;
   bool passwordStdin = false;
 };
 
@@ -47,11 +47,22 @@ void addLoginCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   login->add_option("--ca-file", opts->caFile, "trust this CA bundle (PEM)");
   login->add_option("-u,--username", opts->username, "user name");
   login->add_flag("--password-stdin", opts->passwordStdin, "read the password from standard input");
+  login->add_option("--totp-code", opts->totpCode, "the authenticator code, if the account has one");
   login->callback([g, opts] {
     SessionFile session{opts->server, opts->caFingerprint, opts->caFile, ""};
     std::string password = readPassword(opts->passwordStdin);
-    Json answer = ApiClient(session).call(
-        "POST", "/api/v1/login", Json{{"username", opts->username}, {"password", password}});
+    Json request{{"username", opts->username}, {"password", password}};
+    if (!opts->totpCode.empty()) request["totp_code"] = opts->totpCode;
+    ApiClient client(session);
+    net::Response first = client.send("POST", "/api/v1/login", request);
+    if (first.status == 401 && first.body.find("totp_required") != std::string::npos) {
+      // The second factor: asked only once the password is known to be right.
+      std::cerr << "Authenticator code: " << std::flush;
+      std::string code;
+      std::getline(std::cin, code);
+      request["totp_code"] = code;
+    }
+    Json answer = client.call("POST", "/api/v1/login", request);
     session.token = answer.at("token").get<std::string>();
     writeSessionFile(g->sessionPath, session);
     if (!printJsonIf(*g, answer["user"])) {

@@ -35,8 +35,8 @@ void addTokenCommands(CLI::App& app, std::shared_ptr<Globals> g) {
               << " use(s), expires " << formatTime(t["expires_at"].get<long long>())
               << " UTC):\n\n  " << text(t, "token")
               << "\n\nIt is shown only now. Install an agent with:\n  parc-agent enroll --server "
-                 "https://SERVER:8443 --ca-fingerprint "
-              << text(t, "ca_fingerprint") << " --token " << text(t, "token") << "\n";
+              << text(t, "agent_url") << " --ca-fingerprint " << text(t, "ca_fingerprint")
+              << " --token " << text(t, "token") << "\n";
   });
 
   tokens->add_subcommand("list", "list enrolment tokens")->callback([g] {

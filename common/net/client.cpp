@@ -136,3 +136,84 @@ Response HttpsClient::send(const Request& request) const {
 }
 
 }  // namespace parc::net
+
+// ---- Plain HTTP ------------------------------------------------------------------------
+namespace parc::net {
+
+namespace {
+
+std::string plainName(const Endpoint& server) {
+  bool v6 = server.host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + server.host + "]" : server.host) + ":" +
+         std::to_string(server.port);
+}
+
+awaitable<Response> plainExchange(asio::io_context& io, Endpoint server, Request request,
+                                  std::chrono::seconds timeout) {
+  tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  const std::string name = plainName(server);
+
+  beast::error_code ec;
+  auto results = co_await resolver.async_resolve(server.host, std::to_string(server.port),
+                                                 asio::redirect_error(use_awaitable, ec));
+  if (ec)
+    throw Error(ErrorKind::kUnavailable, "cannot resolve " + server.host + ": " + ec.message());
+  stream.expires_after(timeout);
+  co_await stream.async_connect(results, asio::redirect_error(use_awaitable, ec));
+  if (ec) throw Error(ErrorKind::kUnavailable, "cannot connect to " + name + ": " + ec.message());
+
+  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
+  bool v6 = server.host.find(':') != std::string::npos;
+  req.set(http::field::host,
+          (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port));
+  req.set(http::field::user_agent, std::string("parc/") + PARC_VERSION);
+  for (const auto& [k, v] : request.headers) req.set(k, v);
+  req.body() = request.body;
+  req.keep_alive(false);
+  req.prepare_payload();
+
+  stream.expires_after(timeout);
+  beast::error_code writeError;
+  co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, writeError));
+  // Read even when the write failed: a server may answer (413) before taking the body.
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  stream.expires_after(timeout);
+  co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  if (ec && writeError) ec = writeError;
+  if (ec) throw Error(ErrorKind::kUnavailable, "exchange with " + name + " failed: " + ec.message());
+  Response response;
+  auto& msg = parser.get();
+  response.status = static_cast<int>(msg.result_int());
+  for (const auto& field : msg) {
+    std::string key(field.name_string());
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    response.headers[key] = std::string(field.value());
+  }
+  response.body = std::move(msg.body());
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);  // the peer may be gone: harmless
+  co_return response;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(Endpoint server, std::chrono::seconds timeout)
+    : server_(std::move(server)), timeout_(timeout) {}
+
+Response HttpClient::send(const Request& request) const {
+  asio::io_context io;
+  Response result;
+  std::exception_ptr failure;
+  asio::co_spawn(io, plainExchange(io, server_, request, timeout_),
+                 [&](std::exception_ptr e, Response r) {
+                   failure = e;
+                   result = std::move(r);
+                 });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return result;
+}
+
+}  // namespace parc::net

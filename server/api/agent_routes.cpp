@@ -44,7 +44,7 @@ net::Response enroll(Context& ctx, Services& s) {
   auto request = fromJson<protocol::EnrollRequest>(ctx.json(), "enrolment request");
   auto csr = crypto::parseCsr(request.csrPem);
   std::string uid = crypto::uuid4();
-  auto issued = s.ca.issueAgentCertificate(csr.get(), uid, ca::InternalCa::kAgentCertificateDays);
+  auto issued = s.ca.issueAgentCertificate(csr.get(), uid, s.config.agentCertificateLifetime());
 
   store::NewHost host{uid,
                       request.hostname.substr(0, 255),
@@ -54,10 +54,19 @@ net::Response enroll(Context& ctx, Services& s) {
                       issued.notAfter};
   auto outcome = s.store.enrollHost(crypto::hashSecret(request.token), ctx.now, host);
   std::string result = outcome.host ? "ok" : store::describe(outcome.refusal);
-  s.store.appendAudit(
-      {0, ctx.now, "agent:" + (request.hostname.empty() ? std::string("?") : request.hostname),
-       "agent.enroll", outcome.host ? "host:" + std::to_string(outcome.host->id) : "",
-       ctx.request.remoteAddress, result});
+  store::AuditEntry e;
+  e.at = ctx.now;
+  e.actor = "agent:" + (request.hostname.empty() ? std::string("?") : request.hostname);
+  e.action = "agent.enroll";
+  e.target = outcome.host ? "host:" + std::to_string(outcome.host->id) : "";
+  e.source = ctx.request.remoteAddress;
+  e.result = result;
+  if (outcome.host) e.tenantId = outcome.host->tenantId;
+  if (outcome.host && outcome.host->matchHostId) {
+    e.detail = "same device as host:" + std::to_string(*outcome.host->matchHostId) +
+               " (awaiting a technician's approval)";
+  }
+  s.store.appendAudit(e);
   if (!outcome.host) {
     spdlog::warn("enrolment from {} refused: {}", ctx.request.remoteAddress, result);
     throw Error(ErrorKind::kUnauthorized, result);
@@ -176,16 +185,106 @@ net::Response messages(Context& ctx, Services& s) {
   return jsonResponse(200, Json{{"results", results}});
 }
 
+// The fingerprints an agent reports it trusts (what an administrator checks before
+// promoting a staged CA); bounded, since the agent is not trusted to be reasonable.
+std::vector<std::string> knownAnchors(const Json& body) {
+  std::vector<std::string> out;
+  auto list = body.find("known_anchors");
+  if (list == body.end() || !list->is_array()) return out;
+  for (const auto& fp : *list) {
+    if (out.size() >= 16) break;
+    if (fp.is_string() && fp.get<std::string>().size() <= 64)
+      out.push_back(crypto::normalizeFingerprint(fp.get<std::string>()));
+  }
+  return out;
+}
+
+Json trustAnchors(Services& s) {
+  Json list = Json::array();
+  for (const auto& pem : s.ca.announcedAnchors()) list.push_back(pem);
+  return list;
+}
+
+void auditHost(Services& s, Context& ctx, const std::string& action, const std::string& detail) {
+  const store::Host& host = *ctx.caller.host;
+  store::AuditEntry e;
+  e.at = ctx.now;
+  e.actor = "host:" + host.uid;
+  e.action = action;
+  e.target = "host:" + std::to_string(host.id);
+  e.source = ctx.request.remoteAddress;
+  e.result = "ok";
+  e.tenantId = host.tenantId;
+  e.detail = detail;
+  s.store.appendAudit(e);
+}
+
+// POST /api/v1/agent/renew: a new certificate for the same identity (same uid), from
+// the active CA. The one in use stays accepted until the agent first uses the new one.
+net::Response renew(Context& ctx, Services& s) {
+  Json body = ctx.json();
+  if (!body.is_object() || !body.contains("csr") || !body["csr"].is_string())
+    throw Error(ErrorKind::kBadRequest, "renewal request without 'csr'");
+  auto csr = crypto::parseCsr(body["csr"].get<std::string>());
+  const store::Host& host = *ctx.caller.host;
+  auto issued =
+      s.ca.issueAgentCertificate(csr.get(), host.uid, s.config.agentCertificateLifetime());
+  s.store.renewHostCertificate(host.id, issued.fingerprint, issued.serial, issued.notAfter);
+  s.hub.reportAnchors(host.id, knownAnchors(body));
+  auditHost(s, ctx, "agent.certificate.renew",
+            "serial " + issued.serial + ", valid until " + std::to_string(issued.notAfter) +
+                ", CA " + s.ca.fingerprint());
+  spdlog::info("renewed the certificate of host {} (valid until {})", host.id, issued.notAfter);
+  return jsonResponse(200, Json{{"host_id", host.id},
+                                {"certificate", issued.pem},
+                                {"not_after", issued.notAfter},
+                                {"trust_anchors", trustAnchors(s)}});
+}
+
+// POST /api/v1/agent/trust: the agent's periodic check-in. It reports the anchors it
+// knows and learns the ones the server announces (over this authenticated channel).
+net::Response trust(Context& ctx, Services& s) {
+  Json body = ctx.request.body.empty() ? Json::object() : ctx.json();
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  const store::Host& host = *ctx.caller.host;
+  s.hub.reportAnchors(host.id, knownAnchors(body));
+  bool current = ctx.request.peer.fingerprint == host.certFingerprint;
+  return jsonResponse(
+      200, Json{{"host_id", host.id},
+                {"uid", host.uid},
+                {"certificate_current", current},
+                {"certificate_not_after", current ? host.certNotAfter : host.previousNotAfter},
+                {"trust_anchors", trustAnchors(s)}});
+}
+
 }  // namespace
+
+void noteCertificateInUse(store::Store& store, const store::Host& host,
+                          const tls::PeerCertificate& peer) {
+  if (host.previousFingerprint.empty() || peer.fingerprint != host.certFingerprint) return;
+  store.forgetPreviousCertificate(host.id);
+  spdlog::info("host {} uses its renewed certificate: the previous one is no longer accepted",
+               host.id);
+}
 
 void addAgentRoutes(Router& router, Services& services) {
   router.add("POST", "/api/v1/enroll", Permission::kPublic,
              [&services](Context& c) { return enroll(c, services); });
-  router.add("POST", "/api/v1/messages", Permission::kAgent,
-             [&services](Context& c) { return messages(c, services); });
-  router.add("GET", "/api/v1/whoami", Permission::kAgent, [](Context& c) {
+  // Every authenticated agent route first notes which certificate the agent uses: the
+  // first request with a renewed one ends the overlap (the old one is refused after it).
+  auto agentRoute = [&router, &services](const char* method, const char* path,
+                                         net::Response (*handler)(Context&, Services&)) {
+    router.add(method, path, Permission::kAgent, [&services, handler](Context& c) {
+      noteCertificateInUse(services.store, *c.caller.host, c.request.peer);
+      return handler(c, services);
+    });
+  };
+  agentRoute("POST", "/api/v1/messages", messages);
+  agentRoute("GET", "/api/v1/whoami", [](Context& c, Services&) {
     return jsonResponse(200, Json{{"host_id", c.caller.host->id}, {"uid", c.caller.host->uid}});
   });
+  agentRoute("POST", "/api/v1/agent/renew", renew);
+  agentRoute("POST", "/api/v1/agent/trust", trust);
 }
 
 }  // namespace parc::server::api

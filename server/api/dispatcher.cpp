@@ -5,11 +5,14 @@
 #include <ctime>
 
 #include "common/compress/zstd.h"
+#include "common/crypto/hash.h"
 #include "common/error.h"
 
 namespace parc::server::api {
 
 namespace {
+
+constexpr std::string_view kSessionCookie = "parc_session";
 
 std::string bearerToken(const net::Request& req) {
   std::string auth = req.header("authorization");
@@ -34,21 +37,74 @@ void authenticateAgent(Context& ctx, Services& services) {
   ctx.caller.host = authenticateAgentPeer(services.store, ctx.request.peer);
 }
 
+// "a=1; parc_session=xyz" → "xyz".
+std::string cookieValue(const net::Request& req, std::string_view name) {
+  std::string header = req.header("cookie");
+  std::string_view rest(header);
+  while (!rest.empty()) {
+    auto end = rest.find(';');
+    std::string_view pair = rest.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+bool isSafeMethod(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+// A browser session may only change things from the console's own pages: the request
+// carries the session's CSRF token (which another site cannot read), and its Origin,
+// when the browser sends one, is this server.
+void checkCsrf(const net::Request& req, const std::string& sessionToken) {
+  if (isSafeMethod(req.method)) return;
+  std::string sent = req.header("x-csrf-token");
+  if (sent.empty() ||
+      !crypto::constantTimeEquals(sent, auth::SessionManager::csrfTokenFor(sessionToken))) {
+    throw Error(ErrorKind::kForbidden, "missing or wrong X-CSRF-Token for a browser session");
+  }
+  std::string origin = req.header("origin");
+  if (!origin.empty() && origin != "https://" + req.header("host")) {
+    throw Error(ErrorKind::kForbidden, "request from another origin refused");
+  }
+}
+
 void authenticateUser(Context& ctx, Services& services, auth::Permission permission) {
   std::string token = bearerToken(ctx.request);
-  auto user = services.sessions.authenticate(token, ctx.now);
-  if (!user)
+  bool viaCookie = false;
+  if (token.empty()) {
+    token = cookieValue(ctx.request, kSessionCookie);
+    viaCookie = !token.empty();
+  }
+  std::optional<auth::Principal> principal;
+  if (auth::SessionManager::isApiToken(token)) {
+    if (viaCookie) throw Error(ErrorKind::kUnauthorized, "API tokens are not cookies");
+    principal = services.sessions.authenticateApiToken(token, ctx.now);
+  } else if (auto user = services.sessions.authenticate(token, ctx.now)) {
+    principal = auth::Principal{std::move(*user), std::nullopt};
+  }
+  if (!principal)
     throw Error(ErrorKind::kUnauthorized, "sign in first (missing, expired or unknown session)");
-  if (!auth::roleAllows(user->role, permission)) {
+  if (viaCookie) checkCsrf(ctx.request, token);
+  if (!auth::roleAllows(principal->user.role, permission)) {
     throw Error(ErrorKind::kForbidden,
                 std::string("your role may not ") + auth::permissionName(permission));
   }
-  ctx.caller.user = std::move(user);
-  ctx.caller.sessionToken = token;
+  ctx.caller.scope = store::TenantScope::of(principal->user);
+  ctx.caller.user = std::move(principal->user);
+  ctx.caller.apiTokenId = principal->apiTokenId;
+  ctx.caller.viaCookie = viaCookie;
+  if (!principal->apiTokenId) ctx.caller.sessionToken = token;
 }
 
 void addSecurityHeaders(net::Response& res, Listener listener) {
-  res.headers["cache-control"] = "no-store";
+  if (!res.headers.count("cache-control")) res.headers["cache-control"] = "no-store";
   res.headers["x-content-type-options"] = "nosniff";
   if (listener == Listener::kConsole) {
     res.headers["strict-transport-security"] = "max-age=31536000";
@@ -67,6 +123,17 @@ net::Response dispatch(const Router& router, Services& services, Listener listen
     if (m.pathKnown)
       return errorResponse(405, "method_not_allowed", "method not allowed on this path");
     return errorResponse(404, "not_found", "no such route");
+  }
+  // Unauthenticated writes (login, enrolment) are what guessing and flooding go through.
+  // Agents are limited on enrolment only: a whole town hall shares one address.
+  bool publicWrite = m.route->permission == auth::Permission::kPublic && raw.method != "GET";
+  bool limited = publicWrite || listener == Listener::kConsole;
+  auto& limiter = publicWrite ? services.publicLimiter : services.requestLimiter;
+  if (limited &&
+      !limiter.allow(std::string(publicWrite ? "public:" : "any:") + raw.remoteAddress)) {
+    net::Response res = errorResponse(429, "too_many_requests", "too many requests: slow down");
+    res.headers["retry-after"] = "2";
+    return res;
   }
   net::Request request = decodeBody(raw, services.config.maxDecompressedBytes);
   Context ctx{request, std::move(m.params), {}, static_cast<store::Time>(std::time(nullptr))};

@@ -39,6 +39,7 @@ bool matchPattern(const std::string& pattern, const std::string& path,
 }  // namespace
 
 std::string Caller::describe() const {
+  if (user && apiTokenId) return "user:" + user->username + "/api:" + std::to_string(*apiTokenId);
   if (user) return "user:" + user->username;
   if (host) return "host:" + host->uid;
   return "anonymous";

@@ -16,11 +16,14 @@ namespace parc::server::api {
 
 /// Who is calling, once authentication has run.
 struct Caller {
-  std::optional<store::User> user;
+  std::optional<store::User> user;  // with the role it acts with (an API token's may be less)
   std::optional<store::Host> host;
-  std::string sessionToken;  // the bearer secret of this request, for logout
+  std::string sessionToken;  // the session secret of this request, for logout
+  std::optional<store::Id> apiTokenId;
+  bool viaCookie = false;     // a browser session: CSRF-checked
+  store::TenantScope scope;  // what the user may see; every listing and lookup honours it
 
-  std::string describe() const;  // "user:admin", "host:<uid>", "anonymous"
+  std::string describe() const;  // "user:admin", "user:admin/api:3", "host:<uid>", "anonymous"
 };
 
 struct Context {

@@ -3,6 +3,7 @@
 #include "server/auth/sessions.h"
 #include "server/ca/internal_ca.h"
 #include "server/control/control_hub.h"
+#include "server/security/rate_limiter.h"
 #include "server/store/store.h"
 
 namespace parc::server::api {
@@ -14,6 +15,9 @@ struct Services {
   const ServerConfig& config;
   auth::SessionManager& sessions;
   control::ControlHub& hub;
+  // Per source address: unauthenticated writes (login, enrolment), and everything else.
+  security::RateLimiter& publicLimiter;
+  security::RateLimiter& requestLimiter;
 };
 
 }  // namespace parc::server::api

@@ -24,6 +24,34 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
   c.consoleCertificate = config::getString(t, "console.certificate", c.consoleCertificate.string());
   c.consoleKey = config::getString(t, "console.key", c.consoleKey.string());
   c.logLevel = config::getString(t, "log_level", c.logLevel);
+  c.agentCertificateDays =
+      static_cast<int>(config::getInt(t, "agent_certificate_days", c.agentCertificateDays));
+  c.agentCertificateSeconds =
+      config::getInt(t, "agent_certificate_seconds", c.agentCertificateSeconds);
+  if (c.agentCertificateDays < 1 || c.agentCertificateDays > 3650 || c.agentCertificateSeconds < 0)
+    throw Error(ErrorKind::kBadRequest, "agent_certificate_days must be 1 to 3650");
+  c.agentUrl = config::getString(t, "agent.public_url", c.agentUrl);
+  c.sessionIdleSeconds = config::getInt(t, "security.session_idle_seconds", c.sessionIdleSeconds);
+  c.sessionAbsoluteSeconds =
+      config::getInt(t, "security.session_absolute_seconds", c.sessionAbsoluteSeconds);
+  c.publicRequestBurst = static_cast<double>(
+      config::getInt(t, "security.public_request_burst", static_cast<std::int64_t>(c.publicRequestBurst)));
+  c.requestBurst = static_cast<double>(
+      config::getInt(t, "security.request_burst", static_cast<std::int64_t>(c.requestBurst)));
+  c.requestsPerSecond = static_cast<double>(config::getInt(
+      t, "security.requests_per_second", static_cast<std::int64_t>(c.requestsPerSecond)));
+  c.consoleConnectionsPerAddress = static_cast<std::size_t>(config::getInt(
+      t, "security.console_connections_per_address",
+      static_cast<std::int64_t>(c.consoleConnectionsPerAddress)));
+  c.auditRetentionDays = config::getInt(t, "audit.retention_days", c.auditRetentionDays);
+  if (c.sessionIdleSeconds < 1 || c.sessionAbsoluteSeconds < c.sessionIdleSeconds) {
+    throw Error(ErrorKind::kBadRequest,
+                "security.session_idle_seconds must be >= 1 and <= session_absolute_seconds");
+  }
+  if (c.publicRequestBurst < 1 || c.requestBurst < 1 || c.requestsPerSecond <= 0 ||
+      c.consoleConnectionsPerAddress < 1 || c.auditRetentionDays < 0) {
+    throw Error(ErrorKind::kBadRequest, "security limits must be positive");
+  }
   if (auto* names = t["server_names"].as_array()) {
     for (const auto& n : *names) {
       if (auto s = n.value<std::string>()) c.serverNames.push_back(*s);

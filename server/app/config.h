@@ -24,14 +24,35 @@ struct ServerConfig {
   /// Names and addresses the internal server certificate covers (besides localhost).
   std::vector<std::string> serverNames;
   std::string logLevel = "info";
+  /// The agent URL shown in install commands (set at start from the agent listener,
+  /// or `agent.public_url` when agents reach the server through another name).
+  std::string agentUrl;
   int networkThreads = 1;
   int workerThreads = 8;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   std::size_t maxDecompressedBytes = 64 * 1024 * 1024;
-  std::int64_t sessionIdleSeconds = 8 * 3600;
-  std::int64_t sessionAbsoluteSeconds = 24 * 3600;
+  // ANSSI-style console sessions: ended after an hour unused, and after a working day.
+  std::int64_t sessionIdleSeconds = 3600;
+  std::int64_t sessionAbsoluteSeconds = 12 * 3600;
+  // Per source address: unauthenticated writes (login, enrolment) burst then rate, and
+  // every other console request; open connections on the console listener.
+  double publicRequestBurst = 30;
+  double publicRequestsPerSecond = 0.5;
+  double requestBurst = 300;
+  double requestsPerSecond = 50;
+  std::size_t consoleConnectionsPerAddress = 64;
+  // The audit log's retention (CNIL: 6 months to 1 year for such logs); 0 keeps all.
+  std::int64_t auditRetentionDays = 365;
   /// How often presence changes (online/offline, last seen) are written in one batch.
   std::chrono::milliseconds presenceFlushInterval{5000};
+  /// Agents' certificate lifetime (renewed when a third remains); the seconds override,
+  /// when > 0, is for tests.
+  int agentCertificateDays = 365;
+  std::int64_t agentCertificateSeconds = 0;
+  std::chrono::seconds agentCertificateLifetime() const {
+    return agentCertificateSeconds > 0 ? std::chrono::seconds(agentCertificateSeconds)
+                                       : std::chrono::hours(24) * agentCertificateDays;
+  }
 };
 
 /// Reads the TOML file (keys as in docs/operations.md) over the defaults.

@@ -11,8 +11,11 @@
 #include "common/files/files.h"
 #include "common/net/server.h"
 #include "server/api/agent_routes.h"
+#include "server/api/host_cert_routes.h"
 #include "server/api/console_routes.h"
 #include "server/api/dispatcher.h"
+#include "server/auth/audit_retention.h"
+#include "server/console/console_assets.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parc::server {
@@ -57,7 +60,7 @@ std::shared_ptr<tls::TlsContext> agentTls(const ca::InternalCa& ca) {
   tlsConfig.certificateChainPem = ca.serverChainPem();
   tlsConfig.privateKeyPem = ca.serverKeyPem();
   tlsConfig.clientCerts = tls::ClientCertMode::kOptional;  // enrolment comes without one
-  tlsConfig.clientCaBundlePem = ca.caBundlePem();
+  tlsConfig.clientCaBundlePem = ca.clientTrustPem();  // active and previous CAs
   return tls::TlsContext::server(tlsConfig);
 }
 
@@ -78,19 +81,26 @@ void raiseFileLimit() {
 
 }  // namespace
 
-int runServer(const ServerConfig& config) {
+int runServer(const ServerConfig& settings) {
+  ServerConfig config = settings;  // completed below with what is known once listening
   raiseFileLimit();
   files::ensureDirectory(config.dataDir, 0700);
   store::SqliteStore store(config.dataDir / "parc.db");
   auto ca = ca::InternalCa::openOrCreate(config.dataDir / "tls", certificateNames(config));
   createFirstAdministrator(store, config.dataDir);
 
+  auth::AuditRetention auditRetention(store, config.auditRetentionDays);
   auth::SessionManager sessions(store, config.sessionIdleSeconds, config.sessionAbsoluteSeconds);
   control::ControlHub hub(store, config.presenceFlushInterval);
-  api::Services services{store, ca, config, sessions, hub};
+  security::RateLimiter publicLimiter({config.publicRequestBurst, config.publicRequestsPerSecond});
+  security::RateLimiter requestLimiter({config.requestBurst, config.requestsPerSecond});
+  api::Services services{store, ca, config, sessions, hub, publicLimiter, requestLimiter};
   api::Router agentRouter, consoleRouter;
   api::addAgentRoutes(agentRouter, services);
   api::addConsoleRoutes(consoleRouter, services);
+  api::addHostCertRoutes(consoleRouter, services);
+  console::addConsoleAssets(consoleRouter);
+  api::addRouteIndex(consoleRouter, agentRouter);
 
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;
@@ -99,9 +109,13 @@ int runServer(const ServerConfig& config) {
                                config.agentListener.port, agentTls(ca), limits,
                                api::makeDispatcher(agentRouter, services, api::Listener::kAgent),
                                [&hub](const net::Request& r) { return hub.upgrade(r); });
+  // Before the console listens: its handlers read this without a lock.
+  if (config.agentUrl.empty()) config.agentUrl = url(config.agentListener.address, agentServer.port());
+  net::ServerLimits consoleLimits = limits;
+  consoleLimits.maxConnectionsPerAddress = config.consoleConnectionsPerAddress;
   net::HttpsServer consoleServer(
       loop, "console listener", config.consoleListener.address, config.consoleListener.port,
-      consoleTls(config, ca), limits,
+      consoleTls(config, ca), consoleLimits,
       api::makeDispatcher(consoleRouter, services, api::Listener::kConsole));
 
   Json runtime{{"agent_url", url(config.agentListener.address, agentServer.port())},

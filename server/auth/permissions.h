@@ -1,21 +1,31 @@
 #pragma once
-// What each role may do. Every API route declares one Permission; the router checks it.
+// What each role may do. Every API route declares one Permission; the dispatcher checks
+// it before the handler runs, and a test enumerates every route against every role.
+// What a role may *see* is narrowed further by its tenant scope (store::TenantScope).
 #include "server/store/model.h"
 
 namespace parc::server::auth {
 
 enum class Permission {
-  kPublic,         // no authentication (enrolment, login, health)
+  kPublic,         // no authentication (enrolment, login, health, console assets)
   kAgent,          // an enrolled agent's client certificate
-  kAuthenticated,  // any signed-in user (their own session and profile)
+  kAuthenticated,  // any signed-in user (their own session, profile, second factor)
   kHostsRead,
-  kHostsWrite,    // settings of a host
-  kHostsCommand,  // commands over the control channel
+  kHostsWrite,     // settings of a host, revocation, re-enrolment approval
+  kHostsCommand,   // allow-listed commands over the control channel
+  kRemoteSupport,  // interactive sessions with the user's consent (terminal, desktop)
   kTenantsRead,
   kTenantsWrite,
-  kTokensRead,
+  kTokensRead,  // enrolment tokens
   kTokensWrite,
+  kUsersRead,
+  kUsersWrite,
+  kApiTokens,  // one's own API tokens for scripts
   kAuditRead,
+  kAlertsRead,       // alerts and metrics charts (docs/health.md)
+  kAlertsWrite,      // acknowledge, silence, comment
+  kAlertRulesWrite,  // per-tenant/group/host rule overrides
+  kChannelsWrite,    // notification channels
 };
 
 const char* permissionName(Permission p);

@@ -6,6 +6,7 @@
 
 #include "common/crypto/hash.h"
 #include "common/error.h"
+#include "server/api/agent_routes.h"
 #include "server/api/dispatcher.h"
 #include "server/api/router.h"
 
@@ -18,10 +19,15 @@ store::Time now() {
 }  // namespace
 
 ControlHub::ControlHub(store::Store& store, std::chrono::milliseconds flushInterval,
-                       std::chrono::seconds lastSeenGranularity)
-    : store_(store), flushInterval_(flushInterval), granularity_(lastSeenGranularity) {
+                       std::chrono::seconds lastSeenGranularity,
+                       std::chrono::milliseconds sweepInterval)
+    : store_(store),
+      flushInterval_(flushInterval),
+      granularity_(lastSeenGranularity),
+      sweepInterval_(sweepInterval) {
   store_.markAllOffline(now());
   flusher_ = std::thread([this] { flusherLoop(); });
+  sweeper_ = std::thread([this] { sweeperLoop(); });
 }
 
 ControlHub::~ControlHub() {
@@ -31,6 +37,7 @@ ControlHub::~ControlHub() {
   }
   wake_.notify_all();
   flusher_.join();
+  sweeper_.join();
   flush();
 }
 
@@ -42,12 +49,13 @@ net::UpgradeDecision ControlHub::upgrade(const net::Request& request) {
   }
   try {
     store::Host host = api::authenticateAgentPeer(store_, request.peer);
+    api::noteCertificateInUse(store_, host, request.peer);
     std::uint64_t generation;
     {
       std::lock_guard lock(mutex_);
       generation = nextGeneration_++;
     }
-    decision.accept = handlersFor(host.id, generation);
+    decision.accept = handlersFor(host.id, generation, request.peer.fingerprint);
   } catch (const Error& e) {
     int status = httpStatus(e.kind());
     decision.refusal = api::errorResponse(status, errorCode(e.kind()), e.what());
@@ -55,10 +63,11 @@ net::UpgradeDecision ControlHub::upgrade(const net::Request& request) {
   return decision;
 }
 
-net::WsHandlers ControlHub::handlersFor(store::Id hostId, std::uint64_t generation) {
+net::WsHandlers ControlHub::handlersFor(store::Id hostId, std::uint64_t generation,
+                                        std::string fingerprint) {
   net::WsHandlers h;
-  h.onOpen = [this, hostId, generation](net::WsConnectionPtr c) {
-    opened(hostId, generation, std::move(c));
+  h.onOpen = [this, hostId, generation, fingerprint](net::WsConnectionPtr c) {
+    opened(hostId, generation, std::move(c), fingerprint);
   };
   h.onMessage = [this, hostId, generation](const std::string& t) {
     received(hostId, generation, t);
@@ -68,8 +77,8 @@ net::WsHandlers ControlHub::handlersFor(store::Id hostId, std::uint64_t generati
   return h;
 }
 
-void ControlHub::opened(store::Id hostId, std::uint64_t generation,
-                        net::WsConnectionPtr connection) {
+void ControlHub::opened(store::Id hostId, std::uint64_t generation, net::WsConnectionPtr connection,
+                        const std::string& fingerprint) {
   net::WsConnectionPtr previous;
   {
     std::lock_guard lock(mutex_);
@@ -81,6 +90,7 @@ void ControlHub::opened(store::Id hostId, std::uint64_t generation,
     previous = std::move(link.connection);
     link.generation = generation;
     link.connection = connection;
+    link.fingerprint = fingerprint;
     link.presence.online = true;
     link.presence.lastSeen = now();
     link.presence.offlineSince.reset();
@@ -110,12 +120,21 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
       }
       if (pending) pending->reply.set_value(std::move(reply));
     } else if (type == "hello") {
+      // Agents since the trust issue also say which CA fingerprints they trust.
+      std::vector<std::string> anchors;
+      if (auto list = message.find("trust_anchors"); list != message.end() && list->is_array()) {
+        for (const auto& fp : *list) {
+          if (anchors.size() < 16 && fp.is_string() && fp.get<std::string>().size() <= 64)
+            anchors.push_back(fp.get<std::string>());
+        }
+      }
       std::lock_guard lock(mutex_);
       auto it = links_.find(hostId);
       if (it != links_.end() && it->second.generation == generation) {
         it->second.presence.agentVersion =
             protocol::helloFromJson(message).agentVersion.substr(0, 64);
         it->second.dirty = true;
+        if (!anchors.empty()) anchors_[hostId] = std::move(anchors);
       }
     } else {
       spdlog::info("host {}: control message of unknown type '{}' ignored", hostId,
@@ -240,6 +259,90 @@ void ControlHub::flusherLoop() {
     if (stopping_) break;
     lock.unlock();
     flush();
+    lock.lock();
+  }
+}
+
+// Takes the host's channel out of the hub (offline at once: no command goes to it any
+// more) and returns it for closing outside the lock. With `fingerprint`, only a channel
+// opened with that certificate: the agent may have reconnected meanwhile.
+net::WsConnectionPtr ControlHub::detach(store::Id hostId, const std::string* fingerprint) {
+  std::lock_guard lock(mutex_);
+  auto it = links_.find(hostId);
+  if (it == links_.end() || !it->second.connection) return nullptr;
+  Link& link = it->second;
+  if (fingerprint && link.fingerprint != *fingerprint) return nullptr;
+  net::WsConnectionPtr connection = std::move(link.connection);
+  link.connection.reset();
+  link.presence.online = false;
+  link.presence.offlineSince = now();
+  link.dirty = true;
+  return connection;
+}
+
+bool ControlHub::disconnect(store::Id hostId) {
+  net::WsConnectionPtr connection = detach(hostId, nullptr);
+  if (!connection) return false;
+  connection->close();  // outside the lock: close() may call back into the hub
+  spdlog::info("host {}: control channel closed by the server", hostId);
+  return true;
+}
+
+std::size_t ControlHub::sweep() {
+  std::vector<std::pair<store::Id, std::string>> live;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, link] : links_) {
+      if (link.connection) live.emplace_back(id, link.fingerprint);
+    }
+  }
+  std::size_t closed = 0;
+  store::Time t = now();
+  for (const auto& [id, fingerprint] : live) {
+    std::string why;
+    try {
+      auto host = store_.findHost(id);
+      if (!host || host->revoked) {
+        why = "host revoked";
+      } else if (fingerprint == host->certFingerprint) {
+        if (host->certNotAfter <= t) why = "certificate expired";
+      } else if (fingerprint == host->previousFingerprint) {
+        if (host->previousNotAfter <= t) why = "certificate expired";
+      } else {
+        why = "certificate no longer the host's";
+      }
+    } catch (const Error& e) {
+      spdlog::warn("revocation sweep: host {} not checked: {}", id, e.what());
+      continue;
+    }
+    if (why.empty()) continue;
+    net::WsConnectionPtr connection = detach(id, &fingerprint);
+    if (!connection) continue;
+    spdlog::info("host {}: closing its control channel ({})", id, why);
+    connection->close();
+    ++closed;
+  }
+  return closed;
+}
+
+void ControlHub::reportAnchors(store::Id hostId, std::vector<std::string> fingerprints) {
+  if (fingerprints.empty()) return;
+  std::lock_guard lock(mutex_);
+  anchors_[hostId] = std::move(fingerprints);
+}
+
+std::unordered_map<store::Id, std::vector<std::string>> ControlHub::reportedAnchors() {
+  std::lock_guard lock(mutex_);
+  return anchors_;
+}
+
+void ControlHub::sweeperLoop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, sweepInterval_, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    sweep();
     lock.lock();
   }
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "common/net/websocket.h"
 #include "common/protocol/control.h"
@@ -27,8 +28,11 @@ class ControlHub {
  public:
   /// `flushInterval`: how often presence changes are written; a host's last-seen time
   /// is rewritten at most every `lastSeenGranularity` while it stays online.
+  /// `sweepInterval`: how often live channels are checked against revocation and
+  /// certificate expiry (a revoked host is cut within this delay).
   ControlHub(store::Store& store, std::chrono::milliseconds flushInterval,
-             std::chrono::seconds lastSeenGranularity = std::chrono::seconds(60));
+             std::chrono::seconds lastSeenGranularity = std::chrono::seconds(60),
+             std::chrono::milliseconds sweepInterval = std::chrono::milliseconds(2000));
   ~ControlHub();
   ControlHub(const ControlHub&) = delete;
   ControlHub& operator=(const ControlHub&) = delete;
@@ -49,10 +53,22 @@ class ControlHub {
   /// Writes pending presence changes now (also done by the flusher and at destruction).
   void flush();
 
+  /// Closes the host's live control channel, if any; true when one was open.
+  bool disconnect(store::Id hostId);
+  /// Closes channels whose host is revoked, whose certificate expired or is no longer
+  /// the host's (overlap ended, merged host). Runs every sweep interval; returns how many.
+  std::size_t sweep();
+
+  /// The CA fingerprints an agent says it trusts (control hello, renewal, check-in).
+  void reportAnchors(store::Id hostId, std::vector<std::string> fingerprints);
+  /// Host id → reported fingerprints, for hosts that reported since the server started.
+  std::unordered_map<store::Id, std::vector<std::string>> reportedAnchors();
+
  private:
   struct Link {
     std::uint64_t generation = 0;
     net::WsConnectionPtr connection;
+    std::string fingerprint;  // of the certificate the channel was opened with
     Presence presence;
     store::Time flushedLastSeen = 0;
     bool dirty = false;
@@ -62,12 +78,15 @@ class ControlHub {
     std::promise<protocol::Reply> reply;
   };
 
-  net::WsHandlers handlersFor(store::Id hostId, std::uint64_t generation);
-  void opened(store::Id hostId, std::uint64_t generation, net::WsConnectionPtr connection);
+  net::WsHandlers handlersFor(store::Id hostId, std::uint64_t generation, std::string fingerprint);
+  void opened(store::Id hostId, std::uint64_t generation, net::WsConnectionPtr connection,
+              const std::string& fingerprint);
   void received(store::Id hostId, std::uint64_t generation, const std::string& text);
   void seen(store::Id hostId, std::uint64_t generation);
   void closed(store::Id hostId, std::uint64_t generation, const std::string& reason);
   void flusherLoop();
+  void sweeperLoop();
+  net::WsConnectionPtr detach(store::Id hostId, const std::string* fingerprint);
 
   store::Store& store_;
   std::chrono::milliseconds flushInterval_;
@@ -79,6 +98,9 @@ class ControlHub {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread flusher_;
+  std::chrono::milliseconds sweepInterval_;
+  std::unordered_map<store::Id, std::vector<std::string>> anchors_;  // guarded by mutex_
+  std::thread sweeper_;
 };
 
 }  // namespace parc::server::control

@@ -1,5 +1,7 @@
 #include "server/store/model.h"
 
+#include <algorithm>
+
 #include "server/store/store.h"
 
 namespace parc::server::store {
@@ -9,18 +11,26 @@ const char* roleName(Role role) {
     case Role::kAdministrator: return "administrator";
     case Role::kTechnician: return "technician";
     case Role::kHelpdesk: return "helpdesk";
-    case Role::kReadOnly: return "read-only";
-    case Role::kTownHallStaff: return "town-hall-staff";
+    case Role::kReadOnly: return "read_only";
+    case Role::kTownHallStaff: return "town_hall_staff";
   }
-  return "read-only";
+  return "read_only";
 }
 
 std::optional<Role> roleFromName(const std::string& name) {
-  for (Role r : {Role::kAdministrator, Role::kTechnician, Role::kHelpdesk, Role::kReadOnly,
-                 Role::kTownHallStaff}) {
+  for (Role r : kAllRoles) {
     if (name == roleName(r)) return r;
   }
   return std::nullopt;
+}
+
+bool TenantScope::allows(Id tenantId) const {
+  return !tenants || std::find(tenants->begin(), tenants->end(), tenantId) != tenants->end();
+}
+
+TenantScope TenantScope::of(const User& user) {
+  if (user.allTenants && user.role != Role::kTownHallStaff) return TenantScope{};
+  return TenantScope{user.tenants};
 }
 
 const char* describe(TokenRefusal refusal) {

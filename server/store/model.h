@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/json/json.h"
 
@@ -48,12 +49,21 @@ struct Host {
   std::string hardware;  // "vendor model"
   std::string serial;
   bool revoked = false;
+  // The certificate replaced by the last renewal, still accepted until the agent first
+  // uses the new one (renewal overlap); empty when none.
+  std::string previousFingerprint;
+  Time previousNotAfter = 0;
+  // Set at enrolment when another host of the tenant has the same device id: a
+  // re-installed PC, merged into that host only when a technician approves.
+  std::optional<Id> matchHostId;
   bool online = false;  // as last written by the control hub
   std::optional<Time> offlineSince;
   std::string agentVersion;
 };
 
 enum class Role { kAdministrator, kTechnician, kHelpdesk, kReadOnly, kTownHallStaff };
+inline constexpr Role kAllRoles[] = {Role::kAdministrator, Role::kTechnician, Role::kHelpdesk,
+                                     Role::kReadOnly, Role::kTownHallStaff};
 
 struct User {
   Id id = 0;
@@ -61,6 +71,35 @@ struct User {
   std::string passwordHash;
   Role role = Role::kReadOnly;
   Time createdAt = 0;
+  // Tenant scope: all tenants, or only `tenants` (always the latter for town-hall staff).
+  bool allTenants = true;
+  std::vector<Id> tenants;
+  bool disabled = false;
+  std::string totpSecret;         // base32; empty when the second factor is off
+  std::string totpPending;        // a secret offered but not yet confirmed with a code
+  std::int64_t totpLastStep = 0;  // the last accepted TOTP step: each code works once
+};
+
+/// Which tenants a caller may see. Every listing and detail route filters with it.
+struct TenantScope {
+  std::optional<std::vector<Id>> tenants;  // nullopt: every tenant
+
+  bool allows(Id tenantId) const;
+  bool all() const { return !tenants.has_value(); }
+  static TenantScope of(const User& user);
+};
+
+/// A bearer token for scripts and integrations, acting for its user with at most `role`.
+struct ApiToken {
+  Id id = 0;
+  Id userId = 0;
+  std::string name;
+  std::string prefix;  // first characters of the secret, to recognise it in lists
+  Role role = Role::kReadOnly;
+  Time createdAt = 0;
+  Time expiresAt = 0;
+  std::optional<Time> lastUsedAt;
+  bool revoked = false;
 };
 
 struct Session {
@@ -79,6 +118,9 @@ struct AuditEntry {
   std::string target;
   std::string source;  // remote address
   std::string result;  // "ok" or the reason of a refusal
+  std::optional<Id> tenantId;  // the tenant concerned, for scoped readers
+  std::string detail;          // free text (never a secret)
+  std::string hash;            // the record's link in the hash chain (set by the store)
 };
 
 /// One entry of a host's inventory history (server/inventory/diff.h's Change, stored).

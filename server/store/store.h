@@ -67,17 +67,52 @@ struct PresenceUpdate {
   std::string agentVersion;
 };
 
+/// The hosts list of the console: filtered, sorted and paged by the database.
+struct HostQuery {
+  TenantScope scope;
+  std::string text;  // matched against hostname, serial, uid, OS, hardware, tenant name
+  std::optional<Id> tenantId;
+  std::optional<bool> online;
+  std::string sort = "hostname";  // hostname, last_seen, tenant, os, serial, enrolled_at
+  bool descending = false;
+  int offset = 0;
+  int limit = 50;
+};
+
+struct HostPage {
+  std::vector<Host> items;
+  std::int64_t total = 0;  // matching hosts, all pages
+};
+
+struct AuditQuery {
+  TenantScope scope;  // scoped readers see only entries of their tenants
+  std::string actor;  // exact
+  std::string action;  // prefix ("host." matches every host action)
+  std::optional<Time> since, until;
+  Id beforeId = 0;  // 0 = from the newest
+  int limit = 100;
+};
+
+/// Where the audit hash chain starts: genesis, or the last record removed by retention.
+struct AuditCheckpoint {
+  Id lastId = 0;
+  std::string lastHash;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
 
   virtual Tenant createTenant(const std::string& name, const std::string& inseeCode, Time now) = 0;
   virtual std::vector<Tenant> listTenants() = 0;
+  virtual std::vector<Tenant> listTenants(const TenantScope& scope) = 0;
   virtual std::optional<Tenant> findTenant(Id id) = 0;
 
   virtual EnrollmentToken createToken(const EnrollmentToken& token,
                                       const std::string& secretHash) = 0;
   virtual std::vector<EnrollmentToken> listTokens() = 0;
+  virtual std::vector<EnrollmentToken> listTokens(const TenantScope& scope) = 0;
+  virtual std::optional<EnrollmentToken> findToken(Id id) = 0;
   /// False when no such token exists.
   virtual bool revokeToken(Id id) = 0;
 
@@ -88,6 +123,20 @@ class Store {
   virtual std::optional<Host> findHostByFingerprint(const std::string& fingerprint) = 0;
   virtual std::optional<Host> findHost(Id id) = 0;
   virtual std::vector<Host> listHosts() = 0;
+  virtual HostPage queryHosts(const HostQuery& query) = 0;
+  /// Marks the host revoked: its certificates are refused from now on. False: no such host.
+  virtual bool revokeHost(Id id) = 0;
+  /// Records a renewed certificate; the current one becomes the previous (overlap).
+  virtual void renewHostCertificate(Id id, const std::string& fingerprint,
+                                    const std::string& serial, Time notAfter) = 0;
+  /// Stops accepting the previous certificate (the agent now uses the new one).
+  virtual void forgetPreviousCertificate(Id id) = 0;
+  /// Merges a re-enrolled host into the host it matched: the old host takes the new
+  /// certificate and keeps its history; the new row disappears. False when `newId` has
+  /// no pending match.
+  virtual bool approveHostMatch(Id newId) = 0;
+  /// Keeps both hosts as distinct machines. False when `newId` has no pending match.
+  virtual bool rejectHostMatch(Id newId) = 0;
   /// The last inventory document stored for the host (canonical JSON), if any.
   virtual std::optional<std::string> hostInventory(Id id) = 0;
   /// The host's inventory history, newest first: at most `limit` entries with an id
@@ -120,14 +169,37 @@ class Store {
                           Time now) = 0;
   virtual std::optional<User> findUserByName(const std::string& username) = 0;
   virtual std::optional<User> findUser(Id id) = 0;
+  virtual std::vector<User> listUsers() = 0;
+  /// Writes every field of the user but id and createdAt (role, scope, state, TOTP,
+  /// password hash). Throws kConflict on a duplicate user name.
+  virtual void updateUser(const User& user) = 0;
 
   virtual void createSession(const Session& session) = 0;
   virtual std::optional<Session> findSession(const std::string& tokenHash) = 0;
   virtual void touchSession(const std::string& tokenHash, Time now) = 0;
   virtual void deleteSession(const std::string& tokenHash) = 0;
+  /// Ends every session of the user ("log out everywhere", password change, disabling).
+  virtual void deleteSessionsOfUser(Id userId) = 0;
 
+  virtual ApiToken createApiToken(const ApiToken& token, const std::string& secretHash) = 0;
+  virtual std::optional<ApiToken> findApiTokenByHash(const std::string& secretHash) = 0;
+  virtual std::optional<ApiToken> findApiToken(Id id) = 0;
+  /// All tokens, or one user's.
+  virtual std::vector<ApiToken> listApiTokens(std::optional<Id> userId) = 0;
+  virtual bool revokeApiToken(Id id) = 0;
+  virtual void touchApiToken(Id id, Time now) = 0;
+
+  /// Appends to the hash-chained audit log (the store computes the chain link).
   virtual void appendAudit(const AuditEntry& entry) = 0;
   virtual std::vector<AuditEntry> listAudit(int limit) = 0;
+  virtual std::vector<AuditEntry> queryAudit(const AuditQuery& query) = 0;
+  /// Records in id order from `afterId` (exclusive), at most `limit`: for verification
+  /// and export, which walk the whole log in pages.
+  virtual std::vector<AuditEntry> auditRange(Id afterId, int limit) = 0;
+  virtual AuditCheckpoint auditCheckpoint() = 0;
+  /// Retention: removes records older than `before`, moving the checkpoint to the last
+  /// one removed so the remaining chain still verifies. Returns how many were removed.
+  virtual std::int64_t purgeAudit(Time before) = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;

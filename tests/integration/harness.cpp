@@ -137,14 +137,15 @@ std::string Process::stderrText() const {
 }
 
 ServerFixture::ServerFixture(const std::filesystem::path& dataDir, std::uint16_t agentPort,
-                             std::uint16_t consolePort) {
+                             std::uint16_t consolePort, const std::vector<std::string>& extraArgs) {
   auto runtime = dataDir / "server.json";
   std::filesystem::remove(runtime);
+  std::vector<std::string> argv{binary("parc-server"), "--data-dir", dataDir.string(),
+                                "--agent-listen", "127.0.0.1:" + std::to_string(agentPort),
+                                "--console-listen", "127.0.0.1:" + std::to_string(consolePort)};
+  argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<Process>(
-      std::vector<std::string>{binary("parc-server"), "--data-dir", dataDir.string(),
-                               "--agent-listen", "127.0.0.1:" + std::to_string(agentPort),
-                               "--console-listen", "127.0.0.1:" + std::to_string(consolePort)},
-      dataDir.parent_path() / (dataDir.filename().string() + "-server"));
+      argv, dataDir.parent_path() / (dataDir.filename().string() + "-server"));
   bool up = waitFor([&] { return std::filesystem::exists(runtime) || !process_->running(); },
                     std::chrono::seconds(30));
   if (!up || !std::filesystem::exists(runtime)) {

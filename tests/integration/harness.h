@@ -69,7 +69,8 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
 class ServerFixture {
  public:
   explicit ServerFixture(const std::filesystem::path& dataDir, std::uint16_t agentPort = 0,
-                         std::uint16_t consolePort = 0);
+                         std::uint16_t consolePort = 0,
+                         const std::vector<std::string>& extraArgs = {});
   std::string agentUrl, consoleUrl, caFingerprint, adminPassword;
   std::uint16_t agentPort = 0, consolePort = 0;
   Process& process() { return *process_; }

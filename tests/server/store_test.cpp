@@ -280,7 +280,14 @@ TEST_F(StoreTest, SessionsAndUsers) {
 }
 
 TEST_F(StoreTest, AuditLogIsAppendOnly) {
-  store_->appendAudit({0, 1000, "user:admin", "tenant.create", "tenant:1", "127.0.0.1", "ok"});
+  AuditEntry e;
+  e.at = 1000;
+  e.actor = "user:admin";
+  e.action = "tenant.create";
+  e.target = "tenant:1";
+  e.source = "127.0.0.1";
+  e.result = "ok";
+  store_->appendAudit(e);
   auto entries = store_->listAudit(10);
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].action, "tenant.create");

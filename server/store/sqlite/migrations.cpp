@@ -120,6 +120,65 @@ CREATE INDEX inventory_changes_host ON inventory_changes(host_id, id);
 -- The agent's hash of the collection the stored view reflects: the base of its deltas.
 ALTER TABLE host_inventory ADD COLUMN agent_hash TEXT NOT NULL DEFAULT '';
 )sql"},
+      {4, R"sql(
+-- Accounts: tenant scope, state, second factor (docs/security.md).
+ALTER TABLE users ADD COLUMN all_tenants INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN totp_pending TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET role = 'read_only' WHERE role = 'read-only';
+UPDATE users SET role = 'town_hall_staff' WHERE role = 'town-hall-staff';
+CREATE TABLE user_tenants (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  PRIMARY KEY (user_id, tenant_id)
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+-- Hosts: renewal overlap, re-enrolment matches awaiting a technician's approval.
+ALTER TABLE hosts ADD COLUMN previous_fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN previous_not_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hosts ADD COLUMN match_host_id INTEGER;
+CREATE INDEX hosts_previous_fingerprint ON hosts(previous_fingerprint)
+  WHERE previous_fingerprint != '';
+CREATE INDEX hosts_device ON hosts(tenant_id, device_id);
+CREATE INDEX hosts_last_seen ON hosts(last_seen);
+-- What the hosts list searches: names, serials, people, addresses, software.
+CREATE VIRTUAL TABLE host_search USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2');
+-- Audit: tenant for scoped readers, detail, and the hash chain (server/security/audit_chain.h).
+ALTER TABLE audit_log ADD COLUMN tenant_id INTEGER;
+ALTER TABLE audit_log ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE TABLE audit_checkpoint (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_id INTEGER NOT NULL,
+  last_hash TEXT NOT NULL
+);
+-- Deletion stays refused, except by the retention purge, which opens this gate inside
+-- its own transaction and moves the checkpoint.
+-- Records written before the chain existed stay readable, outside the chain.
+INSERT INTO audit_checkpoint SELECT 1, COALESCE(MAX(id), 0),
+  '0000000000000000000000000000000000000000000000000000000000000000' FROM audit_log;
+CREATE TABLE audit_gate (id INTEGER PRIMARY KEY CHECK (id = 1), open INTEGER NOT NULL);
+INSERT INTO audit_gate VALUES (1, 0);
+DROP TRIGGER audit_log_no_delete;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  WHEN (SELECT open FROM audit_gate) = 0
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+)sql"},
   };
   return kMigrations;
 }

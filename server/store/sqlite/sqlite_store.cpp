@@ -5,6 +5,7 @@
 #include "common/protocol/messages.h"
 #include "server/inventory/diff.h"
 #include "server/inventory/merge.h"
+#include "server/inventory/search_terms.h"
 #include "server/store/sqlite/migrations.h"
 
 namespace parc::server::store {
@@ -17,7 +18,8 @@ namespace {
 constexpr const char* kHostColumns =
     "id, tenant_id, uid, hostname, device_id, cert_fingerprint, cert_serial, cert_not_after, "
     "enrolled_at, last_seen, inventory_at, inventory_hash, os_name, hardware, serial, revoked, "
-    "online, offline_since, agent_version";
+    "online, offline_since, agent_version, previous_fingerprint, previous_not_after, "
+    "match_host_id";
 
 Host readHost(const Statement& s) {
   Host h;
@@ -40,6 +42,9 @@ Host readHost(const Statement& s) {
   h.online = s.int64(16) != 0;
   h.offlineSince = s.optInt64(17);
   h.agentVersion = s.text(18);
+  h.previousFingerprint = s.text(19);
+  h.previousNotAfter = s.int64(20);
+  h.matchHostId = s.optInt64(21);
   return h;
 }
 
@@ -60,16 +65,6 @@ EnrollmentToken readToken(const Statement& s) {
   t.revoked = s.int64(8) != 0;
   t.createdBy = s.text(9);
   return t;
-}
-
-User readUser(const Statement& s) {
-  User u;
-  u.id = s.int64(0);
-  u.username = s.text(1);
-  u.passwordHash = s.text(2);
-  u.role = roleFromName(s.text(3)).value_or(Role::kReadOnly);
-  u.createdAt = s.int64(4);
-  return u;
 }
 
 Tenant readTenant(const Statement& s) {
@@ -137,6 +132,33 @@ std::vector<EnrollmentToken> SqliteStore::listTokens() {
   return out;
 }
 
+std::vector<Tenant> SqliteStore::listTenants(const TenantScope& scope) {
+  if (scope.all()) return listTenants();
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT id, name, insee_code, created_at FROM tenants "
+              "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY name");
+  s.bind(1, Json(*scope.tenants).dump());
+  std::vector<Tenant> out;
+  while (s.step()) out.push_back(readTenant(s));
+  return out;
+}
+
+std::vector<EnrollmentToken> SqliteStore::listTokens(const TenantScope& scope) {
+  auto all = listTokens();
+  if (scope.all()) return all;
+  std::erase_if(all, [&](const EnrollmentToken& t) { return !scope.allows(t.tenantId); });
+  return all;
+}
+
+std::optional<EnrollmentToken> SqliteStore::findToken(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, std::string("SELECT ") + kTokenColumns + " FROM enrollment_tokens WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return readToken(s);
+}
+
 bool SqliteStore::revokeToken(Id id) {
   std::lock_guard lock(mutex_);
   Statement(db_, "UPDATE enrollment_tokens SET revoked = 1 WHERE id = ?").bind(1, id).run();
@@ -159,9 +181,18 @@ EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now,
   Statement(db_, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?")
       .bind(1, token.id)
       .run();
+  // A re-installed PC keeps its hardware: the same device id in the same tenant.
+  std::optional<Id> match;
+  if (!host.deviceId.empty()) {
+    Statement m(db_,
+                "SELECT id FROM hosts WHERE tenant_id = ? AND device_id = ? AND revoked = 0 "
+                "AND match_host_id IS NULL ORDER BY id LIMIT 1");
+    m.bind(1, token.tenantId).bind(2, host.deviceId);
+    if (m.step()) match = m.int64(0);
+  }
   Statement(db_,
             "INSERT INTO hosts(tenant_id, uid, hostname, device_id, cert_fingerprint, cert_serial, "
-            "cert_not_after, enrolled_at) VALUES(?,?,?,?,?,?,?,?)")
+            "cert_not_after, enrolled_at, match_host_id) VALUES(?,?,?,?,?,?,?,?,?)")
       .bind(1, token.tenantId)
       .bind(2, host.uid)
       .bind(3, host.hostname)
@@ -170,8 +201,13 @@ EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now,
       .bind(6, host.certSerial)
       .bind(7, host.certNotAfter)
       .bind(8, now)
+      .bind(9, match)
       .run();
   Id id = db_.lastInsertId();
+  Statement(db_, "INSERT INTO host_search(rowid, terms) VALUES(?, ?)")
+      .bind(1, id)
+      .bind(2, host.hostname + " " + host.uid)
+      .run();
   tx.commit();
 
   Host created;
@@ -184,19 +220,18 @@ EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now,
   created.certSerial = host.certSerial;
   created.certNotAfter = host.certNotAfter;
   created.enrolledAt = now;
+  created.matchHostId = match;
   return {TokenRefusal::kNone, created};
 }
 
-std::optional<Host> SqliteStore::findHostWhere(const char* where, const std::string& value) {
+std::optional<Host> SqliteStore::findHostByFingerprint(const std::string& fingerprint) {
   std::lock_guard lock(mutex_);
-  Statement s(db_, std::string("SELECT ") + kHostColumns + " FROM hosts WHERE " + where + " = ?");
-  s.bind(1, value);
+  // The previous certificate stays valid during the renewal overlap.
+  Statement s(db_, std::string("SELECT ") + kHostColumns +
+                       " FROM hosts WHERE cert_fingerprint = ?1 OR previous_fingerprint = ?1");
+  s.bind(1, fingerprint);
   if (!s.step()) return std::nullopt;
   return readHost(s);
-}
-
-std::optional<Host> SqliteStore::findHostByFingerprint(const std::string& fingerprint) {
-  return findHostWhere("cert_fingerprint", fingerprint);
 }
 
 std::optional<Host> SqliteStore::findHost(Id id) {
@@ -213,6 +248,175 @@ std::vector<Host> SqliteStore::listHosts() {
   std::vector<Host> out;
   while (s.step()) out.push_back(readHost(s));
   return out;
+}
+
+namespace {
+
+// The columns the hosts list may sort by (never interpolated from input).
+const char* sortColumn(const std::string& sort) {
+  if (sort == "last_seen") return "h.last_seen";
+  if (sort == "tenant") return "t.name";
+  if (sort == "os") return "h.os_name";
+  if (sort == "serial") return "h.serial";
+  if (sort == "enrolled_at") return "h.enrolled_at";
+  return "h.hostname";
+}
+
+// A person's search text as an FTS5 query: every word must match, as a prefix; quotes
+// make each word a literal, so no FTS5 syntax comes through.
+std::string ftsQuery(const std::string& text) {
+  std::string out, word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += " AND ";
+    out += '"' + word + "\"*";
+    word.clear();
+  };
+  for (char c : text) {
+    if (c == '"') continue;
+    if (c == ' ' || c == '\t') {
+      flush();
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+HostPage SqliteStore::queryHosts(const HostQuery& q) {
+  std::string where = " WHERE 1 = 1";
+  if (q.scope.tenants) {
+    where += " AND h.tenant_id IN (SELECT value FROM json_each(?1))";
+  }
+  if (q.tenantId) where += " AND h.tenant_id = ?2";
+  if (q.online) where += " AND h.online = ?3";
+  std::string fts = ftsQuery(q.text);
+  // The inventory's words, or the tenant's name ("Espalion" finds the commune's PCs).
+  if (!fts.empty()) {
+    where +=
+        " AND (h.id IN (SELECT rowid FROM host_search WHERE terms MATCH ?4) "
+        "OR t.name LIKE '%' || ?7 || '%' ESCAPE '\\')";
+  }
+  auto bindAll = [&](Statement& st) {
+    if (q.scope.tenants) st.bind(1, Json(*q.scope.tenants).dump());
+    if (q.tenantId) st.bind(2, *q.tenantId);
+    if (q.online) st.bind(3, *q.online ? 1 : 0);
+    if (!fts.empty()) {
+      st.bind(4, fts);
+      std::string like;
+      for (char c : q.text) {
+        if (c == '%' || c == '_' || c == '\\') like += '\\';
+        like += c;
+      }
+      st.bind(7, like);
+    }
+  };
+  std::string from = " FROM hosts h JOIN tenants t ON t.id = h.tenant_id";
+  std::lock_guard lock(mutex_);
+  HostPage page;
+  Statement count(db_, "SELECT COUNT(*)" + from + where);
+  bindAll(count);
+  count.step();
+  page.total = count.int64(0);
+
+  static const std::string columns = [] {
+    // Every column with the hosts alias: tenants has an id too.
+    std::string out = std::string("h.") + kHostColumns;
+    for (auto pos = out.find(", "); pos != std::string::npos; pos = out.find(", ", pos + 4)) {
+      out.replace(pos, 2, ", h.");
+    }
+    return out;
+  }();
+  std::string order = std::string(" ORDER BY ") + sortColumn(q.sort) +
+                      (q.descending ? " DESC" : " ASC") + ", h.id LIMIT ?5 OFFSET ?6";
+  Statement s(db_, "SELECT " + columns + from + where + order);
+  bindAll(s);
+  s.bind(5, q.limit).bind(6, q.offset);
+  while (s.step()) page.items.push_back(readHost(s));
+  return page;
+}
+
+bool SqliteStore::revokeHost(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE hosts SET revoked = 1 WHERE id = ?").bind(1, id).run();
+  return db_.changes() > 0;
+}
+
+void SqliteStore::renewHostCertificate(Id id, const std::string& fingerprint,
+                                       const std::string& serial, Time notAfter) {
+  std::lock_guard lock(mutex_);
+  Statement(db_,
+            "UPDATE hosts SET previous_fingerprint = cert_fingerprint, "
+            "previous_not_after = cert_not_after, cert_fingerprint = ?, cert_serial = ?, "
+            "cert_not_after = ? WHERE id = ?")
+      .bind(1, fingerprint)
+      .bind(2, serial)
+      .bind(3, notAfter)
+      .bind(4, id)
+      .run();
+}
+
+void SqliteStore::forgetPreviousCertificate(Id id) {
+  std::lock_guard lock(mutex_);
+  Statement(db_,
+            "UPDATE hosts SET previous_fingerprint = '', previous_not_after = 0 WHERE id = ?")
+      .bind(1, id)
+      .run();
+}
+
+bool SqliteStore::approveHostMatch(Id newId) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Statement find(db_, std::string("SELECT ") + kHostColumns +
+                          " FROM hosts WHERE id = ? AND match_host_id IS NOT NULL");
+  find.bind(1, newId);
+  if (!find.step()) return false;
+  Host fresh = readHost(find);
+  Id oldId = *fresh.matchHostId;
+  // What the re-installed agent already sent moves over to the old host, whose history
+  // stays; the newest inventory wins.
+  for (const char* table : {"received_messages", "agent_messages", "inventory_changes"}) {
+    Statement(db_,
+              std::string("UPDATE OR IGNORE ") + table + " SET host_id = ?1 WHERE host_id = ?2")
+        .bind(1, oldId)
+        .bind(2, newId)
+        .run();
+    Statement(db_, std::string("DELETE FROM ") + table + " WHERE host_id = ?").bind(1, newId).run();
+  }
+  Statement(db_,
+            "INSERT OR REPLACE INTO host_inventory(host_id, document, agent_hash) "
+            "SELECT ?1, document, agent_hash FROM host_inventory WHERE host_id = ?2")
+      .bind(1, oldId)
+      .bind(2, newId)
+      .run();
+  Statement(db_, "DELETE FROM host_inventory WHERE host_id = ?").bind(1, newId).run();
+  Statement(db_, "DELETE FROM host_search WHERE rowid = ?").bind(1, newId).run();
+  Statement(db_, "DELETE FROM hosts WHERE id = ?").bind(1, newId).run();
+  // Only now, the unique certificate columns being free: the old host takes the new identity.
+  Statement(db_,
+            "UPDATE hosts SET uid = ?, cert_fingerprint = ?, cert_serial = ?, cert_not_after = ?, "
+            "hostname = CASE WHEN ?5 = '' THEN hostname ELSE ?5 END, previous_fingerprint = '', "
+            "previous_not_after = 0, revoked = 0, online = 0 WHERE id = ?6")
+      .bind(1, fresh.uid)
+      .bind(2, fresh.certFingerprint)
+      .bind(3, fresh.certSerial)
+      .bind(4, fresh.certNotAfter)
+      .bind(5, fresh.hostname)
+      .bind(6, oldId)
+      .run();
+  tx.commit();
+  return true;
+}
+
+bool SqliteStore::rejectHostMatch(Id newId) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE hosts SET match_host_id = NULL WHERE id = ? AND match_host_id IS NOT NULL")
+      .bind(1, newId)
+      .run();
+  return db_.changes() > 0;
 }
 
 std::optional<std::string> SqliteStore::hostInventory(Id id) {
@@ -307,6 +511,10 @@ bool SqliteStore::applyInventory(const InventoryWrite& w) {
   // The first inventory of a host is its starting point, not a list of changes.
   if (stored) insertChanges(w.hostId, w.receivedAt, *stored, merged);
   writeInventory(w, protocol::canonical(merged), w.agentHash);
+  Statement(db_, "INSERT OR REPLACE INTO host_search(rowid, terms) VALUES(?, ?)")
+      .bind(1, w.hostId)
+      .bind(2, inventory::searchTerms(merged) + w.hostname)
+      .run();
   return true;
 }
 
@@ -471,105 +679,6 @@ std::string SqliteStore::hostConfig(Id hostId) {
   Statement s(db_, "SELECT config FROM hosts WHERE id = ?");
   s.bind(1, hostId);
   return s.step() ? s.text(0) : std::string("{}");
-}
-
-std::int64_t SqliteStore::countUsers() {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT COUNT(*) FROM users");
-  s.step();
-  return s.int64(0);
-}
-
-User SqliteStore::createUser(const std::string& username, const std::string& passwordHash,
-                             Role role, Time now) {
-  std::lock_guard lock(mutex_);
-  Statement(db_, "INSERT INTO users(username, password_hash, role, created_at) VALUES(?,?,?,?)")
-      .bind(1, username)
-      .bind(2, passwordHash)
-      .bind(3, roleName(role))
-      .bind(4, now)
-      .run();
-  return User{db_.lastInsertId(), username, passwordHash, role, now};
-}
-
-std::optional<User> SqliteStore::findUserByName(const std::string& username) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "SELECT id, username, password_hash, role, created_at FROM users WHERE username = ?");
-  s.bind(1, username);
-  if (!s.step()) return std::nullopt;
-  return readUser(s);
-}
-
-std::optional<User> SqliteStore::findUser(Id id) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT id, username, password_hash, role, created_at FROM users WHERE id = ?");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return readUser(s);
-}
-
-void SqliteStore::createSession(const Session& session) {
-  std::lock_guard lock(mutex_);
-  Statement(db_,
-            "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at, expires_at) "
-            "VALUES(?,?,?,?,?)")
-      .bind(1, session.tokenHash)
-      .bind(2, session.userId)
-      .bind(3, session.createdAt)
-      .bind(4, session.lastUsedAt)
-      .bind(5, session.expiresAt)
-      .run();
-}
-
-std::optional<Session> SqliteStore::findSession(const std::string& tokenHash) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "SELECT token_hash, user_id, created_at, last_used_at, expires_at FROM sessions "
-              "WHERE token_hash = ?");
-  s.bind(1, tokenHash);
-  if (!s.step()) return std::nullopt;
-  return Session{s.text(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4)};
-}
-
-void SqliteStore::touchSession(const std::string& tokenHash, Time now) {
-  std::lock_guard lock(mutex_);
-  Statement(db_, "UPDATE sessions SET last_used_at = ? WHERE token_hash = ?")
-      .bind(1, now)
-      .bind(2, tokenHash)
-      .run();
-}
-
-void SqliteStore::deleteSession(const std::string& tokenHash) {
-  std::lock_guard lock(mutex_);
-  Statement(db_, "DELETE FROM sessions WHERE token_hash = ?").bind(1, tokenHash).run();
-}
-
-void SqliteStore::appendAudit(const AuditEntry& e) {
-  std::lock_guard lock(mutex_);
-  Statement(db_,
-            "INSERT INTO audit_log(at, actor, action, target, source, result) VALUES(?,?,?,?,?,?)")
-      .bind(1, e.at)
-      .bind(2, e.actor)
-      .bind(3, e.action)
-      .bind(4, e.target)
-      .bind(5, e.source)
-      .bind(6, e.result)
-      .run();
-}
-
-std::vector<AuditEntry> SqliteStore::listAudit(int limit) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "SELECT id, at, actor, action, target, source, result FROM audit_log "
-              "ORDER BY id DESC LIMIT ?");
-  s.bind(1, limit);
-  std::vector<AuditEntry> out;
-  while (s.step()) {
-    out.push_back(
-        AuditEntry{s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)});
-  }
-  return out;
 }
 
 }  // namespace parc::server::store

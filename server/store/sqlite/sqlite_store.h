@@ -18,16 +18,26 @@ class SqliteStore final : public Store {
 
   Tenant createTenant(const std::string& name, const std::string& inseeCode, Time now) override;
   std::vector<Tenant> listTenants() override;
+  std::vector<Tenant> listTenants(const TenantScope& scope) override;
   std::optional<Tenant> findTenant(Id id) override;
 
   EnrollmentToken createToken(const EnrollmentToken& token, const std::string& secretHash) override;
   std::vector<EnrollmentToken> listTokens() override;
+  std::vector<EnrollmentToken> listTokens(const TenantScope& scope) override;
+  std::optional<EnrollmentToken> findToken(Id id) override;
   bool revokeToken(Id id) override;
   EnrollOutcome enrollHost(const std::string& secretHash, Time now, const NewHost& host) override;
 
   std::optional<Host> findHostByFingerprint(const std::string& fingerprint) override;
   std::optional<Host> findHost(Id id) override;
   std::vector<Host> listHosts() override;
+  HostPage queryHosts(const HostQuery& query) override;
+  bool revokeHost(Id id) override;
+  void renewHostCertificate(Id id, const std::string& fingerprint, const std::string& serial,
+                            Time notAfter) override;
+  void forgetPreviousCertificate(Id id) override;
+  bool approveHostMatch(Id newId) override;
+  bool rejectHostMatch(Id newId) override;
   std::optional<std::string> hostInventory(Id id) override;
   std::vector<InventoryChangeRow> listInventoryChanges(Id hostId, int limit, Id beforeId) override;
 
@@ -46,17 +56,33 @@ class SqliteStore final : public Store {
                   Time now) override;
   std::optional<User> findUserByName(const std::string& username) override;
   std::optional<User> findUser(Id id) override;
+  std::vector<User> listUsers() override;
+  void updateUser(const User& user) override;
 
   void createSession(const Session& session) override;
   std::optional<Session> findSession(const std::string& tokenHash) override;
   void touchSession(const std::string& tokenHash, Time now) override;
   void deleteSession(const std::string& tokenHash) override;
+  void deleteSessionsOfUser(Id userId) override;
+
+  ApiToken createApiToken(const ApiToken& token, const std::string& secretHash) override;
+  std::optional<ApiToken> findApiTokenByHash(const std::string& secretHash) override;
+  std::optional<ApiToken> findApiToken(Id id) override;
+  std::vector<ApiToken> listApiTokens(std::optional<Id> userId) override;
+  bool revokeApiToken(Id id) override;
+  void touchApiToken(Id id, Time now) override;
 
   void appendAudit(const AuditEntry& entry) override;
   std::vector<AuditEntry> listAudit(int limit) override;
+  std::vector<AuditEntry> queryAudit(const AuditQuery& query) override;
+  std::vector<AuditEntry> auditRange(Id afterId, int limit) override;
+  AuditCheckpoint auditCheckpoint() override;
+  std::int64_t purgeAudit(Time before) override;
 
  private:
-  std::optional<Host> findHostWhere(const char* where, const std::string& value);
+  std::optional<User> findUserWhere(const char* where, const std::string& value);
+  std::vector<Id> userTenants(Id userId);  // mutex_ held
+  AuditCheckpoint checkpointLocked();
   bool isMessageStored(Id hostId, const std::string& messageId);
   bool insertMessageId(Id hostId, const std::string& messageId, Time now);
   /// Merges the message into the stored view and records the changes; false (nothing

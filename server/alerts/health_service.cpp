@@ -1,0 +1,197 @@
+#include "server/alerts/health_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "common/files/files.h"
+
+namespace parc::server::alerts {
+
+HealthService::HealthService(HealthSettings settings, std::unique_ptr<health::MetricsStore> metrics,
+                             std::unique_ptr<AlertStore> alerts)
+    : settings_(std::move(settings)),
+      metrics_(std::move(metrics)),
+      alerts_(std::move(alerts)),
+      engine_(std::make_unique<Engine>(*alerts_, settings_.engine)),
+      notifiers_(notifiers::allNotifiers({settings_.outgoingAllow})) {
+  engine_->setHistory([this](Id host, const std::string& m, const std::string& s, Time from) {
+    return metrics_->recent(host, m, s, from);
+  });
+}
+
+HealthService::HealthService(HealthSettings settings)
+    : HealthService(settings,
+                    std::make_unique<health::MetricsStore>(settings.dataDir / "metrics.sqlite",
+                                                           settings.retention),
+                    std::make_unique<AlertStore>(settings.dataDir / "alerts.sqlite")) {}
+
+std::unique_ptr<HealthService> HealthService::inMemory(HealthSettings settings) {
+  auto retention = settings.retention;
+  return std::unique_ptr<HealthService>(new HealthService(
+      std::move(settings), health::MetricsStore::inMemory(retention), AlertStore::inMemory()));
+}
+
+void HealthService::setHost(const HostInfo& host) {
+  engine_->setHost(host);
+}
+
+bool HealthService::ingestMetrics(Id hostId, Id tenantId, const std::string& messageId,
+                                  const Json& payload, Time receivedAt) {
+  health::MetricsBatch batch = health::parseMetricsPayload(payload, receivedAt);
+  if (!metrics_->ingest(hostId, tenantId, messageId, batch, receivedAt)) {
+    ++counters_.duplicateBatches;
+    return false;
+  }
+  ++counters_.metricBatches;
+  counters_.metricPoints += static_cast<std::int64_t>(batch.samples.size());
+  std::vector<std::tuple<std::string, std::string, double>> values;
+  values.reserve(batch.samples.size());
+  for (const auto& s : batch.samples) values.emplace_back(s.name, s.subject, s.value);
+  auto known = engine_->host(hostId);
+  if (!known || known->tenantId != tenantId) {
+    HostInfo h = known.value_or(HostInfo{});
+    h.hostId = hostId;
+    h.tenantId = tenantId;
+    engine_->setHost(h);
+  }
+  engine_->observe(hostId, values, batch.collectedAt);
+  engine_->seen(hostId, receivedAt);
+  return true;
+}
+
+void HealthService::ingestEvent(Id hostId, Id tenantId, const Json& payload, Time receivedAt) {
+  if (!payload.is_object()) throw Error(ErrorKind::kBadRequest, "event payload: not an object");
+  engine_->seen(hostId, receivedAt);
+  if (payload.value("kind", "") != "local_threshold" || payload.value("state", "") != "raised") {
+    return;
+  }
+  auto metric = payload.find("metric");
+  auto value = payload.find("value");
+  if (metric == payload.end() || !metric->is_string() || value == payload.end() ||
+      !value->is_number()) {
+    throw Error(ErrorKind::kBadRequest, "event payload: metric and value required");
+  }
+  auto known = engine_->host(hostId);
+  if (!known) {
+    HostInfo h;
+    h.hostId = hostId;
+    h.tenantId = tenantId;
+    engine_->setHost(h);
+  }
+  Time at = std::min<Time>(payload.value("at", receivedAt), receivedAt);
+  engine_->observe(
+      hostId, {{metric->get<std::string>(), payload.value("subject", ""), value->get<double>()}},
+      at);
+  engine_->evaluate(receivedAt, hostId);
+}
+
+void HealthService::presence(Id hostId, Id tenantId, Time lastSeen) {
+  if (!engine_->host(hostId)) {
+    HostInfo h;
+    h.hostId = hostId;
+    h.tenantId = tenantId;
+    engine_->setHost(h);
+  }
+  engine_->seen(hostId, lastSeen);
+}
+
+void HealthService::evaluate(Time now) {
+  engine_->evaluate(now);
+  if (now - lastRetention_ >= 3600) {
+    lastRetention_ = now;
+    metrics_->applyRetention(now);
+  }
+}
+
+notifiers::Notifier& HealthService::notifier(const std::string& kind) {
+  for (auto& n : notifiers_) {
+    if (n->kind() == kind) return *n;
+  }
+  throw Error(ErrorKind::kBadRequest, "unknown channel kind: " + kind + " (email, webhook, glpi)");
+}
+
+Channel HealthService::createChannel(Channel c) {
+  if (c.name.empty() || c.name.size() > 200) {
+    throw Error(ErrorKind::kBadRequest, "channel name must be 1 to 200 characters");
+  }
+  if (c.delaySeconds < 0 || c.delaySeconds > 7 * 86400) {
+    throw Error(ErrorKind::kBadRequest, "delay_seconds must be between 0 and 604800");
+  }
+  notifier(c.kind).validate(c.settings);
+  c.id = alerts_->createChannel(c);
+  return c;
+}
+
+Channel HealthService::updateChannel(Channel c) {
+  if (!alerts_->findChannel(c.id)) throw Error(ErrorKind::kNotFound, "no such channel");
+  notifier(c.kind).validate(c.settings);
+  alerts_->updateChannel(c);
+  return c;
+}
+
+int HealthService::deliver(Time now) {
+  std::lock_guard lock(deliverMutex_);  // one sender: a notification is never sent twice
+  int sent = 0;
+  for (const auto& q : alerts_->due(now, 100)) {
+    auto alert = alerts_->findAlert(q.alertId);
+    auto channel = alerts_->findChannel(q.channelId);
+    if (!alert || !channel) {
+      alerts_->failed(q.id, "alert or channel deleted", now, true);
+      continue;
+    }
+    notifiers::Notification n;
+    n.event = q.event.substr(0, q.event.find(':'));
+    n.alert = *alert;
+    if (auto known = engine_->host(alert->hostId)) {
+      n.host = *known;
+    } else {
+      n.host.hostId = alert->hostId;
+      n.host.tenantId = alert->tenantId;
+    }
+    n.consoleUrl = settings_.consoleUrl;
+    n.ref = alerts_->channelRef(alert->id, channel->id);
+    try {
+      notifier(channel->kind).send(*channel, n);
+      alerts_->setChannelRef(alert->id, channel->id, n.ref);
+      alerts_->delivered(q.id, now);
+      ++counters_.notificationsSent;
+      ++sent;
+    } catch (const std::exception& e) {
+      ++counters_.notificationFailures;
+      bool giveUp = now - q.createdAt >= settings_.giveUpAfter;
+      Time wait = std::min<Time>(3600, Time(30) << std::min(q.attempts, 7));
+      alerts_->failed(q.id, e.what(), now + wait, giveUp);
+      spdlog::warn("notification {} of alert {} on channel \"{}\" failed: {} ({})", q.id, alert->id,
+                   channel->name, e.what(),
+                   giveUp ? "given up" : "retrying in " + std::to_string(wait) + " s");
+    }
+  }
+  return sent;
+}
+
+std::string HealthService::prometheusText() {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, double value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(value) + "\n";
+  };
+  metric("parc_metric_batches_total", "counter", "Metrics batches ingested.",
+         double(counters_.metricBatches.load()));
+  metric("parc_metric_points_total", "counter", "Metric points ingested.",
+         double(counters_.metricPoints.load()));
+  metric("parc_metric_duplicate_batches_total", "counter", "Resent metrics batches ignored.",
+         double(counters_.duplicateBatches.load()));
+  metric("parc_alerts_open", "gauge", "Alerts firing or acknowledged.",
+         double(engine_->openCount()));
+  metric("parc_notifications_sent_total", "counter", "Notifications delivered.",
+         double(counters_.notificationsSent.load()));
+  metric("parc_notification_failures_total", "counter", "Failed notification attempts.",
+         double(counters_.notificationFailures.load()));
+  metric("parc_notifications_pending", "gauge", "Notifications waiting for delivery.",
+         double(alerts_->countNotifications("pending")));
+  metric("parc_metrics_database_bytes", "gauge", "Size of metrics.sqlite in use.",
+         double(metrics_->sizeBytes()));
+  return out;
+}
+
+}  // namespace parc::server::alerts

@@ -1,0 +1,280 @@
+#include "server/health/metrics_store.h"
+
+#include <cmath>
+
+#include "common/error.h"
+
+namespace parc::server::health {
+
+namespace {
+
+const std::vector<sqlite::Migration> kMigrations = {
+    {1, R"sql(
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  host_id INTEGER NOT NULL,
+  tenant_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  UNIQUE (host_id, name, subject)
+);
+CREATE TABLE raw (
+  series_id INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  v REAL NOT NULL,
+  PRIMARY KEY (series_id, t)
+) WITHOUT ROWID;
+CREATE TABLE agg_5m (
+  series_id INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY (series_id, t)
+) WITHOUT ROWID;
+CREATE TABLE agg_1h (
+  series_id INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY (series_id, t)
+) WITHOUT ROWID;
+CREATE TABLE ingested (
+  host_id INTEGER NOT NULL,
+  message_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (host_id, message_id)
+) WITHOUT ROWID;
+CREATE INDEX ingested_at ON ingested (at);
+)sql"},
+};
+
+constexpr std::size_t kMaxSamples = 5000;
+// Values are stored in thousandths, rounded: whole numbers in REAL columns take SQLite's
+// integer encoding on disk (1–6 bytes instead of 8), a third less storage per point.
+// Agents send three decimals anyway; magnitudes up to 9e12 stay exact.
+constexpr double kScale = 1000.0;
+constexpr std::size_t kMaxName = 64;
+constexpr std::size_t kMaxSubject = 256;
+constexpr std::int64_t kMaxPoints = 2000;
+// Message ids are remembered longer than the agent's outbox keeps a batch (7 days).
+constexpr Time kIdMemory = 9 * 24 * 3600;
+
+bool validName(const std::string& n) {
+  if (n.empty() || n.size() > kMaxName) return false;
+  for (char c : n) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+[[noreturn]] void bad(const std::string& why) {
+  throw Error(ErrorKind::kBadRequest, "metrics payload: " + why);
+}
+
+}  // namespace
+
+MetricsBatch parseMetricsPayload(const Json& payload, Time receivedAt) {
+  if (!payload.is_object()) bad("not an object");
+  auto at = payload.find("collected_at");
+  if (at == payload.end() || !at->is_number_integer()) bad("collected_at missing");
+  MetricsBatch batch;
+  batch.collectedAt = std::min(at->get<Time>(), receivedAt);
+  if (batch.collectedAt <= 0) bad("collected_at out of range");
+  auto list = payload.find("metrics");
+  if (list == payload.end() || !list->is_array()) bad("metrics is not an array");
+  if (list->size() > kMaxSamples) bad("more than 5000 metrics in one batch");
+  batch.samples.reserve(list->size());
+  for (const Json& m : *list) {
+    if (!m.is_object()) bad("a metric is not an object");
+    auto name = m.find("name");
+    auto value = m.find("value");
+    if (name == m.end() || !name->is_string() || !validName(name->get<std::string>())) {
+      bad("metric name missing or not [a-z0-9_.]{1,64}");
+    }
+    if (value == m.end() || !value->is_number() || !std::isfinite(value->get<double>())) {
+      bad("metric " + name->get<std::string>() + " has no finite value");
+    }
+    Sample s{name->get<std::string>(), "", value->get<double>()};
+    if (auto subject = m.find("subject"); subject != m.end()) {
+      if (!subject->is_string() || subject->get<std::string>().size() > kMaxSubject) {
+        bad("subject of " + s.name + " is not a string of at most 256 bytes");
+      }
+      s.subject = subject->get<std::string>();
+    }
+    batch.samples.push_back(std::move(s));
+  }
+  return batch;
+}
+
+MetricsStore::MetricsStore(sqlite::Database db, Retention retention)
+    : db_(std::move(db)), retention_(retention) {
+  sqlite::migrate(db_, kMigrations);
+}
+
+MetricsStore::MetricsStore(const std::filesystem::path& file, Retention retention)
+    : MetricsStore(sqlite::Database::open(file), retention) {
+  db_.exec("PRAGMA synchronous=NORMAL");
+}
+
+std::unique_ptr<MetricsStore> MetricsStore::inMemory(Retention retention) {
+  return std::unique_ptr<MetricsStore>(new MetricsStore(sqlite::Database::openMemory(), retention));
+}
+
+Id MetricsStore::seriesId(Id hostId, Id tenantId, const std::string& name,
+                          const std::string& subject) {
+  auto key = std::make_tuple(hostId, name, subject);
+  if (auto it = seriesIds_.find(key); it != seriesIds_.end()) return it->second;
+  sqlite::Statement(db_,
+                    "INSERT INTO series (host_id, tenant_id, name, subject) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (host_id, name, subject) DO NOTHING")
+      .bind(1, hostId)
+      .bind(2, tenantId)
+      .bind(3, name)
+      .bind(4, subject)
+      .run();
+  sqlite::Statement q(db_, "SELECT id FROM series WHERE host_id = ? AND name = ? AND subject = ?");
+  q.bind(1, hostId).bind(2, name).bind(3, subject);
+  if (!q.step()) throw Error(ErrorKind::kInternal, "metrics: series vanished");
+  Id id = q.int64(0);
+  seriesIds_[key] = id;
+  return id;
+}
+
+bool MetricsStore::ingest(Id hostId, Id tenantId, const std::string& messageId,
+                          const MetricsBatch& batch, Time receivedAt) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_);
+  sqlite::Statement seen(db_,
+                         "INSERT INTO ingested (host_id, message_id, at) VALUES (?, ?, ?) "
+                         "ON CONFLICT DO NOTHING");
+  seen.bind(1, hostId).bind(2, messageId).bind(3, receivedAt).run();
+  if (db_.changes() == 0) return false;  // rolled back: nothing to undo anyway
+  Time t = batch.collectedAt;
+  bool keepRaw = t >= receivedAt - retention_.raw.count();
+  sqlite::Statement raw(db_, "INSERT OR REPLACE INTO raw (series_id, t, v) VALUES (?, ?, ?)");
+  const char* fold =
+      "INSERT INTO %s (series_id, t, n, sum, min, max) VALUES (?, ?, 1, ?, ?, ?) "
+      "ON CONFLICT (series_id, t) DO UPDATE SET n = n + 1, sum = sum + excluded.sum, "
+      "min = MIN(min, excluded.min), max = MAX(max, excluded.max)";
+  char sql5[512], sql1[512];
+  std::snprintf(sql5, sizeof sql5, fold, "agg_5m");
+  std::snprintf(sql1, sizeof sql1, fold, "agg_1h");
+  sqlite::Statement five(db_, sql5), hour(db_, sql1);
+  for (const auto& s : batch.samples) {
+    Id id = seriesId(hostId, tenantId, s.name, s.subject);
+    double v = std::round(s.value * kScale);
+    if (keepRaw) {
+      raw.bind(1, id).bind(2, t).bind(3, v).run();
+      raw.reset();
+    }
+    five.bind(1, id).bind(2, t - t % 300).bind(3, v).bind(4, v).bind(5, v).run();
+    five.reset();
+    hour.bind(1, id).bind(2, t - t % 3600).bind(3, v).bind(4, v).bind(5, v).run();
+    hour.reset();
+  }
+  tx.commit();
+  return true;
+}
+
+QueryResult MetricsStore::query(Id hostId, const std::string& name,
+                                const std::optional<std::string>& subject, Time from, Time to,
+                                std::int64_t step, Time now) {
+  if (step < 60 || step > 86400) {
+    throw Error(ErrorKind::kBadRequest, "step must be between 60 and 86400 seconds");
+  }
+  if (from >= to) throw Error(ErrorKind::kBadRequest, "from must be before to");
+  if ((to - from) / step > kMaxPoints) {
+    throw Error(ErrorKind::kBadRequest, "too many points: at most 2000 per series (raise step)");
+  }
+  QueryResult result;
+  result.step = step;
+  // The finest level that covers `from` and is not finer than needed.
+  const char* table;
+  if (step < 300 && from >= now - retention_.raw.count()) {
+    table = "raw";
+    result.resolution = "raw";
+  } else if (step < 3600 && from >= now - retention_.fiveMinutes.count()) {
+    table = "agg_5m";
+    result.resolution = "5m";
+  } else {
+    table = "agg_1h";
+    result.resolution = "1h";
+  }
+  std::string cols = result.resolution == "raw" ? "COUNT(*), SUM(d.v), MIN(d.v), MAX(d.v)"
+                                                : "SUM(d.n), SUM(d.sum), MIN(d.min), MAX(d.max)";
+  std::string sql =
+      "SELECT s.subject, (d.t / ?1) * ?1 AS b, " + cols + " FROM series s JOIN " + table +
+      " d ON d.series_id = s.id WHERE s.host_id = ?2 AND s.name = ?3 "
+      "AND d.t >= ?4 AND d.t < ?5" +
+      (subject ? " AND s.subject = ?6" : "") + " GROUP BY s.subject, b ORDER BY s.subject, b";
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_, sql);
+  q.bind(1, step).bind(2, hostId).bind(3, name).bind(4, from).bind(5, to);
+  if (subject) q.bind(6, *subject);
+  while (q.step()) {
+    std::string subj = q.text(0);
+    if (result.series.empty() || result.series.back().subject != subj) {
+      result.series.push_back({subj, {}});
+    }
+    Point p;
+    p.t = q.int64(1);
+    p.count = q.int64(2);
+    p.avg = p.count > 0 ? q.real(3) / double(p.count) / kScale : 0;
+    p.min = q.real(4) / kScale;
+    p.max = q.real(5) / kScale;
+    result.series.back().points.push_back(p);
+  }
+  return result;
+}
+
+std::vector<std::pair<Time, double>> MetricsStore::recent(Id hostId, const std::string& name,
+                                                          const std::string& subject, Time from) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_,
+                      "SELECT d.t, d.v FROM series s JOIN raw d ON d.series_id = s.id "
+                      "WHERE s.host_id = ? AND s.name = ? AND s.subject = ? AND d.t >= ? "
+                      "ORDER BY d.t");
+  q.bind(1, hostId).bind(2, name).bind(3, subject).bind(4, from);
+  std::vector<std::pair<Time, double>> out;
+  while (q.step()) out.emplace_back(q.int64(0), q.real(1) / kScale);
+  return out;
+}
+
+void MetricsStore::applyRetention(Time now) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_);
+  sqlite::Statement(db_, "DELETE FROM raw WHERE t < ?").bind(1, now - retention_.raw.count()).run();
+  sqlite::Statement(db_, "DELETE FROM agg_5m WHERE t < ?")
+      .bind(1, now - retention_.fiveMinutes.count())
+      .run();
+  sqlite::Statement(db_, "DELETE FROM agg_1h WHERE t < ?")
+      .bind(1, now - retention_.hourly.count())
+      .run();
+  sqlite::Statement(db_, "DELETE FROM ingested WHERE at < ?").bind(1, now - kIdMemory).run();
+  tx.commit();
+}
+
+std::int64_t MetricsStore::sizeBytes() {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement pages(db_, "PRAGMA page_count");
+  sqlite::Statement freel(db_, "PRAGMA freelist_count");
+  sqlite::Statement size(db_, "PRAGMA page_size");
+  pages.step();
+  freel.step();
+  size.step();
+  return (pages.int64(0) - freel.int64(0)) * size.int64(0);
+}
+
+std::int64_t MetricsStore::pointCount(const std::string& level) {
+  std::string table = level == "raw" ? "raw" : level == "5m" ? "agg_5m" : "agg_1h";
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_, "SELECT COUNT(*) FROM " + table);
+  q.step();
+  return q.int64(0);
+}
+
+}  // namespace parc::server::health

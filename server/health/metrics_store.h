@@ -1,0 +1,105 @@
+#pragma once
+// The fleet's time series, in their own SQLite file (<data>/metrics.sqlite) so that
+// metrics never contend with the main store's writes (docs/health.md, "Storage").
+// Every point is kept raw for a while and folded at ingest into 5-minute and hourly
+// aggregates (count, sum, min, max), each level with its own retention.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "common/json/json.h"
+#include "common/sqlite/database.h"
+
+namespace parc::server::health {
+
+using Id = std::int64_t;
+using Time = std::int64_t;
+
+struct Sample {
+  std::string name;
+  std::string subject;
+  double value = 0;
+};
+
+/// A validated metrics batch (the agent's "metrics" payload).
+struct MetricsBatch {
+  Time collectedAt = 0;
+  std::vector<Sample> samples;
+};
+
+/// Checks and reads an agent's metrics payload; kBadRequest with the reason when it is
+/// malformed (nothing is stored then). A collection time in the future is clamped to
+/// `receivedAt` (an agent's clock may run ahead).
+MetricsBatch parseMetricsPayload(const Json& payload, Time receivedAt);
+
+struct Retention {
+  std::chrono::seconds raw = std::chrono::hours(48);
+  std::chrono::seconds fiveMinutes = std::chrono::hours(24 * 10);
+  std::chrono::seconds hourly = std::chrono::hours(24 * 400);
+};
+
+/// One point of a chart: the values of a bucket [t, t + step).
+struct Point {
+  Time t = 0;
+  double avg = 0, min = 0, max = 0;
+  std::int64_t count = 0;
+};
+
+struct SeriesPoints {
+  std::string subject;
+  std::vector<Point> points;
+};
+
+struct QueryResult {
+  std::string resolution;  // "raw", "5m" or "1h": the table the points came from
+  std::int64_t step = 0;
+  std::vector<SeriesPoints> series;
+};
+
+class MetricsStore {
+ public:
+  /// Opens or creates the file (WAL; synchronous=NORMAL: a kill -9 loses nothing
+  /// committed, only a power cut may lose the last second) and migrates it.
+  explicit MetricsStore(const std::filesystem::path& file, Retention retention = {});
+  /// An in-memory store, for tests and benchmarks.
+  static std::unique_ptr<MetricsStore> inMemory(Retention retention = {});
+
+  /// Stores a batch in one transaction; false (nothing changed) when this message id of
+  /// this host was stored before: a resent batch is harmless.
+  bool ingest(Id hostId, Id tenantId, const std::string& messageId, const MetricsBatch& batch,
+              Time receivedAt);
+
+  /// The points of one metric of a host in [from, to), in buckets of `step` seconds
+  /// (60–86400), from the finest level that still covers `from`; `subject` narrows to
+  /// one series. kBadRequest for a bad range or more than 2000 points per series.
+  QueryResult query(Id hostId, const std::string& name, const std::optional<std::string>& subject,
+                    Time from, Time to, std::int64_t step, Time now);
+
+  /// Raw points of one series since `from`, oldest first (for predictions).
+  std::vector<std::pair<Time, double>> recent(Id hostId, const std::string& name,
+                                              const std::string& subject, Time from);
+
+  /// Deletes what is past each level's retention and forgets old message ids.
+  void applyRetention(Time now);
+
+  /// Bytes used by the database file (pages in use).
+  std::int64_t sizeBytes();
+  std::int64_t pointCount(const std::string& level);
+
+ private:
+  MetricsStore(sqlite::Database db, Retention retention);
+  Id seriesId(Id hostId, Id tenantId, const std::string& name, const std::string& subject);
+
+  std::mutex mutex_;
+  sqlite::Database db_;
+  Retention retention_;
+  std::map<std::tuple<Id, std::string, std::string>, Id> seriesIds_;
+};
+
+}  // namespace parc::server::health

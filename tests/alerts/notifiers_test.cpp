@@ -1,0 +1,519 @@
+// The three channels against real receivers on 127.0.0.1: an SMTP server (Debian's
+// python3-aiosmtpd, STARTTLS and AUTH required), an HTTPS webhook receiver that checks
+// the signature, and an HTTPS receiver that checks each request against GLPI's REST
+// API; plus the SSRF guard, and a notifier that is down (delayed, nothing lost).
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/crypto/x509.h"
+#include "common/error.h"
+#include "common/net/server.h"
+#include "server/alerts/health_service.h"
+#include "server/alerts/notifiers/outgoing.h"
+
+namespace parc::server::alerts {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+constexpr Time kT0 = 1795950000;
+
+struct TestPki {
+  std::string caPem, certPem, keyPem;
+  TestPki() {
+    auto caKey = crypto::generateKey();
+    auto ca = crypto::makeCaCertificate(caKey.get(), "Parc test CA", 2);
+    auto key = crypto::generateKey();
+    auto cert = crypto::makeServerCertificate(ca.get(), caKey.get(), key.get(), "localhost",
+                                              {"localhost"}, {"127.0.0.1"}, 2);
+    caPem = crypto::certificateToPem(ca.get());
+    certPem = crypto::certificateToPem(cert.get());
+    keyPem = crypto::privateKeyToPem(key.get());
+  }
+};
+
+const TestPki& pki() {
+  static TestPki p;
+  return p;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("parc-alerts-" + std::to_string(getpid()) + "-" + std::to_string(counter_++));
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+// python3 smtp_server.py, killed (by its pid) when the object goes.
+class SmtpServer {
+ public:
+  explicit SmtpServer(const fs::path& dir) : outdir_(dir / "mail") {
+    fs::create_directories(outdir_);
+    std::ofstream(dir / "cert.pem") << pki().certPem;
+    std::ofstream(dir / "key.pem") << pki().keyPem;
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      std::string script = std::string(PARC_SOURCE_DIR) + "/tests/alerts/smtp_server.py";
+      std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string(),
+                  outdir = outdir_.string();
+      execl("/usr/bin/python3", "python3", script.c_str(), "--cert", cert.c_str(), "--key",
+            key.c_str(), "--user", "helpdesk", "--password", "s3cret-pass", "--outdir",
+            outdir.c_str(), nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    pollfd p{out[0], POLLIN, 0};
+    std::string line;
+    char c;
+    while (poll(&p, 1, 15000) == 1 && read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    if (line.empty()) throw std::runtime_error("SMTP server did not start (python3-aiosmtpd?)");
+    port_ = std::stoi(line);
+  }
+  ~SmtpServer() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  int port() const { return port_; }
+  std::vector<Json> messages() const {
+    std::vector<Json> out;
+    std::vector<fs::path> files;
+    for (auto& e : fs::directory_iterator(outdir_)) {
+      if (e.path().extension() == ".json") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) {
+      std::ifstream in(f);
+      std::stringstream s;
+      s << in.rdbuf();
+      out.push_back(Json::parse(s.str()));
+    }
+    return out;
+  }
+
+ private:
+  fs::path outdir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// An HTTPS receiver on 127.0.0.1 whose handler the test writes.
+class Receiver {
+ public:
+  explicit Receiver(std::function<net::Response(const net::Request&)> handler)
+      : loop_(1, 1), handler_(std::move(handler)) {
+    tls::ServerTlsConfig c;
+    c.certificateChainPem = pki().certPem;
+    c.privateKeyPem = pki().keyPem;
+    server_ = std::make_unique<net::HttpsServer>(loop_, "receiver", "127.0.0.1", 0,
+                                                 tls::TlsContext::server(c), net::ServerLimits{},
+                                                 [this](const net::Request& r) {
+                                                   std::lock_guard lock(mutex_);
+                                                   requests_.push_back(r);
+                                                   return handler_(r);
+                                                 });
+    thread_ = std::thread([this] { loop_.run(); });
+  }
+  ~Receiver() {
+    loop_.stop(std::chrono::milliseconds(500));
+    thread_.join();
+  }
+  std::string url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
+  std::vector<net::Request> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  net::EventLoop loop_;
+  std::function<net::Response(const net::Request&)> handler_;
+  std::unique_ptr<net::HttpsServer> server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<net::Request> requests_;
+};
+
+net::Response json(int status, const Json& body) {
+  net::Response r;
+  r.status = status;
+  r.headers["content-type"] = "application/json";
+  r.body = body.dump();
+  return r;
+}
+
+Json diskBatch(Time t, double pct) {
+  return Json{{"version", 1},
+              {"collected_at", t},
+              {"interval_seconds", 60},
+              {"metrics", {{{"name", "disk.used_pct"}, {"subject", "/"}, {"value", pct}}}}};
+}
+
+HealthSettings settings() {
+  HealthSettings s;
+  s.consoleUrl = "https://parc.example.fr:8444/";
+  s.outgoingAllow = {"127.0.0.1/32"};
+  return s;
+}
+
+TEST(OutgoingGuard, InternalAddressesAreRecognised) {
+  for (const char* ip : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                         "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1",
+                         "::ffff:127.0.0.1", "::ffff:10.0.0.1", "224.0.0.1", "not-an-ip"}) {
+    EXPECT_TRUE(notifiers::isInternalAddress(ip)) << ip;
+  }
+  for (const char* ip : {"8.8.8.8", "172.32.0.1", "193.51.24.1", "2001:4860:4860::8888"}) {
+    EXPECT_FALSE(notifiers::isInternalAddress(ip)) << ip;
+  }
+}
+
+TEST(OutgoingGuard, RefusesInternalTargetsUnlessAllowed) {
+  auto refused = [](const std::string& host, const notifiers::OutgoingPolicy& p) {
+    try {
+      notifiers::checkOutgoing({host, 443}, p);
+      return false;
+    } catch (const Error& e) {
+      return e.kind() == ErrorKind::kForbidden;
+    }
+  };
+  notifiers::OutgoingPolicy none;
+  EXPECT_TRUE(refused("127.0.0.1", none));
+  EXPECT_TRUE(refused("localhost", none));  // by name too: the resolved address counts
+  EXPECT_TRUE(refused("169.254.169.254", none));
+  EXPECT_TRUE(refused("::ffff:192.168.0.10", none));
+  EXPECT_FALSE(refused("127.0.0.1", {{"127.0.0.0/8"}}));
+  EXPECT_FALSE(refused("localhost", {{"localhost"}}));
+  EXPECT_TRUE(refused("10.0.0.5", {{"10.1.0.0/16"}}));
+  EXPECT_THROW(notifiers::parseHttpsUrl("http://hooks.example.org/x"), Error);
+  EXPECT_THROW(notifiers::parseHttpsUrl("https://user:pw@hooks.example.org/x"), Error);
+  EXPECT_EQ(notifiers::parseHttpsUrl("https://hooks.example.org:8443/a?b=1").path, "/a?b=1");
+
+  auto svc = HealthService::inMemory(HealthSettings{});  // no allow-list
+  Channel c;
+  c.tenantId = 1;
+  c.kind = "webhook";
+  c.name = "interne";
+  c.settings = {{"url", "https://127.0.0.1:9/hook"}, {"secret", "0123456789abcdef"}};
+  try {
+    svc->createChannel(c);
+    ADD_FAILURE() << "a loopback webhook was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kForbidden);
+  }
+  EXPECT_TRUE(svc->alerts().channels(std::nullopt).empty());  // nothing stored
+}
+
+TEST(Channels, BadSettingsAreRefusedAndSecretsNeverShown) {
+  auto svc = HealthService::inMemory(settings());
+  Channel c;
+  c.tenantId = 1;
+  c.kind = "email";
+  c.name = "support";
+  c.settings = {{"host", "smtp.example.fr"}, {"from", "parc@example.fr"}, {"to", Json::array()}};
+  EXPECT_THROW(svc->createChannel(c), Error);
+  c.settings["to"] = {"support@example.fr\r\nBcc: x@y"};
+  EXPECT_THROW(svc->createChannel(c), Error);
+  c.settings["to"] = {"support@example.fr"};
+  c.settings["tls"] = "none";
+  c.settings["username"] = "u";
+  EXPECT_THROW(svc->createChannel(c), Error);  // no password in clear text
+  c.settings.erase("tls");
+  c.settings["password"] = "hunter2";
+  Channel made = svc->createChannel(c);
+  EXPECT_GT(made.id, 0);
+  EXPECT_EQ(made.toJson()["settings"]["password"], "********");
+  c.kind = "pager";
+  EXPECT_THROW(svc->createChannel(c), Error);
+}
+
+struct Scenario {
+  TempDir dir;
+  std::unique_ptr<SmtpServer> smtp;
+  std::unique_ptr<HealthService> svc;
+  Id emailChannel = 0;
+
+  Channel emailChannelFor(int port) {
+    Channel c;
+    c.tenantId = 10;
+    c.kind = "email";
+    c.name = "support";
+    c.minSeverity = Severity::kWarning;
+    c.settings = {{"host", "127.0.0.1"},
+                  {"port", port},
+                  {"tls", "starttls"},
+                  {"username", "helpdesk"},
+                  {"password", "s3cret-pass"},
+                  {"from", "parc@cooperative.example"},
+                  {"to", {"support@cooperative.example"}},
+                  {"ca_pem", pki().caPem}};
+    return c;
+  }
+};
+
+TEST(Notifications, EmailOverStartTlsWithAuthInFrench) {
+  Scenario s;
+  s.smtp = std::make_unique<SmtpServer>(s.dir.path());
+  s.svc = HealthService::inMemory(settings());
+  s.svc->createChannel(s.emailChannelFor(s.smtp->port()));
+  s.svc->setHost({1, 10, "pc-accueil", {}, {}});
+  ASSERT_TRUE(s.svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 95.2), kT0));
+  s.svc->evaluate(kT0);
+  EXPECT_EQ(s.svc->deliver(kT0), 1);
+  auto mails = s.smtp->messages();
+  ASSERT_EQ(mails.size(), 1u);
+  const Json& m = mails[0];
+  EXPECT_TRUE(m["tls"].get<bool>());
+  EXPECT_TRUE(m["authenticated"].get<bool>());
+  EXPECT_EQ(m["mail_from"], "parc@cooperative.example");
+  EXPECT_EQ(m["rcpt_tos"][0], "support@cooperative.example");
+  EXPECT_EQ(m["subject"], "[Parc] Alerte avertissement : pc-accueil : disque / rempli à 95,2 %");
+  std::string body = m["body"];
+  EXPECT_NE(body.find("Parc a détecté un problème"), std::string::npos) << body;
+  EXPECT_NE(body.find("https://parc.example.fr:8444/alerts/"), std::string::npos) << body;
+  EXPECT_EQ(s.svc->deliver(kT0 + 1), 0);  // sent once
+}
+
+TEST(Notifications, NotifierDownDelaysButLosesNothing) {
+  Scenario s;
+  s.svc = HealthService::inMemory(settings());
+  // Nothing listens on this port yet (a freshly closed ephemeral port).
+  int port;
+  {
+    auto probe = std::make_unique<SmtpServer>(s.dir.path());
+    port = probe->port();
+  }
+  Channel c = s.emailChannelFor(port);
+  s.svc->createChannel(c);
+  s.svc->setHost({1, 10, "pc-accueil", {}, {}});
+  s.svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 99), kT0);
+  s.svc->evaluate(kT0);
+  EXPECT_EQ(s.svc->deliver(kT0), 0);
+  EXPECT_EQ(s.svc->alerts().countNotifications("pending"), 1);
+  EXPECT_EQ(s.svc->counters().notificationFailures.load(), 1);
+  EXPECT_EQ(s.svc->deliver(kT0 + 5), 0);  // backing off: not retried at once
+  EXPECT_EQ(s.svc->counters().notificationFailures.load(), 1);
+  // The server comes up (on another port: the channel is corrected by its admin).
+  s.smtp = std::make_unique<SmtpServer>(s.dir.path());
+  Channel fixed = s.svc->alerts().channels(std::nullopt).at(0);
+  fixed.settings["port"] = s.smtp->port();
+  s.svc->updateChannel(fixed);
+  EXPECT_EQ(s.svc->deliver(kT0 + 60), 1);
+  EXPECT_EQ(s.smtp->messages().size(), 1u);
+  EXPECT_EQ(s.svc->alerts().countNotifications("pending"), 0);
+}
+
+TEST(Notifications, SignedWebhookAndItsLifecycle) {
+  std::string secret = "webhook-secret-0123456789";
+  Receiver hook([](const net::Request&) {
+    net::Response r;
+    r.status = 204;  // no content: what many receivers answer
+    return r;
+  });
+  auto svc = HealthService::inMemory(settings());
+  Channel c;
+  c.tenantId = 10;
+  c.kind = "webhook";
+  c.name = "teams";
+  c.settings = {
+      {"url", hook.url("/hooks/parc?canal=1")}, {"secret", secret}, {"ca_pem", pki().caPem}};
+  svc->createChannel(c);
+  svc->setHost({1, 10, "pc-accueil", {}, {}});
+  svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 99), kT0);
+  svc->evaluate(kT0);
+  ASSERT_EQ(svc->deliver(kT0), 1);
+  Id alertId = svc->alerts().openAlerts().at(0).id;
+  svc->engine().acknowledge(alertId, "user:tech", kT0 + 10, std::nullopt);
+  svc->ingestMetrics(1, 10, "m2", diskBatch(kT0 + 60, 40), kT0 + 60);
+  svc->evaluate(kT0 + 60);
+  svc->evaluate(kT0 + 200);
+  EXPECT_EQ(svc->deliver(kT0 + 200), 2);  // acknowledged, resolved
+  auto reqs = hook.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  std::vector<std::string> events;
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.method, "POST");
+    EXPECT_EQ(r.target, "/hooks/parc?canal=1");
+    std::string ts = r.header("x-parc-timestamp");
+    std::string expected = "sha256=" + notifiers::hmacSha256Hex(secret, ts + "." + r.body);
+    EXPECT_EQ(r.header("x-parc-signature"), expected);
+    EXPECT_NE(notifiers::hmacSha256Hex("wrong-secret-000000", ts + "." + r.body),
+              r.header("x-parc-signature").substr(7));
+    Json body = Json::parse(r.body);
+    EXPECT_EQ(body["alert"]["id"], alertId);
+    events.push_back(body["event"]);
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{"firing", "acknowledged", "resolved"}));
+}
+
+TEST(Notifications, WebhookErrorStatusIsRetried) {
+  std::atomic<int> calls{0};
+  Receiver hook(
+      [&](const net::Request&) { return json(++calls == 1 ? 503 : 200, Json::object()); });
+  auto svc = HealthService::inMemory(settings());
+  Channel c;
+  c.tenantId = 10;
+  c.kind = "webhook";
+  c.name = "n8n";
+  c.settings = {{"url", hook.url("/")}, {"secret", "0123456789abcdef"}, {"ca_pem", pki().caPem}};
+  svc->createChannel(c);
+  svc->setHost({1, 10, "pc", {}, {}});
+  svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 99), kT0);
+  svc->evaluate(kT0);
+  EXPECT_EQ(svc->deliver(kT0), 0);
+  EXPECT_EQ(svc->deliver(kT0 + 31), 1);
+  EXPECT_EQ(calls.load(), 2);
+}
+
+// GLPI's REST API as documented (apirest.md): every call but initSession needs
+// Session-Token and App-Token; bodies are {"input": {...}}.
+TEST(Notifications, GlpiTicketFollowupAndSolution) {
+  std::mutex m;
+  std::vector<std::string> calls;
+  std::vector<std::string> problems;
+  Receiver glpi([&](const net::Request& r) {
+    std::lock_guard lock(m);
+    std::string path = r.path();
+    calls.push_back(r.method + " " + path);
+    if (r.header("app-token") != "app-123") problems.push_back("no App-Token on " + path);
+    if (path == "/apirest.php/initSession") {
+      if (r.method != "GET" || r.header("authorization") != "user_token tech-456") {
+        problems.push_back("bad initSession");
+        return json(401, Json::array({"ERROR_LOGIN_PARAMETERS_MISSING", ""}));
+      }
+      return json(200, {{"session_token", "sess-789"}});
+    }
+    if (r.header("session-token") != "sess-789") {
+      problems.push_back("no Session-Token on " + path);
+      return json(401, Json::array({"ERROR_SESSION_TOKEN_INVALID", ""}));
+    }
+    if (path == "/apirest.php/killSession") return json(200, Json::object());
+    Json body = Json::parse(r.body);
+    if (!body.contains("input")) problems.push_back("no input on " + path);
+    const Json& in = body["input"];
+    if (path == "/apirest.php/Ticket") {
+      if (!in.contains("name") || !in.contains("content") || in.value("type", 0) != 1) {
+        problems.push_back("bad Ticket");
+      }
+      return json(201, {{"id", 321}, {"message", ""}});
+    }
+    if (path == "/apirest.php/Item_Ticket") {
+      if (in.value("itemtype", "") != "Computer" || in.value("items_id", "") != "42" ||
+          in.value("tickets_id", 0) != 321) {
+        problems.push_back("bad Item_Ticket " + in.dump());
+      }
+      return json(201, {{"id", 1}});
+    }
+    if (path == "/apirest.php/ITILFollowup" || path == "/apirest.php/ITILSolution") {
+      if (in.value("itemtype", "") != "Ticket" || in.value("items_id", 0) != 321) {
+        problems.push_back("bad " + path);
+      }
+      return json(201, {{"id", 5}});
+    }
+    problems.push_back("unexpected " + path);
+    return json(400, Json::array({"ERROR", ""}));
+  });
+  auto svc = HealthService::inMemory(settings());
+  Channel c;
+  c.tenantId = 10;
+  c.kind = "glpi";
+  c.name = "GLPI de la coopérative";
+  c.settings = {{"url", glpi.url("/apirest.php")},
+                {"app_token", "app-123"},
+                {"user_token", "tech-456"},
+                {"entities_id", 3},
+                {"ca_pem", pki().caPem}};
+  svc->createChannel(c);
+  svc->setHost({1, 10, "pc-accueil", {}, std::string("42")});
+  svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 95), kT0);
+  svc->evaluate(kT0);
+  ASSERT_EQ(svc->deliver(kT0), 1);
+  Id alertId = svc->alerts().openAlerts().at(0).id;
+  svc->engine().acknowledge(alertId, "user:tech", kT0 + 10, std::nullopt);
+  ASSERT_EQ(svc->deliver(kT0 + 10), 1);
+  svc->ingestMetrics(1, 10, "m2", diskBatch(kT0 + 60, 40), kT0 + 60);
+  svc->evaluate(kT0 + 60);
+  svc->evaluate(kT0 + 200);
+  ASSERT_EQ(svc->deliver(kT0 + 200), 1);
+  std::lock_guard lock(m);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  EXPECT_EQ(calls, (std::vector<std::string>{
+                       "GET /apirest.php/initSession", "POST /apirest.php/Ticket",
+                       "POST /apirest.php/Item_Ticket", "GET /apirest.php/killSession",
+                       "GET /apirest.php/initSession", "POST /apirest.php/ITILFollowup",
+                       "GET /apirest.php/killSession", "GET /apirest.php/initSession",
+                       "POST /apirest.php/ITILSolution", "GET /apirest.php/killSession"}));
+  EXPECT_EQ(svc->alerts().channelRef(alertId, 1)["ticket_id"], 321);
+}
+
+// From the agent's own batch to the support desk's mailbox and webhook: fires once,
+// escalates until acknowledged, resolves when the disk is cleaned.
+TEST(Notifications, EndToEndFillingDisk) {
+  Scenario s;
+  s.smtp = std::make_unique<SmtpServer>(s.dir.path());
+  s.svc = HealthService::inMemory(settings());
+  s.svc->createChannel(s.emailChannelFor(s.smtp->port()));
+  Receiver hook([](const net::Request&) { return json(200, Json::object()); });
+  Channel escalation;
+  escalation.tenantId = 10;
+  escalation.kind = "webhook";
+  escalation.name = "responsable (après 30 min)";
+  escalation.delaySeconds = 1800;
+  escalation.settings = {
+      {"url", hook.url("/")}, {"secret", "0123456789abcdef"}, {"ca_pem", pki().caPem}};
+  s.svc->createChannel(escalation);
+  s.svc->setHost({1, 10, "pc-accueil", {}, {}});
+  s.svc->setHost({2, 10, "pc-mairie", {}, {}});
+  Time t = kT0;
+  for (int minute = 0; minute < 40; ++minute, t += 60) {
+    s.svc->ingestMetrics(1, 10, "a" + std::to_string(minute), diskBatch(t, 93 + minute * 0.1), t);
+    s.svc->ingestMetrics(2, 10, "b" + std::to_string(minute), diskBatch(t, 96), t);
+    s.svc->evaluate(t);
+    s.svc->deliver(t);
+    if (minute == 10) {
+      for (auto& a : s.svc->alerts().openAlerts()) {
+        if (a.hostId == 2) s.svc->engine().acknowledge(a.id, "user:tech", t, std::nullopt);
+      }
+    }
+  }
+  auto mails = s.smtp->messages();
+  ASSERT_EQ(mails.size(), 3u);            // host 1 firing, host 2 firing, host 2 acknowledged
+  ASSERT_EQ(hook.requests().size(), 1u);  // escalation for host 1 only
+  EXPECT_EQ(Json::parse(hook.requests()[0].body)["host"]["name"], "pc-accueil");
+  for (int minute = 0; minute < 5; ++minute, t += 60) {
+    s.svc->ingestMetrics(1, 10, "c" + std::to_string(minute), diskBatch(t, 60), t);
+    s.svc->ingestMetrics(2, 10, "d" + std::to_string(minute), diskBatch(t, 60), t);
+    s.svc->evaluate(t);
+    s.svc->deliver(t);
+  }
+  EXPECT_TRUE(s.svc->alerts().openAlerts().empty());
+  mails = s.smtp->messages();
+  ASSERT_EQ(mails.size(), 5u);
+  EXPECT_EQ(mails[3]["subject"].get<std::string>().rfind("[Parc] Résolu", 0), 0u);
+  EXPECT_EQ(hook.requests().size(), 2u);  // the escalated channel hears of the resolution
+}
+
+}  // namespace
+}  // namespace parc::server::alerts

@@ -1,0 +1,276 @@
+// The console routes of health monitoring, called through the router with a caller
+// (authentication itself is the dispatcher's, tested elsewhere): permissions declared,
+// tenant scoping, lifecycle actions, rule overrides and channels.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/crypto/hash.h"
+#include "common/error.h"
+#include "server/api/health_routes.h"
+#include "server/app/config.h"
+#include "server/auth/sessions.h"
+#include "server/ca/internal_ca.h"
+#include "server/control/control_hub.h"
+#include "server/security/rate_limiter.h"
+#include "server/store/sqlite/sqlite_store.h"
+
+namespace parc::server::api {
+namespace {
+
+namespace fs = std::filesystem;
+using auth::Permission;
+constexpr store::Time kT0 = 1795950000;
+
+struct Server {
+  fs::path dir = fs::temp_directory_path() / ("parc-health-routes-" + std::to_string(getpid()));
+  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<ca::InternalCa> ca;
+  ServerConfig config;
+  std::unique_ptr<auth::SessionManager> sessions;
+  std::unique_ptr<control::ControlHub> hub;
+  security::RateLimiter limiterA{{1000, 1000}}, limiterB{{1000, 1000}};
+  std::unique_ptr<Services> services;
+  std::unique_ptr<alerts::HealthService> health;
+  Router router;
+  store::Id tenantA = 0, tenantB = 0, hostA = 0, hostB = 0;
+
+  Server() {
+    fs::create_directories(dir);
+    store = std::make_unique<store::SqliteStore>(dir / "parc.db");
+    ca = std::make_unique<ca::InternalCa>(ca::InternalCa::openOrCreate(dir / "tls", {}));
+    sessions = std::make_unique<auth::SessionManager>(*store, 3600, 86400);
+    hub = std::make_unique<control::ControlHub>(*store, std::chrono::milliseconds(5000));
+    services = std::make_unique<Services>(
+        Services{*store, *ca, config, *sessions, *hub, limiterA, limiterB});
+    alerts::HealthSettings hs;
+    hs.outgoingAllow = {"127.0.0.1/32"};
+    health = alerts::HealthService::inMemory(hs);
+    addHealthRoutes(router, *services, *health);
+    tenantA = store->createTenant("Mairie de Saint-Affrique", "12208", kT0).id;
+    tenantB = store->createTenant("Mairie de Millau", "12145", kT0).id;
+    hostA = enrol(tenantA, "pc-a");
+    hostB = enrol(tenantB, "pc-b");
+  }
+  ~Server() {
+    hub.reset();
+    fs::remove_all(dir);
+  }
+
+  store::Id enrol(store::Id tenant, const std::string& name) {
+    store::EnrollmentToken t;
+    t.tenantId = tenant;
+    t.createdAt = kT0;
+    t.expiresAt = kT0 + (1LL << 30);
+    t.maxUses = 1;
+    std::string secret = crypto::hashSecret(name + "-token");
+    store->createToken(t, secret);
+    store::NewHost h;
+    h.uid = crypto::uuid4();
+    h.hostname = name;
+    h.deviceId = name;
+    h.certFingerprint = crypto::sha256Hex(name);
+    h.certSerial = name;
+    h.certNotAfter = kT0 + 86400 * 365;
+    auto out = store->enrollHost(secret, kT0, h);
+    if (!out.host) throw std::runtime_error("enrolment failed");
+    health->setHost({out.host->id, tenant, name, {}, {}});
+    return out.host->id;
+  }
+
+  // Calls a route as a user with a role and a tenant scope; returns (status, body).
+  std::pair<int, Json> call(const std::string& method, const std::string& target, store::Role role,
+                            std::optional<std::vector<store::Id>> tenants,
+                            const Json& body = nullptr) {
+    net::Request req;
+    req.method = method;
+    req.target = target;
+    req.body = body.is_null() ? "" : body.dump();
+    req.remoteAddress = "127.0.0.1";
+    Match m = router.match(method, req.path());
+    if (!m.route) return {404, Json()};
+    store::User user;
+    user.id = 1;
+    user.username = "tech";
+    user.role = role;
+    if (!auth::roleAllows(role, m.route->permission)) return {403, Json()};
+    Caller caller;
+    caller.user = user;
+    caller.scope.tenants = tenants;
+    Context ctx{req, m.params, caller, kT0 + 100};
+    try {
+      net::Response r = m.route->handler(ctx);
+      return {r.status, r.body.empty() ? Json() : Json::parse(r.body)};
+    } catch (const Error& e) {
+      return {httpStatus(e.kind()), Json{{"message", e.what()}}};
+    }
+  }
+};
+
+Json fullDisk(store::Time t) {
+  return Json{{"collected_at", t},
+              {"metrics", {{{"name", "disk.used_pct"}, {"subject", "/"}, {"value", 96}}}}};
+}
+
+TEST(HealthRoutes, EveryRouteDeclaresAHealthPermission) {
+  Server s;
+  int n = 0;
+  for (const auto& r : s.router.routes()) {
+    ++n;
+    EXPECT_TRUE(
+        r.permission == Permission::kAlertsRead || r.permission == Permission::kAlertsWrite ||
+        r.permission == Permission::kAlertRulesWrite || r.permission == Permission::kChannelsWrite)
+        << r.method << " " << r.pattern;
+  }
+  EXPECT_GE(n, 14);
+  using store::Role;
+  for (Role role : {Role::kAdministrator, Role::kTechnician, Role::kHelpdesk, Role::kReadOnly,
+                    Role::kTownHallStaff}) {
+    EXPECT_TRUE(auth::roleAllows(role, Permission::kAlertsRead));
+  }
+  EXPECT_TRUE(auth::roleAllows(Role::kHelpdesk, Permission::kAlertsWrite));
+  EXPECT_FALSE(auth::roleAllows(Role::kReadOnly, Permission::kAlertsWrite));
+  EXPECT_FALSE(auth::roleAllows(Role::kTownHallStaff, Permission::kAlertsWrite));
+  EXPECT_TRUE(auth::roleAllows(Role::kTechnician, Permission::kChannelsWrite));
+  EXPECT_FALSE(auth::roleAllows(Role::kHelpdesk, Permission::kAlertRulesWrite));
+  EXPECT_FALSE(auth::roleAllows(Role::kHelpdesk, Permission::kChannelsWrite));
+}
+
+TEST(HealthRoutes, AlertsAndMetricsAreScopedToTheCallersTenants) {
+  Server s;
+  using store::Role;
+  s.health->ingestMetrics(s.hostA, s.tenantA, "a1", fullDisk(kT0), kT0);
+  s.health->ingestMetrics(s.hostB, s.tenantB, "b1", fullDisk(kT0), kT0);
+  s.health->evaluate(kT0);
+  auto all = s.call("GET", "/api/v1/alerts?state=open", Role::kTechnician, std::nullopt);
+  ASSERT_EQ(all.first, 200);
+  EXPECT_EQ(all.second["count"], 2);
+  auto onlyA =
+      s.call("GET", "/api/v1/alerts", Role::kTownHallStaff, std::vector<store::Id>{s.tenantA});
+  ASSERT_EQ(onlyA.second["count"], 1);
+  EXPECT_EQ(onlyA.second["items"][0]["host_name"], "pc-a");
+  store::Id alertB = 0;
+  for (const auto& a : all.second["items"]) {
+    if (a["host_id"] == s.hostB) alertB = a["id"];
+  }
+  std::string b = "/api/v1/alerts/" + std::to_string(alertB);
+  EXPECT_EQ(s.call("GET", b, Role::kTownHallStaff, std::vector<store::Id>{s.tenantA}).first, 404);
+  EXPECT_EQ(
+      s.call("POST", b + "/acknowledge", Role::kHelpdesk, std::vector<store::Id>{s.tenantA}).first,
+      404);
+  EXPECT_EQ(s.call("POST", b + "/acknowledge", Role::kReadOnly, std::nullopt).first, 403);
+  auto ack = s.call("POST", b + "/acknowledge", Role::kHelpdesk, std::nullopt);
+  ASSERT_EQ(ack.first, 200);
+  EXPECT_EQ(ack.second["state"], "acknowledged");
+  EXPECT_EQ(ack.second["acknowledged_by"], "user:tech");
+  EXPECT_EQ(s.call("POST", b + "/comment", Role::kHelpdesk, std::nullopt,
+                   Json{{"text", "technicien en route"}})
+                .first,
+            201);
+  auto detail = s.call("GET", b, Role::kReadOnly, std::nullopt);
+  EXPECT_EQ(detail.second["comments"][0]["text"], "technicien en route");
+  EXPECT_EQ(
+      s.call("POST", b + "/silence", Role::kHelpdesk, std::nullopt, Json{{"minutes", 0}}).first,
+      400);
+  EXPECT_EQ(
+      s.call("POST", b + "/silence", Role::kHelpdesk, std::nullopt, Json{{"minutes", 120}}).first,
+      201);
+  // Metrics of a host outside the scope read as missing.
+  std::string m = "/api/v1/hosts/" + std::to_string(s.hostB) +
+                  "/metrics?name=disk.used_pct&from=" + std::to_string(kT0 - 60) +
+                  "&to=" + std::to_string(kT0 + 60) + "&step=60";
+  EXPECT_EQ(s.call("GET", m, Role::kTownHallStaff, std::vector<store::Id>{s.tenantA}).first, 404);
+  auto chart = s.call("GET", m, Role::kTownHallStaff, std::vector<store::Id>{s.tenantB});
+  ASSERT_EQ(chart.first, 200);
+  EXPECT_EQ(chart.second["resolution"], "raw");
+  EXPECT_EQ(chart.second["series"][0]["subject"], "/");
+  EXPECT_EQ(chart.second["series"][0]["points"][0][1], 96);
+  std::string base = "/api/v1/hosts/" + std::to_string(s.hostB) + "/metrics?name=disk.used_pct";
+  EXPECT_EQ(s.call("GET", base + "&step=1", Role::kReadOnly, std::nullopt).first, 400);
+  EXPECT_EQ(s.call("GET", base + "&from=0&to=100000000", Role::kReadOnly, std::nullopt).first,
+            400);  // 2,000 points per series at most
+  EXPECT_EQ(s.call("GET", "/api/v1/hosts/" + std::to_string(s.hostB) + "/metrics", Role::kReadOnly,
+                   std::nullopt)
+                .first,
+            400);  // name is required
+}
+
+TEST(HealthRoutes, RuleOverridesAndChannels) {
+  Server s;
+  using store::Role;
+  auto put = [&](const Json& body, std::optional<std::vector<store::Id>> scope = std::nullopt) {
+    return s.call("PUT", "/api/v1/alert-rules", Role::kTechnician, scope, body);
+  };
+  EXPECT_EQ(put({{"scope", "tenant"},
+                 {"scope_id", s.tenantA},
+                 {"rule", "disk_usage"},
+                 {"settings", {{"warning", 80}}}})
+                .first,
+            200);
+  EXPECT_EQ(put({{"scope", "tenant"},
+                 {"scope_id", s.tenantA},
+                 {"rule", "disk_usage"},
+                 {"settings", {{"bogus", 1}}}})
+                .first,
+            400);
+  EXPECT_EQ(put({{"scope", "tenant"},
+                 {"scope_id", s.tenantB},
+                 {"rule", "disk_usage"},
+                 {"settings", {{"warning", 1}}}},
+                std::vector<store::Id>{s.tenantA})
+                .first,
+            404);
+  EXPECT_EQ(put({{"scope", "group"},
+                 {"scope_id", 3},
+                 {"rule", "disk_usage"},
+                 {"settings", {{"enabled", false}}}},
+                std::vector<store::Id>{s.tenantA})
+                .first,
+            403);
+  EXPECT_EQ(s.call("PUT", "/api/v1/alert-rules", Role::kHelpdesk, std::nullopt,
+                   Json{{"scope", "tenant"},
+                        {"scope_id", s.tenantA},
+                        {"rule", "disk_usage"},
+                        {"settings", {{"warning", 1}}}})
+                .first,
+            403);
+  auto rules = s.call("GET", "/api/v1/alert-rules?tenant_id=" + std::to_string(s.tenantA),
+                      Role::kReadOnly, std::nullopt);
+  ASSERT_EQ(rules.first, 200);
+  EXPECT_EQ(rules.second["overrides"].size(), 1u);
+  for (const auto& r : rules.second["effective"]) {
+    if (r["id"] == "disk_usage") {
+      EXPECT_EQ(r["warning"], 80);
+    }
+  }
+
+  Json channel{{"tenant_id", s.tenantA},
+               {"kind", "webhook"},
+               {"name", "n8n"},
+               {"min_severity", "critical"},
+               {"settings", {{"url", "https://127.0.0.1:9/x"}, {"secret", "0123456789abcdef"}}}};
+  auto created = s.call("POST", "/api/v1/channels", Role::kTechnician, std::nullopt, channel);
+  ASSERT_EQ(created.first, 201) << created.second.dump();
+  EXPECT_EQ(created.second["settings"]["secret"], "********");
+  std::string path = "/api/v1/channels/" + created.second["id"].dump();
+  // A client sending the masked secret back keeps the stored one.
+  auto updated =
+      s.call("PUT", path, Role::kTechnician, std::nullopt,
+             Json{{"name", "n8n (astreinte)"}, {"settings", created.second["settings"]}});
+  ASSERT_EQ(updated.first, 200);
+  EXPECT_EQ(s.health->alerts().findChannel(created.second["id"])->settings["secret"],
+            "0123456789abcdef");
+  channel["settings"]["url"] = "https://169.254.169.254/latest/meta-data";
+  EXPECT_EQ(s.call("POST", "/api/v1/channels", Role::kTechnician, std::nullopt, channel).first,
+            403);
+  EXPECT_EQ(
+      s.call("GET", "/api/v1/channels", Role::kTownHallStaff, std::vector<store::Id>{s.tenantB})
+          .second["count"],
+      0);
+  EXPECT_EQ(s.call("DELETE", path, Role::kTechnician, std::vector<store::Id>{s.tenantB}).first,
+            404);
+  EXPECT_EQ(s.call("DELETE", path, Role::kTechnician, std::nullopt).first, 200);
+}
+
+}  // namespace
+}  // namespace parc::server::api

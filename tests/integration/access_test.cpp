@@ -1,0 +1,501 @@
+// Technicians' side of the trust model, attacked through the real server: every route
+// guarded, roles, tenant isolation by id guessing, CSRF, sessions, TOTP, throttling,
+// hostile agent strings, connection floods. docs/security.md lists each with its test.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "common/crypto/hash.h"
+#include "common/crypto/x509.h"
+#include "common/error.h"
+#include "common/files/files.h"
+#include "common/net/client.h"
+#include "server/auth/permissions.h"
+#include "server/security/totp.h"
+#include "server/store/model.h"
+#include "tests/integration/harness.h"
+
+namespace parc::testing {
+namespace {
+
+using Headers = std::map<std::string, std::string>;
+
+constexpr const char* kStrongPassword = "Cassoulet-Aveyron-2026!";
+
+class Access : public ::testing::Test {
+ protected:
+  using store_id = std::int64_t;
+
+  void SetUp() override {
+    // Low limits so that floods are reached quickly; short sessions for expiry.
+    files::writeAtomic(tmp.path() / "server.toml",
+                       "[security]\nsession_idle_seconds = 3\nsession_absolute_seconds = 3600\n"
+                       "console_connections_per_address = 12\npublic_request_burst = 30\n",
+                       0600);
+    server = std::make_unique<ServerFixture>(
+        tmp.path() / "server", 0, 0,
+        std::vector<std::string>{"--config", (tmp.path() / "server.toml").string()});
+    tls::ClientTlsConfig pinned;
+    pinned.pinnedFingerprint = server->caFingerprint;
+    console = std::make_unique<net::HttpsClient>(net::parseUrl(server->consoleUrl),
+                                                 tls::TlsContext::client(pinned),
+                                                 std::chrono::seconds(20));
+    agentSide = std::make_unique<net::HttpsClient>(net::parseUrl(server->agentUrl),
+                                                   tls::TlsContext::client(pinned),
+                                                   std::chrono::seconds(20));
+    admin = login("admin", server->adminPassword);
+  }
+
+  net::Response call(const std::string& method, const std::string& path, const std::string& token,
+                     const Json& body = nullptr, Headers headers = {}) {
+    if (!token.empty()) headers["authorization"] = "Bearer " + token;
+    std::string text = body.is_null() ? std::string() : body.dump();
+    if (!text.empty()) headers["content-type"] = "application/json";
+    return console->send({method, path, headers, text, {}, {}});
+  }
+
+  Json ok(const std::string& method, const std::string& path, const std::string& token,
+          const Json& body = nullptr) {
+    net::Response r = call(method, path, token, body);
+    EXPECT_LT(r.status, 300) << method << " " << path << ": " << r.body;
+    return parseJson(r.body);
+  }
+
+  std::string login(const std::string& user, const std::string& password) {
+    net::Response r = call("POST", "/api/v1/login", "", Json{{"username", user}, {"password", password}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return parseJson(r.body).value("token", "");
+  }
+
+  store_id createTenant(const std::string& name, const std::string& insee) {
+    return ok("POST", "/api/v1/tenants", admin, Json{{"name", name}, {"insee_code", insee}})["id"];
+  }
+
+  Json createUser(const std::string& name, const std::string& role, const Json& tenants) {
+    return ok("POST", "/api/v1/users", admin,
+              Json{{"username", name}, {"password", kStrongPassword}, {"role", role},
+                   {"tenants", tenants}});
+  }
+
+  // Enrols a host into a tenant with a raw request (hostname chosen by the test).
+  Json enrolHost(store_id tenant, const std::string& hostname, crypto::PrivateKey* keyOut = nullptr,
+                 std::string* certOut = nullptr) {
+    Json t = ok("POST", "/api/v1/tokens", admin, Json{{"tenant_id", tenant}});
+    auto key = crypto::generateKey();
+    Json req{{"token", t["token"]},
+             {"csr", crypto::makeCsrPem(key.get(), "x")},
+             {"hostname", hostname},
+             {"device_id", "dev-" + std::to_string(++devices)}};
+    net::Response r = agentSide->send(
+        {"POST", "/api/v1/enroll", {{"content-type", "application/json"}}, req.dump(), {}, {}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    Json out = parseJson(r.body);
+    if (certOut) *certOut = out.value("certificate", "");
+    if (keyOut) *keyOut = std::move(key);
+    return out;
+  }
+
+  TempDir tmp;
+  std::unique_ptr<ServerFixture> server;
+  std::unique_ptr<net::HttpsClient> console, agentSide;
+  std::string admin;
+  int devices = 0;
+};
+
+// The permission each role holds, as the server's table says (server/auth/permissions.cpp).
+std::optional<server::auth::Permission> permissionNamed(const std::string& name) {
+  using server::auth::Permission;
+  for (int i = 0; i <= static_cast<int>(Permission::kAuditRead); ++i) {
+    auto p = static_cast<Permission>(i);
+    if (name == server::auth::permissionName(p)) return p;
+  }
+  return std::nullopt;
+}
+
+TEST_F(Access, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions) {
+  Json routes = ok("GET", "/api/v1/routes", admin)["items"];
+  ASSERT_GT(routes.size(), 20u);
+  // The only routes anyone may call without credentials; a new one must be added here
+  // deliberately (and to docs/security.md).
+  const std::set<std::string> publicRoutes = {"GET /api/v1/health", "POST /api/v1/login",
+                                              "POST /api/v1/enroll"};
+
+  std::map<std::string, std::string> tokens;  // role → API token (staff: a session)
+  for (std::string role : {"administrator", "technician", "helpdesk", "read_only"}) {
+    createUser("u-" + role, role, nullptr);
+    std::string session = login("u-" + role, kStrongPassword);
+    tokens[role] = ok("POST", "/api/v1/api-tokens", session, Json{{"name", "enum"}})["token"];
+  }
+  store_id tenant = createTenant("Mairie de Rodez", "12202");
+  createUser("u-town_hall_staff", "town_hall_staff", Json::array({tenant}));
+  tokens["town_hall_staff"] = login("u-town_hall_staff", kStrongPassword);
+
+  int checked = 0;
+  for (const auto& route : routes) {
+    std::string method = route["method"], pattern = route["pattern"];
+    std::string path = pattern;
+    for (auto pos = path.find('{'); pos != std::string::npos; pos = path.find('{')) {
+      path.replace(pos, path.find('}', pos) - pos + 1, "999999");  // no such object
+    }
+    std::string key = method + " " + pattern;
+    auto permission = permissionNamed(route["permission"]);
+    ASSERT_TRUE(permission) << key << " declares an unknown permission";
+    if (route["permission"] == "public") {
+      bool asset = method == "GET" && pattern.rfind("/api/", 0) != 0;  // console's files
+      EXPECT_TRUE(asset || publicRoutes.count(key)) << key << " is public but not on the list";
+      continue;
+    }
+    if (route["listener"] == "agent") {
+      EXPECT_EQ(route["permission"], "agent") << key;
+      net::Response r = agentSide->send({method, path, {}, "{}", {}, {}});
+      EXPECT_EQ(r.status, 401) << key << " without a client certificate: " << r.body;
+      continue;
+    }
+    // No credentials, a forged token, an agent-listener call: all refused.
+    EXPECT_EQ(call(method, path, "", Json::object()).status, 401) << key;
+    EXPECT_EQ(call(method, path, "parc_ses_forged", Json::object()).status, 401) << key;
+    for (const auto& [role, token] : tokens) {
+      net::Response r = call(method, path, token, Json::object());
+      bool refusedByRole = r.status == 403 && r.body.find("your role may not") != std::string::npos;
+      bool allowed = server::auth::roleAllows(*server::store::roleFromName(role), *permission);
+      EXPECT_NE(r.status, 401) << key << " as " << role;
+      EXPECT_EQ(refusedByRole, !allowed) << key << " as " << role << ": " << r.status << " " << r.body;
+      ++checked;
+      if (role == "town_hall_staff" && pattern.rfind("/api/v1/logout", 0) == 0) {
+        tokens[role] = login("u-town_hall_staff", kStrongPassword);  // that call ended it
+      }
+    }
+  }
+  EXPECT_GT(checked, 100);
+}
+
+TEST_F(Access, TenantIsolationHoldsForEveryListingAndEveryGuessedId) {
+  store_id a = createTenant("Mairie d'Espalion", "12096");
+  store_id b = createTenant("Mairie de Laguiole", "12119");
+  Json hostA = enrolHost(a, "pc-espalion");
+  Json hostB = enrolHost(b, "pc-laguiole");
+  Json tokenB = ok("POST", "/api/v1/tokens", admin, Json{{"tenant_id", b}});
+  createUser("staff-a", "town_hall_staff", Json::array({a}));
+  createUser("tech-a", "technician", Json::array({a}));
+
+  for (std::string who : {"staff-a", "tech-a"}) {
+    std::string t = login(who, kStrongPassword);
+    SCOPED_TRACE(who);
+    Json hosts = ok("GET", "/api/v1/hosts", t);
+    ASSERT_EQ(hosts["total"], 1);
+    EXPECT_EQ(hosts["items"][0]["hostname"], "pc-espalion");
+    EXPECT_EQ(ok("GET", "/api/v1/hosts?q=laguiole", t)["total"], 0);
+    EXPECT_EQ(ok("GET", "/api/v1/hosts?tenant_id=" + std::to_string(b), t)["total"], 0);
+    Json tenants = ok("GET", "/api/v1/tenants", t)["items"];
+    ASSERT_EQ(tenants.size(), 1u);
+    EXPECT_EQ(tenants[0]["id"], a);
+    std::string idB = std::to_string(hostB["host_id"].get<store_id>());
+    // Guessed ids of the other tenant answer exactly like ids that do not exist.
+    for (auto [path, id] : std::vector<std::pair<std::string, std::string>>{
+             {"/api/v1/hosts/{}", idB},
+             {"/api/v1/hosts/{}/history", idB},
+             {"/api/v1/tenants/{}", std::to_string(b)}}) {
+      auto with = [&](const std::string& v) {
+        std::string p = path;
+        return p.replace(p.find("{}"), 2, v);
+      };
+      net::Response guessed = call("GET", with(id), t);
+      EXPECT_EQ(guessed.status, 404) << with(id);
+      EXPECT_EQ(guessed.body, call("GET", with("999999"), t).body) << with(id);
+    }
+    if (who == "tech-a") {
+      EXPECT_EQ(call("PUT", "/api/v1/hosts/" + idB + "/config", t, Json{{"inventory_interval", 600}})
+                    .status,
+                404);
+      EXPECT_EQ(call("POST", "/api/v1/hosts/" + idB + "/commands", t, Json{{"command", "ping"}})
+                    .status,
+                404);
+      EXPECT_EQ(call("POST", "/api/v1/hosts/" + idB + "/revoke", t).status, 404);
+      EXPECT_EQ(call("POST", "/api/v1/tokens", t, Json{{"tenant_id", b}}).status, 404);
+      EXPECT_EQ(call("POST", "/api/v1/tokens/" + std::to_string(tokenB["id"].get<store_id>()) +
+                                 "/revoke",
+                     t)
+                    .status,
+                404);
+      Json tokens = ok("GET", "/api/v1/tokens", t)["items"];
+      for (const auto& tok : tokens) EXPECT_EQ(tok["tenant_id"], a);
+    }
+  }
+  // Nothing of B was changed by those attempts.
+  Json b1 = ok("GET", "/api/v1/hosts/" + std::to_string(hostB["host_id"].get<store_id>()), admin);
+  EXPECT_FALSE(b1["revoked"].get<bool>());
+  for (const auto& tok : ok("GET", "/api/v1/tokens", admin)["items"]) {
+    EXPECT_FALSE(tok["revoked"].get<bool>()) << tok.dump();
+  }
+}
+
+TEST_F(Access, HelpdeskAndStaffCannotEscalate) {
+  store_id a = createTenant("Mairie de Millau", "12145");
+  Json helpdesk = createUser("helpdesk", "helpdesk", nullptr);
+  createUser("staff", "town_hall_staff", Json::array({a}));
+  std::string h = login("helpdesk", kStrongPassword);
+  std::string s = login("staff", kStrongPassword);
+  std::string self = "/api/v1/users/" + std::to_string(helpdesk["id"].get<store_id>());
+  EXPECT_EQ(call("PUT", self, h, Json{{"role", "administrator"}}).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/users", h,
+                 Json{{"username", "evil"}, {"password", kStrongPassword}, {"role", "administrator"}})
+                .status,
+            403);
+  EXPECT_EQ(call("POST", "/api/v1/tokens", h, Json{{"tenant_id", a}}).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/audit", h).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/hosts/1/commands", s, Json{{"command", "ping"}}).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/api-tokens", s, Json{{"name", "x"}}).status, 403);
+  // A technician's API token cannot carry more than its owner.
+  createUser("tech", "technician", nullptr);
+  std::string t = login("tech", kStrongPassword);
+  EXPECT_EQ(call("POST", "/api/v1/api-tokens", t, Json{{"name", "x"}, {"role", "administrator"}})
+                .status,
+            403);
+  // A read-only API token of a technician reads but does not write.
+  std::string ro =
+      ok("POST", "/api/v1/api-tokens", t, Json{{"name", "ro"}, {"role", "read_only"}})["token"];
+  EXPECT_EQ(call("GET", "/api/v1/hosts", ro).status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/tokens", ro, Json{{"tenant_id", a}}).status, 403);
+  // The audit log names who tried.
+  Json audit = ok("GET", "/api/v1/audit?actor=user:admin&action=user.create", admin)["items"];
+  EXPECT_EQ(audit.size(), 3u);
+}
+
+TEST_F(Access, SessionsEndAtLogoutIdleTimeoutAndDisablingAndApiTokensAtRevocation) {
+  std::string s1 = login("admin", server->adminPassword);
+  EXPECT_EQ(call("POST", "/api/v1/logout", s1).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/me", s1).status, 401);
+
+  // Idle expiry is 3 s in this server's configuration.
+  std::string s2 = login("admin", server->adminPassword);
+  std::this_thread::sleep_for(std::chrono::milliseconds(4200));
+  EXPECT_EQ(call("GET", "/api/v1/me", s2).status, 401);
+
+  admin = login("admin", server->adminPassword);
+  Json tech = createUser("tech", "technician", nullptr);
+  std::string t1 = login("tech", kStrongPassword);
+  std::string t2 = login("tech", kStrongPassword);
+  std::string api = ok("POST", "/api/v1/api-tokens", t1, Json{{"name", "script"}})["token"];
+  EXPECT_EQ(call("POST", "/api/v1/logout-all", t1).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/me", t2).status, 401);  // the other session too
+  EXPECT_EQ(call("GET", "/api/v1/me", api).status, 200);  // tokens are separate credentials
+  Json listed = ok("GET", "/api/v1/api-tokens?all=true", admin)["items"];
+  ASSERT_EQ(listed.size(), 1u);
+  ok("POST", "/api/v1/api-tokens/" + std::to_string(listed[0]["id"].get<store_id>()) + "/revoke",
+     admin);
+  EXPECT_EQ(call("GET", "/api/v1/me", api).status, 401);
+
+  std::string t3 = login("tech", kStrongPassword);
+  ok("PUT", "/api/v1/users/" + std::to_string(tech["id"].get<store_id>()), admin,
+     Json{{"disabled", true}});
+  EXPECT_EQ(call("GET", "/api/v1/me", t3).status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/login", "", Json{{"username", "tech"}, {"password", kStrongPassword}})
+                .status,
+            401);
+  // The last administrator of every tenant cannot be disabled.
+  EXPECT_EQ(call("PUT", "/api/v1/users/1", admin, Json{{"disabled", true}}).status, 409);
+}
+
+TEST_F(Access, WeakPasswordsAreRefused) {
+  for (std::string weak : {"azerty", "Azerty2024!", "motdepasse12", "aaaaaaaaaaaaaaaa1A!"}) {
+    net::Response r = call("POST", "/api/v1/users", admin,
+                           Json{{"username", "x"}, {"password", weak}, {"role", "read_only"}});
+    EXPECT_EQ(r.status, 400) << weak;
+  }
+  EXPECT_EQ(ok("GET", "/api/v1/users", admin)["count"], 1);
+}
+
+TEST_F(Access, BrowserSessionsNeedTheCsrfTokenAndTheirOwnOrigin) {
+  net::Response r = call("POST", "/api/v1/login", "",
+                         Json{{"username", "admin"}, {"password", server->adminPassword}});
+  ASSERT_EQ(r.status, 200);
+  std::string cookie = r.headers["set-cookie"];
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("Secure"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  std::string session = cookie.substr(0, cookie.find(';'));
+  std::string csrf = parseJson(r.body)["csrf_token"];
+  Json tenant{{"name", "Mairie de Conques"}, {"insee_code", "12076"}};
+  auto post = [&](Headers h) {
+    h["cookie"] = "lang=fr; " + session;
+    return call("POST", "/api/v1/tenants", "", tenant, h);
+  };
+  EXPECT_EQ(call("GET", "/api/v1/me", "", nullptr, {{"cookie", session}}).status, 200);
+  EXPECT_EQ(post({}).status, 403);
+  EXPECT_EQ(post({{"x-csrf-token", std::string(64, '0')}}).status, 403);
+  EXPECT_EQ(post({{"x-csrf-token", csrf}, {"origin", "https://evil.example"}}).status, 403);
+  EXPECT_EQ(ok("GET", "/api/v1/tenants", admin)["count"], 0);  // nothing was created
+  EXPECT_EQ(post({{"x-csrf-token", csrf}}).status, 201);
+}
+
+TEST_F(Access, TotpSecondFactorFollowsRfc6238AndEachCodeWorksOnce) {
+  Json start = ok("POST", "/api/v1/me/totp", admin);
+  std::string key = server::security::base32Decode(start["secret"].get<std::string>());
+  EXPECT_NE(start["otpauth_uri"].get<std::string>().find("otpauth://totp/Parc:admin"),
+            std::string::npos);
+  EXPECT_EQ(call("POST", "/api/v1/me/totp/confirm", admin, Json{{"code", "000000"}}).status, 400);
+  std::string code = server::security::totp(key, std::time(nullptr));
+  ok("POST", "/api/v1/me/totp/confirm", admin, Json{{"code", code}});
+
+  Json credentials{{"username", "admin"}, {"password", server->adminPassword}};
+  net::Response r = call("POST", "/api/v1/login", "", credentials);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("totp_required"), std::string::npos);
+  // The code used to confirm cannot sign in (each code once); the next step's can.
+  credentials["totp_code"] = code;
+  EXPECT_EQ(call("POST", "/api/v1/login", "", credentials).status, 401);
+  credentials["totp_code"] = server::security::totp(key, std::time(nullptr) + 30);
+  r = call("POST", "/api/v1/login", "", credentials);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(call("POST", "/api/v1/login", "", credentials).status, 401);  // replayed
+}
+
+TEST_F(Access, FailedLoginsAreThrottledPerAccountAndEnrolmentPerSource) {
+  // Sessions idle out after 3 s here: read the audit at the end with an API token.
+  std::string reader = ok("POST", "/api/v1/api-tokens", admin, Json{{"name", "audit"}})["token"];
+  Json wrong{{"username", "admin"}, {"password", "not the password"}};
+  int throttled = 0;
+  for (int i = 0; i < 8; ++i) throttled += call("POST", "/api/v1/login", "", wrong).status == 429;
+  EXPECT_GE(throttled, 2);
+  // Even the right password waits now: guessing is slowed, whatever the guess.
+  net::Response r = call("POST", "/api/v1/login", "",
+                         Json{{"username", "admin"}, {"password", server->adminPassword}});
+  EXPECT_EQ(r.status, 429);
+  EXPECT_FALSE(r.headers["retry-after"].empty());
+
+  int limited = 0;
+  for (int i = 0; i < 45; ++i) {
+    limited += agentSide
+                   ->send({"POST", "/api/v1/enroll", {{"content-type", "application/json"}},
+                           R"({"token":"parc_enr_guess","csr":"x"})", {}, {}})
+                   .status == 429;
+  }
+  EXPECT_GE(limited, 10);
+  Json audit = ok("GET", "/api/v1/audit?action=login", reader)["items"];
+  EXPECT_GE(audit.size(), 9u);
+  EXPECT_EQ(audit[0]["result"], "throttled");
+}
+
+TEST_F(Access, HostileAgentStringsAreStoredAndServedInert) {
+  const std::string nasty =
+      "<script>alert(1)</script><img src=x onerror=alert(2)>'; DROP TABLE hosts;--\x1b[2J\x1b]0;pwn\x07";
+  store_id tenant = createTenant("Mairie de Sévérac", "12270");
+  crypto::PrivateKey key;
+  std::string cert;
+  Json host = enrolHost(tenant, nasty, &key, &cert);
+  // An inventory full of the same strings, through the agent's mTLS route.
+  tls::ClientTlsConfig mtls;
+  mtls.pinnedFingerprint = server->caFingerprint;
+  mtls.certificatePem = cert;
+  mtls.privateKeyPem = crypto::privateKeyToPem(key.get());
+  net::HttpsClient agent(net::parseUrl(server->agentUrl), tls::TlsContext::client(mtls));
+  Json inventory{{"system", {{"hostname", nasty}, {"serial", nasty}}},
+                 {"software", Json::array({{{"name", nasty}, {"version", nasty}}})},
+                 {"monitors", Json::array({{{"name", nasty}, {"serial", nasty}}})}};
+  Json batch{{"version", 1},
+             {"messages",
+              Json::array({{{"id", "m1"},
+                            {"type", "inventory"},
+                            {"created_at", std::time(nullptr)},
+                            {"payload",
+                             {{"collected_at", "2026-11-29T10:00:00Z"},
+                              {"agent_version", "0.1.0"},
+                              {"hash", "h"},
+                              {"inventory", inventory}}}}})}};
+  net::Response sent = agent.send(
+      {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+
+  std::string id = std::to_string(host["host_id"].get<store_id>());
+  net::Response detail = call("GET", "/api/v1/hosts/" + id, admin);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_EQ(detail.headers["content-type"], "application/json");
+  EXPECT_EQ(detail.headers["x-content-type-options"], "nosniff");
+  EXPECT_NE(detail.headers["content-security-policy"].find("default-src 'none'"), std::string::npos);
+  // JSON escapes what could end a string; the bytes come back exactly as sent: data, not code.
+  EXPECT_EQ(detail.body.find('\x1b'), std::string::npos);
+  Json d = parseJson(detail.body);
+  EXPECT_EQ(d["hostname"], nasty);
+  EXPECT_EQ(d["inventory"]["software"][0]["name"], nasty);
+  // The SQL did nothing: hosts are all there, and searchable by the hostile text.
+  EXPECT_EQ(ok("GET", "/api/v1/hosts", admin)["total"], 1);
+  EXPECT_EQ(ok("GET", "/api/v1/hosts?q=DROP%20TABLE", admin)["total"], 1);
+  // parcctl shows no terminal escape.
+  Parcctl ctl(tmp.path() / "home");
+  ctl.login(*server);
+  RunResult table = ctl.run({"hosts", "list"});
+  EXPECT_EQ(table.exitCode, 0) << table.err;
+  EXPECT_EQ(table.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(table.out.find('\x07'), std::string::npos);
+}
+
+TEST_F(Access, OversizeAndDeeplyNestedBodiesAreRefused) {
+  EXPECT_EQ(call("POST", "/api/v1/tenants", admin, nullptr,
+                 {{"content-type", "application/json"}})
+                .status,
+            400);
+  std::string deep(2000, '[');
+  deep += std::string(2000, ']');
+  net::Response r = console->send({"POST", "/api/v1/tenants",
+                                   {{"authorization", "Bearer " + admin},
+                                    {"content-type", "application/json"}},
+                                   deep, {}, {}});
+  EXPECT_EQ(r.status, 400);
+  r = console->send({"POST", "/api/v1/login", {{"content-type", "application/json"}},
+                     std::string(9 * 1024 * 1024, ' '), {}, {}});
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(call("GET", "/api/v1/me", admin).status, 200);
+}
+
+// Raw TCP to the console port: what a flood looks like before any TLS.
+int connectRaw(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the server closed the connection within `wait` (read returns 0 or an error).
+bool closedByServer(int fd, std::chrono::milliseconds wait) {
+  timeval tv{static_cast<time_t>(wait.count() / 1000),
+             static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char c;
+  ssize_t n = ::recv(fd, &c, 1, 0);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+TEST_F(Access, TooManyConnectionsFromOneAddressAreRefusedAndOthersStillServed) {
+  std::vector<int> held;
+  for (int i = 0; i < 12; ++i) held.push_back(connectRaw(server->consolePort));
+  int extra = connectRaw(server->consolePort);
+  ASSERT_GE(extra, 0);
+  EXPECT_TRUE(closedByServer(extra, std::chrono::milliseconds(3000)));
+  ::close(extra);
+  for (int fd : held) ::close(fd);
+  EXPECT_TRUE(waitFor([&] { return call("GET", "/api/v1/me", admin).status == 200; },
+                      std::chrono::seconds(10)));
+}
+
+TEST_F(Access, SilentAndSlowConnectionsAreCut) {
+  // Connects and never starts TLS: cut after the handshake timeout (10 s).
+  int silent = connectRaw(server->consolePort);
+  ASSERT_GE(silent, 0);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(closedByServer(silent, std::chrono::milliseconds(15000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(14));
+  ::close(silent);
+  EXPECT_EQ(call("GET", "/api/v1/health", "").status, 200);
+}
+
+}  // namespace
+}  // namespace parc::testing
