@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   parc::cli::addCaCommands(app, globals);
   parc::cli::addAuditCommands(app, globals);
   parc::cli::addUserCommands(app, globals);
+  parc::cli::addGlpiCommands(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

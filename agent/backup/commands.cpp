@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "agent/backup/engine.h"
+#include "agent/backup/remote_target.h"
+#include "agent/transport/identity.h"
 #include "common/backup/crypto.h"
 #include "common/error.h"
 #include "common/files/files.h"
@@ -38,13 +40,31 @@ TenantKeys loadKey(const fs::path& keyFile) {
   return TenantKeys::derive(parc::backup::decodeKeyFile(*text));
 }
 
+// Without --repo, the tenant's repository on the server the agent enrolled with.
+transport::Identity enrolledIdentity(const fs::path& dataDir) {
+  auto identity = transport::loadIdentity(dataDir);
+  if (!identity) {
+    throw Error(ErrorKind::kNotFound, "this agent is not enrolled (no identity in " +
+                                          dataDir.string() +
+                                          "): enrol it, or back up to a directory with --repo");
+  }
+  return *identity;
+}
+
+TargetPtr openTarget(const CommandOptions& o, const fs::path& dataDir, bool ownOnly) {
+  if (!o.repo.empty()) return openLocalTarget(o.repo);
+  return openRemoteTarget(enrolledIdentity(dataDir), RemoteOptions{ownOnly});
+}
+
 }  // namespace
 
 Commands::Commands(CLI::App& app) {
-  backup_ = app.add_subcommand("backup", "back up folders to a repository (local path for now)");
+  backup_ = app.add_subcommand(
+      "backup", "back up folders to the server (enrolled agent) or to a repository directory");
   restore_ = app.add_subcommand("restore", "restore a snapshot, a folder or a file");
   for (auto* cmd : {backup_, restore_}) {
-    cmd->add_option("--repo", o_.repo, "repository directory")->required();
+    cmd->add_option("--repo", o_.repo,
+                    "repository directory (default: the server this agent enrolled with)");
     cmd->add_option("--key-file", o_.keyFile, "tenant key file (default DATA_DIR/backup.key)");
     cmd->add_option("--threads", o_.threads, "worker threads (default: one per core)");
   }
@@ -56,7 +76,7 @@ Commands::Commands(CLI::App& app) {
   backup_->add_flag("--init", o_.init, "create the repository and the key if missing");
   backup_->add_option("--recovery-public-key", o_.recoveryPublicKey,
                       "with --init: wrap the tenant key for this X25519 recovery key (PEM)");
-  backup_->add_flag("--list", o_.list, "list the snapshots and exit");
+  backup_->add_flag("--list", o_.list, "list the snapshots (on a server: the tenant's) and exit");
   backup_->add_flag("--verify", o_.verify, "re-hash every pack and check every snapshot");
   restore_->add_option("--snapshot", o_.snapshot, "snapshot id, or latest");
   restore_->add_option("--target", o_.targetDir, "directory to restore into")->required();
@@ -80,7 +100,29 @@ int Commands::run(const fs::path& dataDir) {
 
 int Commands::backup(const fs::path& dataDir) {
   fs::path keyFile = o_.keyFile.empty() ? dataDir / "backup.key" : fs::path(o_.keyFile);
-  if (o_.init && !fs::exists(fs::path(o_.repo) / "config")) {
+  if (o_.init && o_.repo.empty()) {
+    // On the server: the tenant's first agent creates the repository; the others reuse
+    // it with a copy of the same key file (docs/backups.md, "Keys").
+    auto identity = enrolledIdentity(dataDir);
+    auto existing = files::tryRead(keyFile);
+    auto keys = existing ? TenantKeys::derive(parc::backup::decodeKeyFile(*existing))
+                         : TenantKeys::generate();
+    bool created = initRemoteRepository(identity, keys.keyCheck());
+    if (!existing) {
+      if (keyFile.has_parent_path()) files::ensureDirectory(keyFile.parent_path(), 0700);
+      files::writeAtomic(keyFile, parc::backup::encodeKeyFile(keys.master), 0600);
+    }
+    if (!o_.recoveryPublicKey.empty()) {
+      auto target = openRemoteTarget(identity);
+      if (!target->keySlot("recovery")) {
+        target->putKeySlot("recovery", parc::backup::wrapForRecovery(
+                                           keys.master, files::read(o_.recoveryPublicKey)));
+      }
+    }
+    std::cerr << (created ? "created" : "using") << " the tenant's backup repository on "
+              << identity.server << " (key " << keyFile.string() << ")\n";
+  }
+  if (o_.init && !o_.repo.empty() && !fs::exists(fs::path(o_.repo) / "config")) {
     // One tenant key may serve several repositories: reuse it when present.
     auto existing = files::tryRead(keyFile);
     auto keys = existing ? TenantKeys::derive(parc::backup::decodeKeyFile(*existing))
@@ -98,6 +140,10 @@ int Commands::backup(const fs::path& dataDir) {
     std::cerr << "created repository " << o_.repo << " (key " << keyFile.string() << ")\n";
   }
   if (o_.verify) {
+    if (o_.repo.empty()) {
+      throw Error(ErrorKind::kBadRequest,
+                  "--verify checks a repository directory (--repo); the server verifies its own");
+    }
     server::backup::Repository repo(o_.repo);
     auto report = repo.verify();
     for (const auto& p : report.problems) std::cout << "problem: " << p << "\n";
@@ -105,7 +151,7 @@ int Commands::backup(const fs::path& dataDir) {
               << " snapshots: " << (report.ok() ? "ok" : "DAMAGED") << "\n";
     return report.ok() ? 0 : 2;
   }
-  auto target = openLocalTarget(o_.repo);
+  auto target = openTarget(o_, dataDir, !o_.list);
   if (o_.list) {
     for (const auto& s : target->listSnapshots()) {
       std::time_t t = s.created;
@@ -135,7 +181,7 @@ int Commands::backup(const fs::path& dataDir) {
 
 int Commands::restore(const fs::path& dataDir) {
   fs::path keyFile = o_.keyFile.empty() ? dataDir / "backup.key" : fs::path(o_.keyFile);
-  auto target = openLocalTarget(o_.repo);
+  auto target = openTarget(o_, dataDir, true);
   if (!o_.recoveryPrivateKey.empty()) {
     // A new PC after the old one died: the cooperative's offline key opens the wrap.
     auto wrapped = target->keySlot("recovery");

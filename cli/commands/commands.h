@@ -25,6 +25,7 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addCaCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // host_certs.cpp
 void addAuditCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addUserCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // users + api-tokens
+void addGlpiCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 
 /// Prints JSON (for --json) and returns true, or returns false for the table path.
 bool printJsonIf(const Globals& g, const Json& j);

@@ -47,7 +47,8 @@ void addLoginCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   login->add_option("--ca-file", opts->caFile, "trust this CA bundle (PEM)");
   login->add_option("-u,--username", opts->username, "user name");
   login->add_flag("--password-stdin", opts->passwordStdin, "read the password from standard input");
-  login->add_option("--totp-code", opts->totpCode, "the authenticator code, if the account has one");
+  login->add_option("--totp-code", opts->totpCode,
+                    "the authenticator code, if the account has one");
   login->callback([g, opts] {
     SessionFile session{opts->server, opts->caFingerprint, opts->caFile, ""};
     std::string password = readPassword(opts->passwordStdin);

@@ -48,8 +48,9 @@ void addUserCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   auto c = std::make_shared<UserOptions>();
   auto* create = users->add_subcommand("create", "create an account (password from stdin)");
   create->add_option("username", c->username, "user name")->required();
-  create->add_option("--role", c->role,
-                     "administrator, technician, helpdesk, read_only or town_hall_staff")
+  create
+      ->add_option("--role", c->role,
+                   "administrator, technician, helpdesk, read_only or town_hall_staff")
       ->required();
   create->add_option("--tenant", c->tenants, "limit to this tenant (repeatable)");
   create->callback([g, c] {
@@ -109,8 +110,9 @@ void addUserCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     if (!t->role.empty()) body["role"] = t->role;
     Json r = g->client().call("POST", "/api/v1/api-tokens", body);
     if (printJsonIf(*g, r)) return;
-    std::cout << "API token " << text(r, "id") << " (" << text(r, "role") << "), shown only now:\n\n  "
-              << text(r, "token") << "\n\nUse it with: PARC_API_TOKEN=… parcctl …\n";
+    std::cout << "API token " << text(r, "id") << " (" << text(r, "role")
+              << "), shown only now:\n\n  " << text(r, "token")
+              << "\n\nUse it with: PARC_API_TOKEN=… parcctl …\n";
   });
   auto rid = std::make_shared<long long>(0);
   auto* revoke = tokens->add_subcommand("revoke", "revoke a token");

@@ -183,7 +183,8 @@ awaitable<Response> plainExchange(asio::io_context& io, Endpoint server, Request
   stream.expires_after(timeout);
   co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
   if (ec && writeError) ec = writeError;
-  if (ec) throw Error(ErrorKind::kUnavailable, "exchange with " + name + " failed: " + ec.message());
+  if (ec)
+    throw Error(ErrorKind::kUnavailable, "exchange with " + name + " failed: " + ec.message());
   Response response;
   auto& msg = parser.get();
   response.status = static_cast<int>(msg.result_int());

@@ -102,7 +102,8 @@ void readTenantScope(Services& s, const Json& body, store::User& user) {
     user.tenants.clear();
     return;
   }
-  if (!it->is_array()) throw Error(ErrorKind::kBadRequest, "tenants must be null or an array of ids");
+  if (!it->is_array())
+    throw Error(ErrorKind::kBadRequest, "tenants must be null or an array of ids");
   std::vector<store::Id> ids;
   for (const auto& v : *it) {
     if (!v.is_number_integer() || !s.store.findTenant(v.get<store::Id>()))

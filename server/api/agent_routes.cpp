@@ -8,6 +8,8 @@
 #include "common/crypto/x509.h"
 #include "common/error.h"
 #include "common/protocol/messages.h"
+#include "server/alerts/health_service.h"
+#include "server/forward/glpi_forwarder.h"
 
 namespace parc::server::api {
 
@@ -131,6 +133,39 @@ store::IncomingMessage incoming(const Json& m, store::Id hostId, store::Time now
   return in;
 }
 
+// Newly stored metrics and events go on to health monitoring (time series, rules). A
+// batch the health store refuses stays stored as received: the agent is not asked to
+// resend what cannot be read better the second time.
+void feedHealth(Services& s, const store::Host& host,
+                const std::vector<store::IncomingMessage>& batch,
+                const std::vector<store::MessageOutcome>& outcomes, store::Time now) {
+  if (!s.health) return;
+  if (!s.health->engine().host(host.id)) {
+    alerts::HostInfo info;  // a host enrolled since the server started
+    info.hostId = host.id;
+    info.tenantId = host.tenantId;
+    info.name = host.hostname;
+    s.health->setHost(info);
+  }
+  s.health->presence(host.id, host.tenantId, now);
+  for (size_t i = 0; i < batch.size() && i < outcomes.size(); ++i) {
+    if (outcomes[i] != store::MessageOutcome::kStored) continue;
+    const auto& m = batch[i];
+    if (m.type != "metrics" && m.type != "event") continue;
+    try {
+      Json payload = parseJson(m.payload);
+      if (m.type == "metrics") {
+        s.health->ingestMetrics(host.id, host.tenantId, m.id, payload, now);
+      } else {
+        s.health->ingestEvent(host.id, host.tenantId, payload, now);
+      }
+    } catch (const Error& e) {
+      spdlog::warn("host {}: {} message {} not usable for health: {}", host.id, m.type, m.id,
+                   e.what());
+    }
+  }
+}
+
 // POST /api/v1/messages: a batch from the agent's outbox. Each message is stored once
 // (by id) and acknowledged only after the batch is committed; invalid ones are
 // rejected with a reason so the agent can drop them instead of resending forever.
@@ -174,14 +209,19 @@ net::Response messages(Context& ctx, Services& s) {
                                {}});
   }
   auto outcomes = s.store.storeMessages(hostId, valid, ctx.now);
+  bool newInventory = false;
   for (size_t i = 0; i < validIndex.size(); ++i) {
     Json& r = results[validIndex[i]];
+    newInventory |= valid[i].inventory && outcomes[i] == store::MessageOutcome::kStored;
     if (outcomes[i] == store::MessageOutcome::kDuplicate) r["status"] = "duplicate";
     if (outcomes[i] == store::MessageOutcome::kUnknownBase) {
       r["status"] = "rejected";
       r["error"] = kUnknownBaseReason;
     }
   }
+  feedHealth(s, *ctx.caller.host, valid, outcomes, ctx.now);
+  // Stored, not duplicates: on to the tenant's GLPI, queued before the agent's ack.
+  if (newInventory && s.glpiForwarder) s.glpiForwarder->inventoryStored(*ctx.caller.host, ctx.now);
   return jsonResponse(200, Json{{"results", results}});
 }
 

@@ -15,23 +15,22 @@ void addConsoleRoutes(Router& r, Services& s) {
   addHostRoutes(r, s);
   addAdminRoutes(r, s);
   addAuditRoutes(r, s);
+  addGlpiRoutes(r, s);
 }
 
 void addRouteIndex(Router& console, const Router& agent) {
-  console.add("GET", "/api/v1/routes", auth::Permission::kAuditRead,
-              [&console, &agent](Context&) {
-                Json items = Json::array();
-                for (const Router* router : {static_cast<const Router*>(&console), &agent}) {
-                  for (const auto& route : router->routes()) {
-                    items.push_back(
-                        Json{{"listener", router == &agent ? "agent" : "console"},
+  console.add("GET", "/api/v1/routes", auth::Permission::kAuditRead, [&console, &agent](Context&) {
+    Json items = Json::array();
+    for (const Router* router : {static_cast<const Router*>(&console), &agent}) {
+      for (const auto& route : router->routes()) {
+        items.push_back(Json{{"listener", router == &agent ? "agent" : "console"},
                              {"method", route.method},
                              {"pattern", route.pattern},
                              {"permission", auth::permissionName(route.permission)}});
-                  }
-                }
-                return jsonResponse(200, Json{{"items", items}, {"count", items.size()}});
-              });
+      }
+    }
+    return jsonResponse(200, Json{{"items", items}, {"count", items.size()}});
+  });
 }
 
 }  // namespace parc::server::api

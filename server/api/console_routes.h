@@ -15,5 +15,6 @@ void addSessionRoutes(Router& router, Services& services);  // session_routes.cp
 void addHostRoutes(Router& router, Services& services);     // host_routes.cpp
 void addAdminRoutes(Router& router, Services& services);    // admin_routes.cpp
 void addAuditRoutes(Router& router, Services& services);    // audit_routes.cpp
+void addGlpiRoutes(Router& router, Services& services);     // glpi_routes.cpp
 
 }  // namespace parc::server::api

@@ -27,11 +27,12 @@ net::Response listHosts(Context& ctx, Services& s) {
   }
   std::string sort = ctx.request.query("sort");
   if (!sort.empty()) {
-    static const char* kSorts[] = {"hostname", "last_seen", "tenant", "os", "serial",
-                                   "enrolled_at"};
+    static const char* kSorts[] = {"hostname", "last_seen", "tenant",
+                                   "os",       "serial",    "enrolled_at"};
     if (std::find(std::begin(kSorts), std::end(kSorts), sort) == std::end(kSorts)) {
-      throw Error(ErrorKind::kBadRequest,
-                  "parameter 'sort' must be hostname, last_seen, tenant, os, serial or enrolled_at");
+      throw Error(
+          ErrorKind::kBadRequest,
+          "parameter 'sort' must be hostname, last_seen, tenant, os, serial or enrolled_at");
     }
     q.sort = sort;
   }

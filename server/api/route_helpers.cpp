@@ -25,14 +25,14 @@ Json toJson(const store::EnrollmentToken& t) {
 }
 
 Json toJson(const store::User& u) {
-  return Json{{"id", u.id},
-              {"username", u.username},
-              {"role", store::roleName(u.role)},
-              {"tenants", u.allTenants && u.role != store::Role::kTownHallStaff ? Json()
-                                                                                 : Json(u.tenants)},
-              {"disabled", u.disabled},
-              {"totp_enabled", !u.totpSecret.empty()},
-              {"created_at", u.createdAt}};
+  return Json{
+      {"id", u.id},
+      {"username", u.username},
+      {"role", store::roleName(u.role)},
+      {"tenants", u.allTenants && u.role != store::Role::kTownHallStaff ? Json() : Json(u.tenants)},
+      {"disabled", u.disabled},
+      {"totp_enabled", !u.totpSecret.empty()},
+      {"created_at", u.createdAt}};
 }
 
 Json toJson(const store::ApiToken& t) {
@@ -48,16 +48,11 @@ Json toJson(const store::ApiToken& t) {
 }
 
 Json toJson(const store::AuditEntry& e) {
-  return Json{{"id", e.id},
-              {"at", e.at},
-              {"actor", e.actor},
-              {"action", e.action},
-              {"target", e.target},
-              {"source", e.source},
-              {"result", e.result},
-              {"tenant_id", e.tenantId ? Json(*e.tenantId) : Json()},
-              {"detail", e.detail},
-              {"hash", e.hash}};
+  return Json{{"id", e.id},         {"at", e.at},
+              {"actor", e.actor},   {"action", e.action},
+              {"target", e.target}, {"source", e.source},
+              {"result", e.result}, {"tenant_id", e.tenantId ? Json(*e.tenantId) : Json()},
+              {"detail", e.detail}, {"hash", e.hash}};
 }
 
 Json toJson(const store::InventoryChangeRow& c) {

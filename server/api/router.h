@@ -20,7 +20,7 @@ struct Caller {
   std::optional<store::Host> host;
   std::string sessionToken;  // the session secret of this request, for logout
   std::optional<store::Id> apiTokenId;
-  bool viaCookie = false;     // a browser session: CSRF-checked
+  bool viaCookie = false;    // a browser session: CSRF-checked
   store::TenantScope scope;  // what the user may see; every listing and lookup honours it
 
   std::string describe() const;  // "user:admin", "user:admin/api:3", "host:<uid>", "anonymous"

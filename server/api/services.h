@@ -6,6 +6,16 @@
 #include "server/security/rate_limiter.h"
 #include "server/store/store.h"
 
+namespace parc::server::forward {
+class GlpiForwarder;
+}
+namespace parc::server::alerts {
+class HealthService;
+}  // namespace parc::server::alerts
+namespace parc::server::backup {
+class Repositories;
+}
+
 namespace parc::server::api {
 
 /// What route handlers work with; owned by the application, outlives the listeners.
@@ -18,6 +28,9 @@ struct Services {
   // Per source address: unauthenticated writes (login, enrolment), and everything else.
   security::RateLimiter& publicLimiter;
   security::RateLimiter& requestLimiter;
+  forward::GlpiForwarder* glpiForwarder = nullptr;  // null: no [[glpi_forward]] configured
+  backup::Repositories* backups = nullptr;          // per-tenant backup repositories
+  alerts::HealthService* health = nullptr;          // metrics, rules and alerts
 };
 
 }  // namespace parc::server::api

@@ -14,8 +14,8 @@ using auth::Permission;
 
 std::string sessionCookie(const std::string& token, std::int64_t maxAge) {
   // HttpOnly: page scripts never see it; Strict: no other site's page sends it.
-  return "parc_session=" + token + "; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=" +
-         std::to_string(maxAge);
+  return "parc_session=" + token +
+         "; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(maxAge);
 }
 
 net::Response login(Context& ctx, Services& s) {
@@ -31,15 +31,15 @@ net::Response login(Context& ctx, Services& s) {
   auto outcome = s.sessions.login(r);
   // The name typed is recorded as typed (bounded): a failed login is a security event.
   std::string actor = "user:" + r.username.substr(0, 64);
-  store::AuditEntry e{0,       ctx.now, actor, "login", "", ctx.request.remoteAddress,
-                      "ok", std::nullopt, "", ""};
+  store::AuditEntry e{0,    ctx.now,      actor, "login", "", ctx.request.remoteAddress,
+                      "ok", std::nullopt, "",    ""};
   switch (outcome.failure) {
     case auth::LoginFailure::kNone: break;
     case auth::LoginFailure::kThrottled: {
       e.result = outcome.reason;
       s.store.appendAudit(e);
-      net::Response res = errorResponse(429, "too_many_requests",
-                                        "too many failed sign-ins: try again later");
+      net::Response res =
+          errorResponse(429, "too_many_requests", "too many failed sign-ins: try again later");
       res.headers["retry-after"] = std::to_string(outcome.retryAfter.count());
       return res;
     }
@@ -112,10 +112,9 @@ net::Response startTotp(Context& ctx, Services& s) {
   user.totpPending = security::newTotpSecret();
   s.store.updateUser(user);
   audit(s, ctx, "user.totp.start", "user:" + std::to_string(user.id), std::nullopt);
-  return jsonResponse(200,
-                      Json{{"secret", user.totpPending},
-                           {"otpauth_uri", security::otpauthUri("Parc", user.username,
-                                                                user.totpPending)}});
+  return jsonResponse(
+      200, Json{{"secret", user.totpPending},
+                {"otpauth_uri", security::otpauthUri("Parc", user.username, user.totpPending)}});
 }
 
 net::Response confirmTotp(Context& ctx, Services& s) {

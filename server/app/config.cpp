@@ -2,6 +2,7 @@
 
 #include "common/config/toml_file.h"
 #include "common/error.h"
+#include "server/forward/settings_toml.h"
 
 namespace parc::server {
 
@@ -31,18 +32,24 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
   if (c.agentCertificateDays < 1 || c.agentCertificateDays > 3650 || c.agentCertificateSeconds < 0)
     throw Error(ErrorKind::kBadRequest, "agent_certificate_days must be 1 to 3650");
   c.agentUrl = config::getString(t, "agent.public_url", c.agentUrl);
+  c.consolePublicUrl = config::getString(t, "console.public_url", c.consolePublicUrl);
+  if (auto* allow = t.at_path("health.outgoing_allow").as_array()) {
+    for (const auto& a : *allow) {
+      if (auto v = a.value<std::string>()) c.outgoingAllow.push_back(*v);
+    }
+  }
   c.sessionIdleSeconds = config::getInt(t, "security.session_idle_seconds", c.sessionIdleSeconds);
   c.sessionAbsoluteSeconds =
       config::getInt(t, "security.session_absolute_seconds", c.sessionAbsoluteSeconds);
-  c.publicRequestBurst = static_cast<double>(
-      config::getInt(t, "security.public_request_burst", static_cast<std::int64_t>(c.publicRequestBurst)));
+  c.publicRequestBurst = static_cast<double>(config::getInt(
+      t, "security.public_request_burst", static_cast<std::int64_t>(c.publicRequestBurst)));
   c.requestBurst = static_cast<double>(
       config::getInt(t, "security.request_burst", static_cast<std::int64_t>(c.requestBurst)));
   c.requestsPerSecond = static_cast<double>(config::getInt(
       t, "security.requests_per_second", static_cast<std::int64_t>(c.requestsPerSecond)));
-  c.consoleConnectionsPerAddress = static_cast<std::size_t>(config::getInt(
-      t, "security.console_connections_per_address",
-      static_cast<std::int64_t>(c.consoleConnectionsPerAddress)));
+  c.consoleConnectionsPerAddress = static_cast<std::size_t>(
+      config::getInt(t, "security.console_connections_per_address",
+                     static_cast<std::int64_t>(c.consoleConnectionsPerAddress)));
   c.auditRetentionDays = config::getInt(t, "audit.retention_days", c.auditRetentionDays);
   if (c.sessionIdleSeconds < 1 || c.sessionAbsoluteSeconds < c.sessionIdleSeconds) {
     throw Error(ErrorKind::kBadRequest,
@@ -52,6 +59,7 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
       c.consoleConnectionsPerAddress < 1 || c.auditRetentionDays < 0) {
     throw Error(ErrorKind::kBadRequest, "security limits must be positive");
   }
+  forward::loadForwardSettings(t, c.glpiForward);
   if (auto* names = t["server_names"].as_array()) {
     for (const auto& n : *names) {
       if (auto s = n.value<std::string>()) c.serverNames.push_back(*s);

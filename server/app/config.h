@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "server/forward/settings.h"
+
 namespace parc::server {
 
 struct ListenerConfig {
@@ -27,6 +29,11 @@ struct ServerConfig {
   /// The agent URL shown in install commands (set at start from the agent listener,
   /// or `agent.public_url` when agents reach the server through another name).
   std::string agentUrl;
+  /// The console URL in notification links (`console.public_url`; default: the listener).
+  std::string consolePublicUrl;
+  /// Internal hosts or CIDR ranges that webhooks, GLPI and SMTP may reach despite the
+  /// SSRF guard (`[health] outgoing_allow`), e.g. the town hall's GLPI on its LAN.
+  std::vector<std::string> outgoingAllow;
   int networkThreads = 1;
   int workerThreads = 8;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
@@ -49,6 +56,8 @@ struct ServerConfig {
   /// when > 0, is for tests.
   int agentCertificateDays = 365;
   std::int64_t agentCertificateSeconds = 0;
+  /// [[glpi_forward]] blocks: per-tenant forwarding of inventories to GLPI.
+  forward::ForwardSettings glpiForward;
   std::chrono::seconds agentCertificateLifetime() const {
     return agentCertificateSeconds > 0 ? std::chrono::seconds(agentCertificateSeconds)
                                        : std::chrono::hours(24) * agentCertificateDays;

@@ -11,11 +11,16 @@
 #include "common/files/files.h"
 #include "common/net/server.h"
 #include "server/api/agent_routes.h"
-#include "server/api/host_cert_routes.h"
+#include "server/api/backup_routes.h"
 #include "server/api/console_routes.h"
 #include "server/api/dispatcher.h"
+#include "server/api/health_routes.h"
+#include "server/api/host_cert_routes.h"
+#include "server/app/health_loop.h"
 #include "server/auth/audit_retention.h"
+#include "server/backup/repositories.h"
 #include "server/console/console_assets.h"
+#include "server/forward/glpi_forwarder.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parc::server {
@@ -60,7 +65,7 @@ std::shared_ptr<tls::TlsContext> agentTls(const ca::InternalCa& ca) {
   tlsConfig.certificateChainPem = ca.serverChainPem();
   tlsConfig.privateKeyPem = ca.serverKeyPem();
   tlsConfig.clientCerts = tls::ClientCertMode::kOptional;  // enrolment comes without one
-  tlsConfig.clientCaBundlePem = ca.clientTrustPem();  // active and previous CAs
+  tlsConfig.clientCaBundlePem = ca.clientTrustPem();       // active and previous CAs
   return tls::TlsContext::server(tlsConfig);
 }
 
@@ -94,11 +99,32 @@ int runServer(const ServerConfig& settings) {
   control::ControlHub hub(store, config.presenceFlushInterval);
   security::RateLimiter publicLimiter({config.publicRequestBurst, config.publicRequestsPerSecond});
   security::RateLimiter requestLimiter({config.requestBurst, config.requestsPerSecond});
+  // GLPI forwarding only when configured (or to settle what an earlier configuration left).
+  std::unique_ptr<forward::GlpiForwarder> glpiForwarder;
+  if (!config.glpiForward.targets.empty() ||
+      std::filesystem::exists(config.dataDir / "glpi-forward.db"))
+    glpiForwarder =
+        std::make_unique<forward::GlpiForwarder>(store, config.dataDir, config.glpiForward);
   api::Services services{store, ca, config, sessions, hub, publicLimiter, requestLimiter};
+  services.glpiForwarder = glpiForwarder.get();
+  backup::Repositories backups(config.dataDir / "backups");
+  services.backups = &backups;
+  alerts::HealthSettings healthSettings;
+  healthSettings.dataDir = config.dataDir;
+  healthSettings.consoleUrl = config.consolePublicUrl.empty()
+                                  ? url(config.consoleListener.address, config.consoleListener.port)
+                                  : config.consolePublicUrl;
+  healthSettings.outgoingAllow = config.outgoingAllow;
+  alerts::HealthService health(healthSettings);
+  services.health = &health;
+  HealthLoop healthLoop(health, store, hub);
   api::Router agentRouter, consoleRouter;
   api::addAgentRoutes(agentRouter, services);
+  api::addBackupAgentRoutes(agentRouter, services);
+  api::addBackupConsoleRoutes(consoleRouter, services);
   api::addConsoleRoutes(consoleRouter, services);
   api::addHostCertRoutes(consoleRouter, services);
+  api::addHealthRoutes(consoleRouter, services, health);
   console::addConsoleAssets(consoleRouter);
   api::addRouteIndex(consoleRouter, agentRouter);
 
@@ -110,7 +136,8 @@ int runServer(const ServerConfig& settings) {
                                api::makeDispatcher(agentRouter, services, api::Listener::kAgent),
                                [&hub](const net::Request& r) { return hub.upgrade(r); });
   // Before the console listens: its handlers read this without a lock.
-  if (config.agentUrl.empty()) config.agentUrl = url(config.agentListener.address, agentServer.port());
+  if (config.agentUrl.empty())
+    config.agentUrl = url(config.agentListener.address, agentServer.port());
   net::ServerLimits consoleLimits = limits;
   consoleLimits.maxConnectionsPerAddress = config.consoleConnectionsPerAddress;
   net::HttpsServer consoleServer(

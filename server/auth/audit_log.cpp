@@ -59,8 +59,9 @@ AuditVerification verifyAuditLog(store::Store& store,
     }
     if (!found) {
       v.ok = false;
-      v.reason = "the head kept outside the server is not in the chain: records were removed "
-                 "from the end or the chain was rebuilt";
+      v.reason =
+          "the head kept outside the server is not in the chain: records were removed "
+          "from the end or the chain was rebuilt";
     }
   }
   return v;
@@ -74,10 +75,11 @@ std::string exportAuditLog(store::Store& store) {
     auto page = store.auditRange(after, kPage);
     if (page.empty()) break;
     for (const auto& e : page) {
-      Json line{{"id", e.id},         {"at", e.at},         {"actor", e.actor},
-                {"action", e.action}, {"target", e.target}, {"source", e.source},
-                {"result", e.result}, {"detail", e.detail}, {"hash", e.hash},
-                {"tenant_id", e.tenantId ? Json(*e.tenantId) : Json()}};
+      Json line{{"id", e.id},         {"at", e.at},
+                {"actor", e.actor},   {"action", e.action},
+                {"target", e.target}, {"source", e.source},
+                {"result", e.result}, {"detail", e.detail},
+                {"hash", e.hash},     {"tenant_id", e.tenantId ? Json(*e.tenantId) : Json()}};
       out += line.dump() + "\n";
       head = e.hash;
     }

@@ -11,9 +11,9 @@ namespace parc::server::auth {
 
 struct AuditVerification {
   bool ok = true;
-  std::int64_t records = 0;       // chained records checked
-  std::int64_t firstId = 0;       // first chained record (after the checkpoint)
-  std::string head;               // hash of the newest record: keep it elsewhere
+  std::int64_t records = 0;  // chained records checked
+  std::int64_t firstId = 0;  // first chained record (after the checkpoint)
+  std::string head;          // hash of the newest record: keep it elsewhere
   std::int64_t firstBadId = 0;
   std::string reason;
 };

@@ -30,8 +30,8 @@ std::int64_t AuditRetention::purgeOnce(store::Time now) {
     e.actor = "system";
     e.action = "audit.retention";
     e.result = "ok";
-    e.detail = std::to_string(removed) + " records older than " +
-               std::to_string(retentionDays_) + " days removed";
+    e.detail = std::to_string(removed) + " records older than " + std::to_string(retentionDays_) +
+               " days removed";
     store_.appendAudit(e);
     spdlog::info("audit retention: {}", e.detail);
   }

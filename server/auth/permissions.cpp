@@ -34,7 +34,8 @@ bool roleAllows(store::Role role, Permission p) {
   switch (p) {
     case Permission::kPublic:
     case Permission::kAuthenticated: return true;
-    case Permission::kAgent: return false;  // never a human's
+    case Permission::kAgent:
+      return false;  // never a human's
     // Everyone reads hosts and tenants; town-hall staff only their own tenant's (scope).
     case Permission::kHostsRead:
     case Permission::kTenantsRead: return true;

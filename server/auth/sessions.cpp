@@ -35,7 +35,9 @@ int rank(store::Role r) {
 
 }  // namespace
 
-store::Role lesserRole(store::Role a, store::Role b) { return rank(a) <= rank(b) ? a : b; }
+store::Role lesserRole(store::Role a, store::Role b) {
+  return rank(a) <= rank(b) ? a : b;
+}
 
 SessionManager::SessionManager(store::Store& store, std::int64_t idleSeconds,
                                std::int64_t absoluteSeconds)

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "common/error.h"
+#include "server/forward/settings_toml.h"
 
 namespace parc::server::forward {
 
@@ -51,8 +52,9 @@ bool flag(const toml::table& t, const char* key, bool fallback, const std::strin
 }
 
 const std::vector<std::string> kKnownKeys = {
-    "tenant_id", "tenant_insee", "url",        "ca_file",           "enabled",
-    "compress",  "retry_min_seconds", "retry_max_seconds", "timeout_seconds"};
+    "tenant_id",         "tenant_insee",      "url",
+    "ca_file",           "enabled",           "compress",
+    "retry_min_seconds", "retry_max_seconds", "timeout_seconds"};
 
 GlpiTarget readTarget(const toml::table& t, const std::string& where) {
   for (const auto& [key, value] : t) {

@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
 namespace parc::server::forward {
 
 /// Where a GLPI inventory is POSTed: http:// (LAN, unencrypted) or https://.
@@ -50,9 +48,5 @@ struct ForwardSettings {
   std::size_t maxQueueBytes = 512ull * 1024 * 1024;
   int senderThreads = 2;
 };
-
-/// Reads every [[glpi_forward]] block of the server's configuration (and the optional
-/// [glpi_forward_queue] table) into `settings`; throws kBadRequest naming the block.
-void loadForwardSettings(const toml::table& config, ForwardSettings& settings);
 
 }  // namespace parc::server::forward

@@ -61,12 +61,12 @@ std::string zlibInflate(std::string_view data, std::size_t maxOutput) {
     s->avail_out = sizeof chunk;
     int rc = inflate(s.get(), Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-      throw Error(ErrorKind::kBadRequest, std::string("corrupt compressed data: ") +
-                                              (s->msg ? s->msg : "zlib error"));
+      throw Error(ErrorKind::kBadRequest,
+                  std::string("corrupt compressed data: ") + (s->msg ? s->msg : "zlib error"));
     std::size_t produced = sizeof chunk - s->avail_out;
     if (out.size() + produced > maxOutput)
-      throw Error(ErrorKind::kTooLarge, "compressed data expands past " +
-                                            std::to_string(maxOutput) + " bytes");
+      throw Error(ErrorKind::kTooLarge,
+                  "compressed data expands past " + std::to_string(maxOutput) + " bytes");
     out.append(chunk, produced);
     if (rc == Z_STREAM_END) return out;
     if (rc == Z_BUF_ERROR || (produced == 0 && s->avail_in == 0))

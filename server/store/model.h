@@ -116,8 +116,8 @@ struct AuditEntry {
   std::string actor;   // "user:admin", "host:<uid>", "system"
   std::string action;  // "tenant.create", "token.revoke", "agent.enroll", "login.failure", ...
   std::string target;
-  std::string source;  // remote address
-  std::string result;  // "ok" or the reason of a refusal
+  std::string source;          // remote address
+  std::string result;          // "ok" or the reason of a refusal
   std::optional<Id> tenantId;  // the tenant concerned, for scoped readers
   std::string detail;          // free text (never a secret)
   std::string hash;            // the record's link in the hash chain (set by the store)

@@ -85,8 +85,8 @@ struct HostPage {
 };
 
 struct AuditQuery {
-  TenantScope scope;  // scoped readers see only entries of their tenants
-  std::string actor;  // exact
+  TenantScope scope;   // scoped readers see only entries of their tenants
+  std::string actor;   // exact
   std::string action;  // prefix ("host." matches every host action)
   std::optional<Time> since, until;
   Id beforeId = 0;  // 0 = from the newest

@@ -223,6 +223,20 @@ TEST(OutgoingGuard, RefusesInternalTargetsUnlessAllowed) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kForbidden);
   }
+  Channel mail;
+  mail.tenantId = 1;
+  mail.kind = "email";
+  mail.name = "relais interne";
+  mail.settings = {{"host", "127.0.0.1"},
+                   {"port", 25},
+                   {"from", "parc@example.fr"},
+                   {"to", {"support@example.fr"}}};
+  try {
+    svc->createChannel(mail);  // the SMTP relay is behind the same guard
+    ADD_FAILURE() << "a loopback SMTP relay was accepted without the allow-list";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kForbidden);
+  }
   EXPECT_TRUE(svc->alerts().channels(std::nullopt).empty());  // nothing stored
 }
 

@@ -43,9 +43,8 @@ class Access : public ::testing::Test {
     console = std::make_unique<net::HttpsClient>(net::parseUrl(server->consoleUrl),
                                                  tls::TlsContext::client(pinned),
                                                  std::chrono::seconds(20));
-    agentSide = std::make_unique<net::HttpsClient>(net::parseUrl(server->agentUrl),
-                                                   tls::TlsContext::client(pinned),
-                                                   std::chrono::seconds(20));
+    agentSide = std::make_unique<net::HttpsClient>(
+        net::parseUrl(server->agentUrl), tls::TlsContext::client(pinned), std::chrono::seconds(20));
     admin = login("admin", server->adminPassword);
   }
 
@@ -65,7 +64,8 @@ class Access : public ::testing::Test {
   }
 
   std::string login(const std::string& user, const std::string& password) {
-    net::Response r = call("POST", "/api/v1/login", "", Json{{"username", user}, {"password", password}});
+    net::Response r =
+        call("POST", "/api/v1/login", "", Json{{"username", user}, {"password", password}});
     EXPECT_EQ(r.status, 200) << r.body;
     return parseJson(r.body).value("token", "");
   }
@@ -76,7 +76,9 @@ class Access : public ::testing::Test {
 
   Json createUser(const std::string& name, const std::string& role, const Json& tenants) {
     return ok("POST", "/api/v1/users", admin,
-              Json{{"username", name}, {"password", kStrongPassword}, {"role", role},
+              Json{{"username", name},
+                   {"password", kStrongPassword},
+                   {"role", role},
                    {"tenants", tenants}});
   }
 
@@ -108,7 +110,7 @@ class Access : public ::testing::Test {
 // The permission each role holds, as the server's table says (server/auth/permissions.cpp).
 std::optional<server::auth::Permission> permissionNamed(const std::string& name) {
   using server::auth::Permission;
-  for (int i = 0; i <= static_cast<int>(Permission::kAuditRead); ++i) {
+  for (int i = 0; i <= static_cast<int>(Permission::kChannelsWrite); ++i) {
     auto p = static_cast<Permission>(i);
     if (name == server::auth::permissionName(p)) return p;
   }
@@ -162,7 +164,8 @@ TEST_F(Access, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions) {
       bool refusedByRole = r.status == 403 && r.body.find("your role may not") != std::string::npos;
       bool allowed = server::auth::roleAllows(*server::store::roleFromName(role), *permission);
       EXPECT_NE(r.status, 401) << key << " as " << role;
-      EXPECT_EQ(refusedByRole, !allowed) << key << " as " << role << ": " << r.status << " " << r.body;
+      EXPECT_EQ(refusedByRole, !allowed)
+          << key << " as " << role << ": " << r.status << " " << r.body;
       ++checked;
       if (role == "town_hall_staff" && pattern.rfind("/api/v1/logout", 0) == 0) {
         tokens[role] = login("u-town_hall_staff", kStrongPassword);  // that call ended it
@@ -207,19 +210,20 @@ TEST_F(Access, TenantIsolationHoldsForEveryListingAndEveryGuessedId) {
       EXPECT_EQ(guessed.body, call("GET", with("999999"), t).body) << with(id);
     }
     if (who == "tech-a") {
-      EXPECT_EQ(call("PUT", "/api/v1/hosts/" + idB + "/config", t, Json{{"inventory_interval", 600}})
-                    .status,
-                404);
-      EXPECT_EQ(call("POST", "/api/v1/hosts/" + idB + "/commands", t, Json{{"command", "ping"}})
-                    .status,
-                404);
+      EXPECT_EQ(
+          call("PUT", "/api/v1/hosts/" + idB + "/config", t, Json{{"inventory_interval", 600}})
+              .status,
+          404);
+      EXPECT_EQ(
+          call("POST", "/api/v1/hosts/" + idB + "/commands", t, Json{{"command", "ping"}}).status,
+          404);
       EXPECT_EQ(call("POST", "/api/v1/hosts/" + idB + "/revoke", t).status, 404);
       EXPECT_EQ(call("POST", "/api/v1/tokens", t, Json{{"tenant_id", b}}).status, 404);
-      EXPECT_EQ(call("POST", "/api/v1/tokens/" + std::to_string(tokenB["id"].get<store_id>()) +
-                                 "/revoke",
-                     t)
-                    .status,
-                404);
+      EXPECT_EQ(
+          call("POST", "/api/v1/tokens/" + std::to_string(tokenB["id"].get<store_id>()) + "/revoke",
+               t)
+              .status,
+          404);
       Json tokens = ok("GET", "/api/v1/tokens", t)["items"];
       for (const auto& tok : tokens) EXPECT_EQ(tok["tenant_id"], a);
     }
@@ -240,10 +244,11 @@ TEST_F(Access, HelpdeskAndStaffCannotEscalate) {
   std::string s = login("staff", kStrongPassword);
   std::string self = "/api/v1/users/" + std::to_string(helpdesk["id"].get<store_id>());
   EXPECT_EQ(call("PUT", self, h, Json{{"role", "administrator"}}).status, 403);
-  EXPECT_EQ(call("POST", "/api/v1/users", h,
-                 Json{{"username", "evil"}, {"password", kStrongPassword}, {"role", "administrator"}})
-                .status,
-            403);
+  EXPECT_EQ(
+      call("POST", "/api/v1/users", h,
+           Json{{"username", "evil"}, {"password", kStrongPassword}, {"role", "administrator"}})
+          .status,
+      403);
   EXPECT_EQ(call("POST", "/api/v1/tokens", h, Json{{"tenant_id", a}}).status, 403);
   EXPECT_EQ(call("GET", "/api/v1/audit", h).status, 403);
   EXPECT_EQ(call("POST", "/api/v1/hosts/1/commands", s, Json{{"command", "ping"}}).status, 403);
@@ -251,9 +256,9 @@ TEST_F(Access, HelpdeskAndStaffCannotEscalate) {
   // A technician's API token cannot carry more than its owner.
   createUser("tech", "technician", nullptr);
   std::string t = login("tech", kStrongPassword);
-  EXPECT_EQ(call("POST", "/api/v1/api-tokens", t, Json{{"name", "x"}, {"role", "administrator"}})
-                .status,
-            403);
+  EXPECT_EQ(
+      call("POST", "/api/v1/api-tokens", t, Json{{"name", "x"}, {"role", "administrator"}}).status,
+      403);
   // A read-only API token of a technician reads but does not write.
   std::string ro =
       ok("POST", "/api/v1/api-tokens", t, Json{{"name", "ro"}, {"role", "read_only"}})["token"];
@@ -280,7 +285,7 @@ TEST_F(Access, SessionsEndAtLogoutIdleTimeoutAndDisablingAndApiTokensAtRevocatio
   std::string t2 = login("tech", kStrongPassword);
   std::string api = ok("POST", "/api/v1/api-tokens", t1, Json{{"name", "script"}})["token"];
   EXPECT_EQ(call("POST", "/api/v1/logout-all", t1).status, 200);
-  EXPECT_EQ(call("GET", "/api/v1/me", t2).status, 401);  // the other session too
+  EXPECT_EQ(call("GET", "/api/v1/me", t2).status, 401);   // the other session too
   EXPECT_EQ(call("GET", "/api/v1/me", api).status, 200);  // tokens are separate credentials
   Json listed = ok("GET", "/api/v1/api-tokens?all=true", admin)["items"];
   ASSERT_EQ(listed.size(), 1u);
@@ -292,9 +297,10 @@ TEST_F(Access, SessionsEndAtLogoutIdleTimeoutAndDisablingAndApiTokensAtRevocatio
   ok("PUT", "/api/v1/users/" + std::to_string(tech["id"].get<store_id>()), admin,
      Json{{"disabled", true}});
   EXPECT_EQ(call("GET", "/api/v1/me", t3).status, 401);
-  EXPECT_EQ(call("POST", "/api/v1/login", "", Json{{"username", "tech"}, {"password", kStrongPassword}})
-                .status,
-            401);
+  EXPECT_EQ(
+      call("POST", "/api/v1/login", "", Json{{"username", "tech"}, {"password", kStrongPassword}})
+          .status,
+      401);
   // The last administrator of every tenant cannot be disabled.
   EXPECT_EQ(call("PUT", "/api/v1/users/1", admin, Json{{"disabled", true}}).status, 409);
 }
@@ -369,8 +375,12 @@ TEST_F(Access, FailedLoginsAreThrottledPerAccountAndEnrolmentPerSource) {
   int limited = 0;
   for (int i = 0; i < 45; ++i) {
     limited += agentSide
-                   ->send({"POST", "/api/v1/enroll", {{"content-type", "application/json"}},
-                           R"({"token":"parc_enr_guess","csr":"x"})", {}, {}})
+                   ->send({"POST",
+                           "/api/v1/enroll",
+                           {{"content-type", "application/json"}},
+                           R"({"token":"parc_enr_guess","csr":"x"})",
+                           {},
+                           {}})
                    .status == 429;
   }
   EXPECT_GE(limited, 10);
@@ -381,7 +391,8 @@ TEST_F(Access, FailedLoginsAreThrottledPerAccountAndEnrolmentPerSource) {
 
 TEST_F(Access, HostileAgentStringsAreStoredAndServedInert) {
   const std::string nasty =
-      "<script>alert(1)</script><img src=x onerror=alert(2)>'; DROP TABLE hosts;--\x1b[2J\x1b]0;pwn\x07";
+      "<script>alert(1)</script><img src=x onerror=alert(2)>'; DROP TABLE "
+      "hosts;--\x1b[2J\x1b]0;pwn\x07";
   store_id tenant = createTenant("Mairie de Sévérac", "12270");
   crypto::PrivateKey key;
   std::string cert;
@@ -396,15 +407,14 @@ TEST_F(Access, HostileAgentStringsAreStoredAndServedInert) {
                  {"software", Json::array({{{"name", nasty}, {"version", nasty}}})},
                  {"monitors", Json::array({{{"name", nasty}, {"serial", nasty}}})}};
   Json batch{{"version", 1},
-             {"messages",
-              Json::array({{{"id", "m1"},
-                            {"type", "inventory"},
-                            {"created_at", std::time(nullptr)},
-                            {"payload",
-                             {{"collected_at", "2026-11-29T10:00:00Z"},
-                              {"agent_version", "0.1.0"},
-                              {"hash", "h"},
-                              {"inventory", inventory}}}}})}};
+             {"messages", Json::array({{{"id", "m1"},
+                                        {"type", "inventory"},
+                                        {"created_at", std::time(nullptr)},
+                                        {"payload",
+                                         {{"collected_at", "2026-11-29T10:00:00Z"},
+                                          {"agent_version", "0.1.0"},
+                                          {"hash", "h"},
+                                          {"inventory", inventory}}}}})}};
   net::Response sent = agent.send(
       {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
   ASSERT_EQ(sent.status, 200) << sent.body;
@@ -414,7 +424,8 @@ TEST_F(Access, HostileAgentStringsAreStoredAndServedInert) {
   ASSERT_EQ(detail.status, 200);
   EXPECT_EQ(detail.headers["content-type"], "application/json");
   EXPECT_EQ(detail.headers["x-content-type-options"], "nosniff");
-  EXPECT_NE(detail.headers["content-security-policy"].find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(detail.headers["content-security-policy"].find("default-src 'none'"),
+            std::string::npos);
   // JSON escapes what could end a string; the bytes come back exactly as sent: data, not code.
   EXPECT_EQ(detail.body.find('\x1b'), std::string::npos);
   Json d = parseJson(detail.body);
@@ -433,19 +444,25 @@ TEST_F(Access, HostileAgentStringsAreStoredAndServedInert) {
 }
 
 TEST_F(Access, OversizeAndDeeplyNestedBodiesAreRefused) {
-  EXPECT_EQ(call("POST", "/api/v1/tenants", admin, nullptr,
-                 {{"content-type", "application/json"}})
+  EXPECT_EQ(call("POST", "/api/v1/tenants", admin, nullptr, {{"content-type", "application/json"}})
                 .status,
             400);
   std::string deep(2000, '[');
   deep += std::string(2000, ']');
-  net::Response r = console->send({"POST", "/api/v1/tenants",
-                                   {{"authorization", "Bearer " + admin},
-                                    {"content-type", "application/json"}},
-                                   deep, {}, {}});
+  net::Response r =
+      console->send({"POST",
+                     "/api/v1/tenants",
+                     {{"authorization", "Bearer " + admin}, {"content-type", "application/json"}},
+                     deep,
+                     {},
+                     {}});
   EXPECT_EQ(r.status, 400);
-  r = console->send({"POST", "/api/v1/login", {{"content-type", "application/json"}},
-                     std::string(9 * 1024 * 1024, ' '), {}, {}});
+  r = console->send({"POST",
+                     "/api/v1/login",
+                     {{"content-type", "application/json"}},
+                     std::string(9 * 1024 * 1024, ' '),
+                     {},
+                     {}});
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(call("GET", "/api/v1/me", admin).status, 200);
 }
@@ -482,8 +499,17 @@ TEST_F(Access, TooManyConnectionsFromOneAddressAreRefusedAndOthersStillServed) {
   EXPECT_TRUE(closedByServer(extra, std::chrono::milliseconds(3000)));
   ::close(extra);
   for (int fd : held) ::close(fd);
-  EXPECT_TRUE(waitFor([&] { return call("GET", "/api/v1/me", admin).status == 200; },
-                      std::chrono::seconds(10)));
+  // The server notices the closed connections asynchronously: until then it still
+  // refuses this address (a reset), which is the limit working.
+  EXPECT_TRUE(waitFor(
+      [&] {
+        try {
+          return call("GET", "/api/v1/health", "").status == 200;
+        } catch (const Error&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(10)));
 }
 
 TEST_F(Access, SilentAndSlowConnectionsAreCut) {

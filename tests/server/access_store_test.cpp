@@ -110,8 +110,8 @@ TEST_F(AccessStore, HostsQueryPagesSortsAndSearchesInventoryTerms) {
   w.hostname = "pc-h100";
   m.inventory = w;
   store_->storeMessages(h.id, {m}, 2000);
-  for (std::string text : {"dupont", "Marie", "192.168.10", "aa:bb:cc", "libreoff", "SN-4242",
-                           "magnus berger"}) {
+  for (std::string text :
+       {"dupont", "Marie", "192.168.10", "aa:bb:cc", "libreoff", "SN-4242", "magnus berger"}) {
     HostQuery s;
     s.text = text;
     EXPECT_EQ(store_->queryHosts(s).total, 1) << text;
@@ -202,7 +202,7 @@ TEST_F(AccessStore, ApiTokensActWithTheLesserRoleAndStopWhenRevokedOrExpired) {
   EXPECT_EQ(p->user.role, Role::kTechnician);
   EXPECT_EQ(*p->apiTokenId, t.id);
   EXPECT_FALSE(sessions.authenticateApiToken("parc_api_secret", 5000));  // expired
-  EXPECT_FALSE(sessions.authenticate("parc_api_secret", 2000));  // not a session
+  EXPECT_FALSE(sessions.authenticate("parc_api_secret", 2000));          // not a session
   store_->revokeApiToken(t.id);
   EXPECT_FALSE(sessions.authenticateApiToken("parc_api_secret", 2000));
 }
@@ -277,7 +277,7 @@ TEST_F(AccessStore, RetentionRemovesTheOldestAndTheChainStillVerifies) {
   q.scope = TenantScope{std::vector<Id>{a_.id}};
   EXPECT_EQ(store_->queryAudit(q).size(), 5u);
   // The retention worker purges by age and audits its own pass.
-  auth::AuditRetention retention(*store_, 0);  // 0: no thread, one pass by hand below
+  auth::AuditRetention retention(*store_, 0);        // 0: no thread, one pass by hand below
   EXPECT_EQ(retention.purgeOnce(1'800'000'000), 0);  // 0 days: keep everything
   EXPECT_EQ(auth::verifyAuditLog(*store_).records, 6);
   // The export carries its checkpoint and head.

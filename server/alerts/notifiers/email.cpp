@@ -22,6 +22,7 @@
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "server/alerts/notifiers/notifier.h"
+#include "server/alerts/notifiers/outgoing.h"
 
 namespace parc::server::alerts::notifiers {
 
@@ -213,8 +214,12 @@ bool safeAddress(const std::string& a) {
          a.find_first_of("\r\n<> ,") == std::string::npos;
 }
 
+// The SMTP relay is behind the same guard as webhooks: a tenant's technician must not
+// turn the server into a port scanner of its own network. A local or internal relay is
+// allowed by naming it in the server's allow-list.
 class Email : public Notifier {
  public:
+  explicit Email(OutgoingPolicy policy) : policy_(std::move(policy)) {}
   std::string_view kind() const override { return "email"; }
 
   void validate(const Json& s) const override {
@@ -243,6 +248,11 @@ class Email : public Notifier {
     if (tls == "none" && s.contains("username")) {
       throw Error(ErrorKind::kBadRequest, "a password is never sent without TLS");
     }
+    if (s.contains("port") && (!s["port"].is_number_integer() || s["port"].get<int>() < 1 ||
+                               s["port"].get<int>() > 65535)) {
+      throw Error(ErrorKind::kBadRequest, "port must be 1 to 65535");
+    }
+    checkOutgoingAtValidation({s["host"].get<std::string>(), 25}, policy_);
   }
 
   void send(const Channel& channel, Notification& n) override {
@@ -252,6 +262,7 @@ class Email : public Notifier {
     std::string tls = s.value("tls", "starttls");
     int port = s.value("port", tls == "implicit" ? 465 : 587);
     std::string caPem = s.value("ca_pem", "");
+    checkOutgoing({host, static_cast<std::uint16_t>(port)}, policy_);
     SmtpSession smtp(host, port);
     if (tls == "implicit") smtp.startTls(caPem);
     smtp.expect("", 220, "greeting");
@@ -288,12 +299,15 @@ class Email : public Notifier {
     smtp.expect(message, 250, "message");
     smtp.send("QUIT\r\n");  // the answer does not matter: the message is accepted
   }
+
+ private:
+  OutgoingPolicy policy_;
 };
 
 }  // namespace
 
-NotifierPtr makeEmail() {
-  return std::make_unique<Email>();
+NotifierPtr makeEmail(OutgoingPolicy policy) {
+  return std::make_unique<Email>(std::move(policy));
 }
 
 }  // namespace parc::server::alerts::notifiers

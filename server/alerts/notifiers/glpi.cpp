@@ -23,7 +23,7 @@ class Glpi : public Notifier {
       }
     }
     HttpsUrl u = parseHttpsUrl(s["url"].get<std::string>());
-    checkOutgoing(u.endpoint, policy_);
+    checkOutgoingAtValidation(u.endpoint, policy_);
   }
 
   void send(const Channel& channel, Notification& n) override {

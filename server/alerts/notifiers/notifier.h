@@ -39,7 +39,7 @@ class Notifier {
 
 using NotifierPtr = std::unique_ptr<Notifier>;
 
-NotifierPtr makeEmail();
+NotifierPtr makeEmail(OutgoingPolicy policy);
 NotifierPtr makeWebhook(OutgoingPolicy policy);
 NotifierPtr makeGlpi(OutgoingPolicy policy);
 

@@ -6,7 +6,7 @@ namespace parc::server::alerts::notifiers {
 
 std::vector<NotifierPtr> allNotifiers(const OutgoingPolicy& policy) {
   std::vector<NotifierPtr> list;
-  list.push_back(makeEmail());
+  list.push_back(makeEmail(policy));
   list.push_back(makeWebhook(policy));
   list.push_back(makeGlpi(policy));
   return list;

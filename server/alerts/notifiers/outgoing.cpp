@@ -135,6 +135,14 @@ void checkOutgoing(const net::Endpoint& target, const OutgoingPolicy& policy) {
   }
 }
 
+void checkOutgoingAtValidation(const net::Endpoint& target, const OutgoingPolicy& policy) {
+  try {
+    checkOutgoing(target, policy);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kUnavailable) throw;
+  }
+}
+
 net::Response httpsRequest(const OutgoingPolicy& policy, const std::string& method,
                            const std::string& url,
                            const std::map<std::string, std::string>& headers,

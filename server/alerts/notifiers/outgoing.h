@@ -25,6 +25,10 @@ HttpsUrl parseHttpsUrl(const std::string& url);
 /// network after validation is still refused.
 void checkOutgoing(const net::Endpoint& target, const OutgoingPolicy& policy);
 
+/// checkOutgoing when a channel is saved: an internal target is refused at once, but a
+/// name that does not resolve now is accepted (it is checked again at every send).
+void checkOutgoingAtValidation(const net::Endpoint& target, const OutgoingPolicy& policy);
+
 /// True for addresses a webhook may not reach by default (textual IPv4 or IPv6).
 bool isInternalAddress(const std::string& ip);
 

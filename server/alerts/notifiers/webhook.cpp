@@ -36,7 +36,7 @@ class Webhook : public Notifier {
       throw Error(ErrorKind::kBadRequest, "webhook channel needs \"url\"");
     }
     HttpsUrl u = parseHttpsUrl(s["url"].get<std::string>());
-    checkOutgoing(u.endpoint, policy_);
+    checkOutgoingAtValidation(u.endpoint, policy_);
     if (!s.contains("secret") || !s["secret"].is_string() ||
         s["secret"].get<std::string>().size() < 16) {
       throw Error(ErrorKind::kBadRequest, "webhook channel needs a \"secret\" of 16+ characters");

@@ -42,7 +42,8 @@ void SqliteStore::appendAudit(const AuditEntry& e) {
   // removed everything (or nothing was chained yet).
   AuditCheckpoint link = checkpointLocked();
   Statement last(db_, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
-  if (last.step() && last.int64(0) > link.lastId) link = AuditCheckpoint{last.int64(0), last.text(1)};
+  if (last.step() && last.int64(0) > link.lastId)
+    link = AuditCheckpoint{last.int64(0), last.text(1)};
 
   security::AuditRecord r{link.lastId + 1, e.at,     e.actor,  e.action,
                           e.target,        e.source, e.result, e.detail};
@@ -121,8 +122,8 @@ std::int64_t SqliteStore::purgeAudit(Time before) {
   Id lastId = 0;
   std::string lastHash;
   {
-    Statement s(db_,
-                "SELECT id, hash FROM audit_log WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT 1");
+    Statement s(
+        db_, "SELECT id, hash FROM audit_log WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT 1");
     s.bind(1, keepFrom);
     if (!s.step()) return 0;
     lastId = s.int64(0);
@@ -135,7 +136,8 @@ std::int64_t SqliteStore::purgeAudit(Time before) {
   Statement(db_, "UPDATE audit_gate SET open = 0 WHERE id = 1").run();
   // Legacy records (before the chain existed) carry no hash: the checkpoint keeps its own.
   if (lastId > current.lastId && !lastHash.empty()) {
-    Statement(db_, "INSERT OR REPLACE INTO audit_checkpoint(id, last_id, last_hash) VALUES(1, ?, ?)")
+    Statement(db_,
+              "INSERT OR REPLACE INTO audit_checkpoint(id, last_id, last_hash) VALUES(1, ?, ?)")
         .bind(1, lastId)
         .bind(2, lastHash)
         .run();

@@ -361,8 +361,7 @@ void SqliteStore::renewHostCertificate(Id id, const std::string& fingerprint,
 
 void SqliteStore::forgetPreviousCertificate(Id id) {
   std::lock_guard lock(mutex_);
-  Statement(db_,
-            "UPDATE hosts SET previous_fingerprint = '', previous_not_after = 0 WHERE id = ?")
+  Statement(db_, "UPDATE hosts SET previous_fingerprint = '', previous_not_after = 0 WHERE id = ?")
       .bind(1, id)
       .run();
 }

@@ -1,0 +1,40 @@
+#pragma once
+// Drives health monitoring in the server: every `interval`, the control hub's presence
+// goes to the rules (absence), the rules are evaluated, and due notifications are sent —
+// on this thread, never on the request or network threads.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server/alerts/health_service.h"
+#include "server/control/control_hub.h"
+#include "server/store/store.h"
+
+namespace parc::server {
+
+class HealthLoop {
+ public:
+  HealthLoop(alerts::HealthService& health, store::Store& store, control::ControlHub& hub,
+             std::chrono::seconds interval = std::chrono::seconds(10));
+  ~HealthLoop();
+  HealthLoop(const HealthLoop&) = delete;
+  HealthLoop& operator=(const HealthLoop&) = delete;
+
+  /// One round now (tests, and the loop itself).
+  void round(store::Time now);
+
+ private:
+  void run();
+
+  alerts::HealthService& health_;
+  store::Store& store_;
+  control::ControlHub& hub_;
+  std::chrono::seconds interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace parc::server
