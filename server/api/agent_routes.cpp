@@ -148,6 +148,8 @@ void feedHealth(Services& s, const store::Host& host,
     s.health->setHost(info);
   }
   s.health->presence(host.id, host.tenantId, now);
+  int unusable = 0;
+  std::string firstReason;
   for (size_t i = 0; i < batch.size() && i < outcomes.size(); ++i) {
     if (outcomes[i] != store::MessageOutcome::kStored) continue;
     const auto& m = batch[i];
@@ -160,9 +162,13 @@ void feedHealth(Services& s, const store::Host& host,
         s.health->ingestEvent(host.id, host.tenantId, payload, now);
       }
     } catch (const Error& e) {
-      spdlog::warn("host {}: {} message {} not usable for health: {}", host.id, m.type, m.id,
-                   e.what());
+      if (unusable++ == 0) firstReason = m.type + " " + m.id + ": " + e.what();
     }
+  }
+  // One line per batch, not per message: a week of an old agent's batches is 10,000.
+  if (unusable > 0) {
+    spdlog::warn("host {}: {} message(s) not usable for health (first: {})", host.id, unusable,
+                 firstReason);
   }
 }
 
