@@ -231,7 +231,8 @@ TEST_F(Access, TenantIsolationHoldsForEveryListingAndEveryGuessedId) {
   // Nothing of B was changed by those attempts.
   Json b1 = ok("GET", "/api/v1/hosts/" + std::to_string(hostB["host_id"].get<store_id>()), admin);
   EXPECT_FALSE(b1["revoked"].get<bool>());
-  for (const auto& tok : ok("GET", "/api/v1/tokens", admin)["items"]) {
+  Json allTokens = ok("GET", "/api/v1/tokens", admin);  // a named local: the loop reads into it
+  for (const auto& tok : allTokens["items"]) {
     EXPECT_FALSE(tok["revoked"].get<bool>()) << tok.dump();
   }
 }
