@@ -47,6 +47,13 @@ net::UpgradeDecision ControlHub::upgrade(const net::Request& request) {
     decision.refusal = api::errorResponse(404, "not_found", "no such WebSocket");
     return decision;
   }
+  // Agents never send an Origin; a browser always does. No web page, whatever it
+  // holds, may open an agent's control channel (cross-site WebSocket hijacking).
+  if (!request.header("origin").empty()) {
+    decision.refusal =
+        api::errorResponse(403, "forbidden", "the control channel is not for browsers");
+    return decision;
+  }
   try {
     store::Host host = api::authenticateAgentPeer(store_, request.peer);
     api::noteCertificateInUse(store_, host, request.peer);

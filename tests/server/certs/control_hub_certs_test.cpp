@@ -74,6 +74,19 @@ class HubCertsTest : public ::testing::Test {
   net::WsHandlers handlers_;
 };
 
+TEST_F(HubCertsTest, BrowsersCannotOpenTheControlChannel) {
+  net::Request req;
+  req.method = "GET";
+  req.target = "/api/v1/control";
+  req.peer = {true, true, "fp-1", "uid-1", "01"};
+  req.headers["origin"] = "https://evil.example";
+  auto decision = hub_->upgrade(req);
+  EXPECT_FALSE(decision.accept);
+  EXPECT_EQ(decision.refusal.status, 403);
+  req.headers.erase("origin");
+  EXPECT_TRUE(hub_->upgrade(req).accept);  // the same agent without an Origin is accepted
+}
+
 TEST_F(HubCertsTest, SweepClosesTheChannelOfARevokedHost) {
   auto c = connect("fp-1");
   ASSERT_TRUE(c);
