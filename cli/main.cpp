@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   parc::cli::addHostCommands(app, globals);
   parc::cli::addCaCommands(app, globals);
   parc::cli::addAuditCommands(app, globals);
+  parc::cli::addAlertCommands(app, globals);
   parc::cli::addUserCommands(app, globals);
   parc::cli::addGlpiCommands(app, globals);
   try {

@@ -24,6 +24,7 @@ void addTokenCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addHostCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addCaCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // host_certs.cpp
 void addAuditCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+void addAlertCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addUserCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // users + api-tokens
 void addGlpiCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 
