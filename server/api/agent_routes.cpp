@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/protocol/messages.h"
 #include "server/alerts/health_service.h"
+#include "server/app/health_loop.h"
 #include "server/forward/glpi_forwarder.h"
 
 namespace parc::server::api {
@@ -140,13 +141,8 @@ void feedHealth(Services& s, const store::Host& host,
                 const std::vector<store::IncomingMessage>& batch,
                 const std::vector<store::MessageOutcome>& outcomes, store::Time now) {
   if (!s.health) return;
-  if (!s.health->engine().host(host.id)) {
-    alerts::HostInfo info;  // a host enrolled since the server started
-    info.hostId = host.id;
-    info.tenantId = host.tenantId;
-    info.name = host.hostname;
-    s.health->setHost(info);
-  }
+  // A host enrolled since the server started.
+  if (!s.health->engine().host(host.id)) s.health->setHost(hostInfo(host));
   s.health->presence(host.id, host.tenantId, now);
   int unusable = 0;
   std::string firstReason;

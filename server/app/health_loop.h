@@ -13,6 +13,9 @@
 
 namespace parc::server {
 
+/// What the rules need to know of a host (tenant for scoping, name for messages).
+alerts::HostInfo hostInfo(const store::Host& host);
+
 class HealthLoop {
  public:
   HealthLoop(alerts::HealthService& health, store::Store& store, control::ControlHub& hub,

@@ -233,6 +233,15 @@ std::optional<Presence> ControlHub::presence(store::Id hostId) {
   return it->second.presence;
 }
 
+std::vector<store::Id> ControlHub::onlineHosts() {
+  std::lock_guard lock(mutex_);
+  std::vector<store::Id> out;
+  for (const auto& [id, link] : links_) {
+    if (link.presence.online) out.push_back(id);
+  }
+  return out;
+}
+
 std::size_t ControlHub::onlineCount() {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;

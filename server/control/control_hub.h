@@ -50,6 +50,8 @@ class ControlHub {
 
   std::optional<Presence> presence(store::Id hostId);
   std::size_t onlineCount();
+  /// Hosts with an open channel (in memory, no I/O).
+  std::vector<store::Id> onlineHosts();
   /// Writes pending presence changes now (also done by the flusher and at destruction).
   void flush();
 
