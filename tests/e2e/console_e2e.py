@@ -429,4 +429,10 @@ def start_real_agent(server, tmp, token):
 
 
 def main():
-    unittest.main(verbosity=2)
+    # CI logs keep the end of a failing test's output: repeat each failure's last lines
+    # after unittest's summary so the cause is visible there.
+    program = unittest.main(verbosity=2, exit=False)
+    result = program.result
+    for test, trace in result.failures + result.errors:
+        print(f"\nFAILED {test.id()}:\n" + "\n".join(trace.strip().splitlines()[-6:]), flush=True)
+    sys.exit(0 if result.wasSuccessful() else 1)
