@@ -11,6 +11,8 @@
 #include "agent/service/service.h"
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
+#include "agent/update/updater.h"
+#include "common/version.h"
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/log/log.h"
@@ -63,7 +65,7 @@ void reload(const Overrides& o, bool configGiven, parc::agent::AgentConfig& runn
 
 int main(int argc, char** argv) {
   CLI::App app{"Parc agent"};
-  app.set_version_flag("--version", std::string("parc-agent ") + PARC_VERSION);
+  app.set_version_flag("--version", std::string("parc-agent ") + parc::version());
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
   Overrides o;
@@ -92,6 +94,8 @@ int main(int argc, char** argv) {
   emitCmd->add_option("--text", emitText, "what happened");
   emitCmd->add_option("--count", emitCount, "how many (numbered)")->check(CLI::Range(1, 1000000));
   parc::agent::backup::Commands backupCommands(app);
+  auto* applyCmd = app.add_subcommand(
+      "update-apply", "install a staged update, wait for it to check in, roll back otherwise");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -113,6 +117,10 @@ int main(int argc, char** argv) {
       int code = parc::agent::service::run(config);
       parc::systemd::notifyStopping();
       return code;
+    }
+    if (*applyCmd) {
+      return parc::agent::update::applyUpdate(
+          config.dataDir, parc::agent::update::loadUpdateSettings(config.configFile));
     }
     if (int rc = backupCommands.run(config.dataDir); rc >= 0) return rc;
     if (*emitCmd) {

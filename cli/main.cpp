@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
   parc::cli::addAlertCommands(app, globals);
   parc::cli::addUserCommands(app, globals);
   parc::cli::addGlpiCommands(app, globals);
+  parc::cli::addRemoteCommands(app, globals);
+  parc::cli::addSessionCommands(app, globals);
+  parc::cli::addFileCommands(app, globals);
+  parc::cli::addUpdateCommands(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

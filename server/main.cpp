@@ -15,7 +15,9 @@
 #include "common/systemd/journal_log.h"
 #include "common/systemd/notify.h"
 #include "server/app/server_app.h"
+#include "common/version.h"
 #include "server/ca/ca_command.h"
+#include "server/update/catalog.h"
 
 namespace {
 
@@ -85,7 +87,7 @@ bool listenersBound(const std::filesystem::path& dataDir, std::time_t startedAt)
 
 int main(int argc, char** argv) {
   CLI::App app{"Parc fleet server"};
-  app.set_version_flag("--version", std::string("parc-server ") + PARC_VERSION);
+  app.set_version_flag("--version", std::string("parc-server ") + parc::version());
   Flags f;
   app.add_option("-c,--config", f.configFile, "TOML configuration file");
   app.add_option("--data-dir", f.dataDir, "data directory (database, TLS material)");
@@ -99,7 +101,32 @@ int main(int argc, char** argv) {
   auto* caCommand = app.add_subcommand("ca", "CA rotation: rotate | promote | retire FP | status");
   caCommand->add_option("step", caArgs, "rotate, promote, retire FINGERPRINT, status")->required();
   caCommand->add_option("--data-dir", f.dataDir, "data directory (TLS material in its tls/)");
+  std::string releaseFile, packageFile;
+  auto* updateCommand = app.add_subcommand(
+      "publish-update", "publish a signed agent release (docs/operations.md, Agent self-update)");
+  updateCommand->add_option("--release", releaseFile, "signed manifest (parcctl release sign)")
+      ->required();
+  updateCommand->add_option("--package", packageFile, "the package the manifest names")->required();
+  updateCommand->add_option("--data-dir", f.dataDir, "data directory (releases in its updates/)");
+  updateCommand->fallthrough();  // --config after the subcommand too
   CLI11_PARSE(app, argc, argv);
+  if (*updateCommand) {
+    try {
+      auto config = resolve(f);
+      parc::server::update::UpdateCatalog catalog(config.dataDir / "updates", config.releaseKeys);
+      auto text = parc::files::tryRead(releaseFile);
+      if (!text) throw parc::Error(parc::ErrorKind::kBadRequest, "cannot read " + releaseFile);
+      auto r = catalog.publish(parc::parseJson(*text), packageFile);
+      std::cout << "published parc-agent " << r.release.version << " (" << r.release.architecture
+                << ", " << r.release.size << " bytes); offer it with PUT /api/v1/updates/rings/"
+                   "<ring> or `parcctl updates ring <ring> "
+                << r.release.version << "`\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "parc-server publish-update: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (*caCommand) {
     spdlog::set_level(spdlog::level::warn);  // the command prints its own outcome
     try {

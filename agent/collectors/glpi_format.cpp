@@ -11,6 +11,8 @@
 #include <optional>
 #include <regex>
 
+#include "common/version.h"
+
 namespace parc::agent::collectors {
 
 namespace {
@@ -646,7 +648,7 @@ Json versionProvider(const Json& inv) {
   std::string version = str(agent, "version");
   Json v = Json::object();
   v["name"] = "Parc-Agent";
-  v["version"] = version.empty() ? std::string(PARC_VERSION) : version;
+  v["version"] = version.empty() ? std::string(parc::version()) : version;
   v["program"] = "parc-agent";
   v["comments"] = Json::array({
     std::string("Compiler: ") +
@@ -684,7 +686,7 @@ Json toGlpi(const Json& inv, const std::string& deviceId, std::int64_t collected
   const Json& netConfig = section(inv, "network_config");
   const Json& sessions = section(inv, "sessions");
   Json content = Json::object();
-  content["versionclient"] = std::string("Parc-Agent_v") + PARC_VERSION;
+  content["versionclient"] = std::string("Parc-Agent_v") + parc::version();
   putSection(content, "versionprovider", versionProvider(inv));
   putSection(content, "accesslog", accessLog(sessions, collectedAt));
   putSection(content, "bios", bios(sys));

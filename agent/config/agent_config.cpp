@@ -7,6 +7,7 @@ namespace parc::agent {
 
 AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
   AgentConfig c;
+  c.configFile = path;
   if (!std::filesystem::exists(path)) {
     if (required)
       throw Error(ErrorKind::kNotFound, "configuration file " + path.string() + " not found");

@@ -23,6 +23,8 @@ struct AgentConfig {
   int fullInventoryEvery = 24;
   /// Health metrics sampled and queued every N seconds (docs/health.md); 0 = off.
   std::chrono::seconds metricsInterval{60};
+  /// The file these came from: its [remote] table is the local policy (agent/remote/policy.h).
+  std::filesystem::path configFile;
 };
 
 /// Reads `path` over the defaults; a missing file is an error only when `required`.

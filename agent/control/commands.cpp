@@ -2,12 +2,18 @@
 
 #include <ctime>
 
+#include "common/version.h"
 #include "common/error.h"
 
 namespace parc::agent::control {
 
 void CommandRegistry::add(std::string name, CommandHandler handler) {
   handlers_[std::move(name)] = std::move(handler);
+}
+
+void CommandRegistry::addSlow(std::string name, CommandHandler handler) {
+  slow_.insert(name);
+  add(std::move(name), std::move(handler));
 }
 
 protocol::Reply CommandRegistry::dispatch(const protocol::Command& command,
@@ -29,7 +35,8 @@ protocol::Reply CommandRegistry::dispatch(const protocol::Command& command,
     reply.result = it->second(command.payload);
     reply.status = "ok";
   } catch (const Error& e) {
-    reply.status = "error";
+    // A handler that declines (local policy, a refused signature) did nothing: "refused".
+    reply.status = e.kind() == ErrorKind::kForbidden ? "refused" : "error";
     reply.error = e.what();
   }
   return reply;
@@ -38,7 +45,7 @@ protocol::Reply CommandRegistry::dispatch(const protocol::Command& command,
 CommandRegistry builtinCommands(const AgentHooks& hooks) {
   CommandRegistry r;
   r.add("ping", [](const Json&) {
-    return Json{{"pong", true}, {"agent_version", PARC_VERSION}, {"time", std::time(nullptr)}};
+    return Json{{"pong", true}, {"agent_version", parc::version()}, {"time", std::time(nullptr)}};
   });
   r.add("inventory_now", [hooks](const Json&) {
     hooks.inventoryNow();

@@ -3,6 +3,7 @@
 // and handlers (commands.cpp). Unknown names are refused, never guessed at.
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "common/json/json.h"
@@ -16,12 +17,17 @@ using CommandHandler = std::function<Json(const Json& payload)>;
 class CommandRegistry {
  public:
   void add(std::string name, CommandHandler handler);
+  /// A command that may take minutes (scripts, actions): the channel runs it on a thread
+  /// of its own so that pings and other commands keep flowing meanwhile.
+  void addSlow(std::string name, CommandHandler handler);
+  bool isSlow(const std::string& name) const { return slow_.count(name) > 0; }
   /// Runs a command: "refused" for unknown names and expired deadlines, "error" when
   /// the handler throws, "ok" with its result otherwise.
   protocol::Reply dispatch(const protocol::Command& command, std::int64_t now) const;
 
  private:
   std::map<std::string, CommandHandler> handlers_;
+  std::set<std::string> slow_;
 };
 
 /// What the built-in commands act on; the service provides it.

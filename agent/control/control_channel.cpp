@@ -7,7 +7,9 @@
 #include <utility>
 
 #include "agent/transport/renewal.h"
+#include "common/version.h"
 #include "common/error.h"
+#include "common/protocol/stream.h"
 
 namespace parc::agent::control {
 
@@ -62,6 +64,13 @@ void ControlChannel::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // A running script or action ends within its own timeout.
+  std::vector<Aside> aside;
+  {
+    std::lock_guard lock(mutex_);
+    aside.swap(aside_);
+  }
+  for (auto& a : aside) a.thread.join();
 }
 
 std::chrono::milliseconds ControlChannel::retryDelay(int attempt) {
@@ -77,8 +86,14 @@ void ControlChannel::handle(const net::WsConnectionPtr& connection, const std::s
   protocol::Reply reply;
   try {
     Json message = parseJson(text);
-    if (protocol::controlType(message) != "command") return;
+    std::string type = protocol::controlType(message);
+    if (streams_ && protocol::isStreamMessage(type)) {
+      streams_->handleMessage(message);
+      return;
+    }
+    if (type != "command") return;
     auto command = protocol::commandFromJson(message);
+    if (commands_.isSlow(command.name) && runAside(connection, command)) return;
     reply = commands_.dispatch(command, std::time(nullptr));
     spdlog::info("command {} ({}): {}", command.name, command.id, reply.status);
   } catch (const Error& e) {
@@ -88,11 +103,33 @@ void ControlChannel::handle(const net::WsConnectionPtr& connection, const std::s
   connection->send(protocol::toJson(reply).dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
+bool ControlChannel::runAside(const net::WsConnectionPtr& connection,
+                              const protocol::Command& command) {
+  std::lock_guard lock(mutex_);
+  // Finished threads are joined here, so the list stays as long as what runs.
+  std::erase_if(aside_, [](Aside& a) {
+    if (!a.done->load()) return false;
+    a.thread.join();
+    return true;
+  });
+  if (aside_.size() >= kMaxAside || stopping_) return false;  // run inline: slow, but answered
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  aside_.push_back({std::thread([this, connection, command, done] {
+                      protocol::Reply reply = commands_.dispatch(command, std::time(nullptr));
+                      spdlog::info("command {} ({}): {}", command.name, command.id, reply.status);
+                      connection->send(protocol::toJson(reply).dump(
+                          -1, ' ', false, Json::error_handler_t::replace));
+                      *done = true;
+                    }),
+                    done});
+  return true;
+}
+
 void ControlChannel::loop() {
   int attempt = 0;
   for (;;) {
     std::shared_ptr<net::WsClient> client;
-    Json hello = protocol::toJson(protocol::Hello{PARC_VERSION});
+    Json hello = protocol::toJson(protocol::Hello{parc::version()});
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
@@ -110,9 +147,14 @@ void ControlChannel::loop() {
       current = c;
       spdlog::info("control channel connected");
       c->send(hello.dump());
+      if (streams_) streams_->attach(c);
+    };
+    handlers.onBinary = [this](const std::string& frame) {
+      if (streams_) streams_->handleBinary(frame);
     };
     handlers.onMessage = [this, &current](const std::string& text) { handle(current, text); };
     std::string reason = client->run(handlers);
+    if (streams_) streams_->detach();
     bool wasConnected = connected_.exchange(false);
     bool redial = false;
     {

@@ -24,11 +24,24 @@ struct ChannelTiming {
   std::chrono::milliseconds maxRetry{300000};
 };
 
+/// What the channel carries besides commands: stream messages and binary stream frames
+/// (agent/remote/stream_manager.h). Called on the channel's thread.
+class StreamHandler {
+ public:
+  virtual ~StreamHandler() = default;
+  virtual void attach(net::WsConnectionPtr connection) = 0;
+  virtual void detach() = 0;
+  virtual void handleMessage(const Json& message) = 0;
+  virtual void handleBinary(const std::string& frame) = 0;
+};
+
 class ControlChannel {
  public:
   ControlChannel(const transport::Identity& identity, CommandRegistry commands,
                  ChannelTiming timing = {});
   ~ControlChannel();
+  /// Before start(): where stream traffic goes (none: streams are not served).
+  void setStreamHandler(StreamHandler* handler) { streams_ = handler; }
   void start();
   void stop();
   bool connected() const { return connected_; }
@@ -39,6 +52,9 @@ class ControlChannel {
  private:
   void loop();
   void handle(const net::WsConnectionPtr& connection, const std::string& text);
+  /// Runs a slow command on a thread of its own (at most kMaxAside at once).
+  bool runAside(const net::WsConnectionPtr& connection, const protocol::Command& command);
+  static constexpr std::size_t kMaxAside = 4;
   std::chrono::milliseconds retryDelay(int attempt);
 
   net::WsClientOptions options_;
@@ -52,6 +68,12 @@ class ControlChannel {
   std::vector<std::string> anchors_;  // fingerprints reported in the hello
   bool redialNow_ = false;
   std::atomic<bool> connected_{false};
+  StreamHandler* streams_ = nullptr;
+  struct Aside {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Aside> aside_;  // guarded by mutex_; joined by stop()
 };
 
 }  // namespace parc::agent::control

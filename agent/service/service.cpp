@@ -20,14 +20,18 @@
 #include "agent/collectors/stable.h"
 #include "agent/control/control_channel.h"
 #include "agent/health/monitor.h"
+#include "agent/remote/one_shot.h"
+#include "agent/remote/stream_manager.h"
 #include "agent/service/inventory_state.h"
 #include "agent/service/watchdog.h"
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
 #include "agent/transport/renewal.h"
+#include "agent/update/updater.h"
 #include "agent/transport/uplink.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
+#include "common/version.h"
 #include "common/files/files.h"
 #include "common/protocol/messages.h"
 
@@ -144,17 +148,31 @@ class Service {
   }
 
   int run() {
-    control::ControlChannel channel(identity_, control::builtinCommands(hooks()));
+    auto commands = control::builtinCommands(hooks());
+    // Actions and signed scripts, under the PC's [remote] policy (docs/remote-support.md).
+    remote::OneShotCommands oneShot(config_.dataDir, config_.configFile, identity_.hostId,
+                                    hooks().inventoryNow);
+    oneShot.addTo(commands);
+    control::ControlChannel channel(identity_, std::move(commands));
+    // Terminal, files and desktop streams, under the same [remote] table.
+    remote::StreamManager streams(remote::loadRemoteSettings(config_.configFile));
+    channel.setStreamHandler(&streams);
     // Certificate renewal and trust anchors: a new identity reaches both channels.
-    transport::Renewer renewer(config_.dataDir, identity_, [this, &channel](const auto& id) {
+    // Signed agent releases offered by the server (docs/operations.md, "Agent self-update").
+    update::Updater updater(config_.dataDir, config_.configFile, identity_,
+                            update::loadUpdateSettings(config_.configFile));
+    transport::Renewer renewer(config_.dataDir, identity_, [this, &channel, &updater](const auto& id) {
       channel.setIdentity(id);
+      updater.setIdentity(id);
       std::lock_guard lock(stop_.mutex());
       nextIdentity_ = id;
     });
     channel.start();
     renewer.start();
+    updater.start();
     std::thread sender([this] { senderLoop(); });
     inventoryLoop();
+    updater.stop();
     renewer.stop();
     channel.stop();
     sender.join();
@@ -176,7 +194,7 @@ class Service {
       return applied;
     };
     h.status = [this] {
-      return Json{{"agent_version", PARC_VERSION},
+      return Json{{"agent_version", parc::version()},
                   {"outbox_messages", outbox_.count()},
                   {"rss_bytes", residentBytes()},
                   {"inventory_interval", intervalSeconds()}};
@@ -243,7 +261,7 @@ class Service {
     Json document = collectors::deltaDocument(inventory, base.sections, base.full);
     std::string described = describeSections(document, base.full);
     Json payload{{"collected_at", protocol::nowRfc3339()},
-                 {"agent_version", PARC_VERSION},
+                 {"agent_version", parc::version()},
                  {"hash", hash},
                  {"full", base.full},
                  {"sections", std::move(sections)},
@@ -374,7 +392,7 @@ Json localInventory(const std::string& deviceId, const std::vector<std::string>&
   collectors::CollectContext context;
   Json doc = collectors::collectInventory(
       context, collectors::withoutCollectors(collectors::allCollectors(), disabled));
-  doc["agent"] = Json{{"version", PARC_VERSION}, {"device_id", deviceId}};
+  doc["agent"] = Json{{"version", parc::version()}, {"device_id", deviceId}};
   return doc;
 }
 
@@ -392,7 +410,7 @@ int run(const AgentConfig& config) {
     spdlog::info("{}", e.what());
     return 0;
   }
-  spdlog::info("parc-agent {} running: host {} reporting to {}", PARC_VERSION, identity.hostId,
+  spdlog::info("parc-agent {} running: host {} reporting to {}", parc::version(), identity.hostId,
                identity.server);
   int rc = Service(config, identity, stop).run();
   spdlog::info("parc-agent stopped");

@@ -8,6 +8,7 @@
 #include "common/crypto/x509.h"
 #include "common/error.h"
 #include "common/files/files.h"
+#include "common/remote/signing.h"
 #include "common/net/client.h"
 #include "common/protocol/messages.h"
 
@@ -140,6 +141,10 @@ Identity enroll(const AgentConfig& config) {
   Json meta{
       {"server", config.server}, {"host_id", response.hostId}, {"tenant_id", response.tenantId}};
   files::writeAtomic(config.dataDir / "identity.json", meta.dump(2) + "\n", 0644);
+  // The server's command-signing key comes with the enrolment: it replaces any pinned one.
+  std::string signingKey = parseJson(res.body).value("command_signing_key", "");
+  if (parc::remote::isPublicKeyHex(signingKey))
+    files::writeAtomic(config.dataDir / "command-signing.pub", signingKey + "\n", 0644);
   spdlog::info("enrolled with {} as host {} (tenant {})", config.server, response.hostId,
                response.tenantId);
 

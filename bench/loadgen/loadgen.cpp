@@ -214,6 +214,41 @@ class Agent : public std::enable_shared_from_this<Agent> {
     co_return !ec;
   }
 
+  // A real agent's batch (docs/health.md): 30 metrics, what a PC samples every minute.
+  static parc::Json metricsBatch() {
+    static thread_local std::uint64_t n = 0;
+    ++n;
+    parc::Json metrics = parc::Json::array();
+    metrics.push_back({{"name", "cpu.usage_pct"}, {"value", 5.0 + static_cast<double>(n % 40)}});
+    for (int core = 0; core < 4; ++core) {
+      metrics.push_back({{"name", "cpu.core_pct"}, {"subject", std::to_string(core)},
+                         {"value", static_cast<double>((n + core) % 100)}});
+    }
+    for (const char* name : {"load.1", "load.5", "load.15", "mem.used_pct", "mem.available_bytes",
+                             "swap.used_pct", "battery.health_pct"}) {
+      metrics.push_back({{"name", name}, {"value", 1.5}});
+    }
+    for (const char* mount : {"/", "/home"}) {
+      metrics.push_back({{"name", "disk.used_pct"}, {"subject", mount}, {"value", 61.2}});
+      metrics.push_back({{"name", "disk.free_bytes"}, {"subject", mount}, {"value", 8.1e10}});
+    }
+    for (const char* m : {"disk.read_bps", "disk.write_bps", "disk.await_ms", "disk.busy_pct"}) {
+      metrics.push_back({{"name", m}, {"subject", "sda"}, {"value", 1200.0}});
+    }
+    for (const char* m : {"net.rx_bps", "net.tx_bps", "net.errors_per_min"}) {
+      metrics.push_back({{"name", m}, {"subject", "eth0"}, {"value", 5000.0}});
+    }
+    for (const char* m : {"temp.celsius", "uptime.seconds", "systemd.units_failed",
+                          "printer.stuck_jobs", "time.synced", "updates.pending",
+                          "smart.healthy"}) {
+      metrics.push_back({{"name", m}, {"value", 1.0}});
+    }
+    return parc::Json{{"version", 1},
+                      {"collected_at", static_cast<std::int64_t>(std::time(nullptr))},
+                      {"interval_seconds", 60},
+                      {"metrics", metrics}};
+  }
+
   awaitable<void> report() {
     auto start = std::chrono::steady_clock::now();
     TlsStream stream(io_, ctx_);
@@ -224,10 +259,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
                      {parc::Json{{"id", parc::crypto::uuid4()},
                                  {"type", "metrics"},
                                  {"created_at", std::time(nullptr)},
-                                 {"payload",
-                                  {{"cpu_percent", 12.5},
-                                   {"memory_used_bytes", 2147483648LL},
-                                   {"disk_used_percent", 61.2}}}}}}};
+                                 {"payload", metricsBatch()}}}}};
     http::request<http::string_body> req{http::verb::post, "/api/v1/messages", 11};
     req.set(http::field::host, o_.server);
     req.set(http::field::content_type, "application/json");

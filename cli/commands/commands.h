@@ -27,6 +27,10 @@ void addAuditCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addAlertCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addUserCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // users + api-tokens
 void addGlpiCommands(CLI::App& app, std::shared_ptr<Globals> globals);
+void addRemoteCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // remote.cpp
+void addSessionCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // sessions.cpp
+void addFileCommands(CLI::App& app, std::shared_ptr<Globals> globals);     // files.cpp
+void addUpdateCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // updates.cpp
 
 /// Prints JSON (for --json) and returns true, or returns false for the table path.
 bool printJsonIf(const Globals& g, const Json& j);

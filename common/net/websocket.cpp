@@ -3,9 +3,11 @@
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <deque>
 #include <mutex>
 
+#include "common/error.h"
 #include "common/net/log_errors.h"
 #include "common/net/ws_channel.h"
 
@@ -15,6 +17,10 @@ using asio::awaitable;
 using asio::use_awaitable;
 using detail::logErrors;
 namespace websocket = beast::websocket;
+
+void WsConnection::sendBinary(std::string, std::function<void()>) {
+  throw Error(ErrorKind::kInternal, "this connection carries text messages only");
+}
 
 namespace {
 
@@ -48,18 +54,13 @@ class WsChannel : public detail::Stoppable,
     if (onEnd_) onEnd_();
   }
 
-  void send(std::string text) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-      if (self->closing_ || self->ended_) return;
-      if (self->queue_.size() >= self->limits_.maxQueuedMessages) {
-        spdlog::warn("websocket: peer too slow ({} messages queued); closing", self->queue_.size());
-        self->closing_ = true;
-      } else {
-        self->queue_.push_back(std::move(text));
-      }
-      self->wake_.cancel_one();
-    });
+  void send(std::string text) override { enqueue(Outgoing{std::move(text), false, {}}); }
+
+  void sendBinary(std::string bytes, std::function<void()> onSent) override {
+    enqueue(Outgoing{std::move(bytes), true, std::move(onSent)});
   }
+
+  std::size_t queuedBytes() const override { return queuedBytes_.load(); }
 
   void close() override {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
@@ -72,6 +73,14 @@ class WsChannel : public detail::Stoppable,
 
   awaitable<void> serve(http::request<http::string_body> request) {
     configure(beast::role_type::server);
+    // Browsers may offer sub-protocols (noVNC: "binary"); echo that one only.
+    std::string offered(request[http::field::sec_websocket_protocol]);
+    if (offered.find("binary") != std::string::npos) {
+      ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(http::field::server, "parc");
+        res.set(http::field::sec_websocket_protocol, "binary");
+      }));
+    }
     beast::error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(use_awaitable, ec));
     if (ec) {
@@ -105,9 +114,15 @@ class WsChannel : public detail::Stoppable,
     t.keep_alive_pings = true;
     ws_.set_option(t);
     ws_.read_message_max(limits_.maxMessageBytes);
-    ws_.set_option(websocket::stream_base::decorator([role](websocket::response_type& res) {
-      if (role == beast::role_type::server) res.set(http::field::server, "parc");
-    }));
+    if (role == beast::role_type::server) {
+      ws_.set_option(websocket::stream_base::decorator(
+          [](websocket::response_type& res) { res.set(http::field::server, "parc"); }));
+    } else {
+      ws_.set_option(websocket::stream_base::decorator(
+          [headers = extraHeaders_](websocket::request_type& req) {
+            for (const auto& [name, value] : headers) req.set(name, value);
+          }));
+    }
     std::weak_ptr<WsChannel> weak = weak_from_this();
     ws_.control_callback([weak](websocket::frame_type, beast::string_view) {
       if (auto self = weak.lock()) self->activity();
@@ -134,6 +149,14 @@ class WsChannel : public detail::Stoppable,
       std::string text = beast::buffers_to_string(buffer.data());
       buffer.consume(buffer.size());
       activity();
+      if (ws_.got_binary()) {
+        if (!handlers_.onBinary) {
+          end("binary message on a text-only channel");
+          break;
+        }
+        asio::post(callbacks_, [self, text = std::move(text)] { self->handlers_.onBinary(text); });
+        continue;
+      }
       asio::post(callbacks_, [self, text = std::move(text)] {
         if (self->handlers_.onMessage) self->handlers_.onMessage(text);
       });
@@ -160,25 +183,75 @@ class WsChannel : public detail::Stoppable,
         co_await wake_.async_wait(asio::redirect_error(use_awaitable, ec));
         continue;
       }
-      std::string message = std::move(queue_.front());
+      Outgoing message = std::move(queue_.front());
       queue_.pop_front();
-      ws_.text(true);
-      co_await ws_.async_write(asio::buffer(message), asio::redirect_error(use_awaitable, ec));
-      if (ec) co_return;
+      ws_.binary(message.binary);
+      co_await ws_.async_write(asio::buffer(message.data), asio::redirect_error(use_awaitable, ec));
+      queuedBytes_ -= message.data.size();
+      if (message.onSent) message.onSent();
+      if (ec) {
+        dropQueue();
+        co_return;
+      }
     }
+    dropQueue();
     if (!ended_) {
       co_await ws_.async_close(websocket::close_reason(websocket::close_code::going_away),
                                asio::redirect_error(use_awaitable, ec));
     }
   }
 
+  struct Outgoing {
+    std::string data;
+    bool binary = false;
+    std::function<void()> onSent;
+  };
+
+  void enqueue(Outgoing message) {
+    queuedBytes_ += message.data.size();
+    asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
+      if (self->closing_ || self->ended_) {
+        self->queuedBytes_ -= m.data.size();
+        if (m.onSent) m.onSent();
+        return;
+      }
+      if (self->queue_.size() >= self->limits_.maxQueuedMessages) {
+        spdlog::warn("websocket: peer too slow ({} messages queued); closing", self->queue_.size());
+        self->closing_ = true;
+        self->queuedBytes_ -= m.data.size();
+        if (m.onSent) m.onSent();
+      } else {
+        self->queue_.push_back(std::move(m));
+      }
+      self->wake_.cancel_one();
+    });
+  }
+
+  // Messages that will never be written still release whoever waits for them.
+  void dropQueue() {
+    while (!queue_.empty()) {
+      Outgoing m = std::move(queue_.front());
+      queue_.pop_front();
+      queuedBytes_ -= m.data.size();
+      if (m.onSent) m.onSent();
+    }
+  }
+
+ public:
+  void setExtraHeaders(std::vector<std::pair<std::string, std::string>> headers) {
+    extraHeaders_ = std::move(headers);
+  }
+
+ private:
   websocket::stream<TlsStream> ws_;
+  std::vector<std::pair<std::string, std::string>> extraHeaders_;
+  std::atomic<std::size_t> queuedBytes_{0};
   WsHandlers handlers_;
   WsLimits limits_;
   asio::any_io_executor callbacks_;
   std::function<void()> onEnd_;
   asio::steady_timer wake_;
-  std::deque<std::string> queue_;
+  std::deque<Outgoing> queue_;
   bool closing_ = false;
   bool ended_ = false;
   std::string reason_;
@@ -250,6 +323,7 @@ struct WsClient::Impl {
     }
     auto channel = std::make_shared<WsChannel>(std::move(stream), std::move(handlers),
                                                options.limits, io.get_executor(), nullptr);
+    channel->setExtraHeaders(options.headers);
     {
       std::lock_guard lock(mutex);
       if (stopped) co_return;
@@ -260,6 +334,9 @@ struct WsClient::Impl {
         (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port);
     co_await channel->connect(host, options.path);
     reason = channel->reason();
+    // Over (or refused): leftover timers (Beast's handshake timeout) must not hold run();
+    // posted last, so the handlers' pending callbacks (onClose) run first.
+    asio::post(io, [this] { io.stop(); });
   }
 };
 

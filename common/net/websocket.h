@@ -1,11 +1,14 @@
 #pragma once
 // WebSocket channels (over the same TLS as HTTPS) behind plain interfaces: the agent's
-// control channel and, later, terminal and tunnel streams. Beast stays in websocket.cpp.
+// control channel (text frames) and its multiplexed streams (binary frames), and the
+// console's session sockets. Beast stays in websocket.cpp.
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/net/http.h"
 #include "common/tls/tls_context.h"
@@ -18,6 +21,12 @@ class WsConnection {
   virtual ~WsConnection() = default;
   /// Queues a text message (one writer sends them in order); dropped once closing.
   virtual void send(std::string text) = 0;
+  /// Queues a binary message. `onSent` (optional) runs on the connection's I/O thread
+  /// once the frame is written to the socket (or dropped because the connection ended):
+  /// what end-to-end flow control waits for. The default refuses: text-only peers.
+  virtual void sendBinary(std::string bytes, std::function<void()> onSent = {});
+  /// Bytes queued and not yet written (text and binary).
+  virtual std::size_t queuedBytes() const { return 0; }
   /// Sends a close frame after what is queued; the peer's answer ends the connection.
   virtual void close() = 0;
 };
@@ -28,6 +37,8 @@ using WsConnectionPtr = std::shared_ptr<WsConnection>;
 struct WsHandlers {
   std::function<void(WsConnectionPtr)> onOpen;
   std::function<void(const std::string&)> onMessage;
+  /// Binary messages; without this handler a binary message closes the connection.
+  std::function<void(const std::string&)> onBinary;
   /// Any frame from the peer, pings and pongs included: presence.
   std::function<void()> onActivity;
   std::function<void(const std::string& reason)> onClose;
@@ -35,7 +46,7 @@ struct WsHandlers {
 
 struct WsLimits {
   std::size_t maxMessageBytes = 1024 * 1024;
-  std::size_t maxQueuedMessages = 4096;
+  std::size_t maxQueuedMessages = 16384;
   /// No frame for this long closes the connection; a ping is sent at half of it, so
   /// proxies that cut idle connections see traffic well before they would.
   std::chrono::seconds idleTimeout{40};
@@ -55,6 +66,8 @@ struct WsClientOptions {
   std::string path;
   std::shared_ptr<tls::TlsContext> tls;
   WsLimits limits;
+  /// Extra request headers (Cookie, Origin, Authorization) for console sockets.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 /// Connects and runs the channel on the calling thread until it ends; returns why it

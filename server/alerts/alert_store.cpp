@@ -87,6 +87,8 @@ CREATE TABLE channel_refs (
   PRIMARY KEY (alert_id, channel_id)
 );
 )sql"},
+    // The day (local, YYYY-MM-DD) each channel last received its daily digest.
+    {2, "CREATE TABLE digests (channel_id INTEGER PRIMARY KEY, last_day TEXT NOT NULL);"},
 };
 
 AlertState parseState(const std::string& s) {
@@ -218,6 +220,36 @@ std::vector<Alert> AlertStore::listAlerts(const AlertFilter& f) {
   q.bind(4, f.limit);
   std::vector<Alert> out;
   while (q.step()) out.push_back(readAlert(q));
+  return out;
+}
+
+std::string AlertStore::lastDigestDay(Id channelId) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_, "SELECT last_day FROM digests WHERE channel_id = ?");
+  q.bind(1, channelId);
+  return q.step() ? q.text(0) : std::string();
+}
+
+void AlertStore::setDigestDay(Id channelId, const std::string& day) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement(db_,
+                    "INSERT INTO digests (channel_id, last_day) VALUES (?, ?) "
+                    "ON CONFLICT (channel_id) DO UPDATE SET last_day = excluded.last_day")
+      .bind(1, channelId)
+      .bind(2, day)
+      .run();
+}
+
+std::map<std::string, long> AlertStore::openCountsBySeverity(
+    const std::optional<std::vector<Id>>& tenants) {
+  std::string sql = "SELECT severity, COUNT(*) FROM alerts WHERE state != 'resolved'";
+  if (tenants) sql += " AND tenant_id IN (SELECT value FROM json_each(?1))";
+  sql += " GROUP BY severity";
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_, sql);
+  if (tenants) q.bind(1, Json(*tenants).dump());
+  std::map<std::string, long> out;
+  while (q.step()) out[severityName(static_cast<Severity>(q.int64(0)))] = q.int64(1);
   return out;
 }
 

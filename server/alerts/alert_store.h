@@ -4,6 +4,7 @@
 // queued notification survives kill -9 and power cuts). Thread-safe.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,8 @@ class AlertStore {
   std::optional<Alert> findAlert(Id id);
   std::vector<Alert> listAlerts(const AlertFilter& filter);
   std::vector<Alert> openAlerts();
+  /// Open (not resolved) alerts counted per severity name, within `tenants` if given.
+  std::map<std::string, long> openCountsBySeverity(const std::optional<std::vector<Id>>& tenants);
   /// The newest alert of this key resolved at or after `since` (to reopen a flapping one).
   std::optional<Alert> recentlyResolved(const std::string& ruleId, Id hostId,
                                         const std::string& subject, Time since);
@@ -68,6 +71,9 @@ class AlertStore {
   bool deleteChannel(Id id);
   std::optional<Channel> findChannel(Id id);
   std::vector<Channel> channels(std::optional<Id> tenantId);
+  /// The local day ("YYYY-MM-DD") the channel last got its daily digest; "" when never.
+  std::string lastDigestDay(Id channelId);
+  void setDigestDay(Id channelId, const std::string& day);
 
   /// Queues a notification once per (alert, channel, event): false when already queued.
   bool enqueue(Id alertId, Id channelId, const std::string& event, Time now);

@@ -8,6 +8,7 @@
 //   deliver(now)                every few seconds on its own thread (network I/O).
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,7 +62,7 @@ class HealthService {
 
   /// Rules, site dependencies, escalations; retention once an hour.
   void evaluate(Time now);
-  /// Sends due notifications; returns how many were delivered. Failures are retried
+  /// Sends due notifications and daily digests; returns how many were delivered. Failures are retried
   /// with exponential backoff (30 s × 2ⁿ, at most 1 h) until giveUpAfter.
   int deliver(Time now);
 
@@ -80,6 +81,7 @@ class HealthService {
   HealthService(HealthSettings settings, std::unique_ptr<health::MetricsStore> metrics,
                 std::unique_ptr<AlertStore> alerts);
   notifiers::Notifier& notifier(const std::string& kind);
+  int sendDigests(Time now);
 
   HealthSettings settings_;
   std::unique_ptr<health::MetricsStore> metrics_;
@@ -88,6 +90,7 @@ class HealthService {
   std::vector<notifiers::NotifierPtr> notifiers_;
   HealthCounters counters_;
   std::mutex deliverMutex_;
+  std::map<Id, Time> digestRetryAt_;  // guarded by deliverMutex_: a failed digest waits
   Time lastRetention_ = 0;
 };
 

@@ -78,7 +78,10 @@ net::Response enroll(Context& ctx, Services& s) {
                outcome.host->tenantId, ctx.request.remoteAddress);
   protocol::EnrollResponse response{outcome.host->id, outcome.host->tenantId, issued.pem,
                                     s.ca.caBundlePem()};
-  return jsonResponse(201, response);
+  Json body = response;
+  // Scripts are signed with this key (docs/remote-support.md); enrolment may (re)pin it.
+  if (!s.commandSigningKey.empty()) body["command_signing_key"] = s.commandSigningKey;
+  return jsonResponse(201, body);
 }
 
 // "full" and "base" (docs/protocol.md, "Inventory deltas"). Agents before deltas send

@@ -15,6 +15,9 @@ class HealthService;
 namespace parc::server::backup {
 class Repositories;
 }
+namespace parc::server::remote {
+class RemoteService;
+}
 
 namespace parc::server::api {
 
@@ -31,6 +34,8 @@ struct Services {
   forward::GlpiForwarder* glpiForwarder = nullptr;  // null: no [[glpi_forward]] configured
   backup::Repositories* backups = nullptr;          // per-tenant backup repositories
   alerts::HealthService* health = nullptr;          // metrics, rules and alerts
+  std::string commandSigningKey{};  // Ed25519 public key (hex) given to agents at enrolment
+  remote::RemoteService* remote = nullptr;          // terminal, files, desktop sessions
 };
 
 }  // namespace parc::server::api

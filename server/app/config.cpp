@@ -2,6 +2,7 @@
 
 #include "common/config/toml_file.h"
 #include "common/error.h"
+#include "common/remote/signing.h"
 #include "server/forward/settings_toml.h"
 
 namespace parc::server {
@@ -36,6 +37,16 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
   if (auto* allow = t.at_path("health.outgoing_allow").as_array()) {
     for (const auto& a : *allow) {
       if (auto v = a.value<std::string>()) c.outgoingAllow.push_back(*v);
+    }
+  }
+  if (auto* keys = t.at_path("updates.trusted_keys").as_array()) {
+    for (const auto& k : *keys) {
+      auto v = k.value<std::string>();
+      if (!v || !remote::isPublicKeyHex(*v)) {
+        throw Error(ErrorKind::kBadRequest,
+                    "updates.trusted_keys holds Ed25519 public keys in hex (64 digits)");
+      }
+      c.releaseKeys.push_back(*v);
     }
   }
   c.sessionIdleSeconds = config::getInt(t, "security.session_idle_seconds", c.sessionIdleSeconds);

@@ -34,6 +34,9 @@ struct ServerConfig {
   /// Internal hosts or CIDR ranges that webhooks, GLPI and SMTP may reach despite the
   /// SSRF guard (`[health] outgoing_allow`), e.g. the town hall's GLPI on its LAN.
   std::vector<std::string> outgoingAllow;
+  /// Ed25519 public keys (hex) of the offline release keys whose agent releases the
+  /// server accepts and offers (`[updates] trusted_keys`); none: no updates published.
+  std::vector<std::string> releaseKeys;
   int networkThreads = 1;
   int workerThreads = 8;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;

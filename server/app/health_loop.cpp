@@ -23,6 +23,7 @@ HealthLoop::HealthLoop(alerts::HealthService& health, store::Store& store, contr
     if (h.lastSeen) health_.presence(h.id, h.tenantId, *h.lastSeen);
   }
   thread_ = std::thread([this] { run(); });
+  sender_ = std::thread([this] { sendLoop(); });
 }
 
 HealthLoop::~HealthLoop() {
@@ -32,6 +33,7 @@ HealthLoop::~HealthLoop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (sender_.joinable()) sender_.join();
 }
 
 void HealthLoop::round(store::Time now) {
@@ -46,7 +48,29 @@ void HealthLoop::round(store::Time now) {
     }
   }
   health_.evaluate(now);
-  health_.deliver(now);
+  {
+    std::lock_guard lock(mutex_);
+    sendNow_ = true;
+  }
+  wake_.notify_all();
+}
+
+void HealthLoop::sendLoop() {
+  // Retries are due on their own schedule (backoff): look every few seconds too.
+  constexpr std::chrono::seconds kRetryCheck{3};
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, kRetryCheck, [this] { return stopping_ || sendNow_; });
+    if (stopping_) break;
+    sendNow_ = false;
+    lock.unlock();
+    try {
+      health_.deliver(static_cast<store::Time>(std::time(nullptr)));
+    } catch (const std::exception& e) {
+      spdlog::error("sending notifications failed: {}", e.what());
+    }
+    lock.lock();
+  }
 }
 
 void HealthLoop::run() {

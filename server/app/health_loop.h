@@ -1,7 +1,9 @@
 #pragma once
 // Drives health monitoring in the server: every `interval`, the control hub's presence
-// goes to the rules (absence), the rules are evaluated, and due notifications are sent —
-// on this thread, never on the request or network threads.
+// goes to the rules (absence) and the rules are evaluated; due notifications are sent by
+// a second thread (at once after a round, and every few seconds for retries), so that a
+// slow SMTP server or webhook never delays the rules — and never on the request or
+// network threads.
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -24,11 +26,12 @@ class HealthLoop {
   HealthLoop(const HealthLoop&) = delete;
   HealthLoop& operator=(const HealthLoop&) = delete;
 
-  /// One round now (tests, and the loop itself).
+  /// One round of the rules now (tests, and the loop itself); wakes the sender.
   void round(store::Time now);
 
  private:
   void run();
+  void sendLoop();
 
   alerts::HealthService& health_;
   store::Store& store_;
@@ -37,7 +40,9 @@ class HealthLoop {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool sendNow_ = false;  // guarded by mutex_
   std::thread thread_;
+  std::thread sender_;
 };
 
 }  // namespace parc::server

@@ -14,13 +14,19 @@
 #include "server/api/backup_routes.h"
 #include "server/api/console_routes.h"
 #include "server/api/dispatcher.h"
+#include "server/api/fleet_routes.h"
 #include "server/api/health_routes.h"
+#include "server/api/update_routes.h"
 #include "server/api/host_cert_routes.h"
+#include "server/api/remote_session_routes.h"
+#include "server/remote/remote_service.h"
+#include "server/api/remote_routes.h"
 #include "server/app/health_loop.h"
 #include "server/auth/audit_retention.h"
 #include "server/backup/repositories.h"
 #include "server/console/console_assets.h"
 #include "server/forward/glpi_forwarder.h"
+#include "server/modules/routes.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parc::server {
@@ -118,14 +124,27 @@ int runServer(const ServerConfig& settings) {
   alerts::HealthService health(healthSettings);
   services.health = &health;
   HealthLoop healthLoop(health, store, hub);
+  remote::RemoteService remoteService(store, hub, config.dataDir);
+  services.remote = &remoteService;
   api::Router agentRouter, consoleRouter;
   api::addAgentRoutes(agentRouter, services);
   api::addBackupAgentRoutes(agentRouter, services);
+  update::UpdateCatalog updates(config.dataDir / "updates", config.releaseKeys);
+  api::addUpdateAgentRoutes(agentRouter, services, updates);
+  api::addUpdateConsoleRoutes(consoleRouter, services, updates);
   api::addBackupConsoleRoutes(consoleRouter, services);
   api::addConsoleRoutes(consoleRouter, services);
   api::addHostCertRoutes(consoleRouter, services);
   api::addHealthRoutes(consoleRouter, services, health);
+  api::addRemoteSessionRoutes(consoleRouter, services);
+  // Actions and signed scripts: the signing key lives beside the CA files.
+  remote::CommandSigner commandSigner(config.dataDir / "tls" / "command-signing.key");
+  remote::ScriptLibrary scriptLibrary(config.dataDir / "parc.db");
+  services.commandSigningKey = commandSigner.publicKeyHex();
+  api::addRemoteRoutes(consoleRouter, services, scriptLibrary, commandSigner);
+  api::addFleetRoutes(consoleRouter, services, health);
   console::addConsoleAssets(consoleRouter);
+  modules::addRoutes(consoleRouter, services);  // administrative modules (docs/modules.md)
   api::addRouteIndex(consoleRouter, agentRouter);
 
   net::ServerLimits limits;
@@ -143,7 +162,8 @@ int runServer(const ServerConfig& settings) {
   net::HttpsServer consoleServer(
       loop, "console listener", config.consoleListener.address, config.consoleListener.port,
       consoleTls(config, ca), consoleLimits,
-      api::makeDispatcher(consoleRouter, services, api::Listener::kConsole));
+      api::makeDispatcher(consoleRouter, services, api::Listener::kConsole),
+      [&](const net::Request& r) { return remoteService.upgrade(services, r); });
 
   Json runtime{{"agent_url", url(config.agentListener.address, agentServer.port())},
                {"console_url", url(config.consoleListener.address, consoleServer.port())},

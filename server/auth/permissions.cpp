@@ -23,6 +23,8 @@ const char* permissionName(Permission p) {
     case Permission::kAlertsWrite: return "alerts.write";
     case Permission::kAlertRulesWrite: return "alert_rules.write";
     case Permission::kChannelsWrite: return "channels.write";
+    case Permission::kScriptsWrite: return "scripts.write";
+    case Permission::kUpdatesWrite: return "updates.write";
   }
   return "unknown";
 }
@@ -48,8 +50,10 @@ bool roleAllows(store::Role role, Permission p) {
     case Permission::kTenantsWrite:
     case Permission::kUsersRead:
     case Permission::kUsersWrite:
-    case Permission::kAuditRead: return admin;
-    case Permission::kAlertsRead: return true;  // narrowed to the caller's tenants
+    case Permission::kAuditRead:
+    case Permission::kScriptsWrite: return admin;  // a library script runs as root on PCs
+    case Permission::kUpdatesWrite: return admin;  // what every PC installs as root
+    case Permission::kAlertsRead: return true;     // narrowed to the caller's tenants
     case Permission::kAlertsWrite: return technician || role == Role::kHelpdesk;
     case Permission::kAlertRulesWrite:
     case Permission::kChannelsWrite: return technician;

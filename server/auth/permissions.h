@@ -25,8 +25,12 @@ enum class Permission {
   kAlertsRead,       // alerts and metrics charts (docs/health.md)
   kAlertsWrite,      // acknowledge, silence, comment
   kAlertRulesWrite,  // per-tenant/group/host rule overrides
+  kScriptsWrite,     // the script library (what technicians may run signed on PCs)
   kChannelsWrite,    // notification channels
+  kUpdatesWrite,     // agent releases offered per ring, rings of tenants and hosts
 };
+/// The last enumerator: tests walk every permission up to it (keep it last).
+inline constexpr Permission kLastPermission = Permission::kUpdatesWrite;
 
 const char* permissionName(Permission p);
 bool roleAllows(store::Role role, Permission p);

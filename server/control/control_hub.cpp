@@ -6,6 +6,7 @@
 
 #include "common/crypto/hash.h"
 #include "common/error.h"
+#include "common/protocol/stream.h"
 #include "server/api/agent_routes.h"
 #include "server/api/dispatcher.h"
 #include "server/api/router.h"
@@ -80,6 +81,9 @@ net::WsHandlers ControlHub::handlersFor(store::Id hostId, std::uint64_t generati
     received(hostId, generation, t);
   };
   h.onActivity = [this, hostId, generation] { seen(hostId, generation); };
+  h.onBinary = [this, hostId](const std::string& frame) {
+    if (auto* sink = sink_.load()) sink->streamData(hostId, frame);
+  };
   h.onClose = [this, hostId, generation](const std::string& r) { closed(hostId, generation, r); };
   return h;
 }
@@ -103,7 +107,10 @@ void ControlHub::opened(store::Id hostId, std::uint64_t generation, net::WsConne
     link.presence.offlineSince.reset();
     link.dirty = true;
   }
-  if (previous) previous->close();  // one channel per host: the newest wins
+  if (previous) {
+    previous->close();  // one channel per host: the newest wins
+    if (auto* sink = sink_.load()) sink->channelClosed(hostId);
+  }
   spdlog::debug("host {} connected its control channel", hostId);
   Json config = parseJson(store_.hostConfig(hostId));
   if (!config.empty()) pushConfig(hostId, config);
@@ -143,6 +150,8 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
         it->second.dirty = true;
         if (!anchors.empty()) anchors_[hostId] = std::move(anchors);
       }
+    } else if (protocol::isStreamMessage(type) && sink_.load()) {
+      sink_.load()->streamMessage(hostId, message);
     } else {
       spdlog::info("host {}: control message of unknown type '{}' ignored", hostId,
                    type.substr(0, 32));
@@ -181,6 +190,7 @@ void ControlHub::closed(store::Id hostId, std::uint64_t generation, const std::s
       }
     }
   }
+  if (auto* sink = sink_.load()) sink->channelClosed(hostId);
   for (auto& p : orphans) {
     p->reply.set_exception(std::make_exception_ptr(
         Error(ErrorKind::kUnavailable, "agent disconnected before replying (" + reason + ")")));
@@ -212,6 +222,30 @@ protocol::Reply ControlHub::call(store::Id hostId, const std::string& command, c
                                              " within " + std::to_string(timeout.count()) + " s");
   }
   return future.get();
+}
+
+bool ControlHub::sendText(store::Id hostId, std::string text) {
+  net::WsConnectionPtr connection;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = links_.find(hostId);
+    if (it == links_.end() || !it->second.connection) return false;
+    connection = it->second.connection;
+  }
+  connection->send(std::move(text));
+  return true;
+}
+
+bool ControlHub::sendBinary(store::Id hostId, std::string frame, std::function<void()> onSent) {
+  net::WsConnectionPtr connection;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = links_.find(hostId);
+    if (it == links_.end() || !it->second.connection) return false;
+    connection = it->second.connection;
+  }
+  connection->sendBinary(std::move(frame), std::move(onSent));
+  return true;
 }
 
 void ControlHub::pushConfig(store::Id hostId, const Json& config) {

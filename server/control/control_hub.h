@@ -2,6 +2,7 @@
 // The server's side of the agents' control channels: who is online (kept in memory,
 // written to the store in batches), and commands sent to an agent with their replies.
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <future>
@@ -22,6 +23,17 @@ struct Presence {
   store::Time lastSeen = 0;
   std::optional<store::Time> offlineSince;
   std::string agentVersion;
+};
+
+/// Receives what the control channel carries besides commands: stream messages and
+/// binary stream frames (server/remote/stream_hub.h). Called on the channel's strand.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual void streamMessage(store::Id hostId, const Json& message) = 0;
+  virtual void streamData(store::Id hostId, const std::string& frame) = 0;
+  /// The host's channel ended or was replaced: its streams are gone.
+  virtual void channelClosed(store::Id hostId) = 0;
 };
 
 class ControlHub {
@@ -45,6 +57,12 @@ class ControlHub {
   /// disconnects, or does not answer in time.
   protocol::Reply call(store::Id hostId, const std::string& command, const Json& payload,
                        std::chrono::seconds timeout);
+  /// Where stream traffic goes; set once before the listeners start.
+  void setStreamSink(StreamSink* sink) { sink_ = sink; }
+  /// Queues a text (stream control) or binary (stream data) frame to an online host;
+  /// false when it is offline. `onSent` runs once written (flow control).
+  bool sendText(store::Id hostId, std::string text);
+  bool sendBinary(store::Id hostId, std::string frame, std::function<void()> onSent = {});
   /// Sends the host's settings now if it is online (no wait).
   void pushConfig(store::Id hostId, const Json& config);
 
@@ -103,6 +121,7 @@ class ControlHub {
   std::chrono::milliseconds sweepInterval_;
   std::unordered_map<store::Id, std::vector<std::string>> anchors_;  // guarded by mutex_
   std::thread sweeper_;
+  std::atomic<StreamSink*> sink_{nullptr};
 };
 
 }  // namespace parc::server::control

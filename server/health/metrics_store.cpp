@@ -50,6 +50,8 @@ CREATE TABLE ingested (
 ) WITHOUT ROWID;
 CREATE INDEX ingested_at ON ingested (at);
 )sql"},
+    // Fleet-wide reads of one metric (dashboard, Prometheus) go by name.
+    {2, "CREATE INDEX series_name ON series (name, host_id);"},
 };
 
 constexpr std::size_t kMaxSamples = 5000;
@@ -241,6 +243,25 @@ std::vector<std::pair<Time, double>> MetricsStore::recent(Id hostId, const std::
   q.bind(1, hostId).bind(2, name).bind(3, subject).bind(4, from);
   std::vector<std::pair<Time, double>> out;
   while (q.step()) out.emplace_back(q.int64(0), q.real(1) / kScale);
+  return out;
+}
+
+std::vector<LatestValue> MetricsStore::latest(const std::optional<std::string>& name, Time since) {
+  std::lock_guard lock(mutex_);
+  // The newest raw point of each series is one index probe (raw's key is series, time).
+  std::string sql =
+      "SELECT s.host_id, s.tenant_id, s.name, s.subject, d.t, d.v FROM series s "
+      "JOIN raw d ON d.series_id = s.id AND d.t = "
+      "(SELECT MAX(t) FROM raw WHERE series_id = s.id) WHERE d.t >= ?";
+  if (name) sql += " AND s.name = ?";
+  sql += " ORDER BY s.name, s.host_id, s.subject";
+  sqlite::Statement q(db_, sql);
+  q.bind(1, since);
+  if (name) q.bind(2, *name);
+  std::vector<LatestValue> out;
+  while (q.step()) {
+    out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4), q.real(5) / kScale});
+  }
   return out;
 }
 

@@ -62,6 +62,16 @@ struct QueryResult {
   std::vector<SeriesPoints> series;
 };
 
+/// The newest point of one series.
+struct LatestValue {
+  Id hostId = 0;
+  Id tenantId = 0;
+  std::string name;
+  std::string subject;
+  Time t = 0;
+  double value = 0;
+};
+
 class MetricsStore {
  public:
   /// Opens or creates the file (WAL; synchronous=NORMAL: a kill -9 loses nothing
@@ -84,6 +94,10 @@ class MetricsStore {
   /// Raw points of one series since `from`, oldest first (for predictions).
   std::vector<std::pair<Time, double>> recent(Id hostId, const std::string& name,
                                               const std::string& subject, Time from);
+
+  /// The newest raw point of every series (of metric `name`, or of all) seen since
+  /// `since`, ordered by name, host and subject: the fleet's current values.
+  std::vector<LatestValue> latest(const std::optional<std::string>& name, Time since);
 
   /// Deletes what is past each level's retention and forgets old message ids.
   void applyRetention(Time now);

@@ -388,7 +388,7 @@ TEST(HealthServiceMetrics, ResentBatchIsIgnoredAndCounted) {
   EXPECT_THROW(svc->ingestMetrics(1, 10, "id-2", Json{{"metrics", 1}}, kT0), Error);
   std::string text = svc->prometheusText();
   EXPECT_NE(text.find("parc_metric_batches_total 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("# TYPE parc_alerts_open gauge"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE parc_metric_points_total counter"), std::string::npos);
 }
 
 }  // namespace

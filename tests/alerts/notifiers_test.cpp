@@ -310,6 +310,51 @@ TEST(Notifications, EmailOverStartTlsWithAuthInFrench) {
   EXPECT_EQ(s.svc->deliver(kT0 + 1), 0);  // sent once
 }
 
+// A channel with digest_hour gets one e-mail a day listing what is still open in its
+// commune (docs/health.md, "Daily digest"), whatever else it was sent that day.
+TEST(Notifications, DailyDigestOnceADayInFrench) {
+  Scenario s;
+  s.smtp = std::make_unique<SmtpServer>(s.dir.path());
+  s.svc = HealthService::inMemory(settings());
+  Channel c = s.emailChannelFor(s.smtp->port());
+  c.settings["digest_hour"] = 0;  // due from midnight: due now
+  s.svc->createChannel(c);
+  s.svc->setHost({1, 10, "pc-accueil", {}, {}});
+  ASSERT_TRUE(s.svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 95.2), kT0));
+  s.svc->evaluate(kT0);
+  EXPECT_EQ(s.svc->deliver(kT0), 2);  // the alert, and the day's digest
+  auto digests = [&] {
+    std::vector<Json> out;
+    for (const auto& m : s.smtp->messages()) {
+      if (m["subject"].get<std::string>().rfind("[Parc] Résumé du ", 0) == 0) out.push_back(m);
+    }
+    return out;
+  };
+  ASSERT_EQ(digests().size(), 1u);
+  const Json d = digests()[0];
+  EXPECT_NE(d["subject"].get<std::string>().find(": 1 alerte ouverte (1 avertissement)"),
+            std::string::npos)
+      << d["subject"];
+  std::string body = d["body"];
+  EXPECT_NE(body.find("- [avertissement] pc-accueil : disque / rempli à 95,2 %"), std::string::npos)
+      << body;
+  EXPECT_NE(body.find("https://parc.example.fr:8444/alerts/"), std::string::npos) << body;
+  EXPECT_EQ(s.svc->deliver(kT0 + 600), 0);  // once a day
+  EXPECT_EQ(digests().size(), 1u);
+  EXPECT_EQ(s.svc->deliver(kT0 + 86400), 1);  // the next day, again
+  EXPECT_EQ(digests().size(), 2u);
+  // Webhooks and GLPI have no digest: the setting is refused rather than ignored.
+  Channel hook;
+  hook.tenantId = 10;
+  hook.kind = "webhook";
+  hook.name = "hook";
+  hook.settings = {{"url", "https://example.org/hook"}, {"secret", "0123456789abcdef"},
+                   {"digest_hour", 8}};
+  EXPECT_THROW(s.svc->createChannel(hook), Error);
+  c.settings["digest_hour"] = 24;
+  EXPECT_THROW(s.svc->createChannel(c), Error);
+}
+
 TEST(Notifications, NotifierDownDelaysButLosesNothing) {
   Scenario s;
   s.svc = HealthService::inMemory(settings());

@@ -96,10 +96,14 @@ class ConsoleHostPageTest(e2e.ConsoleTestCase):
         self.assertIn("Barrette mémoire ajoutée", self.browser.css("[data-testid=history]")[0].text)
 
     def test_dashboard_counts_and_full_disks(self):
+        e2e.wait_for(lambda: self.server.request("GET", f"/api/v1/alerts?host_id={self.fake_id}")["items"],
+                     30, what="the disk alert opened by the server's rules")
         self.browser.go("#/")
         self.browser.wait_css("[data-testid=dash-total]", text="2")
         self.browser.wait_css("[data-testid=dash-disks] li", text="pc-accueil")
-        self.assertIn("/ rempli à 94 %", self.browser.css("[data-testid=dash-disks]")[0].text)
+        # From the newest metrics (99 %), not the last inventory (94 %): one summary request.
+        self.assertIn("/ rempli à 99 %", self.browser.css("[data-testid=dash-disks]")[0].text)
+        self.assertIn("critique", self.browser.css("[data-testid=dash-alerts]")[0].text)
         self.assertIn("Mairie de Millau", self.browser.css("[data-testid=dash-tenants]")[0].text)
         self.assertNoBrowserErrors()
 

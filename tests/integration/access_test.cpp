@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <thread>
+#include <tuple>
 
 #include "common/crypto/hash.h"
 #include "common/crypto/x509.h"
@@ -29,12 +30,14 @@ class Access : public ::testing::Test {
  protected:
   using store_id = std::int64_t;
 
+  // Low limits so that floods are reached quickly; short sessions for expiry.
+  virtual std::string securityToml() const {
+    return "[security]\nsession_idle_seconds = 3\nsession_absolute_seconds = 3600\n"
+           "console_connections_per_address = 12\npublic_request_burst = 30\n";
+  }
+
   void SetUp() override {
-    // Low limits so that floods are reached quickly; short sessions for expiry.
-    files::writeAtomic(tmp.path() / "server.toml",
-                       "[security]\nsession_idle_seconds = 3\nsession_absolute_seconds = 3600\n"
-                       "console_connections_per_address = 12\npublic_request_burst = 30\n",
-                       0600);
+    files::writeAtomic(tmp.path() / "server.toml", securityToml(), 0600);
     server = std::make_unique<ServerFixture>(
         tmp.path() / "server", 0, 0,
         std::vector<std::string>{"--config", (tmp.path() / "server.toml").string()});
@@ -110,14 +113,23 @@ class Access : public ::testing::Test {
 // The permission each role holds, as the server's table says (server/auth/permissions.cpp).
 std::optional<server::auth::Permission> permissionNamed(const std::string& name) {
   using server::auth::Permission;
-  for (int i = 0; i <= static_cast<int>(Permission::kChannelsWrite); ++i) {
+  for (int i = 0; i <= static_cast<int>(server::auth::kLastPermission); ++i) {
     auto p = static_cast<Permission>(i);
     if (name == server::auth::permissionName(p)) return p;
   }
   return std::nullopt;
 }
 
-TEST_F(Access, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions) {
+// Every route called by every role is well over a thousand requests from one address:
+// this fixture lifts the per-source rate limits that the flood tests rely on.
+class AccessAllRoutes : public Access {
+ protected:
+  std::string securityToml() const override {
+    return "[security]\npublic_request_burst = 100000\nrequest_burst = 100000\n";
+  }
+};
+
+TEST_F(AccessAllRoutes, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions) {
   Json routes = ok("GET", "/api/v1/routes", admin)["items"];
   ASSERT_GT(routes.size(), 20u);
   // The only routes anyone may call without credentials; a new one must be added here
@@ -235,6 +247,67 @@ TEST_F(Access, TenantIsolationHoldsForEveryListingAndEveryGuessedId) {
   for (const auto& tok : allTokens["items"]) {
     EXPECT_FALSE(tok["revoked"].get<bool>()) << tok.dump();
   }
+}
+
+// The dashboard's summary and the Prometheus scrape read the whole fleet at once: a
+// technician of one commune (with a session or an API token) sees only that commune's
+// hosts and values, and the server's own counters only reach callers who see everything.
+TEST_F(Access, FleetSummaryAndPrometheusShowOnlyTheCallersCommunes) {
+  store_id a = createTenant("Mairie d'Espalion", "12096");
+  store_id b = createTenant("Mairie de Laguiole", "12119");
+  std::int64_t now = std::time(nullptr);
+  for (auto [tenant, name, used] : std::vector<std::tuple<store_id, std::string, double>>{
+           {a, "pc-espalion", 93.5}, {b, "pc-laguiole\"}\nparc_hosts 9", 97.0}}) {
+    crypto::PrivateKey key;
+    std::string cert;
+    enrolHost(tenant, name, &key, &cert);
+    tls::ClientTlsConfig mtls;
+    mtls.pinnedFingerprint = server->caFingerprint;
+    mtls.certificatePem = cert;
+    mtls.privateKeyPem = crypto::privateKeyToPem(key.get());
+    net::HttpsClient agent(net::parseUrl(server->agentUrl), tls::TlsContext::client(mtls));
+    Json metrics{{"version", 1}, {"collected_at", now}, {"interval_seconds", 60},
+                 {"metrics", Json::array({{{"name", "disk.used_pct"}, {"subject", "/"}, {"value", used}},
+                                          {{"name", "cpu.usage_pct"}, {"value", 12}}})}};
+    Json batch{{"version", 1},
+               {"messages", Json::array({{{"id", "m-" + name.substr(0, 6)}, {"type", "metrics"},
+                                          {"created_at", now}, {"payload", metrics}}})}};
+    net::Response sent = agent.send({"POST", "/api/v1/messages",
+                                     {{"content-type", "application/json"}}, batch.dump(), {}, {}});
+    ASSERT_EQ(sent.status, 200) << sent.body;
+  }
+  createUser("tech-a", "technician", Json::array({a}));
+  std::string session = login("tech-a", kStrongPassword);
+  std::string apiToken = ok("POST", "/api/v1/api-tokens", session, Json{{"name", "prometheus"}})["token"];
+
+  Json mine = ok("GET", "/api/v1/fleet/summary", session);
+  EXPECT_EQ(mine["hosts"], 1);
+  ASSERT_EQ(mine["tenants"].size(), 1u);
+  EXPECT_EQ(mine["tenants"][0]["name"], "Mairie d'Espalion");
+  ASSERT_EQ(mine["disks_near_full"].size(), 1u);
+  EXPECT_EQ(mine["disks_near_full"][0]["hostname"], "pc-espalion");
+  EXPECT_DOUBLE_EQ(mine["disks_near_full"][0]["used_pct"].get<double>(), 93.5);
+  Json all = ok("GET", "/api/v1/fleet/summary", admin);
+  EXPECT_EQ(all["hosts"], 2);
+  EXPECT_EQ(all["disks_near_full"].size(), 2u);
+  EXPECT_EQ(all["disks_near_full"][0]["used_pct"], 97.0);  // fullest first
+
+  net::Response scrape = call("GET", "/metrics", apiToken);
+  ASSERT_EQ(scrape.status, 200) << scrape.body;
+  EXPECT_EQ(scrape.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(scrape.body.find("parc_disk_used_pct{host=\"pc-espalion\",tenant=\"Mairie d'Espalion\","
+                             "subject=\"/\"} 93.5 "),
+            std::string::npos)
+      << scrape.body;
+  EXPECT_EQ(scrape.body.find("laguiole"), std::string::npos);
+  EXPECT_EQ(scrape.body.find("parc_metric_batches_total"), std::string::npos);
+  net::Response full = call("GET", "/metrics", admin);
+  EXPECT_NE(full.body.find("parc_metric_batches_total 2"), std::string::npos) << full.body;
+  // The hostile host name stays inside its quoted label: no line starts with it.
+  EXPECT_NE(full.body.find("host=\"pc-laguiole\\\"}\\nparc_hosts 9\""), std::string::npos)
+      << full.body;
+  EXPECT_EQ(full.body.find("\nparc_hosts 9"), std::string::npos);
+  EXPECT_EQ(call("GET", "/metrics", "").status, 401);
 }
 
 TEST_F(Access, HelpdeskAndStaffCannotEscalate) {

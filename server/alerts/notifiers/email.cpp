@@ -252,11 +252,28 @@ class Email : public Notifier {
                                s["port"].get<int>() > 65535)) {
       throw Error(ErrorKind::kBadRequest, "port must be 1 to 65535");
     }
+    if (s.contains("digest_hour") && (!s["digest_hour"].is_number_integer() ||
+                                      s["digest_hour"].get<int>() < 0 ||
+                                      s["digest_hour"].get<int>() > 23)) {
+      throw Error(ErrorKind::kBadRequest, "digest_hour is an hour of the day, 0 to 23");
+    }
     checkOutgoingAtValidation({s["host"].get<std::string>(), 25}, policy_);
   }
 
   void send(const Channel& channel, Notification& n) override {
-    const Json& s = channel.settings;
+    mail(channel.settings, frenchSubject(n), frenchBody(n),
+         "X-Parc-Alert: " + std::to_string(n.alert.id) + "\r\n");
+  }
+
+  void sendDigest(const Channel& channel, const std::string& subject,
+                  const std::string& body) override {
+    mail(channel.settings, subject, body, "X-Parc-Digest: daily\r\n");
+  }
+
+ private:
+  // One SMTP transaction: (STARTTLS or implicit TLS), AUTH when configured, the message.
+  void mail(const Json& s, const std::string& subject, const std::string& text,
+            const std::string& extraHeaders) {
     validate(s);
     std::string host = s["host"].get<std::string>();
     std::string tls = s.value("tls", "starttls");
@@ -286,21 +303,19 @@ class Email : public Notifier {
       toHeader += (toHeader.empty() ? "" : ", ") + t.get<std::string>();
     }
     smtp.expect("DATA\r\n", 354, "DATA");
-    std::string body = base64(frenchBody(n));
+    std::string body = base64(text);
     std::string message = "From: Parc <" + from + ">\r\nTo: " + toHeader +
-                          "\r\nSubject: " + encodedWord(frenchSubject(n)) +
-                          "\r\nDate: " + rfc5322Date() + "\r\nMessage-ID: <" + crypto::uuid4() +
+                          "\r\nSubject: " + encodedWord(subject) + "\r\nDate: " + rfc5322Date() +
+                          "\r\nMessage-ID: <" + crypto::uuid4() +
                           "@parc>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8"
-                          "\r\nContent-Transfer-Encoding: base64\r\nContent-Language: fr"
-                          "\r\nX-Parc-Alert: " +
-                          std::to_string(n.alert.id) + "\r\n\r\n";
+                          "\r\nContent-Transfer-Encoding: base64\r\nContent-Language: fr\r\n" +
+                          extraHeaders + "\r\n";
     for (std::size_t i = 0; i < body.size(); i += 76) message += body.substr(i, 76) + "\r\n";
     message += ".\r\n";
     smtp.expect(message, 250, "message");
     smtp.send("QUIT\r\n");  // the answer does not matter: the message is accepted
   }
 
- private:
   OutgoingPolicy policy_;
 };
 

@@ -2,6 +2,7 @@
 // A notifier delivers one notification on one channel (docs/health.md, "Channels").
 // It throws parc::Error when delivery failed (kUnavailable: retried later with backoff;
 // the queue keeps the notification, so nothing is lost while a notifier is down).
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ class Notifier {
   /// kBadRequest when the channel settings are incomplete or wrong.
   virtual void validate(const Json& settings) const = 0;
   virtual void send(const Channel& channel, Notification& n) = 0;
+  /// A message that is not about one alert (the daily digest); kBadRequest for kinds
+  /// that have none (only e-mail has).
+  virtual void sendDigest(const Channel& channel, const std::string& subject,
+                          const std::string& body);
 };
 
 using NotifierPtr = std::unique_ptr<Notifier>;
@@ -52,6 +57,11 @@ std::string frenchBody(const Notification& n);
 std::string alertUrl(const Notification& n);
 /// The JSON document a webhook receives.
 Json notificationJson(const Notification& n);
+/// The daily digest of a channel's commune: open alerts, most severe first (digest.cpp).
+std::string digestSubject(const std::string& day, const std::vector<Alert>& open);
+std::string digestBody(const std::string& day, std::vector<Alert> open,
+                       const std::map<Id, std::string>& hostNames, const std::string& consoleUrl);
+
 /// Lowercase hex HMAC-SHA-256, as in the webhook's X-Parc-Signature.
 std::string hmacSha256Hex(std::string_view key, std::string_view data);
 

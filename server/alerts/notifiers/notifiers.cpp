@@ -1,5 +1,6 @@
 #include <ctime>
 
+#include "common/error.h"
 #include "server/alerts/notifiers/notifier.h"
 
 namespace parc::server::alerts::notifiers {
@@ -10,6 +11,10 @@ std::vector<NotifierPtr> allNotifiers(const OutgoingPolicy& policy) {
   list.push_back(makeWebhook(policy));
   list.push_back(makeGlpi(policy));
   return list;
+}
+
+void Notifier::sendDigest(const Channel& channel, const std::string&, const std::string&) {
+  throw Error(ErrorKind::kBadRequest, "channels of kind " + channel.kind + " send no digest");
 }
 
 namespace {

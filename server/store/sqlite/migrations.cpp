@@ -179,6 +179,70 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   WHEN (SELECT open FROM audit_gate) = 0
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 )sql"},
+      // 5: remote support, one-shot half: script library, executions, per-tenant switch.
+      {5, R"sql(
+CREATE TABLE scripts (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  language TEXT NOT NULL DEFAULT 'sh',
+  description TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX scripts_name ON scripts(name, tenant_id);
+CREATE TABLE remote_executions (
+  id INTEGER PRIMARY KEY,
+  host_id INTEGER NOT NULL REFERENCES hosts(id),
+  tenant_id INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('action', 'script')),
+  name TEXT NOT NULL,
+  script_id INTEGER,
+  script_sha256 TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '{}',
+  requested_by TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  status TEXT NOT NULL,
+  exit_code INTEGER,
+  output TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX remote_executions_host ON remote_executions(host_id, id);
+CREATE TABLE tenant_remote_settings (
+  tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id),
+  scripts_enabled INTEGER NOT NULL DEFAULT 1
+);
+)sql"},
+      // 6: remote support sessions (terminal, files, desktop) and per-tenant consent policy.
+      {6, R"sql(
+CREATE TABLE remote_sessions (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER,
+  username TEXT NOT NULL,
+  host_id INTEGER NOT NULL,
+  tenant_id INTEGER,
+  kind TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  bytes_to_host INTEGER NOT NULL DEFAULT 0,
+  bytes_from_host INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT 'active',
+  detail TEXT NOT NULL DEFAULT '',
+  consent TEXT NOT NULL DEFAULT 'none',
+  recording TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX remote_sessions_started ON remote_sessions(started_at);
+CREATE INDEX remote_sessions_user ON remote_sessions(user_id, started_at);
+CREATE TABLE remote_consent (
+  tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id),
+  policy TEXT NOT NULL CHECK (policy IN ('none', 'notify', 'ask')),
+  updated_at INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

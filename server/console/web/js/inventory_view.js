@@ -56,13 +56,6 @@ function usage(fs) {
   ` ${formatPercent(pct)} (${t('inv.free', {size: formatBytes(fs.available_bytes)})})`);
 }
 
-/** File systems used at 90 % or more: the dashboard's "disques presque pleins". */
-export function fullFilesystems(inv, threshold = 90) {
-  return list(inv && inv.storage && inv.storage.filesystems)
-    .filter((fs) => fs.total_bytes && fs.used_bytes !== undefined &&
-      (100 * fs.used_bytes) / fs.total_bytes >= threshold);
-}
-
 function renderSoftware(software) {
   const items = list(software);
   const input = h('input', {type: 'search', 'data-testid': 'software-search',

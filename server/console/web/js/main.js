@@ -12,6 +12,13 @@ import * as hostPage from './pages/host.js';
 import * as alertsPage from './pages/alerts.js';
 import * as adminPage from './pages/admin.js';
 import * as accountPage from './pages/account.js';
+import * as scriptsPage from './pages/scripts.js';
+import * as terminalPage from './pages/terminal.js';
+import * as desktopPage from './pages/desktop.js';
+import * as sessionsPage from './pages/sessions.js';
+import * as facturationPage from './pages/modules/facturation/index.js';
+import * as modulesAdminPage from './pages/modules/admin.js';
+import {loadModules, moduleLinks, forgetModules} from './pages/modules/nav.js';
 
 const routes = [
   {re: /^\/connexion$/, page: loginPage, public: true},
@@ -21,6 +28,12 @@ const routes = [
   {re: /^\/alertes$/, page: alertsPage, nav: 'alerts'},
   {re: /^\/admin(?:\/([a-z-]+))?$/, page: adminPage, nav: 'admin', params: ['tab']},
   {re: /^\/compte$/, page: accountPage, nav: 'account'},
+  {re: /^\/scripts$/, page: scriptsPage, nav: 'scripts'},
+  {re: /^\/postes\/(\d+)\/terminal$/, page: terminalPage, nav: 'hosts', params: ['id']},
+  {re: /^\/postes\/(\d+)\/bureau$/, page: desktopPage, nav: 'hosts', params: ['id']},
+  {re: /^\/sessions$/, page: sessionsPage, nav: 'sessions'},
+  {re: /^\/modules\/administration$/, page: modulesAdminPage, nav: 'module-admin'},
+  {re: /^\/modules\/facturation\/(\d+)(?:\/([a-z]+))?$/, page: facturationPage, nav: 'module-facturation', params: ['tenant', 'tab']},
 ];
 
 let renderToken = 0;
@@ -39,6 +52,7 @@ async function render() {
     navigate('/connexion', back ? new URLSearchParams({retour: back}) : undefined);
     return;
   }
+  if (!route.public) await loadModules(user().username);  // module entries of the header
   renderHeader(route.nav);
   const params = {};
   const m = path.match(route.re);
@@ -70,8 +84,11 @@ function renderHeader(active) {
       link('nav.dashboard', '#/', 'dashboard'),
       link('nav.hosts', '#/postes', 'hosts'),
       link('nav.alerts', '#/alertes', 'alerts'),
+      can('hosts.command') ? link('nav.scripts', '#/scripts', 'scripts') : null,
+      can('hosts.remote_support') ? link('nav.sessions', '#/sessions', 'sessions') : null,
       can('tenants.write') || can('tokens.read') || can('audit.read') ?
-        link('nav.admin', '#/admin', 'admin') : null)),
+        link('nav.admin', '#/admin', 'admin') : null,
+      moduleLinks(link, can('tenants.write')))),
     h('div', {class: 'who'},
       h('a', {href: '#/compte', 'aria-current': active === 'account' ? 'page' : undefined},
         h('span', {class: 'username', 'data-testid': 'username'}, u.username)),
@@ -93,6 +110,7 @@ export function signedOut(message) {
   clearSession();
   setUser(null);
   forgetTenants();  // the next user may see fewer communes
+  forgetModules();
   navigate('/connexion', message ? new URLSearchParams({motif: message}) : undefined);
   render();
 }

@@ -14,10 +14,11 @@ export function setUser(u) {
 
 const abilities = {
   administrator: ['hosts.read', 'hosts.write', 'hosts.command', 'tenants.read', 'tenants.write',
-    'tokens.read', 'tokens.write', 'audit.read', 'users.admin', 'alerts.write', 'api_tokens'],
+    'tokens.read', 'tokens.write', 'audit.read', 'users.admin', 'alerts.write', 'api_tokens',
+    'hosts.remote_support', 'scripts.write'],
   technician: ['hosts.read', 'hosts.write', 'hosts.command', 'tenants.read', 'tokens.read',
-    'tokens.write', 'alerts.write', 'api_tokens'],
-  helpdesk: ['hosts.read', 'tenants.read', 'alerts.write', 'api_tokens'],
+    'tokens.write', 'alerts.write', 'api_tokens', 'hosts.remote_support'],
+  helpdesk: ['hosts.read', 'tenants.read', 'alerts.write', 'api_tokens', 'hosts.remote_support'],
   read_only: ['hosts.read', 'tenants.read', 'api_tokens'],
   town_hall_staff: ['hosts.read', 'tenants.read'],
 };

@@ -9,6 +9,7 @@ import {can} from '../session.js';
 import {tenantsById, tenantName} from '../tenants.js';
 import {renderInventory, memorySummary, cpuSummary} from '../inventory_view.js';
 import {statusBadge} from './host_status.js';
+import {remoteActionsPanel} from './host_actions.js';
 
 export async function render(view, params) {
   const id = params.id;
@@ -42,6 +43,8 @@ export async function render(view, params) {
         h('h2', {id: 'h-identity'}, t('host.identity')), identity),
       h('section', {class: 'card', 'aria-labelledby': 'h-actions'},
         h('h2', {id: 'h-actions'}, t('host.actions')), actions(host))),
+    h('section', {class: 'card', 'aria-labelledby': 'h-remote'},
+      h('h2', {id: 'h-remote'}, t('host.remoteActions')), remoteActionsPanel(host)),
     h('section', {'aria-labelledby': 'h-health'}, h('h2', {id: 'h-health'}, t('host.health')), health(id)),
     h('section', {'aria-labelledby': 'h-alerts'}, h('h2', {id: 'h-alerts'}, t('host.alerts')), hostAlerts(id)),
     h('section', {'aria-labelledby': 'h-inventory', 'data-testid': 'inventory'},

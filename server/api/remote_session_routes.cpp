@@ -1,0 +1,110 @@
+#include "server/api/remote_session_routes.h"
+
+#include "common/error.h"
+#include "server/api/route_helpers.h"
+#include "server/remote/remote_service.h"
+
+namespace parc::server::api {
+
+namespace {
+
+using auth::Permission;
+
+remote::RemoteService& service(Services& s) {
+  if (!s.remote) throw Error(ErrorKind::kUnavailable, "remote support is not running");
+  return *s.remote;
+}
+
+Json sessionJson(const remote::SessionRecord& r) {
+  Json j{{"id", r.id},
+         {"username", r.username},
+         {"host_id", r.hostId},
+         {"tenant_id", r.tenantId ? Json(*r.tenantId) : Json()},
+         {"kind", r.kind},
+         {"started_at", r.startedAt},
+         {"ended_at", r.endedAt ? Json(*r.endedAt) : Json()},
+         {"bytes_to_host", r.bytesToHost},
+         {"bytes_from_host", r.bytesFromHost},
+         {"result", r.result},
+         {"detail", r.detail},
+         {"consent", r.consent},
+         {"recording", r.recording},
+         {"active", r.active}};
+  if (r.endedAt) j["duration_seconds"] = *r.endedAt - r.startedAt;
+  return j;
+}
+
+bool isAdmin(const Context& ctx) {
+  return ctx.caller.user && ctx.caller.user->role == store::Role::kAdministrator;
+}
+
+// GET /api/v1/remote/sessions?limit=&active=1 — administrators see everyone's (in their
+// scope), the others their own.
+net::Response list(Context& ctx, Services& s) {
+  int limit = static_cast<int>(queryInt(ctx, "limit", 100, 1, 1000));
+  bool activeOnly = ctx.request.query("active") == "1";
+  std::optional<store::Id> user;
+  if (!isAdmin(ctx)) user = ctx.caller.user->id;
+  Json items = Json::array();
+  for (const auto& r : service(s).registry().list(user, ctx.caller.scope, limit)) {
+    if (!activeOnly || r.active) items.push_back(sessionJson(r));
+  }
+  return jsonResponse(200, Json{{"items", items}, {"count", items.size()}});
+}
+
+net::Response get(Context& ctx, Services& s) {
+  auto r = service(s).registry().find(ctx.id("id"));
+  if (!r || (!isAdmin(ctx) && r->userId != ctx.caller.user->id) ||
+      (r->tenantId && !ctx.caller.scope.allows(*r->tenantId)))
+    throw Error(ErrorKind::kNotFound, "no such session");
+  return jsonResponse(200, sessionJson(*r));
+}
+
+// DELETE /api/v1/remote/sessions/{id}: an administrator ends anyone's, a technician theirs.
+net::Response end(Context& ctx, Services& s) {
+  auto& registry = service(s).registry();
+  auto r = registry.find(ctx.id("id"));
+  if (!r || (!isAdmin(ctx) && r->userId != ctx.caller.user->id) ||
+      (r->tenantId && !ctx.caller.scope.allows(*r->tenantId)))
+    throw Error(ErrorKind::kNotFound, "no such session");
+  if (!registry.end(r->id, "ended by " + ctx.caller.describe()))
+    throw Error(ErrorKind::kConflict, "the session is not running");
+  audit(s, ctx, "remote.session.end", "session:" + std::to_string(r->id), r->tenantId);
+  return jsonResponse(200, Json{{"ended", true}, {"id", r->id}});
+}
+
+net::Response getConsent(Context& ctx, Services& s) {
+  store::Tenant t = scopedTenant(s, ctx, ctx.id("id"));
+  return jsonResponse(
+      200, Json{{"tenant_id", t.id},
+                {"policy", remote::consentPolicyName(service(s).registry().consentPolicy(t.id))}});
+}
+
+// PUT /api/v1/tenants/{id}/remote-consent {"policy": "none"|"notify"|"ask"}
+net::Response setConsent(Context& ctx, Services& s) {
+  store::Tenant t = scopedTenant(s, ctx, ctx.id("id"));
+  Json body = bodyObject(ctx);
+  auto policy = remote::consentPolicyFromName(requireText(body, "policy", 16));
+  service(s).registry().setConsentPolicy(t.id, policy, ctx.now);
+  audit(s, ctx, "tenant.remote_consent", "tenant:" + std::to_string(t.id), t.id, "ok",
+        std::string("policy ") + remote::consentPolicyName(policy));
+  return jsonResponse(200,
+                      Json{{"tenant_id", t.id}, {"policy", remote::consentPolicyName(policy)}});
+}
+
+}  // namespace
+
+void addRemoteSessionRoutes(Router& r, Services& s) {
+  r.add("GET", "/api/v1/remote/sessions", Permission::kRemoteSupport,
+        [&s](Context& c) { return list(c, s); });
+  r.add("GET", "/api/v1/remote/sessions/{id}", Permission::kRemoteSupport,
+        [&s](Context& c) { return get(c, s); });
+  r.add("DELETE", "/api/v1/remote/sessions/{id}", Permission::kRemoteSupport,
+        [&s](Context& c) { return end(c, s); });
+  r.add("GET", "/api/v1/tenants/{id}/remote-consent", Permission::kTenantsRead,
+        [&s](Context& c) { return getConsent(c, s); });
+  r.add("PUT", "/api/v1/tenants/{id}/remote-consent", Permission::kTenantsWrite,
+        [&s](Context& c) { return setConsent(c, s); });
+}
+
+}  // namespace parc::server::api

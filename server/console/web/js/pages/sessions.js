@@ -1,0 +1,35 @@
+// Remote sessions (#/sessions): running and recent terminal, file and desktop sessions;
+// everyone's for administrators, one's own for the others. A running session can be
+// ended from here (administrators: any; technicians: their own).
+import {get, del} from '../api.js';
+import {h, table, toast} from '../dom.js';
+import {formatDate} from '../format.js';
+import {t} from '../i18n.js';
+import {errorText, navigate} from '../nav.js';
+
+export async function render(view) {
+  view.append(h('h1', {}, t('rsession.listTitle')));
+  const list = await get('/api/v1/remote/sessions', {limit: 100});
+  const endButton = (s) => h('button', {type: 'button', 'data-testid': `end-${s.id}`, onclick: async () => {
+    try {
+      await del(`/api/v1/remote/sessions/${s.id}`);
+      toast(t('rsession.ended', {id: s.id}));
+      navigate('/sessions');
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  }}, t('rsession.end'));
+  const columns = [
+    {label: t('rsession.id'), value: (s) => String(s.id)},
+    {label: t('rsession.user'), value: (s) => s.username},
+    {label: t('rsession.host'), value: (s) => h('a', {href: `#/postes/${s.host_id}`}, String(s.host_id))},
+    {label: t('rsession.kind'), value: (s) => s.kind},
+    {label: t('rsession.started'), value: (s) => formatDate(s.started_at)},
+    {label: t('rsession.duration'), value: (s) => (s.duration_seconds !== undefined ? `${s.duration_seconds} s` : '')},
+    {label: t('rsession.result'), value: (s) => (s.active ? t('rsession.active') : s.result)},
+    {label: t('rsession.bytes'), value: (s) => `${s.bytes_to_host} / ${s.bytes_from_host}`},
+    {label: t('rsession.consent'), value: (s) => s.consent},
+    {label: '', value: (s) => (s.active ? endButton(s) : '')},
+  ];
+  view.append(table(columns, list.items, {caption: t('rsession.listTitle')}));
+}

@@ -1,0 +1,172 @@
+#pragma once
+// The facturation module's rows in the main SQLite store, always for one tenant: a
+// FacturationStore is built on a connection and a tenant id, and every query carries it.
+// Writes that must be all-or-nothing (attendance imports, billing runs, credit notes) run
+// in one BEGIN IMMEDIATE transaction.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json/json.h"
+#include "common/sqlite/database.h"
+#include "server/modules/facturation/domain.h"
+#include "server/modules/module_host.h"
+
+namespace parc::modules::facturation {
+
+struct InvoiceLine {
+  int position = 0;
+  DraftLine line;
+  std::optional<int> creditedPosition;  // credit notes: the corrected invoice's line
+};
+
+/// An issued invoice (380) or credit note (381), as frozen at issue.
+struct Invoice {
+  Id id = 0;
+  std::string number;
+  std::string typeCode;  // 380, 381
+  Id familyId = 0;
+  std::optional<Id> runId;
+  std::string month;
+  std::string issueDate, dueDate;
+  std::optional<Id> precedingId;
+  std::string precedingNumber, precedingDate;
+  Json payer;   // {name, address_line1, …, email, mandate_reference, iban, bic}
+  Json seller;  // the tenant profile and commune as issued
+  std::vector<std::string> notes;
+  Cents totalLines = 0, totalTax = 0, total = 0;
+  std::string issuedBy;
+  std::int64_t createdAt = 0;
+  std::vector<InvoiceLine> lines;
+};
+
+struct Payment {
+  Id id = 0;
+  Id familyId = 0;
+  std::optional<Id> invoiceId;
+  std::string paidOn;
+  Cents amount = 0;
+  std::string method;  // cash, cheque, card, sepa_direct_debit, transfer
+  std::string reference;
+  std::string recordedBy;
+};
+
+struct Balance {
+  Id familyId = 0;
+  std::string payerName;
+  Cents invoiced = 0;  // Σ invoices
+  Cents credited = 0;  // Σ credit notes
+  Cents paid = 0;      // Σ payments
+  Cents due() const { return invoiced - credited - paid; }
+};
+
+/// What an invoice still owes: total − credit notes on it − payments on it.
+struct InvoiceDue {
+  Invoice invoice;
+  Cents credited = 0, paid = 0;
+  Cents due() const { return invoice.total - credited - paid; }
+};
+
+struct RunResult {
+  Id runId = 0;
+  std::vector<Invoice> invoices;
+};
+
+/// One credit-note line: the invoice line it corrects and how much of its quantity.
+struct CreditLine {
+  int position = 0;
+  QuantityE3 quantity = 0;
+};
+
+struct ImportError {
+  int line = 0;  // 1-based line of the CSV file
+  std::string message;
+};
+
+class FacturationStore {
+ public:
+  FacturationStore(sqlite::Database& db, Id tenantId) : db_(db), tenant_(tenantId) {}
+
+  Service saveService(const Service& s);  // id 0: create
+  std::vector<Service> services();
+  Price addPrice(const Price& p);
+  void deletePrice(Id id);
+  std::vector<Price> prices();
+
+  Family saveFamily(const Family& f, std::int64_t now);  // id 0: create
+  std::optional<Family> family(Id id);
+  std::vector<Family> families();
+  void setQuotient(Id familyId, const std::string& validFrom, std::int64_t quotient);
+  Child saveChild(const Child& c);
+  std::vector<Child> children();
+
+  /// Writes every entry or none (kBadRequest naming the first bad one). A presence of
+  /// nullopt removes the day.
+  struct DayEntry {
+    Attendance day;
+    bool remove = false;
+  };
+  void setAttendance(const std::vector<DayEntry>& entries);
+  std::vector<Attendance> attendance(const std::string& month);
+  /// CSV "date;child_id;service;presence[;quantity]" (header line optional; service by
+  /// code). All lines valid: everything written and the count returned; otherwise nothing
+  /// written and one error per bad line.
+  std::vector<ImportError> importAttendanceCsv(const std::string& csv, int* written);
+
+  BillingInput billingInput(const std::string& month);
+  /// The drafts of the month for families not yet invoiced for it (nothing numbered).
+  std::vector<DraftInvoice> preview(const std::string& month);
+  /// Numbers and freezes the month's invoices in one transaction. kConflict when some day
+  /// cannot be priced, when nothing is left to bill, or when the issue date is before the
+  /// last one of the series (numbers follow dates).
+  RunResult issueRun(const std::string& month, const std::string& issueDate,
+                     const TenantProfile& seller, const std::string& communeName,
+                     const std::string& actor, std::int64_t now);
+  /// A credit note (381) on an issued invoice: the given lines (all when empty), never
+  /// more than what is still uncredited on each line.
+  Invoice issueCreditNote(Id invoiceId, const std::vector<CreditLine>& lines,
+                          const std::string& reason, const std::string& issueDate,
+                          const std::string& actor, std::int64_t now);
+
+  std::optional<Invoice> invoice(Id id);
+  std::vector<Invoice> invoices(const std::string& month, std::optional<Id> familyId);
+  InvoiceDue due(const Invoice& inv);
+
+  Payment recordPayment(const Payment& p, std::int64_t now);
+  std::vector<Payment> payments(std::optional<Id> familyId);
+  std::vector<Balance> balances();
+  /// Invoices past their due date on `today` that still owe something.
+  std::vector<InvoiceDue> overdue(const std::string& today);
+
+  std::optional<std::pair<std::string, std::vector<std::uint8_t>>> document(Id invoiceId);
+  void storeDocument(Id invoiceId, const std::string& xml, const std::vector<std::uint8_t>& pdf);
+
+ private:
+  std::vector<Family> familiesWhere(std::optional<Id> only);  // all when nullopt
+  std::string nextNumber(const std::string& series, const std::string& issueDate);
+  Id insertInvoice(const Invoice& inv);
+  void loadLines(Invoice& inv);
+  Invoice readInvoice(sqlite::Statement& q);
+
+  sqlite::Database& db_;
+  Id tenant_;
+};
+
+/// The mandatory mentions of an "avis des sommes à payer" (CGCT L1617-5) as invoice notes.
+std::vector<std::string> mandatoryNotes(const TenantProfile& seller, const std::string& month,
+                                        const Family& family);
+/// The text of a reminder letter for overdue invoices of one family.
+std::string reminderText(const TenantProfile& seller, const std::string& payerName,
+                         const std::vector<InvoiceDue>& overdue, const std::string& today);
+
+Json toJson(const Service& s);
+Json toJson(const Price& p);
+Json toJson(const Family& f);
+Json toJson(const Child& c);
+Json toJson(const Attendance& a);
+Json toJson(const DraftInvoice& d);
+Json toJson(const Invoice& i);
+Json toJson(const Payment& p);
+Json toJson(const Balance& b);
+
+}  // namespace parc::modules::facturation

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Remote support in the browser: the xterm.js terminal types a command and sees its
+output through the server and a real parc-agent's PTY; noVNC shows x11vnc (started by
+the agent for the session) under Xvfb through the tunnel; the sessions page lists both."""
+import os
+import socket
+import subprocess
+import time
+
+import console_e2e as e2e
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class ConsoleRemoteTest(e2e.ConsoleTestCase):
+    @classmethod
+    def seed(cls):
+        s = cls.server
+        tenant = s.create_tenant("Mairie de Rodez", "12202")
+        token = s.create_token(tenant["id"])["token"]
+        # A display of its own; -retro draws the classic weave on the root window,
+        # so a correct picture is not uniform.
+        cls.display = f":{50 + os.getpid() % 200}"
+        cls.processes = [subprocess.Popen(["Xvfb", cls.display, "-screen", "0", "800x600x24", "-nolisten", "tcp", "-retro"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        e2e.wait_for(lambda: subprocess.run(["xdpyinfo", "-display", cls.display], stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL).returncode == 0, 20, what="Xvfb")
+        vnc_port = free_port()
+        data = os.path.join(cls.tmp, "agent")
+        config = os.path.join(cls.tmp, "agent.toml")
+        with open(config, "w") as f:
+            f.write(f'data_dir = "{data}"\n[remote]\nterminal_user = "nobody"\nterminal_shell = "/bin/sh"\n'
+                    f'vnc_port = {vnc_port}\n'
+                    f'vnc_command = ["x11vnc", "-display", "{cls.display}", "-localhost", "-rfbport", "{vnc_port}",'
+                    f' "-nopw", "-once", "-quiet", "-noxdamage"]\n')
+        agent = os.path.join(e2e.BUILD_DIR, "agent", "parc-agent")
+        subprocess.run([agent, "enroll", "--config", config, "--server", s.agent_url, "--ca-fingerprint",
+                        s.fingerprint, "--token", token], check=True, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=open(os.path.join(cls.tmp, "agent-enroll.log"), "wb"))
+        cls.processes.append(subprocess.Popen([agent, "run", "--config", config, "--retry-max-seconds", "1"],
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=open(os.path.join(cls.tmp, "agent.log"), "wb")))
+        online = e2e.wait_for(lambda: [h for h in s.hosts() if h.get("online")], 30, what="the agent online")
+        cls.host_id = online[0]["id"]
+
+    def setUp(self):
+        if not self.browser.css("[data-testid=username]"):
+            self.browser.login("admin", self.server.admin_password)
+            self.browser.wait_css("[data-testid=username]")
+
+    def test_terminal_types_a_command_and_sees_its_output(self):
+        b = self.browser
+        # From the host page, as a technician would.
+        b.go(f"#/postes/{self.host_id}")
+        b.wait_css("[data-testid=open-terminal]", 20).click()
+        b.wait_route(f"#/postes/{self.host_id}/terminal")
+        e2e.wait_for(lambda: b.driver.execute_script(
+            "const v = document.querySelector('[data-testid=terminal]'); return v && v.closest('[data-state]')"
+            " && v.closest('[data-state]').dataset.state") == "ready", 20, what="terminal ready")
+        b.wait_css(".xterm")  # xterm.js drew itself
+        from selenium.webdriver.common.action_chains import ActionChains
+        b.css(".xterm")[0].click()
+        ActionChains(b.driver).send_keys("echo parc-$((6*7)) && id -un\n").perform()
+        transcript = "return document.querySelector('[data-testid=terminal]').parcTranscript"
+        e2e.wait_for(lambda: "parc-42" in (b.driver.execute_script(transcript) or ""), 15,
+                     what="the command's output in the terminal")
+        self.assertIn("nobody", b.driver.execute_script(transcript))
+        b.screenshot("remote-terminal")
+        self.assertEqual([], b.csp_violations())
+        b.go("#/sessions")
+        e2e.wait_for(lambda: any("terminal" in t for t in b.texts("table tr")), 15, what="the session listed")
+
+    def test_novnc_shows_the_desktop_through_the_tunnel(self):
+        b = self.browser
+        b.go(f"#/postes/{self.host_id}/bureau")
+        e2e.wait_for(lambda: b.driver.execute_script(
+            "const v = document.querySelector('[data-testid=desktop]'); return v && v.closest('[data-state]')"
+            " && v.closest('[data-state]').dataset.state") == "ready", 30, what="noVNC connected")
+        # The framebuffer arrives after the handshake: wait for a non-uniform canvas.
+        colours = ("const c = document.querySelector('[data-testid=desktop] canvas');"
+                   "if (!c || !c.width) return 0;"
+                   "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                   "const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] << 16 | d[i+1] << 8 | d[i+2]);"
+                   "return seen.size;")
+        e2e.wait_for(lambda: (b.driver.execute_script(colours) or 0) > 1, 20, what="a non-uniform desktop picture")
+        size = b.driver.execute_script("const c = document.querySelector('[data-testid=desktop] canvas');"
+                                       "return [c.width, c.height];")
+        self.assertEqual([800, 600], size)
+        # Shown on the page, not only drawn off-screen: the canvas has a visible box.
+        shown = b.driver.execute_script("const r = document.querySelector('[data-testid=desktop] canvas')"
+                                        ".getBoundingClientRect(); return [r.width, r.height];")
+        self.assertGreater(shown[0], 300)
+        self.assertGreater(shown[1], 200)
+        b.screenshot("remote-desktop")
+        self.assertEqual([], b.csp_violations())
+        b.go("#/sessions")
+        e2e.wait_for(lambda: any("desktop" in t for t in b.texts("table tr")), 15, what="the session listed")
+
+
+if __name__ == "__main__":
+    e2e.main()

@@ -1,0 +1,236 @@
+// The module host and the facturation module through the real parc-server on loopback:
+// activation, module roles, tenant isolation, a month billed end to end over REST.
+#include <gtest/gtest.h>
+
+#include "common/net/client.h"
+#include "tests/integration/harness.h"
+
+namespace parc::testing {
+namespace {
+
+constexpr const char* kPassword = "Cassoulet-Aveyron-2026!";
+
+class ModulesRest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server = std::make_unique<ServerFixture>(tmp.path() / "server");
+    tls::ClientTlsConfig pinned;
+    pinned.pinnedFingerprint = server->caFingerprint;
+    console = std::make_unique<net::HttpsClient>(net::parseUrl(server->consoleUrl),
+                                                 tls::TlsContext::client(pinned),
+                                                 std::chrono::seconds(30));
+    admin = login("admin", server->adminPassword);
+    rodez = ok("POST", "/api/v1/tenants", admin,
+               Json{{"name", "Rodez"}, {"insee_code", "12202"}})["id"];
+    millau = ok("POST", "/api/v1/tenants", admin,
+                Json{{"name", "Millau"}, {"insee_code", "12145"}})["id"];
+  }
+
+  net::Response call(const std::string& method, const std::string& path, const std::string& token,
+                     const std::string& body = "", const std::string& type = "application/json") {
+    std::map<std::string, std::string> headers;
+    if (!token.empty()) headers["authorization"] = "Bearer " + token;
+    if (!body.empty()) headers["content-type"] = type;
+    return console->send({method, path, headers, body, {}, {}});
+  }
+  net::Response call(const std::string& method, const std::string& path, const std::string& token,
+                     const Json& body) {
+    return call(method, path, token, body.dump());
+  }
+  Json ok(const std::string& method, const std::string& path, const std::string& token,
+          const Json& body = nullptr) {
+    net::Response r = body.is_null() ? call(method, path, token) : call(method, path, token, body);
+    EXPECT_LT(r.status, 300) << method << " " << path << ": " << r.body;
+    return r.status < 300 && !r.body.empty() ? parseJson(r.body) : Json();
+  }
+  std::string login(const std::string& user, const std::string& password) {
+    net::Response r =
+        call("POST", "/api/v1/login", "", Json{{"username", user}, {"password", password}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return parseJson(r.body).value("token", "");
+  }
+  std::string user(const std::string& name, const std::string& role, std::int64_t tenant,
+                   const std::vector<std::string>& moduleRoles) {
+    Json u = ok("POST", "/api/v1/users", admin,
+                Json{{"username", name},
+                     {"password", kPassword},
+                     {"role", role},
+                     {"tenants", Json::array({tenant})}});
+    Json grants = Json::array();
+    for (const auto& r : moduleRoles)
+      grants.push_back({{"tenant_id", tenant}, {"module", "facturation"}, {"role", r}});
+    ok("PUT", "/api/v1/users/" + std::to_string(u["id"].get<std::int64_t>()) + "/module-roles",
+       admin, Json{{"roles", grants}});
+    return login(name, kPassword);
+  }
+  std::string base(std::int64_t tenant) {
+    return "/api/v1/modules/facturation/tenants/" + std::to_string(tenant);
+  }
+
+  TempDir tmp;
+  std::unique_ptr<ServerFixture> server;
+  std::unique_ptr<net::HttpsClient> console;
+  std::string admin;
+  std::int64_t rodez = 0, millau = 0;
+};
+
+TEST_F(ModulesRest, MonthlyBillingEndToEndWithRolesAndIsolation) {
+  // Inactive module: 404, even for the administrator.
+  EXPECT_EQ(call("GET", base(rodez) + "/families", admin).status, 404);
+  EXPECT_EQ(call("PUT", "/api/v1/tenants/" + std::to_string(rodez) + "/modules", admin,
+                 Json{{"active", {"etat_civil"}}})
+                .status,
+            400);
+  ok("PUT", "/api/v1/tenants/" + std::to_string(rodez) + "/modules", admin,
+     Json{{"active", {"facturation"}}});
+  Json mods = ok("GET", "/api/v1/tenants/" + std::to_string(rodez) + "/modules", admin);
+  EXPECT_TRUE(mods["items"][0]["active"].get<bool>());
+
+  // Tenant profile: checked identifiers, commune from the COG.
+  std::string profile = "/api/v1/tenants/" + std::to_string(rodez) + "/profile";
+  EXPECT_EQ(call("PUT", profile, admin, Json{{"siret", "21120202300018"}}).status, 400);
+  EXPECT_EQ(call("PUT", profile, admin, Json{{"iban", "FR76 3000"}}).status, 400);
+  Json p = ok("PUT", profile, admin,
+              Json{{"legal_name", "Commune de Rodez"},
+                   {"siret", "21120202300019"},
+                   {"vat_id", "FR44211202023"},
+                   {"address_line1", "Place de l'Hôtel de Ville"},
+                   {"postcode", "12000"},
+                   {"city", "Rodez"},
+                   {"iban", "FR7630001007941234567890185"},
+                   {"bic", "BDFEFRPPCCT"},
+                   {"sepa_creditor_id", "FR72ZZZ123456"},
+                   {"ordonnateur_name", "Marie Dupont"},
+                   {"ordonnateur_title", "Maire"}});
+  EXPECT_EQ(p["siren"], "211202023");
+  if (p["commune_check"] == "ok") {
+    EXPECT_EQ(p["commune"], "Rodez");
+  }
+
+  std::string secretary = user("secretaire.rodez", "town_hall_staff", rodez, {"secretaire"});
+  std::string maire = user("maire.rodez", "town_hall_staff", rodez, {"ordonnateur"});
+  std::string regie = user("regie.rodez", "town_hall_staff", rodez, {"regisseur"});
+  std::string otherSecretary = user("secretaire.millau", "town_hall_staff", millau, {"secretaire"});
+  std::string otherTech = user("tech.millau", "technician", millau, {});
+  std::string noRole = user("accueil.rodez", "town_hall_staff", rodez, {});
+
+  // The navigation list shows the module to those who hold a role in it.
+  Json mine = ok("GET", "/api/v1/modules", secretary);
+  ASSERT_EQ(mine["items"].size(), 1u);
+  EXPECT_EQ(mine["items"][0]["module"], "facturation");
+  EXPECT_TRUE(ok("GET", "/api/v1/modules", otherSecretary)["items"].empty());
+  EXPECT_EQ(call("GET", base(rodez) + "/families", noRole).status, 404);
+
+  // The secretary sets up the service, the grid, a family and its month.
+  Json cantine = ok("POST", base(rodez) + "/services", secretary,
+                    Json{{"code", "cantine"}, {"name", "Restauration scolaire"}});
+  auto svc = cantine["id"].get<std::int64_t>();
+  ok("POST", base(rodez) + "/prices", secretary,
+     Json{{"service_id", svc},
+          {"valid_from", "2026-01-01"},
+          {"qf_min", 0},
+          {"qf_max", 700},
+          {"unit_price", "2.90"}});
+  ok("POST", base(rodez) + "/prices", secretary,
+     Json{{"service_id", svc},
+          {"valid_from", "2026-01-01"},
+          {"qf_min", 701},
+          {"unit_price", "4.10"}});
+  EXPECT_EQ(call("POST", base(rodez) + "/prices", secretary,
+                 Json{{"service_id", svc},
+                      {"valid_from", "2026-02-01"},
+                      {"qf_min", 500},
+                      {"unit_price", "3.00"}})
+                .status,
+            409)
+      << "overlapping price";
+  Json fam = ok("POST", base(rodez) + "/families", secretary,
+                Json{{"payer_name", "Famille Martin"},
+                     {"address_line1", "3 rue Béteille"},
+                     {"postcode", "12000"},
+                     {"city", "Rodez"},
+                     {"quotient", 650}});
+  auto famId = fam["id"].get<std::int64_t>();
+  Json child = ok("POST", base(rodez) + "/children", secretary,
+                  Json{{"family_id", famId}, {"first_name", "Léa"}, {"last_name", "Martin"}});
+  auto childId = child["id"].get<std::int64_t>();
+  std::string c = std::to_string(childId);
+  net::Response bad = call(
+      "POST", base(rodez) + "/attendance/import", secretary,
+      "2026-03-02;" + c + ";cantine;present\n2026-03-32;" + c + ";cantine;present\n", "text/csv");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(parseJson(bad.body)["errors"][0]["line"], 2);
+  EXPECT_EQ(call("POST", base(rodez) + "/attendance/import", secretary).status, 400);
+  net::Response good =
+      call("POST", base(rodez) + "/attendance/import", secretary,
+           "date;child_id;service;presence\n2026-03-02;" + c + ";cantine;present\n2026-03-03;" + c +
+               ";cantine;present\n2026-03-05;" + c + ";cantine;AJ\n",
+           "text/csv");
+  EXPECT_EQ(good.status, 200) << good.body;
+
+  Json preview = ok("GET", base(rodez) + "/billing/preview?month=2026-03", secretary);
+  ASSERT_EQ(preview["items"].size(), 1u);
+  EXPECT_EQ(preview["total"], "5.80");
+  // Issuing is the ordonnateur's.
+  EXPECT_EQ(
+      call("POST", base(rodez) + "/billing/runs", secretary, Json{{"month", "2026-03"}}).status,
+      403);
+  Json run = ok("POST", base(rodez) + "/billing/runs", maire,
+                Json{{"month", "2026-03"}, {"issue_date", "2026-04-02"}});
+  EXPECT_EQ(run["numbers"][0], "FAC-2026-000001");
+  EXPECT_EQ(run["total"], "5.80");
+  EXPECT_EQ(call("POST", base(rodez) + "/billing/runs", maire,
+                 Json{{"month", "2026-03"}, {"issue_date", "2026-04-02"}})
+                .status,
+            409);
+
+  Json invoices = ok("GET", base(rodez) + "/invoices?month=2026-03", regie);
+  ASSERT_EQ(invoices["items"].size(), 1u);
+  auto invId = invoices["items"][0]["id"].get<std::int64_t>();
+  std::string inv = base(rodez) + "/invoices/" + std::to_string(invId);
+  net::Response xml = call("GET", inv + ".xml", secretary);
+  EXPECT_EQ(xml.status, 200) << xml.body;
+  EXPECT_NE(xml.body.find("FAC-2026-000001"), std::string::npos);
+  net::Response pdf = call("GET", inv + ".pdf", secretary);
+  EXPECT_EQ(pdf.status, 200);
+  EXPECT_EQ(pdf.body.substr(0, 5), "%PDF-");
+  EXPECT_EQ(call("GET", inv + ".xml", secretary).body, xml.body) << "stored, not regenerated";
+
+  // Payments are the régisseur's; the secretary may not record one.
+  Json pay{{"family_id", famId},
+           {"invoice_id", invId},
+           {"amount", "2.90"},
+           {"method", "cash"},
+           {"paid_on", "2026-04-05"}};
+  EXPECT_EQ(call("POST", base(rodez) + "/payments", secretary, pay).status, 403);
+  ok("POST", base(rodez) + "/payments", regie, pay);
+  Json note = ok("POST", inv + "/credit-notes", maire,
+                 Json{{"reason", "repas du 03/03 non servi"},
+                      {"issue_date", "2026-04-06"},
+                      {"lines", {{{"position", 1}, {"quantity", 1}}}}});
+  EXPECT_EQ(note["number"], "AV-2026-000001");
+  Json balances = ok("GET", base(rodez) + "/balances", regie);
+  EXPECT_EQ(balances["items"][0]["due"], "0.00");
+  net::Response csv = call("GET", base(rodez) + "/exports/titles.csv?month=2026-04", maire);
+  EXPECT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("AV-2026-000001;avoir"), std::string::npos);
+
+  // Another tenant's staff, secretary or technician, sees nothing: 404 as for no tenant.
+  for (const auto& t : {otherSecretary, otherTech}) {
+    EXPECT_EQ(call("GET", base(rodez) + "/invoices", t).status, 404);
+    EXPECT_EQ(call("GET", inv + ".pdf", t).status, 404);
+    EXPECT_EQ(call("POST", base(rodez) + "/families", t, Json{{"payer_name", "X"}}).status, 404);
+  }
+  // Millau has not activated the module: its own secretary gets 404 too.
+  EXPECT_EQ(call("GET", base(millau) + "/families", otherSecretary).status, 404);
+  EXPECT_EQ(call("GET", base(999) + "/families", admin).status, 404);
+
+  // Audited, with the tenant.
+  Json audit = ok("GET", "/api/v1/audit?action=facturation.", admin);
+  bool issued = false;
+  for (const auto& e : audit["items"]) issued = issued || e["action"] == "facturation.run.issue";
+  EXPECT_TRUE(issued) << audit.dump();
+}
+
+}  // namespace
+}  // namespace parc::testing

@@ -1,0 +1,351 @@
+// Remote sessions end to end with the real programs on loopback: a terminal round-trips
+// keystrokes and output through the server (and is recorded in asciicast v2), a file
+// round-trips with the same SHA-256 and escapes are refused, consent is enforced by the
+// agent through a real asker program, browser sockets need CSRF + Origin, and every
+// session is in the sessions registry and the audit log.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include "common/crypto/hash.h"
+#include "common/files/files.h"
+#include "common/net/client.h"
+#include "tests/integration/harness.h"
+#include "tests/remote/streams_socket.h"
+
+namespace parc::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+class RemoteStreams : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server = std::make_unique<ServerFixture>(tmp.path() / "server");
+    ctl.login(*server);
+    ctl.json({"tenants", "create", "--name", "Mairie de Conques", "--insee", "12076"});
+    std::string token = ctl.json({"tokens", "create", "--tenant", "1"})["token"];
+    fs::create_directories(tmp.path() / "files" / "sub");
+    fs::create_directories(tmp.path() / "outside");
+    files::writeAtomic(tmp.path() / "outside" / "secret", "not for you", 0600);
+    files::writeAtomic(tmp.path() / "answer", "0\n", 0644);
+    // The consent "asker": a real program whose answer the test controls.
+    files::writeAtomic(tmp.path() / "ask.sh",
+                       "#!/bin/sh\necho \"$@\" >> " + (tmp.path() / "asked.log").string() +
+                           "\nexit $(cat " + (tmp.path() / "answer").string() + ")\n",
+                       0755);
+    files::writeAtomic(tmp.path() / "agent.toml",
+                       "data_dir = \"" + (tmp.path() / "agent").string() + "\"\n" +
+                           "[remote]\n"
+                           "terminal_user = \"nobody\"\n"
+                           "terminal_shell = \"/bin/sh\"\n"
+                           "terminal_idle_timeout = 60\n"
+                           "file_roots = [\"" +
+                           (tmp.path() / "files").string() +
+                           "\"]\n"
+                           "max_file_bytes = 20000000\n"
+                           "consent_ask_command = [\"" +
+                           (tmp.path() / "ask.sh").string() +
+                           "\", \"{technician}\", \"{what}\"]\n"
+                           "consent_notify_command = [\"true\"]\n"
+                           "consent_timeout = 5\n",
+                       0644);
+    RunResult r = runProgram({binary("parc-agent"), "enroll", "--config",
+                              (tmp.path() / "agent.toml").string(), "--server", server->agentUrl,
+                              "--ca-fingerprint", server->caFingerprint, "--token", token});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    agent = std::make_unique<Process>(
+        std::vector<std::string>{binary("parc-agent"), "run", "--config",
+                                 (tmp.path() / "agent.toml").string(), "--retry-max-seconds", "1"},
+        tmp.path() / "agent-log");
+    ASSERT_TRUE(waitFor(
+        [&] {
+          return ctl.json({"hosts", "list"})["items"][0]["online"] == true;
+        },
+        30s))
+        << agent->stderrText();
+    // nobody must be able to read and write in the shared folder for the terminal test.
+    fs::permissions(tmp.path(), fs::perms::all, fs::perm_options::add);
+  }
+
+  // Both stop promptly on SIGTERM with sessions behind them (no relay left holding a
+  // connection: the server's 5 s grace would show).
+  void TearDown() override {
+    auto timed = [](Process& p) {
+      auto t0 = std::chrono::steady_clock::now();
+      p.stop();
+      return std::chrono::steady_clock::now() - t0;
+    };
+    if (agent) {
+      EXPECT_LT(timed(*agent), 4s) << agent->stderrText();
+    }
+    if (server) {
+      EXPECT_LT(timed(server->process()), 4s);
+    }
+  }
+
+  struct Login {
+    std::string token, csrf;
+  };
+  Login login(const std::string& user, const std::string& password) {
+    tls::ClientTlsConfig t;
+    t.pinnedFingerprint = server->caFingerprint;
+    net::HttpsClient client(net::parseUrl(server->consoleUrl), tls::TlsContext::client(t));
+    net::Request req;
+    req.method = "POST";
+    req.target = "/api/v1/login";
+    req.headers["content-type"] = "application/json";
+    req.body = Json{{"username", user}, {"password", password}}.dump();
+    net::Response res = client.send(req);
+    EXPECT_EQ(res.status, 200) << res.body;
+    Json j = parseJson(res.body);
+    return {j["token"], j["csrf_token"]};
+  }
+
+  std::unique_ptr<ConsoleSocket> open(const std::string& path, const std::string& token) {
+    return std::make_unique<ConsoleSocket>(
+        server->consoleUrl, server->caFingerprint, path,
+        std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + token}});
+  }
+
+  std::string adminToken() {
+    if (admin.empty()) admin = login("admin", server->adminPassword).token;
+    return admin;
+  }
+
+  // Upload then wait for the end message.
+  Json put(const std::string& token, const std::string& remote, const std::string& content,
+           std::string sha = {}) {
+    if (sha.empty()) sha = crypto::sha256Hex(content);
+    auto s = open("/api/v1/hosts/1/sessions/file-put?path=" + remote +
+                      "&size=" + std::to_string(content.size()) + "&sha256=" + sha,
+                  token);
+    auto ready = s->waitType("ready", 20s);
+    if (!ready) {
+      auto end = s->waitType("end", 5s);
+      return end ? *end : Json{{"status", "no answer"}};
+    }
+    // Respect the credit the server grants, as parcctl does.
+    std::size_t window = (*ready)["window"], inFlight = 0, sent = 0;
+    while (sent < content.size()) {
+      while (inFlight >= window) {
+        auto c = s->waitType("credit", 20s);
+        if (!c) return Json{{"status", "stalled"}};
+        inFlight -= std::min<std::size_t>(inFlight, (*c)["bytes"].get<std::size_t>());
+      }
+      std::size_t n = std::min({content.size() - sent, window - inFlight, std::size_t{32768}});
+      s->sendBinary(content.substr(sent, n));
+      sent += n;
+      inFlight += n;
+    }
+    s->sendText(Json{{"type", "eof"}});
+    auto end = s->waitType("end", 30s);
+    return end ? *end : Json{{"status", "no end"}};
+  }
+
+  TempDir tmp;
+  Parcctl ctl{tmp.path() / "home"};
+  std::unique_ptr<ServerFixture> server;
+  std::unique_ptr<Process> agent;
+  std::string admin;
+};
+
+TEST_F(RemoteStreams, TerminalRoundTripsKeystrokesAndOutputAndIsRecorded) {
+  auto s = open("/api/v1/hosts/1/sessions/terminal?cols=100&rows=30", adminToken());
+  auto ready = s->waitType("ready", 20s);
+  ASSERT_TRUE(ready) << s->endReason() << agent->stderrText();
+  EXPECT_EQ((*ready)["info"]["user"], "nobody");  // never root by default
+  s->sendBinary("echo parc-$((6*7)); id -u\n");
+  ASSERT_TRUE(s->waitOutput("parc-42", 10s)) << s->output();
+  EXPECT_TRUE(s->waitOutput("65534", 10s)) << s->output();
+  s->sendText(Json{{"type", "resize"}, {"cols", 120}, {"rows", 40}});
+  s->sendBinary("stty size\n");
+  EXPECT_TRUE(s->waitOutput("40 120", 10s)) << s->output();
+  s->sendBinary("exit\n");
+  auto end = s->waitType("end", 10s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ((*end)["status"], "ok");
+
+  // The registry and the audit log know it; the recording is asciicast v2 with the output.
+  Json sessions;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        sessions = ctl.json({"sessions", "list"});
+        return sessions["count"] == 1 && sessions["items"][0]["result"] != "active";
+      },
+      10s))
+      << sessions.dump();
+  Json row = sessions["items"][0];
+  EXPECT_EQ(row["kind"], "terminal");
+  EXPECT_EQ(row["username"], "admin");
+  EXPECT_EQ(row["result"], "ok");
+  EXPECT_GT(row["bytes_from_host"].get<int>(), 0);
+  std::string recording = row["recording"];
+  ASSERT_FALSE(recording.empty());
+  std::ifstream cast(recording);
+  std::string header;
+  std::getline(cast, header);
+  Json h = parseJson(header);
+  EXPECT_EQ(h["version"], 2);
+  EXPECT_EQ(h["width"], 100);
+  std::string rest((std::istreambuf_iterator<char>(cast)), std::istreambuf_iterator<char>());
+  EXPECT_NE(rest.find("parc-42"), std::string::npos);
+  EXPECT_NE(rest.find("\"r\",\"120x40\""), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(::stat(recording.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+
+  Json audit = ctl.json({"audit", "list", "--action", "remote.terminal.end"});
+  ASSERT_GE(audit["count"].get<int>(), 1) << audit.dump();
+  EXPECT_NE(audit["items"][0]["detail"].get<std::string>().find(recording), std::string::npos);
+}
+
+TEST_F(RemoteStreams, FileRoundTripsWithTheSameChecksumAndEscapesAreRefused) {
+  std::string content(3 * 1024 * 1024 + 17, '\0');
+  std::mt19937 rng(7);
+  for (auto& c : content) c = static_cast<char>(rng());
+  std::string remote = (tmp.path() / "files" / "sub" / "report.bin").string();
+  Json up = put(adminToken(), remote, content);
+  ASSERT_EQ(up["status"], "ok") << up.dump() << agent->stderrText();
+  EXPECT_EQ(up["info"]["sha256"], crypto::sha256Hex(content));
+  EXPECT_EQ(files::read(remote), content);
+
+  auto get = open("/api/v1/hosts/1/sessions/file-get?path=" + remote, adminToken());
+  auto ready = get->waitType("ready", 20s);
+  ASSERT_TRUE(ready);
+  EXPECT_EQ((*ready)["info"]["size"], content.size());
+  auto end = get->waitType("end", 30s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ((*end)["status"], "ok");
+  EXPECT_EQ((*end)["info"]["sha256"], crypto::sha256Hex(content));
+  EXPECT_EQ(crypto::sha256Hex(get->output()), crypto::sha256Hex(content));
+
+  // parcctl does the same round trip, checking the digest itself.
+  files::writeAtomic(tmp.path() / "local.bin", content.substr(0, 200000), 0600);
+  std::string viaCli = (tmp.path() / "files" / "cli.bin").string();
+  RunResult up2 = ctl.run({"files", "put", "1", (tmp.path() / "local.bin").string(), viaCli});
+  ASSERT_EQ(up2.exitCode, 0) << up2.err;
+  RunResult down2 =
+      ctl.run({"--json", "files", "get", "1", viaCli, (tmp.path() / "back.bin").string()});
+  ASSERT_EQ(down2.exitCode, 0) << down2.err;
+  EXPECT_EQ(parseJson(down2.out)["sha256"], crypto::sha256Hex(content.substr(0, 200000)));
+  EXPECT_EQ(files::read(tmp.path() / "back.bin"), content.substr(0, 200000));
+  RunResult refused2 = ctl.run({"files", "get", "1", "/etc/shadow", (tmp.path() / "x").string()});
+  EXPECT_NE(refused2.exitCode, 0);
+  EXPECT_FALSE(fs::exists(tmp.path() / "x"));
+
+  // A wrong checksum keeps nothing.
+  std::string other = (tmp.path() / "files" / "bad.bin").string();
+  Json bad = put(adminToken(), other, "hello", std::string(64, 'a'));
+  EXPECT_EQ(bad["status"], "refused") << bad.dump();
+  EXPECT_FALSE(fs::exists(other));
+  EXPECT_TRUE(fs::is_empty(tmp.path() / "files") == false);
+
+  // ../ and symbolic links out of the root are refused, nothing read or written.
+  std::string escape = (tmp.path() / "files" / ".." / "outside" / "secret").string();
+  auto e = open("/api/v1/hosts/1/sessions/file-get?path=" + escape, adminToken());
+  auto refused = e->waitType("end", 20s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ((*refused)["status"], "refused");
+  EXPECT_EQ(e->output(), "");
+  fs::create_symlink(tmp.path() / "outside" / "secret", tmp.path() / "files" / "link");
+  auto l =
+      open("/api/v1/hosts/1/sessions/file-get?path=" + (tmp.path() / "files" / "link").string(),
+           adminToken());
+  auto linkRefused = l->waitType("end", 20s);
+  ASSERT_TRUE(linkRefused);
+  EXPECT_EQ((*linkRefused)["status"], "refused");
+  Json putEscape = put(adminToken(), (tmp.path() / "files" / ".." / "planted").string(), "x");
+  EXPECT_EQ(putEscape["status"], "refused");
+  EXPECT_FALSE(fs::exists(tmp.path() / "planted"));
+  EXPECT_EQ(files::read(tmp.path() / "outside" / "secret"), "not for you");
+}
+
+TEST_F(RemoteStreams, ConsentIsAskedAndARefusalStopsTheSession) {
+  // Tenant policy "ask" set by an administrator.
+  Json set = ctl.json({"sessions", "consent", "1", "ask"});
+  EXPECT_EQ(set["policy"], "ask");
+  files::writeAtomic(tmp.path() / "answer", "1\n", 0644);  // the user says no
+  auto s = open("/api/v1/hosts/1/sessions/terminal", adminToken());
+  auto end = s->waitType("end", 20s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ((*end)["status"], "refused");
+  EXPECT_NE((*end)["reason"].get<std::string>().find("declined"), std::string::npos);
+  EXPECT_NE(files::read(tmp.path() / "asked.log").find("admin terminal"), std::string::npos);
+
+  files::writeAtomic(tmp.path() / "answer", "0\n", 0644);  // now yes
+  auto ok = open("/api/v1/hosts/1/sessions/terminal", adminToken());
+  ASSERT_TRUE(ok->waitType("ready", 20s));
+  ok->close();
+
+  Json refused = ctl.json({"audit", "list", "--action", "remote.terminal.end"});
+  bool sawRefusal = false;
+  for (const auto& e : refused["items"]) sawRefusal |= e["result"] == "refused";
+  EXPECT_TRUE(sawRefusal) << refused.dump();
+}
+
+TEST_F(RemoteStreams, HelpdeskNeedsConsentEvenWhereThePolicyIsNone) {
+  RunResult r =
+      ctl.run({"users", "create", "marie", "--role", "helpdesk"}, "Tres-long-mot-de-passe-2026!\n");
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  Login marie = login("marie", "Tres-long-mot-de-passe-2026!");
+  files::writeAtomic(tmp.path() / "answer", "1\n", 0644);
+  auto s = open("/api/v1/hosts/1/sessions/terminal", marie.token);
+  auto end = s->waitType("end", 20s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ((*end)["status"], "refused");
+  // The technician (admin) under policy none is not asked.
+  auto t = open("/api/v1/hosts/1/sessions/terminal", adminToken());
+  EXPECT_TRUE(t->waitType("ready", 20s));
+}
+
+TEST_F(RemoteStreams, BrowserSocketsNeedTheCsrfTokenAndTheConsoleOrigin) {
+  Login a = login("admin", server->adminPassword);
+  std::string origin = server->consoleUrl;
+  auto cookie = std::pair<std::string, std::string>{"Cookie", "parc_session=" + a.token};
+  auto attempt = [&](const std::string& query, const std::string& o) {
+    std::vector<std::pair<std::string, std::string>> headers{cookie};
+    if (!o.empty()) headers.emplace_back("Origin", o);
+    return std::make_unique<ConsoleSocket>(server->consoleUrl, server->caFingerprint,
+                                           "/api/v1/hosts/1/sessions/terminal" + query, headers);
+  };
+  auto evil = attempt("?csrf=" + a.csrf, "https://evil.example");
+  EXPECT_TRUE(evil->waitEnded(10s));
+  EXPECT_FALSE(evil->waitOpen(1ms));
+  auto noCsrf = attempt("", origin);
+  EXPECT_TRUE(noCsrf->waitEnded(10s));
+  EXPECT_FALSE(noCsrf->waitOpen(1ms));
+  auto good = attempt("?csrf=" + a.csrf, origin);
+  EXPECT_TRUE(good->waitType("ready", 20s)) << good->endReason();
+  // A bearer token from a page (with an Origin) is refused too.
+  auto bearerFromPage = std::make_unique<ConsoleSocket>(
+      server->consoleUrl, server->caFingerprint, "/api/v1/hosts/1/sessions/terminal",
+      std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + a.token},
+                                                       {"Origin", origin}});
+  EXPECT_TRUE(bearerFromPage->waitEnded(10s));
+  EXPECT_FALSE(bearerFromPage->waitOpen(1ms));
+}
+
+TEST_F(RemoteStreams, AnAdministratorEndsARunningSession) {
+  auto s = open("/api/v1/hosts/1/sessions/terminal", adminToken());
+  auto ready = s->waitType("ready", 20s);
+  ASSERT_TRUE(ready);
+  std::string id = std::to_string((*ready)["session"].get<long long>());
+  Json active = ctl.json({"sessions", "list", "--active"});
+  ASSERT_EQ(active["count"], 1);
+  EXPECT_EQ(active["items"][0]["active"], true);
+  ctl.json({"sessions", "end", id});
+  auto end = s->waitType("end", 10s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ((*end)["status"], "ended");
+  Json after = ctl.json({"sessions", "list"});
+  EXPECT_EQ(after["items"][0]["result"], "ended");
+  EXPECT_EQ(ctl.json({"sessions", "list", "--active"})["count"], 0);
+}
+
+}  // namespace
+}  // namespace parc::testing
