@@ -12,12 +12,12 @@
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
 #include "agent/update/updater.h"
-#include "common/version.h"
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/log/log.h"
 #include "common/systemd/journal_log.h"
 #include "common/systemd/notify.h"
+#include "common/version.h"
 
 namespace {
 

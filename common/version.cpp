@@ -4,6 +4,8 @@ namespace parc {
 
 // Alone in its object file: an executable that defines parc::version() itself (a test
 // build) keeps this one out of the link.
-const char* version() { return PARC_VERSION; }
+const char* version() {
+  return PARC_VERSION;
+}
 
 }  // namespace parc

@@ -14,8 +14,8 @@
 #include "common/net/http.h"
 #include "common/systemd/journal_log.h"
 #include "common/systemd/notify.h"
-#include "server/app/server_app.h"
 #include "common/version.h"
+#include "server/app/server_app.h"
 #include "server/ca/ca_command.h"
 #include "server/update/catalog.h"
 
@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
       if (!text) throw parc::Error(parc::ErrorKind::kBadRequest, "cannot read " + releaseFile);
       auto r = catalog.publish(parc::parseJson(*text), packageFile);
       std::cout << "published parc-agent " << r.release.version << " (" << r.release.architecture
-                << ", " << r.release.size << " bytes); offer it with PUT /api/v1/updates/rings/"
+                << ", " << r.release.size
+                << " bytes); offer it with PUT /api/v1/updates/rings/"
                    "<ring> or `parcctl updates ring <ring> "
                 << r.release.version << "`\n";
       return 0;

@@ -2,8 +2,8 @@
 
 #include <ctime>
 
-#include "common/version.h"
 #include "common/error.h"
+#include "common/version.h"
 
 namespace parc::agent::control {
 

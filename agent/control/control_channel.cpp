@@ -7,9 +7,9 @@
 #include <utility>
 
 #include "agent/transport/renewal.h"
-#include "common/version.h"
 #include "common/error.h"
 #include "common/protocol/stream.h"
+#include "common/version.h"
 
 namespace parc::agent::control {
 

@@ -130,12 +130,12 @@ Json ScriptExecutor::run(const Json& payload, std::int64_t now) {
   if (policy_.scriptsInOwnUnit) {
     // Its own unit: systemd stops it at the time limit even if this agent is gone.
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(limits.timeout).count();
-    o = runner_.run("systemd-run", {"--quiet", "--collect", "--pipe", "--wait",
-                                    "--service-type=exec", "--unit=parc-script-" + e.nonce.substr(0, 16),
-                                    "--description=Parc script " + e.scriptName,
-                                    "-p", "RuntimeMaxSec=" + std::to_string(seconds),
-                                    "/bin/sh", file.string()},
-                    limits);
+    o = runner_.run(
+        "systemd-run",
+        {"--quiet", "--collect", "--pipe", "--wait", "--service-type=exec",
+         "--unit=parc-script-" + e.nonce.substr(0, 16), "--description=Parc script " + e.scriptName,
+         "-p", "RuntimeMaxSec=" + std::to_string(seconds), "/bin/sh", file.string()},
+        limits);
   } else {
     o = runner_.run("sh", {file.string()}, limits);
   }

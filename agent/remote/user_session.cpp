@@ -31,15 +31,16 @@ std::optional<UserSession> activeGraphicalSession(const ProcessRunner& runner) {
   if (!seat.succeeded() || id.empty() || id.find_first_of(" /") != std::string::npos) {
     return std::nullopt;
   }
-  RunOutcome show = runner.run(
-      "loginctl", {"show-session", id, "-p", "Name", "-p", "User", "-p", "Type", "-p", "Display",
-                   "-p", "State", "-p", "Remote"},
-      limits);
+  RunOutcome show = runner.run("loginctl",
+                               {"show-session", id, "-p", "Name", "-p", "User", "-p", "Type", "-p",
+                                "Display", "-p", "State", "-p", "Remote"},
+                               limits);
   if (!show.succeeded()) return std::nullopt;
   std::map<std::string, std::string> p;
   std::istringstream in(show.out);
   for (std::string line; std::getline(in, line);) {
-    if (auto eq = line.find('='); eq != std::string::npos) p[line.substr(0, eq)] = line.substr(eq + 1);
+    if (auto eq = line.find('='); eq != std::string::npos)
+      p[line.substr(0, eq)] = line.substr(eq + 1);
   }
   UserSession s{id, p["Name"], 0, p["Type"], p["Display"]};
   try {
@@ -59,15 +60,16 @@ std::optional<UserSession> activeGraphicalSession(const ProcessRunner& runner) {
 
 std::vector<std::string> inUserSession(const UserSession& s, const std::vector<std::string>& argv) {
   std::string runtime = "/run/user/" + std::to_string(s.uid);
-  std::vector<std::string> out = {"systemd-run",
-                                  "--quiet",
-                                  "--collect",
-                                  "--pipe",
-                                  "--wait",
-                                  "--service-type=exec",
-                                  "--uid=" + std::to_string(s.uid),
-                                  "--setenv=XDG_RUNTIME_DIR=" + runtime,
-                                  "--setenv=DBUS_SESSION_BUS_ADDRESS=unix:path=" + runtime + "/bus"};
+  std::vector<std::string> out = {
+      "systemd-run",
+      "--quiet",
+      "--collect",
+      "--pipe",
+      "--wait",
+      "--service-type=exec",
+      "--uid=" + std::to_string(s.uid),
+      "--setenv=XDG_RUNTIME_DIR=" + runtime,
+      "--setenv=DBUS_SESSION_BUS_ADDRESS=unix:path=" + runtime + "/bus"};
   if (s.type == "wayland") {
     out.push_back("--setenv=WAYLAND_DISPLAY=wayland-0");
   } else {

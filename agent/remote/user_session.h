@@ -12,8 +12,8 @@
 namespace parc::agent::remote {
 
 struct UserSession {
-  std::string id;       // logind's session id
-  std::string user;     // login name
+  std::string id;    // logind's session id
+  std::string user;  // login name
   unsigned uid = 0;
   std::string type;     // "x11", "wayland"
   std::string display;  // ":0" for X11, empty for Wayland

@@ -27,13 +27,13 @@
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
 #include "agent/transport/renewal.h"
-#include "agent/update/updater.h"
 #include "agent/transport/uplink.h"
+#include "agent/update/updater.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
-#include "common/version.h"
 #include "common/files/files.h"
 #include "common/protocol/messages.h"
+#include "common/version.h"
 
 namespace parc::agent::service {
 
@@ -161,12 +161,13 @@ class Service {
     // Signed agent releases offered by the server (docs/operations.md, "Agent self-update").
     update::Updater updater(config_.dataDir, config_.configFile, identity_,
                             update::loadUpdateSettings(config_.configFile));
-    transport::Renewer renewer(config_.dataDir, identity_, [this, &channel, &updater](const auto& id) {
-      channel.setIdentity(id);
-      updater.setIdentity(id);
-      std::lock_guard lock(stop_.mutex());
-      nextIdentity_ = id;
-    });
+    transport::Renewer renewer(config_.dataDir, identity_,
+                               [this, &channel, &updater](const auto& id) {
+                                 channel.setIdentity(id);
+                                 updater.setIdentity(id);
+                                 std::lock_guard lock(stop_.mutex());
+                                 nextIdentity_ = id;
+                               });
     channel.start();
     renewer.start();
     updater.start();
@@ -378,7 +379,7 @@ class Service {
   transport::Identity identity_;
   StopSignal& stop_;
   transport::Outbox outbox_;
-  std::unique_ptr<transport::Uplink> uplink_;  // replaced when the renewer changes identity
+  std::unique_ptr<transport::Uplink> uplink_;        // replaced when the renewer changes identity
   std::optional<transport::Identity> nextIdentity_;  // guarded by stop_.mutex()
   Watchdog watchdog_;
   bool inventoryRequested_ = false;  // guarded by stop_.mutex()

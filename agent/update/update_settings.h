@@ -19,8 +19,8 @@ struct UpdateSettings {
   std::vector<std::string> installCommand{"/usr/bin/dpkg", "-i", "{package}"};
   /// How the apply step is started outside the agent's own service, so that the package's
   /// restart of parc-agent does not kill it; empty: a detached child (tests, no systemd).
-  std::vector<std::string> launcher{"/usr/bin/systemd-run", "--unit=parc-agent-update",
-                                    "--collect", "--quiet", "--"};
+  std::vector<std::string> launcher{"/usr/bin/systemd-run", "--unit=parc-agent-update", "--collect",
+                                    "--quiet", "--"};
   /// The new version must check in with the server within this, or it is rolled back.
   std::chrono::seconds healthTimeout{300};
   std::chrono::seconds installTimeout{600};

@@ -22,9 +22,13 @@ using parc::update::SignedRelease;
 
 namespace {
 
-fs::path updateDir(const fs::path& dataDir) { return dataDir / "update"; }
+fs::path updateDir(const fs::path& dataDir) {
+  return dataDir / "update";
+}
 
-std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
 
 // Runs the install command on `package`; the outcome's text for the state's detail.
 remote::RunOutcome install(const UpdateSettings& s, const std::string& package) {
@@ -47,7 +51,8 @@ remote::RunOutcome install(const UpdateSettings& s, const std::string& package) 
 std::string describe(const remote::RunOutcome& o) {
   if (o.timedOut) return o.command + " timed out";
   std::string tail = o.err.size() > 300 ? o.err.substr(o.err.size() - 300) : o.err;
-  return o.command + " exited with " + std::to_string(o.exitCode) + (tail.empty() ? "" : ": " + tail);
+  return o.command + " exited with " + std::to_string(o.exitCode) +
+         (tail.empty() ? "" : ": " + tail);
 }
 
 }  // namespace
@@ -108,7 +113,9 @@ Updater::Updater(fs::path dataDir, fs::path configFile, transport::Identity iden
       settings_(std::move(settings)),
       identity_(std::move(identity)) {}
 
-Updater::~Updater() { stop(); }
+Updater::~Updater() {
+  stop();
+}
 
 void Updater::start() {
   if (!settings_.enabled) return;
@@ -137,10 +144,10 @@ void Updater::loop() {
   while (true) {
     auto interval = settings_.checkInterval;
     std::uniform_real_distribution<double> jitter(0.9, 1.1);
-    auto wait = first ? std::chrono::milliseconds(500)
-                      : std::chrono::milliseconds(static_cast<std::int64_t>(
-                            std::chrono::duration<double, std::milli>(interval).count() *
-                            jitter(rng)));
+    auto wait =
+        first ? std::chrono::milliseconds(500)
+              : std::chrono::milliseconds(static_cast<std::int64_t>(
+                    std::chrono::duration<double, std::milli>(interval).count() * jitter(rng)));
     {
       std::unique_lock lock(mutex_);
       if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
@@ -180,16 +187,16 @@ std::string Updater::download(const std::string& target, const parc::update::Rel
                           std::chrono::seconds(600));
   net::Response res = client.send({"GET", target, {}, {}, {}, {}});
   if (res.status != 200) {
-    throw Error(ErrorKind::kUnavailable, "package " + expected.version + ": HTTP " +
-                                             std::to_string(res.status));
+    throw Error(ErrorKind::kUnavailable,
+                "package " + expected.version + ": HTTP " + std::to_string(res.status));
   }
   if (static_cast<std::int64_t>(res.body.size()) != expected.size ||
       crypto::sha256Hex(res.body) != expected.sha256) {
     throw Error(ErrorKind::kBadRequest,
                 "package " + expected.version + " differs from its signed manifest");
   }
-  fs::path file = updateDir(dataDir_) / ("parc-agent_" + expected.version + "_" +
-                                         expected.architecture + ".deb");
+  fs::path file = updateDir(dataDir_) /
+                  ("parc-agent_" + expected.version + "_" + expected.architecture + ".deb");
   fs::create_directories(updateDir(dataDir_));
   files::writeAtomic(file, res.body, 0600);
   return file.string();
@@ -204,10 +211,15 @@ void Updater::report(const std::string& version, const std::string& status,
   }
   net::HttpsClient client(net::parseUrl(id.server), transport::clientTls(id));
   Json body{{"version", version}, {"status", status}, {"detail", detail}};
-  net::Response res = client.send({"POST", "/api/v1/agent/update/result",
-                                   {{"content-type", "application/json"}}, body.dump(), {}, {}});
+  net::Response res = client.send({"POST",
+                                   "/api/v1/agent/update/result",
+                                   {{"content-type", "application/json"}},
+                                   body.dump(),
+                                   {},
+                                   {}});
   if (res.status != 200) {
-    throw Error(ErrorKind::kUnavailable, "update report refused: HTTP " + std::to_string(res.status));
+    throw Error(ErrorKind::kUnavailable,
+                "update report refused: HTTP " + std::to_string(res.status));
   }
 }
 
@@ -221,7 +233,8 @@ void Updater::checkOnce() {
     }
     int status = 0;
     get("/api/v1/whoami", &status);  // the new version reaches the server: healthy
-    if (status != 200) throw Error(ErrorKind::kUnavailable, "whoami: HTTP " + std::to_string(status));
+    if (status != 200)
+      throw Error(ErrorKind::kUnavailable, "whoami: HTTP " + std::to_string(status));
     st.phase = "committed";
     st.detail = "";
     st.reported = false;
@@ -238,7 +251,8 @@ void Updater::checkOnce() {
   int status = 0;
   Json offer = get("/api/v1/agent/update?version=" + current + "&arch=" + arch, &status);
   if (status == 204) return;
-  if (status != 200) throw Error(ErrorKind::kUnavailable, "update check: HTTP " + std::to_string(status));
+  if (status != 200)
+    throw Error(ErrorKind::kUnavailable, "update check: HTTP " + std::to_string(status));
   SignedRelease next = parc::update::parseSignedRelease(offer.at("release"));
   if (st.refused.count(next.release.version)) return;
   auto refuse = [&](const std::string& why) {
@@ -265,8 +279,9 @@ void Updater::checkOnce() {
     if (e.kind() == ErrorKind::kBadRequest) return refuse(e.what());
     throw;
   }
-  st = UpdateState{"installing", current, next.release.version, package, rollbackPackage, now(),
-                   "", true, st.refused};
+  st = UpdateState{
+      "installing", current,   next.release.version, package, rollbackPackage, now(), "",
+      true,         st.refused};
   writeState(dataDir_, st);
   report(next.release.version, "installing", "from " + current);
   launchApply();
@@ -324,9 +339,10 @@ int applyUpdate(const fs::path& dataDir, const UpdateSettings& settings) {
   auto installed = install(settings, st.package);
   if (!installed.succeeded()) {
     auto back = install(settings, st.rollbackPackage);
-    finish("failed", describe(installed) + (back.succeeded() ? "; previous version reinstalled"
-                                                             : "; reinstalling " + st.from +
-                                                                   " failed too: " + describe(back)));
+    finish("failed",
+           describe(installed) +
+               (back.succeeded() ? "; previous version reinstalled"
+                                 : "; reinstalling " + st.from + " failed too: " + describe(back)));
     return 1;
   }
   auto deadline = std::chrono::steady_clock::now() + settings.healthTimeout;
@@ -338,10 +354,11 @@ int applyUpdate(const fs::path& dataDir, const UpdateSettings& settings) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   auto back = install(settings, st.rollbackPackage);
-  finish("rolled_back", st.to + " did not check in within " +
-                            std::to_string(settings.healthTimeout.count()) + " s; " +
-                            (back.succeeded() ? st.from + " reinstalled"
-                                              : "reinstalling " + st.from + " failed: " + describe(back)));
+  finish("rolled_back",
+         st.to + " did not check in within " + std::to_string(settings.healthTimeout.count()) +
+             " s; " +
+             (back.succeeded() ? st.from + " reinstalled"
+                               : "reinstalling " + st.from + " failed: " + describe(back)));
   return 1;
 }
 

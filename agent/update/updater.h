@@ -32,8 +32,8 @@ struct UpdateState {
   std::string package, rollbackPackage;
   std::int64_t startedAt = 0;
   std::string detail;
-  bool reported = true;              // the last outcome reached the server
-  std::set<std::string> refused;     // versions refused here: not downloaded again
+  bool reported = true;           // the last outcome reached the server
+  std::set<std::string> refused;  // versions refused here: not downloaded again
 };
 
 UpdateState readState(const std::filesystem::path& dataDir);

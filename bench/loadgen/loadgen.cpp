@@ -177,8 +177,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
       co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
       if (std::chrono::steady_clock::now() >= end_) co_return;
       co_await report();
-      timer.expires_at(
-          std::min(std::chrono::steady_clock::now() + std::chrono::seconds(o_.reportInterval), end_));
+      timer.expires_at(std::min(
+          std::chrono::steady_clock::now() + std::chrono::seconds(o_.reportInterval), end_));
     }
   }
 
@@ -221,7 +221,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
     parc::Json metrics = parc::Json::array();
     metrics.push_back({{"name", "cpu.usage_pct"}, {"value", 5.0 + static_cast<double>(n % 40)}});
     for (int core = 0; core < 4; ++core) {
-      metrics.push_back({{"name", "cpu.core_pct"}, {"subject", std::to_string(core)},
+      metrics.push_back({{"name", "cpu.core_pct"},
+                         {"subject", std::to_string(core)},
                          {"value", static_cast<double>((n + core) % 100)}});
     }
     for (const char* name : {"load.1", "load.5", "load.15", "mem.used_pct", "mem.available_bytes",
@@ -238,9 +239,9 @@ class Agent : public std::enable_shared_from_this<Agent> {
     for (const char* m : {"net.rx_bps", "net.tx_bps", "net.errors_per_min"}) {
       metrics.push_back({{"name", m}, {"subject", "eth0"}, {"value", 5000.0}});
     }
-    for (const char* m : {"temp.celsius", "uptime.seconds", "systemd.units_failed",
-                          "printer.stuck_jobs", "time.synced", "updates.pending",
-                          "smart.healthy"}) {
+    for (const char* m :
+         {"temp.celsius", "uptime.seconds", "systemd.units_failed", "printer.stuck_jobs",
+          "time.synced", "updates.pending", "smart.healthy"}) {
       metrics.push_back({{"name", m}, {"value", 1.0}});
     }
     return parc::Json{{"version", 1},

@@ -116,8 +116,9 @@ void addUpdateCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   };
   auto as = std::make_shared<Assign>();
   auto* ag = updates->add_subcommand("assign", "put a tenant or a host in a ring");
-  ag->add_option("kind", as->kind, "tenant or host")->required()->check(
-      CLI::IsMember({"tenant", "host"}));
+  ag->add_option("kind", as->kind, "tenant or host")
+      ->required()
+      ->check(CLI::IsMember({"tenant", "host"}));
   ag->add_option("id", as->id, "its id")->required();
   ag->add_option("ring", as->ring, "ring; omit for the default (stable)");
   ag->callback([g, as] {

@@ -38,7 +38,7 @@ struct Signature {
 struct SignedRelease {
   std::string manifest;  // the exact signed text
   std::vector<Signature> signatures;
-  Release release;       // parsed from `manifest`
+  Release release;  // parsed from `manifest`
 };
 
 /// Signs a release with one key (more signatures may be appended by other keys).

@@ -62,8 +62,8 @@ class HealthService {
 
   /// Rules, site dependencies, escalations; retention once an hour.
   void evaluate(Time now);
-  /// Sends due notifications and daily digests; returns how many were delivered. Failures are retried
-  /// with exponential backoff (30 s × 2ⁿ, at most 1 h) until giveUpAfter.
+  /// Sends due notifications and daily digests; returns how many were delivered. Failures are
+  /// retried with exponential backoff (30 s × 2ⁿ, at most 1 h) until giveUpAfter.
   int deliver(Time now);
 
   /// Channel management with validation by the channel's notifier (kBadRequest).

@@ -57,15 +57,20 @@ Json summary(Services& s, alerts::HealthService& h, const Context& ctx) {
   }
   Json tenants = Json::array();
   for (const auto& [id, n] : perTenant) {
-    tenants.push_back({{"tenant_id", id}, {"name", tenantName(fleet, id)}, {"hosts", n.first},
+    tenants.push_back({{"tenant_id", id},
+                       {"name", tenantName(fleet, id)},
+                       {"hosts", n.first},
                        {"online", n.second}});
   }
   Json disks = Json::array();
   for (const auto& v : h.metrics().latest("disk.used_pct", ctx.now - kCurrentSeconds)) {
     auto host = byId.find(v.hostId);
     if (host == byId.end() || v.value < kDiskNearFullPct) continue;
-    disks.push_back({{"host_id", v.hostId}, {"hostname", host->second->hostname},
-                     {"tenant_id", v.tenantId}, {"mount", v.subject}, {"used_pct", v.value},
+    disks.push_back({{"host_id", v.hostId},
+                     {"hostname", host->second->hostname},
+                     {"tenant_id", v.tenantId},
+                     {"mount", v.subject},
+                     {"used_pct", v.value},
                      {"at", v.t}});
   }
   std::sort(disks.begin(), disks.end(), [](const Json& a, const Json& b) {
@@ -100,8 +105,8 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
   counts.openAlertsBySeverity = h.alerts().openCountsBySeverity(ctx.caller.scope.tenants);
   net::Response r;
   r.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = health::prometheusText(counts, h.metrics().latest(std::nullopt, ctx.now - kCurrentSeconds),
-                                  labels);
+  r.body = health::prometheusText(
+      counts, h.metrics().latest(std::nullopt, ctx.now - kCurrentSeconds), labels);
   // The server's own counters are fleet-wide: only for callers who see every commune.
   if (ctx.caller.scope.all()) r.body += h.prometheusText();
   return r;
@@ -110,9 +115,8 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
 }  // namespace
 
 void addFleetRoutes(Router& r, Services& s, alerts::HealthService& health) {
-  r.add("GET", "/api/v1/fleet/summary", Permission::kHostsRead, [&s, &health](Context& ctx) {
-    return jsonResponse(200, summary(s, health, ctx));
-  });
+  r.add("GET", "/api/v1/fleet/summary", Permission::kHostsRead,
+        [&s, &health](Context& ctx) { return jsonResponse(200, summary(s, health, ctx)); });
   // Prometheus' conventional path; scraped with an API token (Authorization: Bearer).
   r.add("GET", "/metrics", Permission::kAlertsRead,
         [&s, &health](Context& ctx) { return prometheus(s, health, ctx); });

@@ -97,8 +97,8 @@ void addUpdateAgentRoutes(Router& r, Services& s, UpdateCatalog& catalog) {
     if (result.detail.size() > 2000) result.detail.resize(2000);
     const store::Host& host = *ctx.caller.host;
     catalog.record(host.id, result);
-    audit(s, ctx, "agent.update." + result.status, "host:" + std::to_string(host.id),
-          host.tenantId, result.status == "committed" || result.status == "installing" ? "ok" : "failed",
+    audit(s, ctx, "agent.update." + result.status, "host:" + std::to_string(host.id), host.tenantId,
+          result.status == "committed" || result.status == "installing" ? "ok" : "failed",
           result.version + (result.detail.empty() ? "" : ": " + result.detail));
     spdlog::info("host {} update to {}: {} {}", host.id, result.version, result.status,
                  result.detail);
@@ -136,8 +136,8 @@ void addUpdateConsoleRoutes(Router& r, Services& s, UpdateCatalog& catalog) {
           }
           std::string ring = body.value("ring", std::string());
           catalog.assign(kind, id->get<store::Id>(), ring);
-          audit(s, ctx, "updates.assign", kind + ":" + std::to_string(id->get<store::Id>()),
-                tenant, "ok", ring.empty() ? "default ring" : ring);
+          audit(s, ctx, "updates.assign", kind + ":" + std::to_string(id->get<store::Id>()), tenant,
+                "ok", ring.empty() ? "default ring" : ring);
           return jsonResponse(200, scopedStatus(s, ctx, catalog.status()));
         });
 }

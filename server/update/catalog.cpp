@@ -50,7 +50,8 @@ void UpdateCatalog::load() {
     for (const auto& [id, ring] : tenants.items()) {
       tenantRings_[std::stoll(id)] = ring.get<std::string>();
     }
-    for (const auto& [id, ring] : hosts.items()) hostRings_[std::stoll(id)] = ring.get<std::string>();
+    for (const auto& [id, ring] : hosts.items())
+      hostRings_[std::stoll(id)] = ring.get<std::string>();
   }
   if (auto text = files::tryRead(dir_ / "results.json")) {
     Json results = parseJson(*text);
@@ -177,9 +178,9 @@ std::optional<SignedRelease> UpdateCatalog::offer(Id hostId, Id tenantId,
     auto ring = rings_.find(ringOf(hostId, tenantId));
     if (ring == rings_.end()) return std::nullopt;
     target = ring->second;
-    if (auto r = results_.find(hostId); r != results_.end() && r->second.version == target &&
-                                        (r->second.status == "rolled_back" ||
-                                         r->second.status == "refused")) {
+    if (auto r = results_.find(hostId);
+        r != results_.end() && r->second.version == target &&
+        (r->second.status == "rolled_back" || r->second.status == "refused")) {
       return std::nullopt;  // it failed there once: a technician looks before a retry
     }
   }
@@ -226,7 +227,7 @@ Json UpdateCatalog::status() {
     hosts[std::to_string(id)] = {
         {"version", r.version}, {"status", r.status}, {"detail", r.detail}, {"at", r.at}};
   }
-  return Json{{"releases", releasesJson}, {"rings", rings},   {"tenants", idMap(tenantRings_)},
+  return Json{{"releases", releasesJson},   {"rings", rings},    {"tenants", idMap(tenantRings_)},
               {"hosts", idMap(hostRings_)}, {"results", counts}, {"host_results", hosts}};
 }
 

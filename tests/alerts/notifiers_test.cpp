@@ -348,8 +348,8 @@ TEST(Notifications, DailyDigestOnceADayInFrench) {
   hook.tenantId = 10;
   hook.kind = "webhook";
   hook.name = "hook";
-  hook.settings = {{"url", "https://example.org/hook"}, {"secret", "0123456789abcdef"},
-                   {"digest_hour", 8}};
+  hook.settings = {
+      {"url", "https://example.org/hook"}, {"secret", "0123456789abcdef"}, {"digest_hour", 8}};
   EXPECT_THROW(s.svc->createChannel(hook), Error);
   c.settings["digest_hour"] = 24;
   EXPECT_THROW(s.svc->createChannel(c), Error);

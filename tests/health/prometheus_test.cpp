@@ -57,13 +57,15 @@ TEST(Prometheus, ExpositionHoldsCountsAndOneBlockPerMetric) {
   EXPECT_NE(text.find("parc_alerts_open{severity=\"critical\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("parc_cpu_usage_pct{host=\"pc-maire\",tenant=\"Millau\"} 3 1795910400000\n"),
             std::string::npos);
-  EXPECT_NE(text.find("parc_disk_used_pct{host=\"pc-accueil\\\"}\\nparc_hosts 1e9\",tenant=\"Millau\","
-                      "subject=\"/\"} 91 1795910400000\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("parc_disk_used_pct{host=\"pc-accueil\\\"}\\nparc_hosts 1e9\",tenant=\"Millau\","
+                "subject=\"/\"} 91 1795910400000\n"),
+      std::string::npos)
       << text;
   EXPECT_EQ(text.find("50 "), std::string::npos);  // host 9 left out
   // One TYPE line per metric; every sample line ends the line it starts (no injection).
-  EXPECT_EQ(text.find("# TYPE parc_cpu_usage_pct gauge"), text.rfind("# TYPE parc_cpu_usage_pct gauge"));
+  EXPECT_EQ(text.find("# TYPE parc_cpu_usage_pct gauge"),
+            text.rfind("# TYPE parc_cpu_usage_pct gauge"));
   std::size_t lines = 0, injected = 0;
   for (std::size_t at = 0, next; (next = text.find('\n', at)) != std::string::npos; at = next + 1) {
     ++lines;

@@ -266,19 +266,25 @@ TEST_F(Access, FleetSummaryAndPrometheusShowOnlyTheCallersCommunes) {
     mtls.certificatePem = cert;
     mtls.privateKeyPem = crypto::privateKeyToPem(key.get());
     net::HttpsClient agent(net::parseUrl(server->agentUrl), tls::TlsContext::client(mtls));
-    Json metrics{{"version", 1}, {"collected_at", now}, {"interval_seconds", 60},
-                 {"metrics", Json::array({{{"name", "disk.used_pct"}, {"subject", "/"}, {"value", used}},
-                                          {{"name", "cpu.usage_pct"}, {"value", 12}}})}};
+    Json metrics{
+        {"version", 1},
+        {"collected_at", now},
+        {"interval_seconds", 60},
+        {"metrics", Json::array({{{"name", "disk.used_pct"}, {"subject", "/"}, {"value", used}},
+                                 {{"name", "cpu.usage_pct"}, {"value", 12}}})}};
     Json batch{{"version", 1},
-               {"messages", Json::array({{{"id", "m-" + name.substr(0, 6)}, {"type", "metrics"},
-                                          {"created_at", now}, {"payload", metrics}}})}};
-    net::Response sent = agent.send({"POST", "/api/v1/messages",
-                                     {{"content-type", "application/json"}}, batch.dump(), {}, {}});
+               {"messages", Json::array({{{"id", "m-" + name.substr(0, 6)},
+                                          {"type", "metrics"},
+                                          {"created_at", now},
+                                          {"payload", metrics}}})}};
+    net::Response sent = agent.send(
+        {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
     ASSERT_EQ(sent.status, 200) << sent.body;
   }
   createUser("tech-a", "technician", Json::array({a}));
   std::string session = login("tech-a", kStrongPassword);
-  std::string apiToken = ok("POST", "/api/v1/api-tokens", session, Json{{"name", "prometheus"}})["token"];
+  std::string apiToken =
+      ok("POST", "/api/v1/api-tokens", session, Json{{"name", "prometheus"}})["token"];
 
   Json mine = ok("GET", "/api/v1/fleet/summary", session);
   EXPECT_EQ(mine["hosts"], 1);

@@ -24,7 +24,8 @@ class UserSessionTest : public ::testing::Test {
   ProcessRunner fakeLoginctl(const std::string& active, const std::string& session) {
     files::writeAtomic(dir / "loginctl",
                        "#!/bin/sh\ncase \"$1\" in\n  show-seat) printf '%s\\n' '" + active +
-                           "' ;;\n  show-session) printf '" + session + "' ;;\n  *) exit 1 ;;\nesac\n",
+                           "' ;;\n  show-session) printf '" + session +
+                           "' ;;\n  *) exit 1 ;;\nesac\n",
                        0755);
     return ProcessRunner({dir, "/usr/bin", "/bin"});
   }

@@ -53,12 +53,15 @@ TEST(Release, MalformedManifestsAreRefused) {
   auto k = remote::SigningKey::generate();
   Json good = toJson(signRelease(release("1.0.0", "p"), k));
   EXPECT_THROW(parseSignedRelease(Json::array()), Error);
-  for (const std::string& manifest :
-       {std::string("not json"), std::string(R"({"v":2})"),
-        std::string(R"({"v":1,"package":"parc-agent","version":"1.0; rm -rf /","architecture":"amd64","sha256":"00","size":1})"),
-        std::string(R"({"v":1,"package":"parc-agent","version":"1.0","architecture":"amd64","sha256":"zz","size":1})"),
-        std::string(R"({"v":1,"package":"../x","version":"1.0","architecture":"amd64","sha256":")") +
-            std::string(64, 'a') + R"(","size":1})"}) {
+  for (
+      const std::string& manifest :
+      {std::string("not json"), std::string(R"({"v":2})"),
+       std::string(
+           R"({"v":1,"package":"parc-agent","version":"1.0; rm -rf /","architecture":"amd64","sha256":"00","size":1})"),
+       std::string(
+           R"({"v":1,"package":"parc-agent","version":"1.0","architecture":"amd64","sha256":"zz","size":1})"),
+       std::string(R"({"v":1,"package":"../x","version":"1.0","architecture":"amd64","sha256":")") +
+           std::string(64, 'a') + R"(","size":1})"}) {
     Json j = good;
     j["manifest"] = manifest;
     EXPECT_THROW(parseSignedRelease(j), Error) << manifest;
@@ -75,9 +78,10 @@ TEST(Release, VersionsCompareNumericallyWithPreReleasesFirst) {
   EXPECT_LT(compareVersions("1.0~rc1", "1.0"), 0);
   EXPECT_LT(compareVersions("1.0~rc1", "1.0~rc2"), 0);
   EXPECT_GT(compareVersions("1.0.1~rc1", "1.0"), 0);
-  for (std::string ok : {"0.1.0", "10.2", "1.0~rc1", "2.0~beta.3"}) EXPECT_TRUE(isValidVersion(ok)) << ok;
-  for (std::string bad : {"", "v1.0", "1..0", "1.0.", "1.0~", "1.0~a~b", "1.0-1", "1/0",
-                          "1234567890.0", ".1"}) {
+  for (std::string ok : {"0.1.0", "10.2", "1.0~rc1", "2.0~beta.3"})
+    EXPECT_TRUE(isValidVersion(ok)) << ok;
+  for (std::string bad :
+       {"", "v1.0", "1..0", "1.0.", "1.0~", "1.0~a~b", "1.0-1", "1/0", "1234567890.0", ".1"}) {
     EXPECT_FALSE(isValidVersion(bad)) << bad;
   }
 }
@@ -123,7 +127,7 @@ TEST_F(Catalog, PublicationNeedsATrustedSignatureAndTheAnnouncedPackage) {
 TEST_F(Catalog, RingsAssignmentsNoDowngradeAndNoRetryAfterARollback) {
   publish("0.1.0", "old");
   publish("0.2.0", "new");
-  EXPECT_FALSE(catalog->offer(1, 10, "0.1.0", "amd64"));  // no ring points anywhere yet
+  EXPECT_FALSE(catalog->offer(1, 10, "0.1.0", "amd64"));     // no ring points anywhere yet
   EXPECT_THROW(catalog->setRing("stable", "9.9.9"), Error);  // unpublished
   EXPECT_THROW(catalog->setRing("Stable!", "0.2.0"), Error);
   catalog->setRing("pilot", "0.2.0");
@@ -134,9 +138,9 @@ TEST_F(Catalog, RingsAssignmentsNoDowngradeAndNoRetryAfterARollback) {
   ASSERT_TRUE(offer);
   EXPECT_EQ(offer->release.version, "0.2.0");
   EXPECT_FALSE(catalog->offer(2, 10, "0.1.0", "amd64"));
-  EXPECT_FALSE(catalog->offer(1, 10, "0.2.0", "amd64"));   // up to date
-  EXPECT_FALSE(catalog->offer(1, 10, "0.3.0", "amd64"));   // never downwards
-  EXPECT_FALSE(catalog->offer(1, 10, "0.1.0", "arm64"));   // not built for it
+  EXPECT_FALSE(catalog->offer(1, 10, "0.2.0", "amd64"));  // up to date
+  EXPECT_FALSE(catalog->offer(1, 10, "0.3.0", "amd64"));  // never downwards
+  EXPECT_FALSE(catalog->offer(1, 10, "0.1.0", "arm64"));  // not built for it
   catalog->record(1, {"0.2.0", "rolled_back", "did not check in", 1});
   EXPECT_FALSE(catalog->offer(1, 10, "0.1.0", "amd64"));
   // The rollout survives a restart of the server.
@@ -175,19 +179,22 @@ TEST(AgentUpdate, SettingsAndStateFiles) {
                          "\"]\ninstall_command = [\"/bin/true\", \"{package}\"]\nlauncher = []\n");
   std::filesystem::create_directories(tmp.path() / "keys");
   auto second = remote::SigningKey::generate();
-  files::writeAtomic(tmp.path() / "keys" / "2026.pub", "# rotation key\n" + second.publicKeyHex() + "\n");
+  files::writeAtomic(tmp.path() / "keys" / "2026.pub",
+                     "# rotation key\n" + second.publicKeyHex() + "\n");
   auto s = agent::update::loadUpdateSettings(tmp.path() / "agent.toml", tmp.path() / "keys");
   EXPECT_EQ(s.checkInterval.count(), 30);
   EXPECT_EQ(s.trustedKeys, (std::vector{key.publicKeyHex(), second.publicKeyHex()}));
   EXPECT_TRUE(s.launcher.empty());
   files::writeAtomic(tmp.path() / "bad.toml", "[update]\ntrusted_keys = [\"abc\"]\n");
-  EXPECT_THROW(agent::update::loadUpdateSettings(tmp.path() / "bad.toml", tmp.path() / "none"), Error);
+  EXPECT_THROW(agent::update::loadUpdateSettings(tmp.path() / "bad.toml", tmp.path() / "none"),
+               Error);
   // Defaults without a file: dpkg, through systemd-run.
   auto d = agent::update::loadUpdateSettings({}, tmp.path() / "none");
   EXPECT_EQ(d.installCommand.front(), "/usr/bin/dpkg");
   EXPECT_EQ(d.launcher.front(), "/usr/bin/systemd-run");
 
-  agent::update::UpdateState st{"installing", "0.1.0", "0.2.0", "/p", "/r", 5, "", false, {"0.1.5"}};
+  agent::update::UpdateState st{"installing", "0.1.0", "0.2.0",  "/p", "/r", 5,
+                                "",           false,   {"0.1.5"}};
   agent::update::writeState(tmp.path(), st);
   auto back = agent::update::readState(tmp.path());
   EXPECT_EQ(back.phase, "installing");

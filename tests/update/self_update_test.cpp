@@ -17,13 +17,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string shaOf(const fs::path& p) { return crypto::sha256Hex(files::tryRead(p).value_or("")); }
+std::string shaOf(const fs::path& p) {
+  return crypto::sha256Hex(files::tryRead(p).value_or(""));
+}
 
 // Debug information makes the programs ~200 MB: the "packages" are stripped copies.
 fs::path stripped(const fs::path& program, const fs::path& dir) {
   fs::path out = dir / (program.filename().string() + ".stripped");
   if (!fs::exists(out)) {
-    RunResult r = runProgram({"/usr/bin/strip", "--strip-debug", "-o", out.string(), program.string()});
+    RunResult r =
+        runProgram({"/usr/bin/strip", "--strip-debug", "-o", out.string(), program.string()});
     EXPECT_EQ(r.exitCode, 0) << r.err;
   }
   return out;
@@ -63,15 +66,15 @@ class SelfUpdate : public ::testing::Test {
     for (const char* script : {"supervise.sh", "install.sh"}) {
       fs::copy_file(fs::path(PARC_SOURCE_DIR) / "tests/update" / script, pc / script);
     }
-    files::writeAtomic(pc / "agent.toml",
-                       "[update]\ncheck_interval = 1\nhealth_timeout = " +
-                           std::to_string(healthTimeout) + "\ntrusted_keys = [\"" + key["a"] +
-                           "\"]\ninstall_command = [\"" + (pc / "install.sh").string() +
-                           "\", \"{package}\"]\nlauncher = []\n");
-    RunResult enrolled = runProgram({(pc / "bin" / "parc-agent").string(), "enroll", "--server",
-                                     server->agentUrl, "--ca-fingerprint", server->caFingerprint,
-                                     "--token", token["token"], "--data-dir",
-                                     (pc / "data").string()});
+    files::writeAtomic(
+        pc / "agent.toml",
+        "[update]\ncheck_interval = 1\nhealth_timeout = " + std::to_string(healthTimeout) +
+            "\ntrusted_keys = [\"" + key["a"] + "\"]\ninstall_command = [\"" +
+            (pc / "install.sh").string() + "\", \"{package}\"]\nlauncher = []\n");
+    RunResult enrolled =
+        runProgram({(pc / "bin" / "parc-agent").string(), "enroll", "--server", server->agentUrl,
+                    "--ca-fingerprint", server->caFingerprint, "--token", token["token"],
+                    "--data-dir", (pc / "data").string()});
     ASSERT_EQ(enrolled.exitCode, 0) << enrolled.err;
     agent = std::make_unique<Process>(
         std::vector<std::string>{"/bin/bash", (pc / "supervise.sh").string(), "run", "--data-dir",
@@ -90,9 +93,9 @@ class SelfUpdate : public ::testing::Test {
                   fs::copy_options::overwrite_existing);
     Parcctl offline(tmp.path() / "release");
     for (const auto& k : keys) {
-      RunResult s = offline.run({"release", "sign", "--key", (tmp.path() / k).string(),
-                                 "--package", package.string(), "--version", version,
-                                 "--architecture", "amd64"});
+      RunResult s =
+          offline.run({"release", "sign", "--key", (tmp.path() / k).string(), "--package",
+                       package.string(), "--version", version, "--architecture", "amd64"});
       EXPECT_EQ(s.exitCode, 0) << s.err;
     }
     return runProgram({binary("parc-server"), "publish-update", "--config",
@@ -133,7 +136,9 @@ TEST_F(SelfUpdate, SignedReleaseIsInstalledAndConfirmedByTheNewVersion) {
   EXPECT_EQ(shaOf(pc / "bin" / "parc-agent"), shaOf(stripped(PARC_AGENT_NEXT, tmp.path())));
   // The new program reports its version over the control channel.
   EXPECT_TRUE(waitFor(
-      [&] { return ctl.json({"hosts", "list"})["items"][0].value("agent_version", "") == "9.9.9"; },
+      [&] {
+        return ctl.json({"hosts", "list"})["items"][0].value("agent_version", "") == "9.9.9";
+      },
       std::chrono::seconds(30)));
   EXPECT_EQ(files::tryRead(pc / "installs.log").value_or("").find(current), std::string::npos);
   RunResult audit = ctl.run({"audit", "list", "--action", "agent.update"});
@@ -173,15 +178,16 @@ TEST_F(SelfUpdate, UnsignedWronglySignedOrOlderReleasesAreRefused) {
       << stranger.err;
   fs::path package = tmp.path() / ("parc-agent_9.9.7_amd64.deb");
   fs::copy_file(stripped(PARC_AGENT_NEXT, tmp.path()), package);
-  ASSERT_EQ(offline.run({"release", "sign", "--key", (tmp.path() / "a").string(), "--package",
-                         package.string(), "--version", "9.9.7"})
+  ASSERT_EQ(offline
+                .run({"release", "sign", "--key", (tmp.path() / "a").string(), "--package",
+                      package.string(), "--version", "9.9.7"})
                 .exitCode,
             0);
   files::writeAtomic(package, "tampered");
-  RunResult swapped = runProgram({binary("parc-server"), "publish-update", "--config",
-                                  (tmp.path() / "server.toml").string(), "--data-dir",
-                                  (tmp.path() / "server").string(), "--release",
-                                  package.string() + ".release.json", "--package", package.string()});
+  RunResult swapped = runProgram(
+      {binary("parc-server"), "publish-update", "--config", (tmp.path() / "server.toml").string(),
+       "--data-dir", (tmp.path() / "server").string(), "--release",
+       package.string() + ".release.json", "--package", package.string()});
   EXPECT_NE(swapped.exitCode, 0);
   EXPECT_NE(swapped.err.find("SHA-256"), std::string::npos) << swapped.err;
   // Older than what runs: published, but never offered downwards.

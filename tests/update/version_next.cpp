@@ -5,6 +5,8 @@
 
 namespace parc {
 
-const char* version() { return "9.9.9"; }
+const char* version() {
+  return "9.9.9";
+}
 
 }  // namespace parc

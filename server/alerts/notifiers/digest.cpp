@@ -40,7 +40,8 @@ std::string digestSubject(const std::string& day, const std::vector<Alert>& open
   if (open.empty()) return s + "aucune alerte ouverte";
   std::map<Severity, long, std::greater<>> counts;
   for (const auto& a : open) ++counts[a.severity];
-  s += std::to_string(open.size()) + (open.size() > 1 ? " alertes ouvertes (" : " alerte ouverte (");
+  s +=
+      std::to_string(open.size()) + (open.size() > 1 ? " alertes ouvertes (" : " alerte ouverte (");
   bool first = true;
   for (const auto& [severity, n] : counts) {
     s += (first ? "" : ", ") + std::to_string(n) + " " + severityLabel(severity, n);

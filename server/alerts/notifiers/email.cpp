@@ -252,9 +252,9 @@ class Email : public Notifier {
                                s["port"].get<int>() > 65535)) {
       throw Error(ErrorKind::kBadRequest, "port must be 1 to 65535");
     }
-    if (s.contains("digest_hour") && (!s["digest_hour"].is_number_integer() ||
-                                      s["digest_hour"].get<int>() < 0 ||
-                                      s["digest_hour"].get<int>() > 23)) {
+    if (s.contains("digest_hour") &&
+        (!s["digest_hour"].is_number_integer() || s["digest_hour"].get<int>() < 0 ||
+         s["digest_hour"].get<int>() > 23)) {
       throw Error(ErrorKind::kBadRequest, "digest_hour is an hour of the day, 0 to 23");
     }
     checkOutgoingAtValidation({s["host"].get<std::string>(), 25}, policy_);
