@@ -19,6 +19,7 @@ if [ "${PARC_SKIP_ASAN:-0}" != 1 ]; then
   ./scripts/build.sh asan
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp
   # The packages are built and installed from the release tree only (step 1).
   (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 -L 'unit|integration' \
     -LE installers)

@@ -40,8 +40,9 @@ class WsChannel : public detail::Stoppable,
                   public std::enable_shared_from_this<WsChannel> {
  public:
   WsChannel(TlsStream stream, WsHandlers handlers, WsLimits limits, asio::any_io_executor callbacks,
-            std::function<void()> onEnd)
-      : ws_(std::move(stream)),
+            std::function<void()> onEnd, std::shared_ptr<void> owner = nullptr)
+      : owner_(std::move(owner)),
+        ws_(std::move(stream)),
         handlers_(std::move(handlers)),
         limits_(limits),
         callbacks_(std::move(callbacks)),
@@ -243,6 +244,10 @@ class WsChannel : public detail::Stoppable,
   }
 
  private:
+  // Declared first, so released last: what owns the I/O context ws_ is registered with
+  // (the client's; null on the server, whose event loop outlives every channel). A
+  // connection kept by its user after the client is gone must still close cleanly.
+  std::shared_ptr<void> owner_;
   websocket::stream<TlsStream> ws_;
   std::vector<std::pair<std::string, std::string>> extraHeaders_;
   std::atomic<std::size_t> queuedBytes_{0};
@@ -279,7 +284,7 @@ std::shared_ptr<Stoppable> startServerChannel(TlsStream stream,
 
 }  // namespace detail
 
-struct WsClient::Impl {
+struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
   WsClientOptions options;
   asio::io_context io;
   asio::ssl::context ssl;
@@ -321,8 +326,9 @@ struct WsClient::Impl {
                " failed: " + detail::describeTlsFailure(stream.native_handle(), ec);
       co_return;
     }
-    auto channel = std::make_shared<WsChannel>(std::move(stream), std::move(handlers),
-                                               options.limits, io.get_executor(), nullptr);
+    auto channel =
+        std::make_shared<WsChannel>(std::move(stream), std::move(handlers), options.limits,
+                                    io.get_executor(), nullptr, shared_from_this());
     channel->setExtraHeaders(options.headers);
     {
       std::lock_guard lock(mutex);

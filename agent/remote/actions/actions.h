@@ -2,6 +2,7 @@
 // The allow-listed actions the agent runs (the `action` control command). Their names and
 // parameters are in common/remote/action_catalog.h; each is one file here, registered in
 // the one list of actions.cpp.
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -49,7 +50,7 @@ class Steps {
 
  private:
   const ActionEnv& env_;
-  std::vector<RunOutcome> done_;
+  std::deque<RunOutcome> done_;  // a deque: the references tryRun/must return stay valid
 };
 
 Json restartService(const ActionEnv& env, const Json& params);
