@@ -55,6 +55,7 @@ RemoteSettings loadRemoteSettings(const std::filesystem::path& configFile) {
   r.terminalUser = config::getString(*t, "terminal_user", r.terminalUser);
   r.terminalShell = config::getString(*t, "terminal_shell", r.terminalShell);
   if (auto v = (*t)["allow_root_terminal"].value<bool>()) r.allowRootTerminal = *v;
+  if (auto v = (*t)["terminal_in_own_unit"].value<bool>()) r.terminalInOwnUnit = *v;
   r.terminalIdleTimeout = std::chrono::seconds(
       bounded(*t, "terminal_idle_timeout", r.terminalIdleTimeout.count(), 10, 86400, file));
   if (const auto* roots = (*t)["file_roots"].as_array()) {

@@ -16,6 +16,10 @@ struct RemoteSettings {
   std::string terminalShell;
   /// root stays refused unless this says otherwise.
   bool allowRootTerminal = false;
+  /// Run each terminal's shell as its own transient systemd unit (`systemd-run --pty
+  /// --uid`): outside the agent's sandbox, accounted and stopped by systemd. The package's
+  /// agent.toml sets it; off for an agent not started by systemd.
+  bool terminalInOwnUnit = false;
   std::chrono::seconds terminalIdleTimeout{900};
   /// Directories file transfer may read and write under; empty: no file transfer.
   std::vector<std::filesystem::path> fileRoots;

@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
+#include "agent/remote/child_process.h"
 #include "agent/remote/consent.h"
 #include "agent/remote/streams.h"
+#include "agent/remote/terminal_unit.h"
 #include "common/error.h"
 
 namespace parc::agent::remote {
@@ -106,10 +109,25 @@ class TerminalStream final : public FdPumpStream {
     std::vector<char*> envp;
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
-    char* argv[] = {login.data(), nullptr};
-    bool dropPrivileges = ::geteuid() == 0;
+    char* loginArgv[] = {login.data(), nullptr};
+    char** argv = loginArgv;
+    std::string program = a.shell;
+    // Own unit: systemd-run switches to the account and relays the unit's PTY to ours.
+    std::vector<std::string> unitCommand;
+    std::vector<char*> unitArgv;
+    if (settings_->terminalInOwnUnit) {
+      static std::atomic<unsigned> sequence{0};
+      unit_ = "parc-terminal-" + std::to_string(::getpid()) + "-" + std::to_string(++sequence);
+      unitCommand = terminalUnitCommand(unit_, a.uid, a.gid, a.home, a.shell);
+      for (auto& arg : unitCommand) unitArgv.push_back(arg.data());
+      unitArgv.push_back(nullptr);
+      argv = unitArgv.data();
+      program = unitCommand.front();
+    }
+    bool ownUnit = settings_->terminalInOwnUnit;
+    bool dropPrivileges = ::geteuid() == 0 && !ownUnit;
     bool sameUser = ::geteuid() == a.uid;
-    if (!dropPrivileges && !sameUser)
+    if (::geteuid() != 0 && !sameUser)
       throw Error(ErrorKind::kForbidden,
                   "the agent is not root: it can only open a terminal as its own account");
     int master = -1;
@@ -122,12 +140,13 @@ class TerminalStream final : public FdPumpStream {
             ::setuid(a.uid) != 0)
           ::_exit(126);
       }
-      if (::chdir(a.home.c_str()) != 0 && ::chdir("/") != 0) ::_exit(126);
+      if (ownUnit ? ::chdir("/") != 0 : (::chdir(a.home.c_str()) != 0 && ::chdir("/") != 0))
+        ::_exit(126);
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
       ::signal(SIGPIPE, SIG_DFL);
-      ::execve(a.shell.c_str(), argv, envp.data());
+      ::execve(program.c_str(), argv, envp.data());
       ::_exit(127);
     }
     ::fcntl(master, F_SETFD, FD_CLOEXEC);
@@ -138,6 +157,7 @@ class TerminalStream final : public FdPumpStream {
 
   // The shell and what it started go with the session.
   void reap() {
+    stopUnit();
     if (child_ <= 0) return;
     ::kill(-child_, SIGHUP);
     ::kill(child_, SIGHUP);
@@ -156,9 +176,21 @@ class TerminalStream final : public FdPumpStream {
     master_.reset();
   }
 
+  // Ending systemd-run's relay does not end the unit's shell: stop the unit itself.
+  void stopUnit() {
+    if (unit_.empty()) return;
+    try {
+      runWithTimeout({"systemctl", "stop", unit_ + ".service"}, std::chrono::seconds(10));
+    } catch (const Error& e) {
+      spdlog::warn("remote terminal: cannot stop {}: {}", unit_, e.what());
+    }
+    unit_.clear();
+  }
+
   std::shared_ptr<const RemoteSettings> settings_;
   UniqueFd master_;
   pid_t child_ = -1;
+  std::string unit_;  // the transient unit of the shell, when in its own unit
 };
 
 }  // namespace
