@@ -117,7 +117,8 @@ Json validateParams(const ActionSpec& spec, const Json& params) {
   if (!params.is_null() && !params.is_object())
     throw Error(ErrorKind::kBadRequest, "params must be an object");
   Json in = params.is_null() ? Json::object() : params;
-  for (const auto& [key, _] : in.items()) {
+  for (const auto& item : in.items()) {
+    const std::string& key = item.key();  // a named reference: clang cannot capture bindings
     bool known = std::any_of(spec.params.begin(), spec.params.end(),
                              [&key](const ParamSpec& p) { return p.name == key; });
     if (!known)

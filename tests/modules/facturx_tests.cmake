@@ -5,7 +5,7 @@ parc_add_test(parc_facturx_unit_test
   LABELS "unit;modules;facturx")
 parc_add_test(parc_facturx_pdf_test
   SOURCES facturx_pdf_test.cpp
-  DEPS parc::facturx
+  DEPS parc::facturx_pdf
   LABELS "unit;modules;facturx")
 # Runs facturx_validate.py (xmllint + Saxon-HE) on one batch of ~50 files: ~25 s.
 parc_add_test(parc_facturx_validation_test
