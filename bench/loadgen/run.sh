@@ -42,6 +42,15 @@ echo "== run 1: enrol $agents agents, hold their control channels, report every 
 "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --state-dir "$work/state" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
+# What the reports became: each is a real 30-metric batch (docs/health.md).
+python3 - "$work/srv/metrics.sqlite" <<'PY'
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+raw, = db.execute("SELECT count(*) FROM raw").fetchone()
+series, hosts = db.execute("SELECT count(*), count(DISTINCT host_id) FROM series").fetchone()
+size = os.path.getsize(sys.argv[1]) + (os.path.getsize(sys.argv[1] + "-wal") if os.path.exists(sys.argv[1] + "-wal") else 0)
+print(f"metrics stored: {raw} points in {series} series of {hosts} hosts; metrics.sqlite {size // 1024} KiB")
+PY
 
 echo "== run 2: restart the server, then all agents reconnect at once (connect-rate = agents)"
 kill "$server_pid"; wait "$server_pid" || true
