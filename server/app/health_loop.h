@@ -21,7 +21,7 @@ alerts::HostInfo hostInfo(const store::Host& host);
 class HealthLoop {
  public:
   HealthLoop(alerts::HealthService& health, store::Store& store, control::ControlHub& hub,
-             std::chrono::seconds interval = std::chrono::seconds(10));
+             std::chrono::seconds interval = std::chrono::seconds(5));
   ~HealthLoop();
   HealthLoop(const HealthLoop&) = delete;
   HealthLoop& operator=(const HealthLoop&) = delete;

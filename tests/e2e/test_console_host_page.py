@@ -111,7 +111,7 @@ class ConsoleHostPageTest(e2e.ConsoleTestCase):
         res, _ = self.server.request("GET", "/api/v1/alerts", raw=True)
         if res.status == 404:
             self.skipTest("this server has no /api/v1/alerts nor metrics routes yet")
-        # The rules run every 10 s on the server: the page shows what exists when it loads.
+        # The rules run every 5 s on the server: the page shows what exists when it loads.
         e2e.wait_for(lambda: self.server.request("GET", f"/api/v1/alerts?host_id={self.fake_id}")["items"],
                      30, what="the disk alert opened by the server's rules")
         self.open_host(self.fake_id)

@@ -50,7 +50,7 @@ TEST(Alerts, FullDiskOpensACriticalAlertThatParcctlAcknowledges) {
       {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
   ASSERT_EQ(sent.status, 200) << sent.body;
 
-  // The rules run every 10 s.
+  // The rules run every 5 s.
   Json alerts;
   ASSERT_TRUE(waitFor(
       [&] {
