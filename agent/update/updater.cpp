@@ -163,29 +163,24 @@ void Updater::loop() {
   }
 }
 
-Json Updater::get(const std::string& target, int* status) {
+net::HttpsClient Updater::client(std::chrono::seconds timeout) {
   transport::Identity id;
   {
     std::lock_guard lock(mutex_);
-    id = identity_;
+    id = identity_;  // a renewal may replace it meanwhile
   }
-  net::HttpsClient client(net::parseUrl(id.server), transport::clientTls(id),
-                          std::chrono::seconds(60));
-  net::Response res = client.send({"GET", target, {}, {}, {}, {}});
+  return net::HttpsClient(net::parseUrl(id.server), transport::clientTls(id), timeout);
+}
+
+Json Updater::get(const std::string& target, int* status) {
+  net::Response res = client(std::chrono::seconds(60)).send({"GET", target, {}, {}, {}, {}});
   *status = res.status;
   if (res.status != 200) return nullptr;
   return parseJson(res.body);
 }
 
 std::string Updater::download(const std::string& target, const parc::update::Release& expected) {
-  transport::Identity id;
-  {
-    std::lock_guard lock(mutex_);
-    id = identity_;
-  }
-  net::HttpsClient client(net::parseUrl(id.server), transport::clientTls(id),
-                          std::chrono::seconds(600));
-  net::Response res = client.send({"GET", target, {}, {}, {}, {}});
+  net::Response res = client(std::chrono::seconds(600)).send({"GET", target, {}, {}, {}, {}});
   if (res.status != 200) {
     throw Error(ErrorKind::kUnavailable,
                 "package " + expected.version + ": HTTP " + std::to_string(res.status));
@@ -204,19 +199,14 @@ std::string Updater::download(const std::string& target, const parc::update::Rel
 
 void Updater::report(const std::string& version, const std::string& status,
                      const std::string& detail) {
-  transport::Identity id;
-  {
-    std::lock_guard lock(mutex_);
-    id = identity_;
-  }
-  net::HttpsClient client(net::parseUrl(id.server), transport::clientTls(id));
   Json body{{"version", version}, {"status", status}, {"detail", detail}};
-  net::Response res = client.send({"POST",
-                                   "/api/v1/agent/update/result",
-                                   {{"content-type", "application/json"}},
-                                   body.dump(),
-                                   {},
-                                   {}});
+  net::Response res = client(std::chrono::seconds(30))
+                          .send({"POST",
+                                 "/api/v1/agent/update/result",
+                                 {{"content-type", "application/json"}},
+                                 body.dump(),
+                                 {},
+                                 {}});
   if (res.status != 200) {
     throw Error(ErrorKind::kUnavailable,
                 "update report refused: HTTP " + std::to_string(res.status));

@@ -22,6 +22,7 @@
 
 #include "agent/transport/identity.h"
 #include "agent/update/update_settings.h"
+#include "common/net/client.h"
 #include "common/update/release.h"
 
 namespace parc::agent::update {
@@ -64,6 +65,7 @@ class Updater {
 
  private:
   void loop();
+  net::HttpsClient client(std::chrono::seconds timeout);
   Json get(const std::string& target, int* status);
   std::string download(const std::string& target, const parc::update::Release& expected);
   void report(const std::string& version, const std::string& status, const std::string& detail);
