@@ -158,7 +158,8 @@ void Updater::loop() {
     } catch (const std::exception& e) {
       spdlog::warn("update: {}", e.what());
       // A new version that cannot reach the server yet keeps trying, quickly.
-      first = readState(dataDir_).phase == "installing" && readState(dataDir_).to == version();
+      UpdateState st = readState(dataDir_);
+      first = st.phase == "installing" && st.to == version();
     }
   }
 }

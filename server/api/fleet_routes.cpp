@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_set>
 
 #include "server/health/prometheus.h"
 
@@ -19,12 +20,14 @@ constexpr double kDiskNearFullPct = 90;
 
 struct ScopedFleet {
   std::map<store::Id, store::Tenant> tenants;
-  std::vector<store::Host> hosts;  // in scope, not revoked
+  std::vector<store::Host> hosts;        // in scope, not revoked
+  std::unordered_set<store::Id> online;  // one read of the hub, not a lookup per host
 };
 
 ScopedFleet scopedFleet(Services& s, const Context& ctx) {
   ScopedFleet f;
   for (auto& t : s.store.listTenants(ctx.caller.scope)) f.tenants.emplace(t.id, std::move(t));
+  for (store::Id id : s.hub.onlineHosts()) f.online.insert(id);
   for (auto& h : s.store.listHosts()) {
     if (!h.revoked && ctx.caller.scope.allows(h.tenantId)) f.hosts.push_back(std::move(h));
   }
@@ -43,8 +46,7 @@ Json summary(Services& s, alerts::HealthService& h, const Context& ctx) {
   long online = 0, stale = 0;
   std::map<store::Id, const store::Host*> byId;
   for (const auto& host : fleet.hosts) {
-    auto presence = s.hub.presence(host.id);
-    bool isOnline = presence && presence->online;
+    bool isOnline = fleet.online.count(host.id) > 0;
     auto& row = perTenant[host.tenantId];
     ++row.first;
     if (isOnline) {
@@ -99,7 +101,7 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
     std::string tenant = tenantName(fleet, host.tenantId);
     auto& row = counts.hostsByTenant[tenant];
     ++row.first;
-    if (auto p = s.hub.presence(host.id); p && p->online) ++row.second;
+    if (fleet.online.count(host.id)) ++row.second;
     labels[host.id] = {host.hostname.empty() ? host.uid : host.hostname, tenant};
   }
   counts.openAlertsBySeverity = h.alerts().openCountsBySeverity(ctx.caller.scope.tenants);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <set>
 
 #include "common/error.h"
@@ -33,9 +34,14 @@ const std::set<std::string>& reportStatuses() {
 // Keeps what a scoped caller may see of the rollout: their communes' and hosts' entries.
 Json scopedStatus(Services& s, const Context& ctx, Json status) {
   if (ctx.caller.scope.all()) return status;
+  std::map<std::string, bool> visible;  // a host appears in both maps: one lookup each
   auto visibleHost = [&](const std::string& id) {
-    auto host = s.store.findHost(std::stoll(id));
-    return host && ctx.caller.scope.allows(host->tenantId);
+    auto [it, fresh] = visible.emplace(id, false);
+    if (fresh) {
+      auto host = s.store.findHost(std::stoll(id));
+      it->second = host && ctx.caller.scope.allows(host->tenantId);
+    }
+    return it->second;
   };
   Json tenants = Json::object(), hosts = Json::object(), results = Json::object();
   for (const auto& [id, ring] : status["tenants"].items()) {
