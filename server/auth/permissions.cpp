@@ -25,6 +25,8 @@ const char* permissionName(Permission p) {
     case Permission::kChannelsWrite: return "channels.write";
     case Permission::kScriptsWrite: return "scripts.write";
     case Permission::kUpdatesWrite: return "updates.write";
+    case Permission::kBackupsWrite: return "backups.write";
+    case Permission::kBackupsRestore: return "backups.restore";
   }
   return "unknown";
 }
@@ -56,7 +58,10 @@ bool roleAllows(store::Role role, Permission p) {
     case Permission::kAlertsRead: return true;     // narrowed to the caller's tenants
     case Permission::kAlertsWrite: return technician || role == Role::kHelpdesk;
     case Permission::kAlertRulesWrite:
-    case Permission::kChannelsWrite: return technician;
+    case Permission::kChannelsWrite:
+    case Permission::kBackupsWrite: return technician;
+    // Restoring reads a town hall's files through the agent: not helpdesk, not staff.
+    case Permission::kBackupsRestore: return technician;
   }
   return false;
 }

@@ -28,9 +28,11 @@ enum class Permission {
   kScriptsWrite,     // the script library (what technicians may run signed on PCs)
   kChannelsWrite,    // notification channels
   kUpdatesWrite,     // agent releases offered per ring, rings of tenants and hosts
+  kBackupsWrite,     // backup policies (folders, schedule, retention, bandwidth), verification
+  kBackupsRestore,   // browse a snapshot's files and restore them onto a PC
 };
 /// The last enumerator: tests walk every permission up to it (keep it last).
-inline constexpr Permission kLastPermission = Permission::kUpdatesWrite;
+inline constexpr Permission kLastPermission = Permission::kBackupsRestore;
 
 const char* permissionName(Permission p);
 bool roleAllows(store::Role role, Permission p);
