@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "agent/transport/renewal.h"
+#include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/protocol/stream.h"
 #include "common/version.h"
@@ -91,6 +92,10 @@ void ControlChannel::handle(const net::WsConnectionPtr& connection, const std::s
       streams_->handleMessage(message);
       return;
     }
+    if (type == "report_ack") {
+      answered(protocol::reportAckFromJson(message));
+      return;
+    }
     if (type != "command") return;
     auto command = protocol::commandFromJson(message);
     if (commands_.isSlow(command.name) && runAside(connection, command)) return;
@@ -101,6 +106,53 @@ void ControlChannel::handle(const net::WsConnectionPtr& connection, const std::s
     return;
   }
   connection->send(protocol::toJson(reply).dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+std::optional<protocol::ReportAck> ControlChannel::report(const Json& batch,
+                                                          std::chrono::milliseconds timeout) {
+  protocol::Report report{crypto::uuid4(), batch};
+  std::string text = protocol::toJson(report).dump(-1, ' ', false, Json::error_handler_t::replace);
+  // Large batches (a full inventory) go compressed over HTTPS; the server takes
+  // control messages of up to 1 MiB.
+  constexpr std::size_t kMaxReportBytes = 768 * 1024;
+  if (text.size() > kMaxReportBytes) return std::nullopt;
+  std::unique_lock lock(mutex_);
+  if (!open_ || stopping_) return std::nullopt;
+  auto connection = open_;
+  reports_.emplace(report.id, std::nullopt);
+  connection->send(std::move(text));
+  bool answered = reportAnswered_.wait_for(lock, timeout, [this, &report] {
+    auto it = reports_.find(report.id);
+    return it == reports_.end() || it->second.has_value();
+  });
+  auto it = reports_.find(report.id);
+  std::optional<protocol::ReportAck> ack;
+  if (it != reports_.end()) {
+    ack = std::move(it->second);
+    reports_.erase(it);
+  }
+  if (!answered) spdlog::info("control channel: no answer to a report in {} ms", timeout.count());
+  return ack;
+}
+
+void ControlChannel::answered(protocol::ReportAck ack) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = reports_.find(ack.id);
+    if (it == reports_.end()) return;  // given up on already: the batch went another way
+    it->second = std::move(ack);
+  }
+  reportAnswered_.notify_all();
+}
+
+// The connection ended: reports waiting on it get no answer (erased, so they return).
+void ControlChannel::dropReports() {
+  {
+    std::lock_guard lock(mutex_);
+    open_.reset();
+    std::erase_if(reports_, [](const auto& r) { return !r.second.has_value(); });
+  }
+  reportAnswered_.notify_all();
 }
 
 bool ControlChannel::runAside(const net::WsConnectionPtr& connection,
@@ -147,6 +199,10 @@ void ControlChannel::loop() {
       current = c;
       spdlog::info("control channel connected");
       c->send(hello.dump());
+      {
+        std::lock_guard lock(mutex_);
+        open_ = c;
+      }
       if (streams_) streams_->attach(c);
     };
     handlers.onBinary = [this](const std::string& frame) {
@@ -154,6 +210,7 @@ void ControlChannel::loop() {
     };
     handlers.onMessage = [this, &current](const std::string& text) { handle(current, text); };
     std::string reason = client->run(handlers);
+    dropReports();
     if (streams_) streams_->detach();
     bool wasConnected = connected_.exchange(false);
     bool redial = false;

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/control/commands.h"
@@ -48,6 +50,11 @@ class ControlChannel {
   /// Uses this identity from now on (renewed certificate, new anchors): the current
   /// connection is dropped and the channel redials at once.
   void setIdentity(const transport::Identity& identity);
+  /// Sends an outbox batch (the body of POST /api/v1/messages) over the open channel
+  /// and waits for the server's answer, given once the batch is durable. nullopt when
+  /// the channel is down, drops, or no answer comes within `timeout`: the caller sends
+  /// the batch another way (message ids make a second copy harmless).
+  std::optional<protocol::ReportAck> report(const Json& batch, std::chrono::milliseconds timeout);
 
  private:
   void loop();
@@ -74,6 +81,12 @@ class ControlChannel {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::vector<Aside> aside_;  // guarded by mutex_; joined by stop()
+  // Reports waiting for their answer (guarded by mutex_): a null value until it comes.
+  net::WsConnectionPtr open_;  // the connection reports go on, while connected
+  std::unordered_map<std::string, std::optional<protocol::ReportAck>> reports_;
+  std::condition_variable reportAnswered_;
+  void answered(protocol::ReportAck ack);
+  void dropReports();
 };
 
 }  // namespace parc::agent::control

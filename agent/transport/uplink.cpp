@@ -32,8 +32,8 @@ Json Uplink::post(const std::string& path, const Json& body) const {
   return answer;
 }
 
-BatchResult Uplink::sendBatch(const std::vector<OutboxMessage>& batch,
-                              const std::map<std::string, std::int64_t>& evicted) const {
+Json batchBody(const std::vector<OutboxMessage>& batch,
+               const std::map<std::string, std::int64_t>& evicted) {
   Json messages = Json::array();
   for (const auto& m : batch) {
     messages.push_back(Json{{"id", m.id},
@@ -43,9 +43,14 @@ BatchResult Uplink::sendBatch(const std::vector<OutboxMessage>& batch,
   }
   Json body{{"version", protocol::kVersion}, {"messages", messages}};
   if (!evicted.empty()) body["evicted"] = evicted;
-  Json answer = post("/api/v1/messages", body);
+  return body;
+}
+
+BatchResult batchResult(const Json& results) {
   BatchResult result;
-  for (const auto& r : answer.value("results", Json::array())) {
+  if (!results.is_array()) return result;
+  for (const auto& r : results) {
+    if (!r.is_object()) continue;
     std::string id = r.value("id", ""), status = r.value("status", "");
     if (status == "stored" || status == "duplicate" || status == "rejected")
       result.done.push_back(id);
@@ -54,7 +59,23 @@ BatchResult Uplink::sendBatch(const std::vector<OutboxMessage>& batch,
   return result;
 }
 
+BatchResult Uplink::sendBatch(const std::vector<OutboxMessage>& batch,
+                              const std::map<std::string, std::int64_t>& evicted) const {
+  return sendBody(batchBody(batch, evicted));
+}
+
+BatchResult Uplink::sendBody(const Json& body) const {
+  Json answer = post("/api/v1/messages", body);
+  return batchResult(answer.is_object() ? answer.value("results", Json::array()) : Json::array());
+}
+
 std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink, const BatchObserver& observer) {
+  return drainOutbox(
+      outbox, [&uplink](const auto& batch, const auto& evicted) { return uplink.sendBatch(batch, evicted); },
+      observer);
+}
+
+std::size_t drainOutbox(Outbox& outbox, const BatchSender& send, const BatchObserver& observer) {
   constexpr std::size_t kBatchMessages = 200;
   constexpr std::size_t kBatchBytes = 2 * 1024 * 1024;
   std::size_t acknowledged = 0;
@@ -62,7 +83,7 @@ std::size_t drainOutbox(Outbox& outbox, const Uplink& uplink, const BatchObserve
     auto batch = outbox.peek(kBatchMessages, kBatchBytes);
     if (batch.empty()) return acknowledged;
     auto evicted = outbox.evicted();
-    BatchResult result = uplink.sendBatch(batch, evicted);
+    BatchResult result = send(batch, evicted);
     for (const auto& [id, reason] : result.rejected) {
       spdlog::error("server rejected message {}: {} (dropped)", id, reason);
     }

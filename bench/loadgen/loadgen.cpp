@@ -1,8 +1,11 @@
 // parc-loadgen: N simulated agents in one process, with real mTLS sessions and real
 // protocol messages: enrolment (identities kept on disk, so runs resume), one control
-// channel (WebSocket) per agent answering the server's commands, and metrics reports
-// through POST /api/v1/messages. Prints throughput, latency percentiles and errors;
-// with --json, one JSON object on its last line.
+// channel (WebSocket) per agent answering the server's commands and carrying its
+// metrics reports, as the agent does ("report" / "report_ack"; --reports-over https
+// sends each through POST /api/v1/messages on a new TLS connection instead). A dropped
+// or refused channel is redialled with the agent's jitter (1–10 s, then backoff).
+// Prints throughput, latency percentiles and errors; with --json, one JSON object on
+// its last line.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -20,8 +23,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <deque>
 #include <iostream>
 #include <mutex>
+#include <unordered_map>
 #include <random>
 #include <thread>
 #include <utility>  // before Asio (Boost 1.74)
@@ -48,6 +53,7 @@ namespace {
 
 struct Options {
   std::string server, caFingerprint, token, stateDir = "loadgen-state";
+  std::string reportsOver = "channel";
   int agents = 100, duration = 60, reportInterval = 60, connectRate = 500, threads = 1;
   bool json = false;
 };
@@ -60,6 +66,12 @@ struct Identity {
 
 struct Stats {
   std::atomic<long> connected{0}, connectedPeak{0}, reportsAcked{0}, errors{0}, commands{0};
+  std::atomic<long> redials{0}, reportsUnanswered{0};
+  std::atomic<double> allConnectedSeconds{-1};  // first time every agent was connected
+  std::atomic<long> reportsAckedSteady{0};  // after every channel was opened
+  std::chrono::steady_clock::time_point steadyFrom;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  long agents = 0;
   std::mutex m;
   std::vector<double> reportMs, connectMs;
   void sample(std::vector<double>& v, double ms) {
@@ -113,58 +125,18 @@ class Agent : public std::enable_shared_from_this<Agent> {
         std::chrono::steady_clock::time_point end, int index)
       : io_(io), ctx_(ctx), o_(o), id_(std::move(id)), stats_(s), end_(end), index_(index) {}
 
+  // The control channel, redialled as the agent does until the end of the run.
   awaitable<void> controlChannel() {
     auto self = shared_from_this();
-    auto start = std::chrono::steady_clock::now();
-    websocket::stream<TlsStream> ws(io_, ctx_);
-    beast::error_code ec;
-    if (!co_await connect(ws.next_layer(), ec)) co_return;
-    beast::get_lowest_layer(ws).expires_never();
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = 30s;
-    t.idle_timeout = 90s;
-    t.keep_alive_pings = true;  // the agent's 60-second heartbeat
-    ws.set_option(t);
-    co_await ws.async_handshake(endpoint().host, "/api/v1/control",
-                                asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      ++stats_.errors;
-      co_return;
+    for (int attempt = 0; std::chrono::steady_clock::now() < end_; ++attempt) {
+      bool wasUp = co_await channelOnce();
+      if (std::chrono::steady_clock::now() >= end_) break;
+      if (wasUp) attempt = 0;
+      ++stats_.redials;
+      asio::steady_timer wait(io_, std::min(std::chrono::steady_clock::now() + retryDelay(attempt), end_));
+      beast::error_code ec;
+      co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
     }
-    stats_.sample(stats_.connectMs, ms(start));
-    long now = ++stats_.connected;
-    long peak = stats_.connectedPeak.load();
-    while (now > peak && !stats_.connectedPeak.compare_exchange_weak(peak, now)) {
-    }
-    // g++ 12 destroys temporaries of a co_await expression twice: build them first.
-    std::string hello = parc::protocol::toJson(parc::protocol::Hello{"loadgen"}).dump();
-    co_await ws.async_write(asio::buffer(hello), asio::redirect_error(use_awaitable, ec));
-    asio::steady_timer closer(io_, end_);
-    closer.async_wait([&ws](beast::error_code e) {
-      if (!e) beast::get_lowest_layer(ws).cancel();
-    });
-    beast::flat_buffer buf;
-    while (!ec) {
-      co_await ws.async_read(buf, asio::redirect_error(use_awaitable, ec));
-      if (ec) break;
-      // Answer commands as an agent would.
-      try {
-        auto msg = parc::parseJson(beast::buffers_to_string(buf.data()));
-        buf.consume(buf.size());
-        if (parc::protocol::controlType(msg) == "command") {
-          auto c = parc::protocol::commandFromJson(msg);
-          parc::protocol::Reply r{c.id, c.name == "ping" ? "ok" : "refused", parc::Json::object(),
-                                  ""};
-          ++stats_.commands;
-          std::string text = parc::protocol::toJson(r).dump();
-          co_await ws.async_write(asio::buffer(text), asio::redirect_error(use_awaitable, ec));
-        }
-      } catch (const std::exception&) {
-        ++stats_.errors;
-      }
-    }
-    --stats_.connected;
-    if (std::chrono::steady_clock::now() < end_) ++stats_.errors;  // dropped before the end
   }
 
   awaitable<void> reports(std::chrono::milliseconds firstDelay) {
@@ -251,16 +223,30 @@ class Agent : public std::enable_shared_from_this<Agent> {
   }
 
   awaitable<void> report() {
+    if (o_.reportsOver == "channel" && ws_) {
+      parc::protocol::Report r{parc::crypto::uuid4(), reportBody()};
+      pending_[r.id] = std::chrono::steady_clock::now();
+      send(parc::protocol::toJson(r).dump());
+      co_return;
+    }
+    co_await reportOverHttps();
+  }
+
+  static parc::Json reportBody() {
+    return parc::Json{{"version", 1},
+                      {"messages",
+                       {parc::Json{{"id", parc::crypto::uuid4()},
+                                   {"type", "metrics"},
+                                   {"created_at", std::time(nullptr)},
+                                   {"payload", metricsBatch()}}}}};
+  }
+
+  awaitable<void> reportOverHttps() {
     auto start = std::chrono::steady_clock::now();
     TlsStream stream(io_, ctx_);
     beast::error_code ec;
     if (!co_await connect(stream, ec)) co_return;
-    parc::Json body{{"version", 1},
-                    {"messages",
-                     {parc::Json{{"id", parc::crypto::uuid4()},
-                                 {"type", "metrics"},
-                                 {"created_at", std::time(nullptr)},
-                                 {"payload", metricsBatch()}}}}};
+    parc::Json body = reportBody();
     http::request<http::string_body> req{http::verb::post, "/api/v1/messages", 11};
     req.set(http::field::host, o_.server);
     req.set(http::field::content_type, "application/json");
@@ -276,11 +262,126 @@ class Agent : public std::enable_shared_from_this<Agent> {
       ++stats_.errors;
     } else {
       ++stats_.reportsAcked;
+      if (start >= stats_.steadyFrom) ++stats_.reportsAckedSteady;
       stats_.sample(stats_.reportMs, ms(start));
     }
     beast::get_lowest_layer(stream).expires_after(2s);
     co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
   }
+
+  // One connection of the control channel; true when it was established.
+  awaitable<bool> channelOnce() {
+    auto start = std::chrono::steady_clock::now();
+    websocket::stream<TlsStream> ws(io_, ctx_);
+    beast::error_code ec;
+    if (!co_await connect(ws.next_layer(), ec)) co_return false;
+    beast::get_lowest_layer(ws).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = 30s;
+    t.idle_timeout = 40s;       // as the agent: pings at half of it
+    t.keep_alive_pings = true;
+    ws.set_option(t);
+    ws.read_message_max(1024 * 1024);
+    co_await ws.async_handshake(endpoint().host, "/api/v1/control",
+                                asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      ++stats_.errors;
+      co_return false;
+    }
+    stats_.sample(stats_.connectMs, ms(start));
+    long now = ++stats_.connected;
+    long peak = stats_.connectedPeak.load();
+    while (now > peak && !stats_.connectedPeak.compare_exchange_weak(peak, now)) {
+    }
+    if (now == stats_.agents && stats_.allConnectedSeconds.load() < 0)
+      stats_.allConnectedSeconds = ms(stats_.start) / 1000.0;
+    ws_ = &ws;
+    send(parc::protocol::toJson(parc::protocol::Hello{"loadgen"}).dump());
+    asio::steady_timer closer(io_, end_);
+    closer.async_wait([&ws](beast::error_code e) {
+      if (!e) beast::get_lowest_layer(ws).cancel();
+    });
+    beast::flat_buffer buf;
+    while (!ec) {
+      co_await ws.async_read(buf, asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      try {
+        auto msg = parc::parseJson(beast::buffers_to_string(buf.data()));
+        buf.consume(buf.size());
+        received(msg);
+      } catch (const std::exception&) {
+        ++stats_.errors;
+      }
+    }
+    closer.cancel();
+    ws_ = nullptr;
+    // Reports in flight on this connection will not be answered (the agent resends).
+    stats_.reportsUnanswered += static_cast<long>(pending_.size());
+    pending_.clear();
+    while (writing_) {  // the writer still holds the stream
+      asio::steady_timer w(io_, 5ms);
+      co_await w.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    outq_.clear();
+    --stats_.connected;
+    if (std::chrono::steady_clock::now() < end_) ++stats_.errors;  // dropped before the end
+    co_return true;
+  }
+
+  // What the server sends: commands (answered as an agent would) and report answers.
+  void received(const parc::Json& msg) {
+    std::string type = parc::protocol::controlType(msg);
+    if (type == "command") {
+      auto c = parc::protocol::commandFromJson(msg);
+      parc::protocol::Reply r{c.id, c.name == "ping" ? "ok" : "refused", parc::Json::object(), ""};
+      ++stats_.commands;
+      send(parc::protocol::toJson(r).dump());
+    } else if (type == "report_ack") {
+      auto ack = parc::protocol::reportAckFromJson(msg);
+      auto it = pending_.find(ack.id);
+      if (it == pending_.end()) return;
+      auto startedAt = it->second;
+      pending_.erase(it);
+      if (ack.error.empty() && !ack.results.empty() && ack.results[0].value("status", "") == "stored") {
+        ++stats_.reportsAcked;
+        if (startedAt >= stats_.steadyFrom) ++stats_.reportsAckedSteady;
+        stats_.sample(stats_.reportMs, ms(startedAt));
+      } else {
+        ++stats_.errors;
+      }
+    }
+  }
+
+  // Beast allows one write at a time: frames queue and one writer sends them in order.
+  void send(std::string text) {
+    outq_.push_back(std::move(text));
+    if (writing_ || !ws_) return;
+    writing_ = true;
+    asio::co_spawn(io_, [self = shared_from_this()] { return self->writer(); }, asio::detached);
+  }
+
+  awaitable<void> writer() {
+    beast::error_code ec;
+    while (!outq_.empty() && ws_ && !ec) {
+      std::string text = std::move(outq_.front());
+      outq_.pop_front();
+      co_await ws_->async_write(asio::buffer(text), asio::redirect_error(use_awaitable, ec));
+    }
+    writing_ = false;
+  }
+
+  std::chrono::milliseconds retryDelay(int attempt) {
+    std::uniform_int_distribution<long> first(1000, 10000);
+    if (attempt == 0) return std::chrono::milliseconds(first(rng_));
+    long ceiling = std::min<long>(300000, 10000L << std::min(attempt, 5));
+    return std::chrono::milliseconds(std::uniform_int_distribution<long>(1000, ceiling)(rng_));
+  }
+
+  websocket::stream<TlsStream>* ws_ = nullptr;
+  std::deque<std::string> outq_;
+  bool writing_ = false;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> pending_;
+  std::mt19937 rng_{std::random_device{}()};
 
   asio::io_context& io_;
   asio::ssl::context& ctx_;
@@ -311,6 +412,9 @@ int main(int argc, char** argv) {
   app.add_option("--state-dir", o.stateDir, "where identities are kept between runs");
   app.add_option("--report-interval", o.reportInterval, "seconds between one agent's reports");
   app.add_option("--connect-rate", o.connectRate, "new control channels per second");
+  app.add_option("--reports-over", o.reportsOver, "channel (as the agent) or https")
+      ->check(CLI::IsMember({"channel", "https"}));
+  app.add_option("--threads", o.threads, "event-loop threads (agents are spread over them)");
   app.add_flag("--json", o.json, "one JSON object on the last line");
   CLI11_PARSE(app, argc, argv);
   raiseFileLimit();
@@ -336,30 +440,35 @@ int main(int argc, char** argv) {
   asio::ssl::context ctx(tls->native());
   SSL_CTX_set_session_cache_mode(ctx.native_handle(), SSL_SESS_CACHE_OFF);
 
-  asio::io_context io(1);
+  // One event loop per thread; each agent lives on one of them (no locks in an agent).
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  for (int t = 0; t < std::max(1, o.threads); ++t) loops.push_back(std::make_unique<asio::io_context>(1));
   Stats stats;
+  stats.agents = o.agents;
   // Control channels open at --connect-rate; the measured period starts once all are up.
   auto rampSeconds = static_cast<double>(o.agents) / std::max(1, o.connectRate);
-  auto end = std::chrono::steady_clock::now() +
-             std::chrono::milliseconds(static_cast<long>(rampSeconds * 1000)) +
-             std::chrono::seconds(o.duration);
-  std::mt19937 rng(7);
   auto connectStart = std::chrono::steady_clock::now();
+  stats.start = connectStart;
+  stats.steadyFrom = connectStart + std::chrono::milliseconds(static_cast<long>(rampSeconds * 1000));
+  auto end = stats.steadyFrom + std::chrono::seconds(o.duration);
+  std::mt19937 rng(7);
   for (int i = 0; i < o.agents; ++i) {
+    auto& io = *loops[static_cast<size_t>(i) % loops.size()];
     auto agent =
         std::make_shared<Agent>(io, ctx, o, std::move(ids[static_cast<size_t>(i)]), stats, end, i);
     auto at = std::chrono::milliseconds(static_cast<long>(1000.0 * i / std::max(1, o.connectRate)));
+    auto first = std::chrono::milliseconds(rng() % (static_cast<unsigned>(o.reportInterval) * 1000U));
     auto timer = std::make_shared<asio::steady_timer>(io, at);
-    timer->async_wait([agent, timer, &o, &rng, at](beast::error_code) {
+    timer->async_wait([agent, timer, first](beast::error_code) {
       asio::co_spawn(
           timer->get_executor(), [agent] { return agent->controlChannel(); }, asio::detached);
-      auto first =
-          std::chrono::milliseconds(rng() % (static_cast<unsigned>(o.reportInterval) * 1000U));
       asio::co_spawn(
           timer->get_executor(), [agent, first] { return agent->reports(first); }, asio::detached);
     });
   }
-  io.run();
+  std::vector<std::thread> runners;
+  for (auto& l : loops) runners.emplace_back([&l] { l->run(); });
+  for (auto& r : runners) r.join();
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - connectStart).count();
 
@@ -368,8 +477,14 @@ int main(int argc, char** argv) {
       {"agents_connected", stats.connectedPeak.load()},
       {"reports_acked", stats.reportsAcked.load()},
       {"reports_per_second", static_cast<double>(stats.reportsAcked.load()) / std::max(1.0, total)},
+      {"steady_reports_per_second",
+       static_cast<double>(stats.reportsAckedSteady.load()) / std::max(1, o.duration)},
       {"commands_answered", stats.commands.load()},
       {"errors", stats.errors.load()},
+      {"reports_over", o.reportsOver},
+      {"reports_unanswered_at_drop", stats.reportsUnanswered.load()},
+      {"redials", stats.redials.load()},
+      {"all_connected_seconds", stats.allConnectedSeconds.load()},
       {"p50_ms", percentile(stats.reportMs, 0.50)},
       {"p99_ms", percentile(stats.reportMs, 0.99)},
       {"connect_p50_ms", percentile(stats.connectMs, 0.50)},

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Load benchmark: one parc-server and parc-loadgen on this machine (loopback only).
-# Usage: bench/loadgen/run.sh AGENTS DURATION [REPORT_INTERVAL]
+# Usage: bench/loadgen/run.sh AGENTS DURATION [REPORT_INTERVAL] [REPORTS_OVER=channel|https] [LOADGEN_THREADS]
 # Prints the loadgen's JSON line, the server's peak RSS, and the time for all agents to
-# reconnect after a server restart. Build first: scripts/build.sh release.
+# reconnect after a server restart (all_connected_seconds). Build first:
+# scripts/build.sh release.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-1000}
 duration=${2:-60}
 interval=${3:-60}
+over=${4:-channel}
+threads=${5:-1}
 work=$(mktemp -d /tmp/parc-load-XXXXXX)
 bin=build
 ulimit -n "$(ulimit -Hn)"
@@ -40,7 +43,8 @@ peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$server_pid/status"; }
 
 echo "== run 1: enrol $agents agents, hold their control channels, report every ${interval} s for ${duration} s"
 "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
-  --agents "$agents" --duration "$duration" --report-interval "$interval" --state-dir "$work/state" --json | tail -1
+  --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
+  --threads "$threads" --state-dir "$work/state" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
 # What the reports became: each is a real 30-metric batch (docs/health.md).
 python3 - "$work/srv/metrics.sqlite" <<'PY'
@@ -52,11 +56,12 @@ size = os.path.getsize(sys.argv[1]) + (os.path.getsize(sys.argv[1] + "-wal") if 
 print(f"metrics stored: {raw} points in {series} series of {hosts} hosts; metrics.sqlite {size // 1024} KiB")
 PY
 
-echo "== run 2: restart the server, then all agents reconnect at once (connect-rate = agents)"
+echo "== run 2: restart the server; every agent redials at once (connect-rate = agents), then as the agent does (1-10 s jitter, backoff)"
 kill "$server_pid"; wait "$server_pid" || true
 start_server "$port"
 "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --agents "$agents" \
-  --duration 5 --report-interval 3600 --connect-rate "$agents" --state-dir "$work/state" --json | tail -1
+  --duration 60 --report-interval 3600 --connect-rate "$agents" --threads "$threads" \
+  --state-dir "$work/state" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
 kill "$server_pid"; wait "$server_pid" || true
 rm -rf "$work"

@@ -45,6 +45,21 @@ Json toJson(const Hello& h) {
   return Json{{"v", kControlVersion}, {"type", "hello"}, {"agent_version", h.agentVersion}};
 }
 
+Json toJson(const Report& r) {
+  return Json{{"v", kControlVersion}, {"type", "report"}, {"id", r.id}, {"batch", r.batch}};
+}
+
+Json toJson(const ReportAck& a) {
+  Json j{{"v", kControlVersion}, {"type", "report_ack"}, {"id", a.id}};
+  if (a.error.empty()) {
+    j["results"] = a.results;
+  } else {
+    j["error"] = a.error;
+    j["status"] = a.status;
+  }
+  return j;
+}
+
 std::string controlType(const Json& message) {
   if (!message.is_object())
     throw Error(ErrorKind::kBadRequest, "control message must be a JSON object");
@@ -81,6 +96,30 @@ Reply replyFromJson(const Json& j) {
 
 Hello helloFromJson(const Json& j) {
   return Hello{text(j, "agent_version", false)};
+}
+
+Report reportFromJson(const Json& j) {
+  Report r;
+  r.id = text(j, "id", true);
+  if (r.id.empty() || r.id.size() > 64) throw Error(ErrorKind::kBadRequest, "report id: 1 to 64 bytes");
+  r.batch = objectOr(j, "batch");
+  return r;
+}
+
+ReportAck reportAckFromJson(const Json& j) {
+  ReportAck a;
+  a.id = text(j, "id", true);
+  a.error = text(j, "error", false);
+  if (!a.error.empty()) {
+    auto status = j.find("status");
+    a.status = status != j.end() && status->is_number_integer() ? status->get<int>() : 500;
+    return a;
+  }
+  auto results = j.find("results");
+  if (results == j.end() || !results->is_array())
+    throw Error(ErrorKind::kBadRequest, "report_ack without results or error");
+  a.results = *results;
+  return a;
 }
 
 }  // namespace parc::protocol

@@ -32,9 +32,27 @@ struct Hello {
   std::string agentVersion;
 };
 
+/// Agent → server: an outbox batch sent over the open channel instead of a new HTTPS
+/// connection. `batch` is exactly the body of POST /api/v1/messages.
+struct Report {
+  std::string id;
+  Json batch = Json::object();
+};
+
+/// Server → agent, answering a Report by id once its messages are durable: the same
+/// per-message results as POST /api/v1/messages, or why the batch was refused whole.
+struct ReportAck {
+  std::string id;
+  Json results = Json::array();
+  std::string error;  // empty when `results` holds the answer
+  int status = 200;   // the HTTP status POST /api/v1/messages would have answered
+};
+
 Json toJson(const Command& c);
 Json toJson(const Reply& r);
 Json toJson(const Hello& h);
+Json toJson(const Report& r);
+Json toJson(const ReportAck& a);
 
 /// The "type" of a control message after checking its version; kBadRequest when the
 /// message is not an object, has another version, or no type.
@@ -43,5 +61,7 @@ std::string controlType(const Json& message);
 Command commandFromJson(const Json& j);
 Reply replyFromJson(const Json& j);
 Hello helloFromJson(const Json& j);
+Report reportFromJson(const Json& j);
+ReportAck reportAckFromJson(const Json& j);
 
 }  // namespace parc::protocol

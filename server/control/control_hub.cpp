@@ -133,6 +133,8 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
         }
       }
       if (pending) pending->reply.set_value(std::move(reply));
+    } else if (type == "report") {
+      report(hostId, generation, message);
     } else if (type == "hello") {
       // Agents since the trust issue also say which CA fingerprints they trust.
       std::vector<std::string> anchors;
@@ -159,6 +161,34 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
   } catch (const Error& e) {
     spdlog::info("host {}: bad control message: {}", hostId, e.what());
   }
+}
+
+void ControlHub::report(store::Id hostId, std::uint64_t generation, const Json& message) {
+  net::WsConnectionPtr connection;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = links_.find(hostId);
+    if (it == links_.end() || it->second.generation != generation) return;
+    connection = it->second.connection;
+  }
+  auto answer = [connection](const protocol::ReportAck& ack) {
+    connection->send(protocol::toJson(ack).dump(-1, ' ', false, Json::error_handler_t::replace));
+  };
+  protocol::Report report;
+  try {
+    report = protocol::reportFromJson(message);
+  } catch (const Error& e) {
+    auto id = message.find("id");
+    if (id != message.end() && id->is_string() && id->get<std::string>().size() <= 64)
+      answer(protocol::ReportAck{id->get<std::string>(), {}, e.what(), 400});
+    return;
+  }
+  ReportSink* sink = reports_.load();
+  if (!sink) {
+    answer(protocol::ReportAck{report.id, {}, "reports are not taken over this channel", 503});
+    return;
+  }
+  sink->report(hostId, std::move(report), std::move(answer));
 }
 
 void ControlHub::seen(store::Id hostId, std::uint64_t generation) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,16 @@ class StreamSink {
   virtual void channelClosed(store::Id hostId) = 0;
 };
 
+/// Stores the outbox batches agents send over the channel ("report") and answers each
+/// once durable (server/control/report_workers.h). Called on a network thread: must not
+/// block.
+class ReportSink {
+ public:
+  using Answer = std::function<void(const protocol::ReportAck&)>;
+  virtual ~ReportSink() = default;
+  virtual void report(store::Id hostId, protocol::Report report, Answer answer) = 0;
+};
+
 class ControlHub {
  public:
   /// `flushInterval`: how often presence changes are written; a host's last-seen time
@@ -59,6 +70,8 @@ class ControlHub {
                        std::chrono::seconds timeout);
   /// Where stream traffic goes; set once before the listeners start.
   void setStreamSink(StreamSink* sink) { sink_ = sink; }
+  /// Where reports go; without one they are refused (503) and agents use HTTPS.
+  void setReportSink(ReportSink* sink) { reports_ = sink; }
   /// Queues a text (stream control) or binary (stream data) frame to an online host;
   /// false when it is offline. `onSent` runs once written (flow control).
   bool sendText(store::Id hostId, std::string text);
@@ -122,6 +135,8 @@ class ControlHub {
   std::unordered_map<store::Id, std::vector<std::string>> anchors_;  // guarded by mutex_
   std::thread sweeper_;
   std::atomic<StreamSink*> sink_{nullptr};
+  std::atomic<ReportSink*> reports_{nullptr};
+  void report(store::Id hostId, std::uint64_t generation, const Json& message);
 };
 
 }  // namespace parc::server::control
