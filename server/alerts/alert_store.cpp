@@ -340,6 +340,16 @@ bool AlertStore::deleteSilence(Id id) {
   return db_.changes() > 0;
 }
 
+bool AlertStore::endSilence(Id id, Time at) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement(db_, "UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?")
+      .bind(1, at)
+      .bind(2, id)
+      .bind(3, at)
+      .run();
+  return db_.changes() > 0;
+}
+
 void AlertStore::setOverride(const RuleOverride& o) {
   std::lock_guard lock(mutex_);
   sqlite::Statement(db_,

@@ -61,6 +61,8 @@ class AlertStore {
   Id addSilence(const Silence& s);
   std::vector<Silence> silences(std::optional<Time> activeAt);
   bool deleteSilence(Id id);
+  /// Ends a silence now (kept, for the alert's history); false if it had already ended.
+  bool endSilence(Id id, Time at);
 
   void setOverride(const RuleOverride& o);
   bool deleteOverride(const std::string& scope, Id scopeId, const std::string& ruleId);

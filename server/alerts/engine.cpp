@@ -427,6 +427,24 @@ Silence Engine::silenceAlert(Id alertId, Time until, const std::string& who,
   return s;
 }
 
+std::pair<Alert, int> Engine::unsilenceAlert(Id alertId, Time now, const TenantScope& scope) {
+  std::lock_guard lock(mutex_);
+  Alert a = alertInScope(alertId, scope);
+  int ended = 0;
+  for (const auto& s : store_.silences(now)) {
+    if (s.alertId == a.id && store_.endSilence(s.id, now)) ++ended;
+  }
+  // The open copy holds the newest value (the stored one is written at most every 10 min).
+  auto it = open_.find({a.ruleId, a.hostId, a.subject});
+  Alert& target = it != open_.end() && it->second.id == a.id ? it->second : a;
+  if (target.silenced) {
+    target.silenced = false;
+    target.updatedAt = now;
+    store_.updateAlert(target);
+  }
+  return {target, ended};
+}
+
 void Engine::comment(Id alertId, const std::string& who, const std::string& text, Time now,
                      const TenantScope& scope) {
   if (text.empty() || text.size() > 4000) {

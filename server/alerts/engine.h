@@ -63,6 +63,11 @@ class Engine {
   Alert acknowledge(Id alertId, const std::string& who, Time now, const TenantScope& scope);
   Silence silenceAlert(Id alertId, Time until, const std::string& who, const std::string& comment,
                        Time now, const TenantScope& scope);
+  /// Lifts a silence set on this alert: ends the silences aimed at it (kept for its
+  /// history) and clears its "silenced" mark, so it notifies again (a maintenance window
+  /// still active mutes it again at the next round). Returns the alert and how many
+  /// silences were ended.
+  std::pair<Alert, int> unsilenceAlert(Id alertId, Time now, const TenantScope& scope);
   void comment(Id alertId, const std::string& who, const std::string& text, Time now,
                const TenantScope& scope);
   Alert alertInScope(Id alertId, const TenantScope& scope);

@@ -118,6 +118,12 @@ void addAlertRoutes(Router& r, Services& s, HealthService& h) {
       comments.push_back({{"id", c.id}, {"at", c.at}, {"author", c.author}, {"text", c.text}});
     }
     j["comments"] = comments;
+    // Its own silences, past ones included (the console's timeline).
+    Json silences = Json::array();
+    for (const auto& sl : h.alerts().silences(std::nullopt)) {
+      if (sl.alertId == a.id) silences.push_back(sl.toJson());
+    }
+    j["silences"] = silences;
     return jsonResponse(200, j);
   });
 
@@ -138,6 +144,15 @@ void addAlertRoutes(Router& r, Services& s, HealthService& h) {
                                 comment, ctx.now, ctx.caller.scope.tenants);
     audit(s, ctx, "alert.silence", "alert:" + std::to_string(ctx.id("id")), silence.tenantId);
     return jsonResponse(201, silence.toJson());
+  });
+
+  // Lifts the alert's own silences (not a tenant's maintenance window).
+  r.add("POST", "/api/v1/alerts/{id}/unsilence", Permission::kAlertsWrite, [&s, &h](Context& ctx) {
+    auto [a, ended] = h.engine().unsilenceAlert(ctx.id("id"), ctx.now, ctx.caller.scope.tenants);
+    audit(s, ctx, "alert.unsilence", "alert:" + std::to_string(a.id), a.tenantId);
+    Json j = alertJson(h, a);
+    j["silences_ended"] = ended;
+    return jsonResponse(200, j);
   });
 
   r.add("POST", "/api/v1/alerts/{id}/comment", Permission::kAlertsWrite, [&h](Context& ctx) {

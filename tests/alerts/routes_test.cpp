@@ -272,5 +272,47 @@ TEST(HealthRoutes, RuleOverridesAndChannels) {
   EXPECT_EQ(s.call("DELETE", path, Role::kTechnician, std::nullopt).first, 200);
 }
 
+TEST(HealthRoutes, UnsilenceLiftsTheAlertsOwnSilence) {
+  Server s;
+  using store::Role;
+  s.health->ingestMetrics(s.hostA, s.tenantA, "a1", fullDisk(kT0), kT0);
+  s.health->evaluate(kT0);
+  auto open = s.call("GET", "/api/v1/alerts?state=open", Role::kTechnician, std::nullopt);
+  ASSERT_EQ(open.second["count"], 1);
+  std::string path = "/api/v1/alerts/" + open.second["items"][0]["id"].dump();
+  ASSERT_EQ(s.call("POST", path + "/silence", Role::kHelpdesk, std::nullopt,
+                   Json{{"minutes", 120}, {"comment", "intervention"}})
+                .first,
+            201);
+  s.health->evaluate(kT0 + 150);  // due while muted: marked silenced
+  EXPECT_EQ(s.call("GET", path, Role::kReadOnly, std::nullopt).second["silenced"], true);
+
+  EXPECT_EQ(s.call("POST", path + "/unsilence", Role::kReadOnly, std::nullopt).first, 403);
+  EXPECT_EQ(
+      s.call("POST", path + "/unsilence", Role::kHelpdesk, std::vector<store::Id>{s.tenantB}).first,
+      404);
+  auto lifted = s.call("POST", path + "/unsilence", Role::kHelpdesk, std::nullopt);
+  ASSERT_EQ(lifted.first, 200) << lifted.second.dump();
+  EXPECT_EQ(lifted.second["silenced"], false);
+  EXPECT_EQ(lifted.second["silences_ended"], 1);
+  EXPECT_EQ(s.call("GET", "/api/v1/silences", Role::kReadOnly, std::nullopt).second["count"], 0);
+  // Ended, not forgotten: the alert's history keeps it, with its reason.
+  auto history = s.call("GET", path, Role::kReadOnly, std::nullopt).second["silences"];
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0]["comment"], "intervention");
+  EXPECT_EQ(history[0]["ends_at"], kT0 + 100);
+  s.health->evaluate(kT0 + 200);  // no window left: it stays unmuted
+  EXPECT_EQ(s.call("GET", path, Role::kReadOnly, std::nullopt).second["silenced"], false);
+  auto audit = s.store->listAudit(100);
+  ASSERT_FALSE(audit.empty());
+  bool logged = false;
+  for (const auto& e : audit) logged = logged || e.action == "alert.unsilence";
+  EXPECT_TRUE(logged);
+  // Again: nothing left to remove, still a success.
+  EXPECT_EQ(
+      s.call("POST", path + "/unsilence", Role::kHelpdesk, std::nullopt).second["silences_ended"],
+      0);
+}
+
 }  // namespace
 }  // namespace parc::server::api

@@ -82,6 +82,10 @@ std::vector<RuleConfig> defaultRules() {
             "{host} : le disque {subject} sera plein dans {value} heures au rythme actuel"),
       other("backup_stale", "backup_stale", "", Severity::kWarning, 0, Json{{"hours", 48}},
             "{host} : pas de sauvegarde réussie depuis {value} heures"),
+      // Fed by the inventory ingest (server/api/host_clone_routes.cpp), not by metrics.
+      other("clone_suspected", "state", "inventory.clone_suspected", Severity::kWarning, 0,
+            Json{{"op", "eq"}, {"value", 1}, {"max_age_seconds", 7 * 24 * 3600}},
+            "{host} : clone suspecté (même identité d'agent, matériel différent)"),
   };
 }
 
