@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
       // Needs no server and writes nothing: the device id only if one exists already.
       auto id = parc::files::tryRead(config.dataDir / "device-id").value_or("");
       id = id.substr(0, id.find('\n'));
-      auto inventory = parc::agent::service::localInventory(id, config.disabledCollectors);
+      auto inventory =
+          parc::agent::service::localInventory(id, config.disabledCollectors, config.systemRoot);
       if (format == "glpi") inventory = parc::agent::collectors::toGlpi(inventory, id);
       std::cout << inventory.dump(2, ' ', false, parc::Json::error_handler_t::replace) << "\n";
       return 0;

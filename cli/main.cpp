@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   parc::cli::addSessionCommands(app, globals);
   parc::cli::addFileCommands(app, globals);
   parc::cli::addUpdateCommands(app, globals);
+  parc::cli::addBackupCommands(app, globals);
+  parc::cli::addBackupBrowseCommands(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

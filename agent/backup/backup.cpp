@@ -2,6 +2,7 @@
 // on one worker per core, hand full packs to one uploader thread, commit the snapshot
 // last.
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,8 +70,9 @@ enum class ReadOutcome { kStable, kChanged, kUnreadable };
 
 class Walker {
  public:
-  Walker(std::vector<WalkItem>& out, std::vector<std::string>& warnings)
-      : out_(out), warnings_(warnings) {}
+  Walker(std::vector<WalkItem>& out, std::vector<std::string>& warnings,
+         const std::vector<std::string>& excludes)
+      : out_(out), warnings_(warnings), excludes_(excludes) {}
 
   void addSource(const fs::path& source) {
     auto abs = fs::absolute(source).lexically_normal();
@@ -133,11 +135,27 @@ class Walker {
     }
     if (ec) warnings_.push_back("cannot list " + osPath + ": " + ec.message());
     std::sort(names.begin(), names.end());  // stable manifests dedupe between snapshots
-    for (const auto& n : names) add(osPath + "/" + n, rel + "/" + n, true);
+    for (const auto& n : names) {
+      auto child = osPath + "/" + n;
+      if (!excluded(child, n)) add(child, rel + "/" + n, true);
+    }
+  }
+
+  // A glob with a '/' matches the absolute path ('*' stops at '/'); one without, the
+  // name alone ("*.tmp", "Thumbs.db"). An excluded folder is not entered.
+  bool excluded(const std::string& path, const std::string& name) const {
+    for (const auto& g : excludes_) {
+      bool matched = g.find('/') != std::string::npos
+                         ? ::fnmatch(g.c_str(), path.c_str(), FNM_PATHNAME) == 0
+                         : ::fnmatch(g.c_str(), name.c_str(), 0) == 0;
+      if (matched) return true;
+    }
+    return false;
   }
 
   std::vector<WalkItem>& out_;
   std::vector<std::string>& warnings_;
+  const std::vector<std::string>& excludes_;
   std::unordered_set<std::string> seen_;
 };
 
@@ -337,7 +355,7 @@ class Engine {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
     std::vector<WalkItem> items;
-    Walker walker(items, r.warnings);
+    Walker walker(items, r.warnings, opt_.excludes);
     for (const auto& s : opt_.sources) walker.addSource(s);
 
     std::unique_ptr<FileCache> cache;

@@ -1,13 +1,18 @@
 #include "agent/backup/commands.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 
 #include "agent/backup/engine.h"
 #include "agent/backup/remote_target.h"
+#include "agent/backup/schedule.h"
+#include "agent/backup/test_restore.h"
 #include "agent/transport/identity.h"
 #include "common/backup/crypto.h"
 #include "common/error.h"
@@ -25,6 +30,25 @@ std::string hostName() {
   ::gethostname(buf, sizeof buf - 1);
   return buf;
 }
+
+// An exclusive flock held for the object's life; released by the kernel on kill -9.
+class UniqueLockFile {
+ public:
+  explicit UniqueLockFile(const fs::path& path)
+      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    acquired_ = fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~UniqueLockFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueLockFile(const UniqueLockFile&) = delete;
+  UniqueLockFile& operator=(const UniqueLockFile&) = delete;
+  bool acquired() const { return acquired_; }
+
+ private:
+  int fd_;
+  bool acquired_ = false;
+};
 
 double mbps(std::uint64_t bytes, double seconds) {
   return seconds > 0 ? static_cast<double>(bytes) / 1e6 / seconds : 0;
@@ -78,6 +102,11 @@ Commands::Commands(CLI::App& app) {
                       "with --init: wrap the tenant key for this X25519 recovery key (PEM)");
   backup_->add_flag("--list", o_.list, "list the snapshots (on a server: the tenant's) and exit");
   backup_->add_flag("--verify", o_.verify, "re-hash every pack and check every snapshot");
+  backup_->add_flag("--scheduled", o_.scheduled,
+                    "run the backup the server's policy describes (folders, excludes, "
+                    "bandwidth), as the agent's scheduler does");
+  backup_->add_option("--limit-kib", o_.limitKiBps, "upload limit for this run, KiB/s")
+      ->check(CLI::Range(0, 10'000'000));
   restore_->add_option("--snapshot", o_.snapshot, "snapshot id, or latest");
   restore_->add_option("--target", o_.targetDir, "directory to restore into")->required();
   restore_->add_option("--path", o_.include, "only this file or folder of the snapshot");
@@ -99,6 +128,7 @@ int Commands::run(const fs::path& dataDir) {
 }
 
 int Commands::backup(const fs::path& dataDir) {
+  if (o_.scheduled) return scheduledBackup(dataDir);
   fs::path keyFile = o_.keyFile.empty() ? dataDir / "backup.key" : fs::path(o_.keyFile);
   if (o_.init && o_.repo.empty()) {
     // On the server: the tenant's first agent creates the repository; the others reuse
@@ -151,7 +181,14 @@ int Commands::backup(const fs::path& dataDir) {
               << " snapshots: " << (report.ok() ? "ok" : "DAMAGED") << "\n";
     return report.ok() ? 0 : 2;
   }
-  auto target = openTarget(o_, dataDir, !o_.list);
+  TargetPtr target;
+  if (o_.repo.empty() && !o_.list && o_.limitKiBps > 0) {
+    RemoteOptions limited;
+    limited.limitKiBps = [l = o_.limitKiBps] { return l; };
+    target = openRemoteTarget(enrolledIdentity(dataDir), limited);
+  } else {
+    target = openTarget(o_, dataDir, !o_.list);
+  }
   if (o_.list) {
     for (const auto& s : target->listSnapshots()) {
       std::time_t t = s.created;
@@ -177,6 +214,87 @@ int Commands::backup(const fs::path& dataDir) {
             << r.chunksNew << " chunks, " << std::setprecision(2) << r.seconds << " s ("
             << std::setprecision(0) << mbps(r.bytesRead, r.seconds) << " MB/s)\n";
   return 0;
+}
+
+// `backup --scheduled`: what the scheduler starts. Everything comes from the stored
+// policy; the outcome goes to DATA_DIR/backup-run.json for the scheduler to report.
+int Commands::scheduledBackup(const fs::path& dataDir) {
+  auto writeRun = [&](const Json& j) {
+    files::writeAtomic(runFile(dataDir), j.dump() + "\n", 0600);
+  };
+  // One backup at a time on this PC, whoever started it.
+  files::ensureDirectory(dataDir, 0700);
+  UniqueLockFile lock(dataDir / "backup.lock");
+  if (!lock.acquired()) {
+    writeRun(Json{{"result", "busy"}, {"error", "another backup is running on this PC"}});
+    std::cerr << "another backup is running on this PC\n";
+    return 3;
+  }
+  fs::path keyFile = o_.keyFile.empty() ? dataDir / "backup.key" : fs::path(o_.keyFile);
+  try {
+    auto policy = loadPolicy(dataDir);
+    if (!policy) {
+      throw Error(ErrorKind::kNotFound, "no backup policy received from the server yet (" +
+                                            policyFile(dataDir).string() + ")");
+    }
+    auto sched = scheduledOptions(*policy);
+    if (!files::tryRead(keyFile)) {
+      // The tenant key is never invented silently: another PC of the tenant may hold it.
+      std::string msg = "no backup key in " + keyFile.string() +
+                        ": run `parc-agent backup --init` on the tenant's first PC, or copy "
+                        "its key file here (docs/backups.md, \"Keys\")";
+      writeRun(Json{{"result", "no_key"}, {"error", msg}});
+      std::cerr << msg << "\n";
+      return 3;
+    }
+    auto keys = loadKey(keyFile);
+    BackupOptions opt;
+    for (const auto& s : sched.include) {
+      std::error_code ec;
+      if (fs::exists(fs::symlink_status(s, ec))) {
+        opt.sources.emplace_back(s);
+      } else {
+        std::cerr << "warning: " << s << " does not exist on this PC: skipped\n";
+      }
+    }
+    if (opt.sources.empty())
+      throw Error(ErrorKind::kNotFound, "none of the policy's folders exists on this PC");
+    opt.excludes = sched.exclude;
+    opt.host = hostName();
+    opt.cacheFile = dataDir / "backup-cache.db";
+    opt.threads = o_.threads;
+    opt.compressLevel = o_.compression;
+    RemoteOptions remote;
+    remote.limitKiBps = [sched] {
+      return bandwidthLimitAt(sched, static_cast<std::int64_t>(std::time(nullptr)));
+    };
+    auto target = o_.repo.empty() ? openRemoteTarget(enrolledIdentity(dataDir), remote)
+                                  : openLocalTarget(o_.repo);
+    auto r = runBackup(*target, keys, opt);
+    for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+    // Read a small random sample back (decrypt + re-hash, nothing written).
+    auto sample = testRestoreSample(*target, keys, r.snapshotId);
+    for (const auto& p : sample.problems) std::cerr << "test restore: " << p << "\n";
+    Json run{
+        {"result", sample.ok() ? "ok" : "test_restore_failed"},
+        {"snapshot", r.snapshotId},
+        {"files", r.files},
+        {"bytes_read", r.bytesRead},
+        {"bytes_stored", r.bytesStored},
+        {"warnings", r.warnings.size()},
+        {"seconds", r.seconds},
+        {"test_restore", {{"files", sample.files}, {"bytes", sample.bytes}, {"ok", sample.ok()}}}};
+    if (!sample.ok())
+      run["error"] = "test restore of snapshot " + r.snapshotId + ": " + sample.problems.front();
+    writeRun(run);
+    std::cout << "snapshot " << r.snapshotId << "\n"
+              << "test restore: " << sample.files << " file(s), " << sample.bytes << " bytes "
+              << (sample.ok() ? "ok" : "FAILED") << "\n";
+    return sample.ok() ? 0 : 2;
+  } catch (const Error& e) {
+    writeRun(Json{{"result", "failed"}, {"error", e.what()}});
+    throw;
+  }
 }
 
 int Commands::restore(const fs::path& dataDir) {

@@ -15,7 +15,8 @@ struct CommandOptions {
   std::vector<std::string> sources;
   unsigned threads = 0;
   int compression = 3;
-  bool init = false, list = false, verify = false;
+  int limitKiBps = 0;  // upload limit for this run, KiB/s (0: none)
+  bool init = false, list = false, verify = false, scheduled = false;
 };
 
 class Commands {
@@ -27,6 +28,7 @@ class Commands {
 
  private:
   int backup(const std::filesystem::path& dataDir);
+  int scheduledBackup(const std::filesystem::path& dataDir);
   int restore(const std::filesystem::path& dataDir);
   CommandOptions o_;
   CLI::App* backup_;

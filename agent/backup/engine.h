@@ -12,6 +12,7 @@ namespace parc::agent::backup {
 
 struct BackupOptions {
   std::vector<std::filesystem::path> sources;
+  std::vector<std::string> excludes;  // fnmatch globs: with a '/', on the path; else the name
   std::string host;
   std::filesystem::path cacheFile;  // empty: no files cache (everything is read)
   unsigned threads = 0;             // 0: one per core

@@ -4,6 +4,7 @@
 // ends instead of starting over.
 #include "agent/backup/remote_target.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -21,6 +22,31 @@ using parc::backup::toHex;
 constexpr std::size_t kUploadPart = 4 * 1024 * 1024;  // server's limit: 4 MiB a part
 constexpr std::size_t kQueryBatch = 10000;            // server's limit: 20,000 ids a query
 constexpr int kAttempts = 4;                          // per pack, on network errors
+constexpr std::size_t kMinPart = 64 * 1024;           // smallest part under a low limit
+
+// A token bucket shared by the uploader threads: each part takes its bytes, and a
+// caller that overdraws sleeps until the debt is paid at the current rate. The burst
+// is one second's worth, so an idle minute does not buy a minute at full speed.
+class TokenBucket {
+ public:
+  void take(std::size_t bytes, int kibPerSecond) {
+    if (kibPerSecond <= 0) return;
+    const double rate = kibPerSecond * 1024.0;
+    std::unique_lock lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    double elapsed = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    tokens_ = std::min(rate, tokens_ + elapsed * rate) - static_cast<double>(bytes);
+    double wait = tokens_ < 0 ? -tokens_ / rate : 0;
+    lock.unlock();
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+  }
+
+ private:
+  std::mutex mu_;
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 class RemoteTarget : public Target {
  public:
@@ -81,7 +107,15 @@ class RemoteTarget : public Target {
             throw Error(ErrorKind::kConflict, "server holds more of pack " + name + " than it is");
           }
           while (offset < pack.size()) {
-            auto n = std::min(kUploadPart, pack.size() - offset);
+            // Under a limit, parts of about one second's worth keep the line smooth
+            // instead of 4 MiB bursts followed by silence.
+            int limit = options_.limitKiBps ? options_.limitKiBps() : 0;
+            std::size_t part = kUploadPart;
+            if (limit > 0)
+              part = std::clamp<std::size_t>(static_cast<std::size_t>(limit) * 1024, kMinPart,
+                                             kUploadPart);
+            auto n = std::min(part, pack.size() - offset);
+            bucket_.take(n, limit);
             json("PUT", path + "?offset=" + std::to_string(offset), pack.substr(offset, n),
                  "application/octet-stream");
             offset += n;
@@ -198,6 +232,7 @@ class RemoteTarget : public Target {
 
   net::HttpsClient client_;
   RemoteOptions options_;
+  TokenBucket bucket_;
   std::mutex mu_;
   // Chunks the server confirmed or that this run uploaded: asked about only once.
   std::unordered_set<ChunkId, parc::backup::ChunkIdHash> known_;

@@ -19,6 +19,7 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
   c.token = config::getString(t, "token", c.token);
   c.dataDir = config::getString(t, "data_dir", c.dataDir.string());
   c.logLevel = config::getString(t, "log_level", c.logLevel);
+  c.systemRoot = config::getString(t, "system_root", "");
   auto interval = config::getInt(t, "inventory_interval", c.inventoryInterval.count());
   if (interval < 60)
     throw Error(ErrorKind::kBadRequest,

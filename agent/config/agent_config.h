@@ -23,6 +23,9 @@ struct AgentConfig {
   int fullInventoryEvery = 24;
   /// Health metrics sampled and queued every N seconds (docs/health.md); 0 = off.
   std::chrono::seconds metricsInterval{60};
+  /// A recorded machine tree read instead of the live system (tests, diagnostics):
+  /// `system_root`, laid out as tests/fixtures/machines/<name>. Empty: the live system.
+  std::filesystem::path systemRoot;
   /// The file these came from: its [remote] table is the local policy (agent/remote/policy.h).
   std::filesystem::path configFile;
 };

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
@@ -14,6 +15,8 @@
 #include <random>
 #include <thread>
 
+#include "agent/backup/control_commands.h"
+#include "agent/backup/scheduler.h"
 #include "agent/collectors/collector.h"
 #include "agent/collectors/sections.h"
 #include "agent/collectors/selection.h"
@@ -22,7 +25,9 @@
 #include "agent/health/monitor.h"
 #include "agent/remote/one_shot.h"
 #include "agent/remote/stream_manager.h"
+#include "agent/service/clone_guard.h"
 #include "agent/service/inventory_state.h"
+#include "agent/service/system_root.h"
 #include "agent/service/watchdog.h"
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
@@ -153,7 +158,13 @@ class Service {
     remote::OneShotCommands oneShot(config_.dataDir, config_.configFile, identity_.hostId,
                                     hooks().inventoryNow);
     oneShot.addTo(commands);
-    control::ControlChannel channel(identity_, std::move(commands));
+    // Browse and restore from the console (docs/backups.md), with this PC's tenant key.
+    backup::BackupControlCommands backupCommands(config_.dataDir, config_.configFile);
+    backupCommands.addTo(commands);
+    // retry_max_seconds caps the channel's redial backoff too (default 5 min there).
+    control::ChannelTiming timing;
+    timing.maxRetry = std::min<std::chrono::milliseconds>(timing.maxRetry, config_.retryMax);
+    control::ControlChannel channel(identity_, std::move(commands), timing);
     // Terminal, files and desktop streams, under the same [remote] table.
     remote::StreamManager streams(remote::loadRemoteSettings(config_.configFile));
     channel.setStreamHandler(&streams);
@@ -161,22 +172,30 @@ class Service {
     // Signed agent releases offered by the server (docs/operations.md, "Agent self-update").
     update::Updater updater(config_.dataDir, config_.configFile, identity_,
                             update::loadUpdateSettings(config_.configFile));
+    // Backups on schedule and on demand (docs/backups.md, "Schedule").
+    backup::Scheduler backups(backup::SchedulerSettings(config_.dataDir, config_.configFile),
+                              identity_, outbox_, [this] { stop_.poke(); });
     transport::Renewer renewer(config_.dataDir, identity_,
-                               [this, &channel, &updater](const auto& id) {
+                               [this, &channel, &updater, &backups](const auto& id) {
                                  channel.setIdentity(id);
                                  updater.setIdentity(id);
+                                 backups.setIdentity(id);
                                  std::lock_guard lock(stop_.mutex());
                                  nextIdentity_ = id;
                                });
     channel.start();
     renewer.start();
     updater.start();
+    backups.start();
+    channel_ = &channel;
     std::thread sender([this] { senderLoop(); });
     inventoryLoop();
+    backups.stop();
     updater.stop();
     renewer.stop();
     channel.stop();
     sender.join();
+    channel_ = nullptr;
     return 0;
   }
 
@@ -190,6 +209,8 @@ class Service {
     };
     h.configure = [this](const Json& c) {
       Json applied = applyRemoteConfig(c);
+      // "accepted_hardware" (docs/inventory.md, "Cloned PCs"): a full inventory at once.
+      if (cloneGuard_.configured(c)) hooks().inventoryNow();
       files::writeAtomic(config_.dataDir / "remote-config.json", applied.dump() + "\n", 0600);
       spdlog::info("settings from the server applied: {}", applied.dump());
       return applied;
@@ -198,7 +219,9 @@ class Service {
       return Json{{"agent_version", parc::version()},
                   {"outbox_messages", outbox_.count()},
                   {"rss_bytes", residentBytes()},
-                  {"inventory_interval", intervalSeconds()}};
+                  {"inventory_interval", intervalSeconds()},
+                  {"batches_over_channel", batchesOverChannel_.load()},
+                  {"batches_over_https", batchesOverHttps_.load()}};
     };
     return h;
   }
@@ -248,11 +271,13 @@ class Service {
       disabled = config_.disabledCollectors;
       every = config_.fullInventoryEvery;
     }
-    Json inventory = localInventory(transport::deviceId(config_.dataDir), disabled);
+    Json inventory =
+        localInventory(transport::deviceId(config_.dataDir), disabled, config_.systemRoot);
     std::string hash =
         crypto::sha256Hex(protocol::canonical(collectors::withoutVolatileFields(inventory)));
     std::int64_t now = std::time(nullptr);
     InventoryBase base = inventoryState_.next(every, now);
+    base.full |= cloneGuard_.takeFullInventoryDue();
     Json sections = collectors::sectionHashes(inventory);
     if (hash == lastHash_ && !base.full) {
       spdlog::debug("inventory unchanged; not queued");
@@ -268,6 +293,7 @@ class Service {
                  {"sections", std::move(sections)},
                  {"inventory", std::move(document)}};
     if (!base.full) payload["base"] = base.hash;
+    cloneGuard_.annotate(payload, inventory);
     inventoryState_.recordRun([&] { return outbox_.enqueue("inventory", payload, now); }, hash,
                               payload["sections"], base.full, now);
     spdlog::info("inventory queued: {}", described);
@@ -352,13 +378,31 @@ class Service {
     }
   }
 
+  // Over the open control channel when it is up (no new TLS connection per batch), over
+  // HTTPS otherwise or when the channel gives no answer; ids make a resend harmless.
+  transport::BatchResult send(const std::vector<transport::OutboxMessage>& batch,
+                              const std::map<std::string, std::int64_t>& evicted) {
+    Json body = transport::batchBody(batch, evicted);
+    if (auto ack = channel_->report(body, 30s)) {
+      if (ack->error.empty()) {
+        ++batchesOverChannel_;
+        return transport::batchResult(ack->results);
+      }
+      if (ack->status != 413)
+        throw Error(kindFromHttpStatus(ack->status), "server refused a report: " + ack->error);
+    }
+    auto result = currentUplink().sendBody(body);
+    ++batchesOverHttps_;
+    return result;
+  }
+
   void senderLoop() {
     int failures = 0;
     while (!stop_.stopped()) {
       std::chrono::milliseconds wait = 60s;
       try {
         std::size_t sent = transport::drainOutbox(
-            outbox_, currentUplink(),
+            outbox_, [this](const auto& batch, const auto& evicted) { return send(batch, evicted); },
             [this](const transport::BatchResult& r) { inventoryDelivered(r); });
         if (sent > 0) spdlog::info("{} message(s) delivered", sent);
         failures = 0;
@@ -379,18 +423,23 @@ class Service {
   transport::Identity identity_;
   StopSignal& stop_;
   transport::Outbox outbox_;
+  control::ControlChannel* channel_ = nullptr;  // set while run() runs
+  std::atomic<std::int64_t> batchesOverChannel_{0}, batchesOverHttps_{0};
   std::unique_ptr<transport::Uplink> uplink_;        // replaced when the renewer changes identity
   std::optional<transport::Identity> nextIdentity_;  // guarded by stop_.mutex()
   Watchdog watchdog_;
   bool inventoryRequested_ = false;  // guarded by stop_.mutex()
   InventoryState inventoryState_;
+  // Checks the hardware at start (docs/inventory.md, "Cloned PCs").
+  CloneGuard cloneGuard_{config_.dataDir, config_.systemRoot};
   std::string lastHash_;  // of the last inventory queued
 };
 
 }  // namespace
 
-Json localInventory(const std::string& deviceId, const std::vector<std::string>& disabled) {
-  collectors::CollectContext context;
+Json localInventory(const std::string& deviceId, const std::vector<std::string>& disabled,
+                    const std::filesystem::path& systemRoot) {
+  collectors::CollectContext context = systemContext(systemRoot);
   Json doc = collectors::collectInventory(
       context, collectors::withoutCollectors(collectors::allCollectors(), disabled));
   doc["agent"] = Json{{"version", parc::version()}, {"device_id", deviceId}};

@@ -31,6 +31,9 @@ void addRemoteCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // rem
 void addSessionCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // sessions.cpp
 void addFileCommands(CLI::App& app, std::shared_ptr<Globals> globals);     // files.cpp
 void addUpdateCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // updates.cpp
+void addBackupCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // backups.cpp
+/// list, browse, restore, restores under `backups` (call after addBackupCommands).
+void addBackupBrowseCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // backup_browse.cpp
 
 /// Prints JSON (for --json) and returns true, or returns false for the table path.
 bool printJsonIf(const Globals& g, const Json& j);

@@ -7,7 +7,8 @@ namespace parc::cli {
 
 void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g);
 void addHostHistoryCommand(CLI::App& hosts, std::shared_ptr<Globals> g);
-void addHostCertCommands(CLI::App& hosts, std::shared_ptr<Globals> g);  // host_certs.cpp
+void addHostCertCommands(CLI::App& hosts, std::shared_ptr<Globals> g);   // host_certs.cpp
+void addHostCloneCommands(CLI::App& hosts, std::shared_ptr<Globals> g);  // host_clones.cpp
 
 void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   auto* hosts = app.add_subcommand("hosts", "enrolled PCs");
@@ -20,6 +21,7 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     for (const auto& h : list["items"]) {
       long long seen = h["last_seen"].is_number() ? h["last_seen"].get<long long>() : 0;
       std::string state = h.value("online", false) ? "online" : "offline";
+      if (h.value("clone_suspected", false)) state += ", CLONE?";
       rows.push_back({text(h, "id"), text(h, "tenant_id"), text(h, "hostname"), state,
                       text(h, "os"), text(h, "hardware"), formatTime(seen)});
     }
@@ -43,6 +45,10 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
         {"Enrolled", formatTime(h["enrolled_at"].get<long long>())},
         {"Last seen", formatTime(seen)},
         {"Agent id", text(h, "uid")}};
+    if (h.value("clone_suspected", false)) {
+      rows.push_back({"Clone suspected",
+                      "yes: see `parcctl hosts clone-reports " + std::to_string(*id) + "`"});
+    }
     const Json& inv = h["inventory"];
     if (inv.is_object() && inv.contains("cpu")) rows.push_back({"CPU", text(inv["cpu"], "model")});
     if (inv.is_object() && inv.contains("memory")) {
@@ -57,6 +63,7 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   addHostActionCommands(*hosts, g);
   addHostHistoryCommand(*hosts, g);
   addHostCertCommands(*hosts, g);
+  addHostCloneCommands(*hosts, g);
 }
 
 namespace {

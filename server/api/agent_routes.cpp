@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/protocol/messages.h"
 #include "server/alerts/health_service.h"
+#include "server/api/host_clones.h"
 #include "server/app/health_loop.h"
 #include "server/forward/glpi_forwarder.h"
 
@@ -100,6 +101,19 @@ void readDeltaFields(const Json& payload, store::InventoryWrite& w) {
     throw Error(ErrorKind::kBadRequest, "inventory delta without 'hash'");
 }
 
+// The agent's own "clone_suspected" {"recorded", "current"} (docs/inventory.md, "Cloned
+// PCs"), kept with the report; bounded, since the agent is not trusted to be reasonable.
+std::string cloneFlag(const Json& payload) {
+  auto flag = payload.find("clone_suspected");
+  if (flag == payload.end() || flag->is_null()) return {};
+  if (!flag->is_object())
+    throw Error(ErrorKind::kBadRequest, "inventory 'clone_suspected' must be an object");
+  std::string text = protocol::canonical(*flag);
+  if (text.size() > 4096)
+    throw Error(ErrorKind::kTooLarge, "inventory 'clone_suspected' is too large");
+  return text;
+}
+
 constexpr std::size_t kMaxBatch = 500;
 // For people reading the agent's log: a rejected delta makes the agent send a full one.
 constexpr const char* kUnknownBaseReason =
@@ -131,6 +145,7 @@ store::IncomingMessage incoming(const Json& m, store::Id hostId, store::Time now
                                      payload->value("hash", ""), *inv};
     in.inventory = summarise(report, hostId, now);
     readDeltaFields(*payload, *in.inventory);
+    in.inventory->cloneFlag = cloneFlag(*payload);
   } else {
     in.payload = protocol::canonical(*payload);
   }
@@ -175,7 +190,14 @@ void feedHealth(Services& s, const store::Host& host,
 // (by id) and acknowledged only after the batch is committed; invalid ones are
 // rejected with a reason so the agent can drop them instead of resending forever.
 net::Response messages(Context& ctx, Services& s) {
-  Json body = ctx.json();
+  return jsonResponse(200, Json{{"results", ingestBatch(s, *ctx.caller.host, ctx.json(), ctx.now,
+                                                        ctx.request.remoteAddress)}});
+}
+
+}  // namespace
+
+Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::Time now,
+                 const std::string& source) {
   if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
   if (body.value("version", 0) != protocol::kVersion) {
     throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " +
@@ -188,13 +210,13 @@ net::Response messages(Context& ctx, Services& s) {
     throw Error(ErrorKind::kTooLarge,
                 "at most " + std::to_string(kMaxBatch) + " messages per batch");
 
-  store::Id hostId = ctx.caller.host->id;
+  store::Id hostId = host.id;
   std::vector<store::IncomingMessage> valid;
   Json results = Json::array();
   std::vector<size_t> validIndex;
   for (const auto& m : *list) {
     try {
-      valid.push_back(incoming(m, hostId, ctx.now));
+      valid.push_back(incoming(m, hostId, now));
       validIndex.push_back(results.size());
       results.push_back(Json{{"id", valid.back().id}, {"status", "stored"}});
     } catch (const Error& e) {
@@ -209,12 +231,15 @@ net::Response messages(Context& ctx, Services& s) {
     valid.push_back(
         store::IncomingMessage{"evicted-" + crypto::uuid4(),
                                "event",
-                               ctx.now,
+                               now,
                                Json{{"kind", "outbox_eviction"}, {"evicted", *evicted}}.dump(),
                                {}});
   }
-  auto outcomes = s.store.storeMessages(hostId, valid, ctx.now);
-  bool newInventory = false;
+  for (auto& m : valid) {
+    if (m.inventory) m.inventory->source = source;
+  }
+  auto outcomes = s.store.storeMessages(hostId, valid, now);
+  bool newInventory = false, cloneDetected = false, cloneReported = false;
   for (size_t i = 0; i < validIndex.size(); ++i) {
     Json& r = results[validIndex[i]];
     newInventory |= valid[i].inventory && outcomes[i] == store::MessageOutcome::kStored;
@@ -223,12 +248,22 @@ net::Response messages(Context& ctx, Services& s) {
       r["status"] = "rejected";
       r["error"] = kUnknownBaseReason;
     }
+    // Kept aside, yet acknowledged ("stored"): the copy must not resend it forever.
+    if (outcomes[i] == store::MessageOutcome::kCloneDetected ||
+        outcomes[i] == store::MessageOutcome::kCloneReported) {
+      r["clone_suspected"] = true;
+      cloneReported = true;
+    }
+    cloneDetected |= outcomes[i] == store::MessageOutcome::kCloneDetected;
   }
-  feedHealth(s, *ctx.caller.host, valid, outcomes, ctx.now);
+  feedHealth(s, host, valid, outcomes, now);
+  if (cloneReported) noteCloneSuspected(s, host, source, now, cloneDetected);
   // Stored, not duplicates: on to the tenant's GLPI, queued before the agent's ack.
-  if (newInventory && s.glpiForwarder) s.glpiForwarder->inventoryStored(*ctx.caller.host, ctx.now);
-  return jsonResponse(200, Json{{"results", results}});
+  if (newInventory && s.glpiForwarder) s.glpiForwarder->inventoryStored(host, now);
+  return results;
 }
+
+namespace {
 
 // The fingerprints an agent reports it trusts (what an administrator checks before
 // promoting a staged CA); bounded, since the agent is not trusted to be reasonable.

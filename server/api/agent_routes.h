@@ -7,6 +7,14 @@ namespace parc::server::api {
 /// Routes of the agent listener: enrolment (no certificate) and agent reports (mTLS).
 void addAgentRoutes(Router& router, Services& services);
 
+/// Stores one outbox batch from `host` (the body of POST /api/v1/messages, also carried
+/// by the control channel's "report"): each message once by id, answered only once
+/// durable. Returns the per-message results; throws parc::Error when the whole batch is
+/// refused (version, shape, size). `source`: the reporting address, kept with the
+/// inventories of a suspected clone (docs/inventory.md, "Cloned PCs").
+Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::Time now,
+                 const std::string& source = "");
+
 /// Ends a renewal's overlap when the agent presents its new certificate for the first
 /// time: from then on the previous certificate is refused.
 void noteCertificateInUse(store::Store& store, const store::Host& host,

@@ -177,6 +177,7 @@ net::Response commitSnapshot(Context& ctx, Services& s) {
     audit(s, ctx, "backup.snapshot.commit", hostLabel(host), host.tenantId, "refused", e.what());
     throw;
   }
+  registry(s).notifyCommit(host.tenantId, hostLabel(host), ctx.now);
   audit(s, ctx, "backup.snapshot.commit", "snapshot:" + id, host.tenantId, "ok",
         std::to_string(ctx.request.body.size()) + " bytes");
   spdlog::info("backup snapshot {} committed by host {} (tenant {})", id, host.id, host.tenantId);
@@ -312,10 +313,12 @@ void addBackupAgentRoutes(Router& r, Services& s) {
   r.add("POST", "/api/v1/backup/leases/release", A, bind(s, releaseLease));
   r.add("GET", "/api/v1/backup/keys/{name}", A, bind(s, getKeySlot));
   r.add("PUT", "/api/v1/backup/keys/{name}", A, bind(s, putKeySlot));
+  addBackupPolicyAgentRoutes(r, s);
 }
 
 void addBackupConsoleRoutes(Router& r, Services& s) {
   r.add("GET", "/api/v1/hosts/{id}/backups", Permission::kHostsRead, bind(s, hostBackups));
+  addBackupPolicyConsoleRoutes(r, s);
 }
 
 }  // namespace parc::server::api

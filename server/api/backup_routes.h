@@ -11,4 +11,8 @@ void addBackupAgentRoutes(Router& router, Services& services);
 /// The console's view of a host's backups (tenant-scoped).
 void addBackupConsoleRoutes(Router& router, Services& services);
 
+/// Backup policies (backup_policy_routes.cpp), added by the two functions above.
+void addBackupPolicyAgentRoutes(Router& router, Services& services);
+void addBackupPolicyConsoleRoutes(Router& router, Services& services);
+
 }  // namespace parc::server::api

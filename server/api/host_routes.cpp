@@ -1,6 +1,7 @@
 // The hosts: list (paged, searched, scoped), detail, history, commands and settings.
 #include "common/error.h"
 #include "server/api/console_routes.h"
+#include "server/api/host_clones.h"
 #include "server/api/route_helpers.h"
 
 namespace parc::server::api {
@@ -56,6 +57,8 @@ net::Response hostDetail(Context& ctx, Services& s) {
   store::Host host = scopedHost(s, ctx, ctx.id("id"));
   Json out = hostJson(host, s.hub);
   out["config"] = parseJson(s.store.hostConfig(host.id));
+  out["hardware_fingerprint"] =
+      host.hardwareFingerprint.empty() ? Json() : parseJson(host.hardwareFingerprint);
   auto doc = s.store.hostInventory(host.id);
   out["inventory"] = doc ? parseJson(*doc, 256) : Json();
   return jsonResponse(200, out);
@@ -111,6 +114,9 @@ net::Response setHostConfig(Context& ctx, Services& s) {
     if (!config.contains(it.key()))
       throw Error(ErrorKind::kBadRequest, "unknown setting '" + it.key().substr(0, 64) + "'");
   }
+  // Accepted hardware is the server's word, not a setting: it survives a settings change.
+  if (Json old = parseJson(s.store.hostConfig(host.id)); old.contains("accepted_hardware"))
+    config["accepted_hardware"] = old["accepted_hardware"];
   s.store.setHostConfig(host.id, config.dump());
   s.hub.pushConfig(host.id, config);
   audit(s, ctx, "host.config", "host:" + std::to_string(host.id), host.tenantId, "ok",
@@ -131,6 +137,7 @@ void addHostRoutes(Router& r, Services& s) {
         [&s](Context& c) { return hostCommand(c, s); });
   r.add("PUT", "/api/v1/hosts/{id}/config", Permission::kHostsWrite,
         [&s](Context& c) { return setHostConfig(c, s); });
+  addHostCloneRoutes(r, s);
 }
 
 }  // namespace parc::server::api

@@ -77,7 +77,8 @@ Json hostJson(const store::Host& h, control::ControlHub& hub) {
          {"match_host_id", h.matchHostId ? Json(*h.matchHostId) : Json()},
          {"online", false},
          {"offline_since", h.offlineSince ? Json(*h.offlineSince) : Json()},
-         {"agent_version", h.agentVersion}};
+         {"agent_version", h.agentVersion},
+         {"clone_suspected", h.cloneSuspected}};  // docs/inventory.md, "Cloned PCs"
   // Presence in memory is exact; the store's copy is written in batches.
   if (auto p = hub.presence(h.id)) {
     j["online"] = p->online;

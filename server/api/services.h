@@ -14,6 +14,8 @@ class HealthService;
 }  // namespace parc::server::alerts
 namespace parc::server::backup {
 class Repositories;
+class Policies;
+class Maintenance;
 }
 namespace parc::server::remote {
 class RemoteService;
@@ -33,6 +35,8 @@ struct Services {
   security::RateLimiter& requestLimiter;
   forward::GlpiForwarder* glpiForwarder = nullptr;  // null: no [[glpi_forward]] configured
   backup::Repositories* backups = nullptr;          // per-tenant backup repositories
+  backup::Policies* backupPolicies = nullptr;       // backup policies (tenant, host overrides)
+  backup::Maintenance* backupJobs = nullptr;        // retention, prune, verification
   alerts::HealthService* health = nullptr;          // metrics, rules and alerts
   std::string commandSigningKey{};  // Ed25519 public key (hex) given to agents at enrolment
   remote::RemoteService* remote = nullptr;          // terminal, files, desktop sessions

@@ -11,6 +11,7 @@
 #include "common/files/files.h"
 #include "common/net/server.h"
 #include "server/api/agent_routes.h"
+#include "server/api/backup_console_routes.h"
 #include "server/api/backup_routes.h"
 #include "server/api/console_routes.h"
 #include "server/api/dispatcher.h"
@@ -23,8 +24,10 @@
 #include "server/api/remote_routes.h"
 #include "server/app/health_loop.h"
 #include "server/auth/audit_retention.h"
+#include "server/backup/backup_service.h"
 #include "server/backup/repositories.h"
 #include "server/console/console_assets.h"
+#include "server/control/report_workers.h"
 #include "server/forward/glpi_forwarder.h"
 #include "server/modules/routes.h"
 #include "server/store/sqlite/sqlite_store.h"
@@ -123,6 +126,11 @@ int runServer(const ServerConfig& settings) {
   healthSettings.outgoingAllow = config.outgoingAllow;
   alerts::HealthService health(healthSettings);
   services.health = &health;
+  // Backup policies, the daily retention job, and stale-backup alerts (docs/backups.md).
+  backup::BackupService backupService(store, backups, config.dataDir / "parc.db");
+  services.backupPolicies = &backupService.policies();
+  services.backupJobs = &backupService.maintenance();
+  health.engine().setLastBackup(backupService.lastBackupFn());
   HealthLoop healthLoop(health, store, hub);
   remote::RemoteService remoteService(store, hub, config.dataDir);
   services.remote = &remoteService;
@@ -133,6 +141,7 @@ int runServer(const ServerConfig& settings) {
   api::addUpdateAgentRoutes(agentRouter, services, updates);
   api::addUpdateConsoleRoutes(consoleRouter, services, updates);
   api::addBackupConsoleRoutes(consoleRouter, services);
+  api::addBackupBrowseRoutes(consoleRouter, services);  // browse, restore, tenant overview
   api::addConsoleRoutes(consoleRouter, services);
   api::addHostCertRoutes(consoleRouter, services);
   api::addHealthRoutes(consoleRouter, services, health);
@@ -146,6 +155,16 @@ int runServer(const ServerConfig& settings) {
   console::addConsoleAssets(consoleRouter);
   modules::addRoutes(consoleRouter, services);  // administrative modules (docs/modules.md)
   api::addRouteIndex(consoleRouter, agentRouter);
+
+  // Reports over the agents' control channels, stored by workers of their own: as many
+  // as a commit can gather, so one fsync covers many reports (docs/protocol.md).
+  control::ReportWorkers channelReports(
+      store,
+      [&services](const store::Host& host, const Json& batch) {
+        return api::ingestBatch(services, host, batch, std::time(nullptr));
+      },
+      32, 50000);
+  hub.setReportSink(&channelReports);
 
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;

@@ -72,4 +72,13 @@ std::mutex& Repositories::uploadLock(std::int64_t tenantId, const std::string& p
   return uploadLocks_[h % uploadLocks_.size()];
 }
 
+void Repositories::setCommitListener(CommitListener listener) {
+  commitListener_ = std::move(listener);
+}
+
+void Repositories::notifyCommit(std::int64_t tenantId, const std::string& host,
+                                std::int64_t created) {
+  if (commitListener_) commitListener_(tenantId, host, created);
+}
+
 }  // namespace parc::server::backup

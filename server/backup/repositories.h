@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,11 @@ class Repositories {
 
   const std::filesystem::path& root() const { return root_; }
 
+  /// Told of every snapshot committed through the server (tenant, host label, date).
+  using CommitListener = std::function<void(std::int64_t, const std::string&, std::int64_t)>;
+  void setCommitListener(CommitListener listener);
+  void notifyCommit(std::int64_t tenantId, const std::string& host, std::int64_t created);
+
  private:
   std::filesystem::path dir(std::int64_t tenantId) const;
 
@@ -43,6 +49,7 @@ class Repositories {
   std::mutex mu_;  // guards repos_ (and opening/creating; a Repository locks itself)
   std::map<std::int64_t, std::unique_ptr<Repository>> repos_;
   std::array<std::mutex, 32> uploadLocks_;
+  CommitListener commitListener_;  // set once at start, before the listeners run
 };
 
 }  // namespace parc::server::backup

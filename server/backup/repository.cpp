@@ -407,38 +407,33 @@ void Repository::rebuildIndex() {
   reconcile();
 }
 
-VerifyReport Repository::verify() {
-  VerifyReport report;
-  std::vector<std::string> packs;
-  {
-    std::lock_guard lock(mu_);
-    sqlite::Statement q(*db_, "SELECT name FROM packs ORDER BY name");
-    while (q.step()) packs.push_back(q.text(0));
+bool Repository::verifyPack(const std::string& name, VerifyReport& report) {
+  ++report.packs;
+  auto bytes = files::tryRead(packPath(name));
+  if (!bytes) {
+    report.problems.push_back("pack " + name + ": missing");
+    return false;
   }
-  for (const auto& name : packs) {
-    ++report.packs;
-    auto bytes = files::tryRead(packPath(name));
-    if (!bytes) {
-      report.problems.push_back("pack " + name + ": missing");
-      continue;
-    }
-    if (parc::backup::packName(*bytes) != name) {
-      report.problems.push_back("pack " + name + ": content does not match its name (corrupt)");
-      continue;
-    }
-    try {
-      auto entries = parc::backup::parsePack(*bytes, name);
-      report.blobs += entries.size();
-    } catch (const Error& e) {
-      report.problems.push_back(e.what());
-      continue;
-    }
-    std::lock_guard lock(mu_);
-    sqlite::Statement(*db_, "UPDATE packs SET verified_at = ? WHERE name = ?")
-        .bind(1, now())
-        .bind(2, name)
-        .run();
+  if (parc::backup::packName(*bytes) != name) {
+    report.problems.push_back("pack " + name + ": content does not match its name (corrupt)");
+    return false;
   }
+  try {
+    auto entries = parc::backup::parsePack(*bytes, name);
+    report.blobs += entries.size();
+  } catch (const Error& e) {
+    report.problems.push_back(e.what());
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  sqlite::Statement(*db_, "UPDATE packs SET verified_at = ? WHERE name = ?")
+      .bind(1, now())
+      .bind(2, name)
+      .run();
+  return true;
+}
+
+void Repository::verifySnapshots(VerifyReport& report) {
   for (const auto& s : listSnapshots()) {
     ++report.snapshots;
     try {
@@ -452,6 +447,46 @@ VerifyReport Repository::verify() {
       report.problems.push_back("snapshot " + s.id + ": " + e.what());
     }
   }
+}
+
+VerifyReport Repository::verify() {
+  VerifyReport report;
+  std::vector<std::string> packs;
+  {
+    std::lock_guard lock(mu_);
+    sqlite::Statement q(*db_, "SELECT name FROM packs ORDER BY name");
+    while (q.step()) packs.push_back(q.text(0));
+  }
+  for (const auto& name : packs) verifyPack(name, report);
+  verifySnapshots(report);
+  return report;
+}
+
+VerifyReport Repository::verifySome(const std::string& after,
+                                    std::chrono::steady_clock::time_point deadline,
+                                    std::string* next) {
+  VerifyReport report;
+  next->clear();
+  std::string cursor = after;
+  while (true) {
+    std::vector<std::string> batch;
+    {
+      std::lock_guard lock(mu_);
+      sqlite::Statement q(*db_, "SELECT name FROM packs WHERE name > ? ORDER BY name LIMIT 64");
+      q.bind(1, cursor);
+      while (q.step()) batch.push_back(q.text(0));
+    }
+    if (batch.empty()) break;
+    for (const auto& name : batch) {
+      verifyPack(name, report);
+      cursor = name;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        *next = cursor;  // time is up: the next run resumes after this pack
+        return report;
+      }
+    }
+  }
+  verifySnapshots(report);  // the last slice also checks every snapshot's references
   return report;
 }
 
@@ -579,7 +614,13 @@ PruneReport Repository::prune(const std::vector<std::string>& forget, std::chron
   // Partial uploads older than the grace period belong to agents that gave up.
   for (const auto& f : fs::directory_iterator(root_ / "uploads")) {
     auto age = fs::file_time_type::clock::now() - fs::last_write_time(f.path());
-    if (age > grace) fs::remove(f.path());
+    if (age <= grace) continue;
+    std::error_code ec;
+    auto size = fs::file_size(f.path(), ec);
+    if (fs::remove(f.path(), ec)) {
+      ++report.uploadsRemoved;
+      report.bytesFreed += ec ? 0 : size;
+    }
   }
   return report;
 }

@@ -54,6 +54,7 @@ struct VerifyReport {
 
 struct PruneReport {
   std::size_t snapshotsRemoved = 0, packsDeleted = 0, packsRepacked = 0;
+  std::size_t uploadsRemoved = 0;  // partial uploads older than the grace period
   std::uint64_t bytesFreed = 0;
 };
 
@@ -111,6 +112,11 @@ class Repository {
   /// Re-hashes every pack against its name and checks structure and index; checks that
   /// every snapshot's references are stored.
   VerifyReport verify();
+  /// A slice of verify() bounded in time: packs named after `after`, in name order,
+  /// until `deadline`. `next` is where the next slice resumes, empty once every pack
+  /// was checked (the last slice also checks every snapshot's references).
+  VerifyReport verifySome(const std::string& after, std::chrono::steady_clock::time_point deadline,
+                          std::string* next);
   /// Drops the index and rebuilds it from the packs and snapshot files.
   void rebuildIndex();
   /// Forgets the given snapshots, deletes packs with no live blob and repacks packs
@@ -130,6 +136,8 @@ class Repository {
   void indexPack(const std::string& name, std::string_view bytes, std::int64_t created);
   bool storePackFile(const std::string& name, std::string_view bytes);
   void reconcile();
+  bool verifyPack(const std::string& name, VerifyReport& report);
+  void verifySnapshots(VerifyReport& report);
   std::vector<ChunkId> missingRefs(const std::vector<ChunkId>& refs);
 
   std::filesystem::path root_;

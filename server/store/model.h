@@ -59,6 +59,30 @@ struct Host {
   bool online = false;  // as last written by the control hub
   std::optional<Time> offlineSince;
   std::string agentVersion;
+  // The hardware this host's inventories come from (canonical JSON of
+  // protocol::HardwareFingerprint; "" until the first inventory). Another machine
+  // reporting with the same identity is a clone: kept aside, never merged.
+  std::string hardwareFingerprint{};
+  bool cloneSuspected = false;
+};
+
+/// An inventory kept aside because it came from other hardware than the host's
+/// (docs/inventory.md, "Cloned PCs").
+struct CloneReport {
+  Id id = 0;
+  Id hostId = 0;
+  std::string messageId;  // of the latest report
+  Time firstAt = 0;
+  Time receivedAt = 0;  // of the latest report
+  std::int64_t reports = 1;
+  std::string source;     // the reporting address
+  std::string recorded;   // the host's fingerprint then (JSON)
+  std::string current;    // the reporting machine's (JSON)
+  std::string agentFlag;  // the agent's own "clone_suspected" when it sent one (JSON)
+  std::string reason;     // "UUID … ≠ …"
+  std::string document;   // the inventory (or delta) as received
+  std::optional<Time> resolvedAt;
+  std::string resolution;  // "accepted" when a technician accepted this hardware
 };
 
 enum class Role { kAdministrator, kTechnician, kHelpdesk, kReadOnly, kTownHallStaff };

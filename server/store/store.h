@@ -43,6 +43,9 @@ struct InventoryWrite {
   bool full = true;
   std::string base;       // for a delta: the agent hash of the view it was computed against
   std::string agentHash;  // the agent's hash of this collection: the next delta's base
+  /// The agent's own "clone_suspected" object (canonical JSON), "" when it sent none.
+  std::string cloneFlag{};
+  std::string source{};  // the reporting address, kept with a clone report
 };
 
 /// One agent message of a batch, validated; inventories carry their summary.
@@ -56,7 +59,10 @@ struct IncomingMessage {
 
 /// kUnknownBase: an inventory delta computed against a view the server does not hold
 /// (nothing was stored; the agent sends a full inventory instead).
-enum class MessageOutcome { kStored, kDuplicate, kUnknownBase };
+/// kCloneDetected / kCloneReported: an inventory from other hardware than the host's,
+/// kept aside in host_clone_reports and acknowledged, not merged; "detected" the first
+/// time this hardware reports (history written, the host flagged), "reported" after.
+enum class MessageOutcome { kStored, kDuplicate, kUnknownBase, kCloneDetected, kCloneReported };
 
 /// The control hub's view of one host, flushed in batches.
 struct PresenceUpdate {
@@ -137,6 +143,15 @@ class Store {
   virtual bool approveHostMatch(Id newId) = 0;
   /// Keeps both hosts as distinct machines. False when `newId` has no pending match.
   virtual bool rejectHostMatch(Id newId) = 0;
+  /// Inventories kept aside for the host, newest first (documents included).
+  virtual std::vector<CloneReport> listCloneReports(Id hostId, int limit) = 0;
+  /// A technician accepts the hardware of one of the host's unresolved clone reports
+  /// (`reportId`, or the newest): the motherboard was replaced. It becomes the host's
+  /// fingerprint, the flag is cleared, the other reports are dismissed (they return if
+  /// those machines report again) and the history says so. Returns the accepted
+  /// fingerprint (JSON), or nullopt when the host has no such unresolved report.
+  virtual std::optional<std::string> acceptHardware(Id hostId, std::optional<Id> reportId, Time now,
+                                                    const std::string& actor) = 0;
   /// The last inventory document stored for the host (canonical JSON), if any.
   virtual std::optional<std::string> hostInventory(Id id) = 0;
   /// The host's inventory history, newest first: at most `limit` entries with an id

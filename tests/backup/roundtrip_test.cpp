@@ -12,6 +12,7 @@
 
 #include "agent/backup/engine.h"
 #include "agent/backup/target.h"
+#include "agent/backup/test_restore.h"
 #include "common/backup/manifest.h"
 #include "common/backup/pack.h"
 #include "common/error.h"
@@ -235,6 +236,32 @@ TEST_F(BackupRoundTrip, FlippedByteIsDetectedAndNamed) {
   auto report = repo.verify();
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.problems[0].find(fs::path(packFile).filename().string()), std::string::npos);
+}
+
+// The agent's test restore after a backup: a sample read back, decrypted and re-hashed,
+// nothing written; a flipped byte makes it fail naming the file.
+TEST_F(BackupRoundTrip, TestRestoreSampleReadsBackAndCatchesDamage) {
+  writeFile(src / "lettre.txt", "Madame, Monsieur,\n");
+  writeFile(src / "scan.bin", pseudoRandom(3 << 20, 5));
+  writeFile(src / "vide.txt", "");
+  auto r = backup();
+  auto sample = testRestoreSample(*target, keys, r.snapshotId, 10);
+  EXPECT_TRUE(sample.ok()) << sample.problems.front();
+  EXPECT_EQ(sample.files, 2u);  // the empty file has no chunk to read
+  EXPECT_EQ(sample.bytes, (3u << 20) + 18u);
+  auto few = testRestoreSample(*target, keys, r.snapshotId, 1);
+  EXPECT_EQ(few.files, 1u);
+
+  for (const auto& f : fs::recursive_directory_iterator(repoDir() / "packs")) {
+    if (!f.is_regular_file() || fs::file_size(f.path()) < (1 << 20)) continue;
+    fs::permissions(f.path(), fs::perms::owner_write, fs::perm_options::add);
+    auto bytes = readFile(f.path());
+    bytes[bytes.size() / 2] ^= 0x01;
+    writeFile(f.path(), bytes);
+  }
+  auto damaged = testRestoreSample(*target, keys, r.snapshotId, 10);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.problems[0].find("scan.bin"), std::string::npos) << damaged.problems[0];
 }
 
 // A snapshot written by a hostile or buggy agent with the tenant key.

@@ -243,6 +243,70 @@ CREATE TABLE remote_consent (
   updated_at INTEGER NOT NULL
 );
 )sql"},
+      // 7: cloned PCs (docs/inventory.md, "Cloned PCs"): each host's hardware fingerprint,
+      // and the inventories of other hardware reporting with its identity, kept aside:
+      // one row per machine until a technician decides (the latest document, a count).
+      {7, R"sql(
+ALTER TABLE hosts ADD COLUMN hw_fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN clone_suspected INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE host_clone_reports (
+  id INTEGER PRIMARY KEY,
+  host_id INTEGER NOT NULL REFERENCES hosts(id),
+  message_id TEXT NOT NULL,
+  first_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  reports INTEGER NOT NULL DEFAULT 1,
+  source TEXT NOT NULL DEFAULT '',
+  recorded TEXT NOT NULL,
+  current TEXT NOT NULL,
+  agent_flag TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL,
+  document TEXT NOT NULL,
+  resolved_at INTEGER,
+  resolution TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX host_clone_reports_host ON host_clone_reports(host_id, id);
+)sql"},
+      // 8: backup policies (tenant, per-host overrides) and the server's backup jobs' state.
+      {8, R"sql(
+CREATE TABLE backup_policies (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  host_id INTEGER NOT NULL DEFAULT 0,
+  policy TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  enabled_since INTEGER,
+  updated_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant_id, host_id)
+);
+CREATE INDEX backup_policies_host ON backup_policies(host_id);
+CREATE TABLE backup_maintenance (
+  tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id),
+  last_retention_at INTEGER,
+  last_verify_at INTEGER,
+  verify_cursor TEXT NOT NULL DEFAULT ''
+);
+)sql"},
+      // 9: restores asked from the console (docs/backups.md, "Console: browse and restore"):
+      // what was asked, where, by whom, and the agent's last reported progress.
+      {9, R"sql(
+CREATE TABLE backup_restores (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL,
+  source_host_id INTEGER NOT NULL,
+  target_host_id INTEGER NOT NULL,
+  snapshot TEXT NOT NULL,
+  paths TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  agent_restore_id TEXT NOT NULL DEFAULT '',
+  requested_by TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  state TEXT NOT NULL,
+  progress TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX backup_restores_source ON backup_restores(source_host_id, id);
+CREATE INDEX backup_restores_target ON backup_restores(target_host_id, id);
+)sql"},
   };
   return kMigrations;
 }

@@ -19,7 +19,7 @@ constexpr const char* kHostColumns =
     "id, tenant_id, uid, hostname, device_id, cert_fingerprint, cert_serial, cert_not_after, "
     "enrolled_at, last_seen, inventory_at, inventory_hash, os_name, hardware, serial, revoked, "
     "online, offline_since, agent_version, previous_fingerprint, previous_not_after, "
-    "match_host_id";
+    "match_host_id, hw_fingerprint, clone_suspected";
 
 Host readHost(const Statement& s) {
   Host h;
@@ -45,6 +45,8 @@ Host readHost(const Statement& s) {
   h.previousFingerprint = s.text(19);
   h.previousNotAfter = s.int64(20);
   h.matchHostId = s.optInt64(21);
+  h.hardwareFingerprint = s.text(22);
+  h.cloneSuspected = s.int64(23) != 0;
   return h;
 }
 
@@ -377,7 +379,8 @@ bool SqliteStore::approveHostMatch(Id newId) {
   Id oldId = *fresh.matchHostId;
   // What the re-installed agent already sent moves over to the old host, whose history
   // stays; the newest inventory wins.
-  for (const char* table : {"received_messages", "agent_messages", "inventory_changes"}) {
+  for (const char* table :
+       {"received_messages", "agent_messages", "inventory_changes", "host_clone_reports"}) {
     Statement(db_,
               std::string("UPDATE OR IGNORE ") + table + " SET host_id = ?1 WHERE host_id = ?2")
         .bind(1, oldId)
@@ -491,7 +494,7 @@ void SqliteStore::insertChanges(Id hostId, Time at, const Json& before, const Js
   }
 }
 
-bool SqliteStore::applyInventory(const InventoryWrite& w) {
+MessageOutcome SqliteStore::applyInventory(const InventoryWrite& w) {
   std::optional<Json> stored;
   std::string storedBase;
   {
@@ -502,10 +505,14 @@ bool SqliteStore::applyInventory(const InventoryWrite& w) {
       storedBase = s.text(1);
     }
   }
+  Json incoming = parseJson(w.document, 256);
+  // Another machine's inventory is kept aside before anything else: merged, it would
+  // overwrite this PC's view; refused as a stale delta, it would come back forever.
+  if (auto aside = keepAsideIfCloned(w, incoming, stored)) return *aside;
   // A delta only makes sense on the view it was computed against: otherwise sections
   // the agent believes the server has would silently be stale or missing.
-  if (!w.full && (!stored || storedBase.empty() || storedBase != w.base)) return false;
-  Json incoming = parseJson(w.document, 256);
+  if (!w.full && (!stored || storedBase.empty() || storedBase != w.base))
+    return MessageOutcome::kUnknownBase;
   Json merged = w.full ? std::move(incoming) : inventory::mergeInventory(*stored, incoming);
   // The first inventory of a host is its starting point, not a list of changes.
   if (stored) insertChanges(w.hostId, w.receivedAt, *stored, merged);
@@ -514,7 +521,7 @@ bool SqliteStore::applyInventory(const InventoryWrite& w) {
       .bind(1, w.hostId)
       .bind(2, inventory::searchTerms(merged) + w.hostname)
       .run();
-  return true;
+  return MessageOutcome::kStored;
 }
 
 std::vector<InventoryChangeRow> SqliteStore::listInventoryChanges(Id hostId, int limit,
@@ -587,8 +594,9 @@ std::vector<MessageOutcome> SqliteStore::storeBatchLocked(Id hostId,
       outcomes.push_back(MessageOutcome::kDuplicate);
       continue;
     }
-    if (m.inventory && !applyInventory(*m.inventory)) {
-      outcomes.push_back(MessageOutcome::kUnknownBase);
+    MessageOutcome outcome = m.inventory ? applyInventory(*m.inventory) : MessageOutcome::kStored;
+    if (outcome == MessageOutcome::kUnknownBase) {
+      outcomes.push_back(outcome);
       continue;
     }
     insertMessageId(hostId, m.id, now);
@@ -605,7 +613,7 @@ std::vector<MessageOutcome> SqliteStore::storeBatchLocked(Id hostId,
           .bind(6, m.payload)
           .run();
     }
-    outcomes.push_back(MessageOutcome::kStored);
+    outcomes.push_back(outcome);
   }
   Statement(db_, "UPDATE hosts SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?")
       .bind(1, now)

@@ -38,6 +38,9 @@ class SqliteStore final : public Store {
   void forgetPreviousCertificate(Id id) override;
   bool approveHostMatch(Id newId) override;
   bool rejectHostMatch(Id newId) override;
+  std::vector<CloneReport> listCloneReports(Id hostId, int limit) override;
+  std::optional<std::string> acceptHardware(Id hostId, std::optional<Id> reportId, Time now,
+                                            const std::string& actor) override;
   std::optional<std::string> hostInventory(Id id) override;
   std::vector<InventoryChangeRow> listInventoryChanges(Id hostId, int limit, Id beforeId) override;
 
@@ -85,12 +88,19 @@ class SqliteStore final : public Store {
   AuditCheckpoint checkpointLocked();
   bool isMessageStored(Id hostId, const std::string& messageId);
   bool insertMessageId(Id hostId, const std::string& messageId, Time now);
-  /// Merges the message into the stored view and records the changes; false (nothing
-  /// written) when it is a delta on another base than the stored view.
-  bool applyInventory(const InventoryWrite& write);
+  /// Merges the message into the stored view and records the changes (kStored); or
+  /// kUnknownBase (nothing written) for a delta on another base than the stored view; or
+  /// keeps it aside when it comes from other hardware (kCloneDetected/kCloneReported).
+  MessageOutcome applyInventory(const InventoryWrite& write);
+  /// The clone check (sqlite_clones.cpp): nullopt when the inventory belongs to the host
+  /// (its fingerprint is set or completed on the way), else the report's outcome.
+  std::optional<MessageOutcome> keepAsideIfCloned(const InventoryWrite& write, const Json& incoming,
+                                                  const std::optional<Json>& stored);
   void writeInventory(const InventoryWrite& write, const std::string& document,
                       const std::string& agentHash);
   void insertChanges(Id hostId, Time at, const Json& before, const Json& after);
+  void insertHistoryLine(Id hostId, Time at, const std::string& kind, const std::string& before,
+                         const std::string& after, const std::string& summary);
 
   struct PendingBatch {
     Id hostId;

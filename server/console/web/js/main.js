@@ -10,12 +10,16 @@ import * as dashboardPage from './pages/dashboard.js';
 import * as hostsPage from './pages/hosts.js';
 import * as hostPage from './pages/host.js';
 import * as alertsPage from './pages/alerts.js';
+import * as alertPage from './pages/alert_detail.js';
+import * as alertRulesPage from './pages/alert_rules.js';
+import * as alertChannelsPage from './pages/alert_channels.js';
 import * as adminPage from './pages/admin.js';
 import * as accountPage from './pages/account.js';
 import * as scriptsPage from './pages/scripts.js';
 import * as terminalPage from './pages/terminal.js';
 import * as desktopPage from './pages/desktop.js';
 import * as sessionsPage from './pages/sessions.js';
+import * as backupsPage from './pages/backups.js';
 import * as facturationPage from './pages/modules/facturation/index.js';
 import * as modulesAdminPage from './pages/modules/admin.js';
 import {loadModules, moduleLinks, forgetModules} from './pages/modules/nav.js';
@@ -26,12 +30,16 @@ const routes = [
   {re: /^\/postes$/, page: hostsPage, nav: 'hosts'},
   {re: /^\/postes\/(\d+)$/, page: hostPage, nav: 'hosts', params: ['id']},
   {re: /^\/alertes$/, page: alertsPage, nav: 'alerts'},
+  {re: /^\/alertes\/(\d+)$/, page: alertPage, nav: 'alerts', params: ['id']},
+  {re: /^\/alertes\/regles$/, page: alertRulesPage, nav: 'alerts'},
+  {re: /^\/alertes\/canaux$/, page: alertChannelsPage, nav: 'alerts'},
   {re: /^\/admin(?:\/([a-z-]+))?$/, page: adminPage, nav: 'admin', params: ['tab']},
   {re: /^\/compte$/, page: accountPage, nav: 'account'},
   {re: /^\/scripts$/, page: scriptsPage, nav: 'scripts'},
   {re: /^\/postes\/(\d+)\/terminal$/, page: terminalPage, nav: 'hosts', params: ['id']},
   {re: /^\/postes\/(\d+)\/bureau$/, page: desktopPage, nav: 'hosts', params: ['id']},
   {re: /^\/sessions$/, page: sessionsPage, nav: 'sessions'},
+  {re: /^\/sauvegardes$/, page: backupsPage, nav: 'backups'},
   {re: /^\/modules\/administration$/, page: modulesAdminPage, nav: 'module-admin'},
   {re: /^\/modules\/facturation\/(\d+)(?:\/([a-z]+))?$/, page: facturationPage, nav: 'module-facturation', params: ['tenant', 'tab']},
 ];
@@ -84,6 +92,7 @@ function renderHeader(active) {
       link('nav.dashboard', '#/', 'dashboard'),
       link('nav.hosts', '#/postes', 'hosts'),
       link('nav.alerts', '#/alertes', 'alerts'),
+      link('nav.backups', '#/sauvegardes', 'backups'),
       can('hosts.command') ? link('nav.scripts', '#/scripts', 'scripts') : null,
       can('hosts.remote_support') ? link('nav.sessions', '#/sessions', 'sessions') : null,
       can('tenants.write') || can('tokens.read') || can('audit.read') ?

@@ -15,9 +15,10 @@ export function setUser(u) {
 const abilities = {
   administrator: ['hosts.read', 'hosts.write', 'hosts.command', 'tenants.read', 'tenants.write',
     'tokens.read', 'tokens.write', 'audit.read', 'users.admin', 'alerts.write', 'api_tokens',
-    'hosts.remote_support', 'scripts.write'],
+    'hosts.remote_support', 'scripts.write', 'alert_rules.write', 'channels.write', 'backups.restore'],
   technician: ['hosts.read', 'hosts.write', 'hosts.command', 'tenants.read', 'tokens.read',
-    'tokens.write', 'alerts.write', 'api_tokens', 'hosts.remote_support'],
+    'tokens.write', 'alerts.write', 'api_tokens', 'hosts.remote_support', 'alert_rules.write', 'channels.write',
+    'backups.restore'],
   helpdesk: ['hosts.read', 'tenants.read', 'alerts.write', 'api_tokens', 'hosts.remote_support'],
   read_only: ['hosts.read', 'tenants.read', 'api_tokens'],
   town_hall_staff: ['hosts.read', 'tenants.read'],

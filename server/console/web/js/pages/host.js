@@ -10,6 +10,7 @@ import {tenantsById, tenantName} from '../tenants.js';
 import {renderInventory, memorySummary, cpuSummary} from '../inventory_view.js';
 import {statusBadge} from './host_status.js';
 import {remoteActionsPanel} from './host_actions.js';
+import {hostBackupsPanel} from './host_backups.js';
 
 export async function render(view, params) {
   const id = params.id;
@@ -45,6 +46,8 @@ export async function render(view, params) {
         h('h2', {id: 'h-actions'}, t('host.actions')), actions(host))),
     h('section', {class: 'card', 'aria-labelledby': 'h-remote'},
       h('h2', {id: 'h-remote'}, t('host.remoteActions')), remoteActionsPanel(host)),
+    h('section', {class: 'card backups', 'aria-labelledby': 'h-backups'},
+      h('h2', {id: 'h-backups'}, t('host.backups')), hostBackupsPanel(host)),
     h('section', {'aria-labelledby': 'h-health'}, h('h2', {id: 'h-health'}, t('host.health')), health(id)),
     h('section', {'aria-labelledby': 'h-alerts'}, h('h2', {id: 'h-alerts'}, t('host.alerts')), hostAlerts(id)),
     h('section', {'aria-labelledby': 'h-inventory', 'data-testid': 'inventory'},
@@ -176,7 +179,7 @@ function hostAlerts(id) {
     const items = res.items || [];
     box.append(items.length ? h('ul', {}, items.map((a) => h('li', {},
       h('span', {class: `badge ${a.severity === 'critical' ? 'bad' : 'warn'}`}, t(`alert.severity.${a.severity}`)), ' ',
-      a.summary || a.rule || '', ' — ', formatDate(a.opened_at), ` (${t(`alert.state.${a.state}`)})`)))
+      h('a', {href: `#/alertes/${a.id}`}, a.summary || a.rule || `#${a.id}`), ' — ', formatDate(a.opened_at), ` (${t(`alert.state.${a.state}`)})`)))
       : h('p', {class: 'notice'}, t('host.alertsNone')));
   }).catch((e) => box.append(h('p', {class: 'notice'}, e.missing ? t('alerts.missing') : errorText(e))));
   return box;

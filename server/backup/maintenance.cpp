@@ -1,0 +1,185 @@
+#include "server/backup/maintenance.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <map>
+
+#include "common/error.h"
+#include "server/backup/last_backups.h"
+#include "server/backup/retention.h"
+
+namespace parc::server::backup {
+
+namespace {
+
+void auditSystem(store::Store& store, store::Time now, const std::string& action,
+                 store::Id tenantId, const std::string& result, const std::string& detail) {
+  store::AuditEntry e;
+  e.at = now;
+  e.actor = "system";
+  e.action = action;
+  e.target = "tenant:" + std::to_string(tenantId);
+  e.result = result;
+  e.tenantId = tenantId;
+  e.detail = detail;
+  store.appendAudit(e);
+}
+
+}  // namespace
+
+Maintenance::Maintenance(store::Store& store, Repositories& repositories, Policies& policies,
+                         MaintenanceSettings settings)
+    : store_(store), repositories_(repositories), policies_(policies), settings_(settings) {}
+
+Maintenance::~Maintenance() {
+  stop();
+}
+
+void Maintenance::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Maintenance::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Maintenance::loop() {
+  auto wait = settings_.firstDelay;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      if (cv_.wait_for(lock, wait, [this] { return stopping_; })) return;
+    }
+    wait = settings_.tick;
+    try {
+      runDue(static_cast<store::Time>(std::time(nullptr)));
+    } catch (const std::exception& e) {
+      spdlog::error("backup maintenance failed: {}", e.what());
+    }
+  }
+}
+
+void Maintenance::runDue(store::Time now) {
+  for (const auto& tenant : store_.listTenants()) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    auto state = policies_.store().maintenance(tenant.id);
+    if (state.lastRetentionAt && now - *state.lastRetentionAt < settings_.retentionEvery.count())
+      continue;
+    try {
+      auto run = applyRetention(tenant.id, now);
+      // A postponed run is retried after retryAfter, not a whole day later.
+      auto next = run.postponed
+                      ? now - settings_.retentionEvery.count() + settings_.retryAfter.count()
+                      : now;
+      policies_.store().setRetentionRun(tenant.id, next);
+    } catch (const Error& e) {
+      spdlog::error("backup retention of tenant {} failed: {}", tenant.id, e.what());
+      auditSystem(store_, now, "backup.retention", tenant.id, "failed", e.what());
+      policies_.store().setRetentionRun(
+          tenant.id, now - settings_.retentionEvery.count() + settings_.retryAfter.count());
+    }
+  }
+  // One budget per tick for every tenant together: a pass in progress goes on, the
+  // next due tenant gets what is left, and a tenant done is not due for a week.
+  const auto deadline = std::chrono::steady_clock::now() + settings_.verifyBudget;
+  for (const auto& tenant : store_.listTenants()) {
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    auto state = policies_.store().maintenance(tenant.id);
+    bool inProgress = !state.verifyCursor.empty();
+    bool due = !state.lastVerifyAt || now - *state.lastVerifyAt >= settings_.verifyEvery.count();
+    if (!inProgress && !due) continue;
+    try {
+      verify(tenant.id, now, left);
+    } catch (const Error& e) {
+      spdlog::error("backup verification of tenant {} failed: {}", tenant.id, e.what());
+    }
+  }
+}
+
+VerifyRun Maintenance::verify(store::Id tenantId, store::Time now, std::chrono::seconds budget,
+                              bool restart) {
+  VerifyRun run;
+  Repository* repo = repositories_.find(tenantId);
+  if (!repo) {
+    run.complete = true;
+    return run;
+  }
+  auto state = policies_.store().maintenance(tenantId);
+  std::string from = restart ? std::string() : state.verifyCursor;
+  run.report = repo->verifySome(from, std::chrono::steady_clock::now() + budget, &run.next);
+  run.complete = run.next.empty();
+  policies_.store().setVerifyState(tenantId, run.complete ? std::optional(now) : state.lastVerifyAt,
+                                   run.next);
+  const auto& r = run.report;
+  std::string counts = std::to_string(r.packs) + " pack(s), " + std::to_string(r.blobs) +
+                       " blob(s)" +
+                       (run.complete ? ", " + std::to_string(r.snapshots) + " snapshot(s)" : "");
+  if (!r.ok()) {
+    std::string detail = std::to_string(r.problems.size()) + " problem(s) in " + counts + ": ";
+    for (std::size_t i = 0; i < r.problems.size() && i < 10; ++i)
+      detail += (i ? "; " : "") + r.problems[i];
+    auditSystem(store_, now, "backup.verify", tenantId, "damaged", detail.substr(0, 4000));
+    spdlog::error("backup repository of tenant {} is damaged: {}", tenantId, detail);
+  } else if (run.complete) {
+    auditSystem(store_, now, "backup.verify", tenantId, "ok", counts + " verified");
+  }
+  return run;
+}
+
+RetentionRun Maintenance::applyRetention(store::Id tenantId, store::Time now) {
+  RetentionRun run;
+  Repository* repo = repositories_.find(tenantId);
+  if (!repo) return run;
+  BackupPolicy tenantPolicy = policies_.tenantPolicy(tenantId);
+  run.legalHold = tenantPolicy.legalHold;
+  std::vector<std::string> forget;
+  if (!run.legalHold) {
+    std::map<std::string, std::vector<DatedSnapshot>> byHost;
+    for (const auto& s : repo->listSnapshots()) byHost[s.host].push_back({s.id, s.created});
+    for (auto& [label, snaps] : byHost) {
+      ++run.hosts;
+      // Each host by its own policy; a host that no longer exists by the tenant's.
+      Retention r = tenantPolicy.retention;
+      if (auto id = hostIdOfLabel(label)) {
+        if (auto host = store_.findHost(id); host && host->tenantId == tenantId)
+          r = policies_.effective(*host).retention;
+      }
+      auto decision = decideRetention(std::move(snaps), r);
+      run.snapshotsKept += decision.keep.size();
+      forget.insert(forget.end(), decision.forget.begin(), decision.forget.end());
+    }
+  }
+  try {
+    run.prune = repo->prune(forget, settings_.grace);
+    run.snapshotsForgotten = run.prune.snapshotsRemoved;
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kConflict) throw;
+    run.postponed = true;  // a backup holds a lease: nothing was deleted
+    auditSystem(store_, now, "backup.retention", tenantId, "postponed", e.what());
+    spdlog::info("backup retention of tenant {} postponed: {}", tenantId, e.what());
+    return run;
+  }
+  std::string detail = std::to_string(run.snapshotsForgotten) + " snapshot(s) forgotten, " +
+                       std::to_string(run.snapshotsKept) + " kept, " +
+                       std::to_string(run.prune.packsDeleted) + " pack(s) deleted, " +
+                       std::to_string(run.prune.packsRepacked) + " repacked, " +
+                       std::to_string(run.prune.uploadsRemoved) + " stale upload(s) removed, " +
+                       std::to_string(run.prune.bytesFreed) + " bytes freed" +
+                       (run.legalHold ? " (legal hold: nothing forgotten)" : "");
+  auditSystem(store_, now, "backup.retention", tenantId, "ok", detail);
+  spdlog::info("backup retention of tenant {}: {}", tenantId, detail);
+  return run;
+}
+
+}  // namespace parc::server::backup
