@@ -34,7 +34,6 @@ constexpr std::size_t kKeptJobs = 20;      // finished restores remembered for t
 constexpr std::size_t kMaxPaths = 1000;    // selected files/folders in one restore
 constexpr std::size_t kMaxReported = 100;  // renamed files and warnings listed per restore
 constexpr int kMaxKeptNames = 100;         // "(restauré …) n" attempts before giving up
-constexpr std::size_t kHoleBlock = 64 * 1024;
 constexpr unsigned kWorkers = 4;  // blobs fetched at once: 4 chunks (≤ 16 MiB) in memory
 
 [[noreturn]] void sysFail(const std::string& what) {
@@ -107,21 +106,6 @@ std::int64_t intField(const Json& payload, const char* key, std::int64_t fallbac
   if (!it->is_number_integer())
     throw Error(ErrorKind::kBadRequest, std::string(key) + " must be an integer");
   return it->get<std::int64_t>();
-}
-
-bool allZero(const char* p, std::size_t n) {
-  return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
-}
-
-struct timespec toTimespec(std::int64_t ns) {
-  struct timespec t {};
-  t.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-  t.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-  if (t.tv_nsec < 0) {
-    t.tv_nsec += 1'000'000'000;
-    --t.tv_sec;
-  }
-  return t;
 }
 
 // Enters the parent folder of `rel` under `root` one component at a time with
@@ -527,32 +511,8 @@ void BackupControlCommands::runJob(std::shared_ptr<Job> job) {
                  Json{{"path", validUtf8(e->path)},
                       {"kept_as", validUtf8((parentPath.empty() ? "" : parentPath + "/") + name)}});
           }
-          off_t pos = 0;
-          for (const auto& c : e->chunks) {
-            auto [header, stored] = target->readBlob(c.id);
-            codec.decode(header, stored, plain);
-            if (plain.size() != c.size)
-              throw Error(ErrorKind::kBadRequest, "chunk " + toHex(c.id) + " has the wrong size");
-            for (std::size_t off = 0; off < plain.size(); off += kHoleBlock) {
-              auto len = std::min(kHoleBlock, plain.size() - off);
-              if (allZero(plain.data() + off, len)) continue;  // holes stay holes
-              std::size_t done = 0;
-              while (done < len) {
-                auto n = ::pwrite(out.get(), plain.data() + off + done, len - done,
-                                  pos + static_cast<off_t>(off + done));
-                if (n < 0) sysFail("cannot write " + validUtf8(e->path));
-                done += static_cast<std::size_t>(n);
-              }
-            }
-            pos += static_cast<off_t>(plain.size());
-            job->bytesDone += plain.size();
-          }
-          if (::ftruncate(out.get(), pos) != 0) sysFail("cannot write " + validUtf8(e->path));
-          if (asRoot && ::fchown(out.get(), e->uid, e->gid) != 0)
-            sysFail("cannot chown " + validUtf8(e->path));
-          ::fchmod(out.get(), e->mode);
-          struct timespec times[2] = {toTimespec(e->mtimeNs), toTimespec(e->mtimeNs)};
-          ::futimens(out.get(), times);
+          writeRestoredFile(out.get(), *e, *target, codec, plain, validUtf8(e->path),
+                            [&](std::size_t n) { job->bytesDone += n; });
         } catch (const std::exception& err) {
           // One file that cannot be written does not stop the others; it is reported.
           note(job->warnings, Json(validUtf8(err.what())));
@@ -593,8 +553,7 @@ void BackupControlCommands::runJob(std::shared_ptr<Job> job) {
       if (!dir) continue;
       if (asRoot) (void)::fchown(dir.get(), e->uid, e->gid);
       ::fchmod(dir.get(), e->mode);
-      struct timespec times[2] = {toTimespec(e->mtimeNs), toTimespec(e->mtimeNs)};
-      ::futimens(dir.get(), times);
+      applyEntryTime(dir.get(), *e);
     }
     std::lock_guard lock(mutex_);
     job->directories = dirs.size();

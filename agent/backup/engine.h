@@ -1,6 +1,7 @@
 #pragma once
 // Backup and restore of file trees against a Target.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,18 @@ struct RestoreResult {
 /// no symlink is followed while creating the tree.
 RestoreResult runRestore(Target& target, const parc::backup::TenantKeys& keys,
                          const RestoreOptions& options);
+
+/// Writes one file of a snapshot into `out` (opened by the caller, who decides where and
+/// under which name): its chunks decoded and checked, zero blocks left as holes (sparse
+/// files stay sparse), then owner (when root), mode and modification time. `name` is how
+/// errors call the file; `progress` (optional) learns each chunk's size. Returns the bytes.
+std::uint64_t writeRestoredFile(int out, const parc::backup::Entry& entry, Target& target,
+                                parc::backup::BlobCodec& codec, std::string& scratch,
+                                const std::string& name,
+                                const std::function<void(std::size_t)>& progress = {});
+
+/// Sets an entry's modification time (and access time) on an open file or folder.
+void applyEntryTime(int fd, const parc::backup::Entry& entry);
 
 /// The snapshot's entries (decrypted manifest), for listing and tests.
 std::vector<parc::backup::Entry> readManifest(Target& target, const parc::backup::TenantKeys& keys,

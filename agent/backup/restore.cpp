@@ -115,6 +115,44 @@ std::vector<Entry> readManifest(Target& target, const TenantKeys& keys,
   return decodeManifest(manifest);
 }
 
+std::uint64_t writeRestoredFile(int out, const Entry& e, Target& target, BlobCodec& codec,
+                                std::string& plain, const std::string& name,
+                                const std::function<void(std::size_t)>& progress) {
+  off_t pos = 0;
+  for (const auto& c : e.chunks) {
+    auto [header, stored] = target.readBlob(c.id);
+    codec.decode(header, stored, plain);
+    if (plain.size() != c.size) {
+      throw Error(ErrorKind::kBadRequest, "chunk " + toHex(c.id) + " has the wrong size");
+    }
+    // Zero blocks become holes: sparse files stay sparse. (A run of zeros makes an
+    // 8 MiB chunk, so the test is per block, not per chunk.)
+    for (std::size_t off = 0; off < plain.size(); off += kHoleBlock) {
+      auto len = std::min(kHoleBlock, plain.size() - off);
+      if (allZero(plain.data() + off, len)) continue;
+      std::size_t done = 0;
+      while (done < len) {
+        auto n = ::pwrite(out, plain.data() + off + done, len - done,
+                          pos + static_cast<off_t>(off + done));
+        if (n < 0) sysFail("cannot write " + name);
+        done += static_cast<std::size_t>(n);
+      }
+    }
+    pos += static_cast<off_t>(plain.size());
+    if (progress) progress(plain.size());
+  }
+  if (::ftruncate(out, pos) != 0) sysFail("cannot write " + name);
+  if (::geteuid() == 0 && ::fchown(out, e.uid, e.gid) != 0) sysFail("cannot chown " + name);
+  if (::fchmod(out, e.mode) != 0) sysFail("cannot chmod " + name);
+  applyEntryTime(out, e);
+  return static_cast<std::uint64_t>(pos);
+}
+
+void applyEntryTime(int fd, const Entry& e) {
+  struct timespec times[2] = {toTimespec(e.mtimeNs), toTimespec(e.mtimeNs)};
+  ::futimens(fd, times);
+}
+
 RestoreResult runRestore(Target& target, const TenantKeys& keys, const RestoreOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   RestoreResult result;
@@ -167,34 +205,8 @@ RestoreResult runRestore(Target& target, const TenantKeys& keys, const RestoreOp
         Fd out(::openat(parent.fd, leaf.c_str(),
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (out.fd < 0) sysFail("cannot create " + e.path + " (existing files are not replaced)");
-        off_t pos = 0;
-        for (const auto& c : e.chunks) {
-          auto [header, stored] = target.readBlob(c.id);
-          codec.decode(header, stored, plain);
-          if (plain.size() != c.size) {
-            throw Error(ErrorKind::kBadRequest, "chunk " + toHex(c.id) + " has the wrong size");
-          }
-          // Zero blocks become holes: sparse files stay sparse. (A run of zeros makes
-          // an 8 MiB chunk, so the test is per block, not per chunk.)
-          for (std::size_t off = 0; off < plain.size(); off += kHoleBlock) {
-            auto len = std::min(kHoleBlock, plain.size() - off);
-            if (allZero(plain.data() + off, len)) continue;
-            std::size_t done = 0;
-            while (done < len) {
-              auto n = ::pwrite(out.fd, plain.data() + off + done, len - done,
-                                pos + static_cast<off_t>(off + done));
-              if (n < 0) sysFail("cannot write " + e.path);
-              done += static_cast<std::size_t>(n);
-            }
-          }
-          pos += static_cast<off_t>(plain.size());
-        }
-        if (::ftruncate(out.fd, pos) != 0) sysFail("cannot write " + e.path);
-        if (asRoot && ::fchown(out.fd, e.uid, e.gid) != 0) sysFail("cannot chown " + e.path);
-        if (::fchmod(out.fd, e.mode) != 0) sysFail("cannot chmod " + e.path);
-        struct timespec times[2] = {toTimespec(e.mtimeNs), toTimespec(e.mtimeNs)};
-        ::futimens(out.fd, times);
-        bytes += static_cast<std::uint64_t>(pos);
+        auto pos = writeRestoredFile(out.fd, e, target, codec, plain, e.path);
+        bytes += pos;
       } catch (...) {
         std::lock_guard lock(mu);
         if (!failure) failure = std::current_exception();

@@ -160,8 +160,8 @@ int runServer(const ServerConfig& settings) {
   // as a commit can gather, so one fsync covers many reports (docs/protocol.md).
   control::ReportWorkers channelReports(
       store,
-      [&services](const store::Host& host, const Json& batch) {
-        return api::ingestBatch(services, host, batch, std::time(nullptr));
+      [&services](const store::Host& host, const Json& batch, const std::string& source) {
+        return api::ingestBatch(services, host, batch, std::time(nullptr), source);
       },
       32, 50000);
   hub.setReportSink(&channelReports);

@@ -63,7 +63,8 @@ net::UpgradeDecision ControlHub::upgrade(const net::Request& request) {
       std::lock_guard lock(mutex_);
       generation = nextGeneration_++;
     }
-    decision.accept = handlersFor(host.id, generation, request.peer.fingerprint);
+    decision.accept =
+        handlersFor(host.id, generation, request.peer.fingerprint, request.remoteAddress);
   } catch (const Error& e) {
     int status = httpStatus(e.kind());
     decision.refusal = api::errorResponse(status, errorCode(e.kind()), e.what());
@@ -72,13 +73,13 @@ net::UpgradeDecision ControlHub::upgrade(const net::Request& request) {
 }
 
 net::WsHandlers ControlHub::handlersFor(store::Id hostId, std::uint64_t generation,
-                                        std::string fingerprint) {
+                                        std::string fingerprint, std::string source) {
   net::WsHandlers h;
   h.onOpen = [this, hostId, generation, fingerprint](net::WsConnectionPtr c) {
     opened(hostId, generation, std::move(c), fingerprint);
   };
-  h.onMessage = [this, hostId, generation](const std::string& t) {
-    received(hostId, generation, t);
+  h.onMessage = [this, hostId, generation, source](const std::string& t) {
+    received(hostId, generation, t, source);
   };
   h.onActivity = [this, hostId, generation] { seen(hostId, generation); };
   h.onBinary = [this, hostId](const std::string& frame) {
@@ -116,7 +117,8 @@ void ControlHub::opened(store::Id hostId, std::uint64_t generation, net::WsConne
   if (!config.empty()) pushConfig(hostId, config);
 }
 
-void ControlHub::received(store::Id hostId, std::uint64_t generation, const std::string& text) {
+void ControlHub::received(store::Id hostId, std::uint64_t generation, const std::string& text,
+                          const std::string& source) {
   seen(hostId, generation);
   try {
     Json message = parseJson(text);
@@ -134,7 +136,7 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
       }
       if (pending) pending->reply.set_value(std::move(reply));
     } else if (type == "report") {
-      report(hostId, generation, message);
+      report(hostId, generation, message, source);
     } else if (type == "hello") {
       // Agents since the trust issue also say which CA fingerprints they trust.
       std::vector<std::string> anchors;
@@ -163,7 +165,8 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
   }
 }
 
-void ControlHub::report(store::Id hostId, std::uint64_t generation, const Json& message) {
+void ControlHub::report(store::Id hostId, std::uint64_t generation, const Json& message,
+                        const std::string& source) {
   net::WsConnectionPtr connection;
   {
     std::lock_guard lock(mutex_);
@@ -188,7 +191,7 @@ void ControlHub::report(store::Id hostId, std::uint64_t generation, const Json& 
     answer(protocol::ReportAck{report.id, {}, "reports are not taken over this channel", 503});
     return;
   }
-  sink->report(hostId, std::move(report), std::move(answer));
+  sink->report(hostId, source, std::move(report), std::move(answer));
 }
 
 void ControlHub::seen(store::Id hostId, std::uint64_t generation) {

@@ -44,7 +44,9 @@ class ReportSink {
  public:
   using Answer = std::function<void(const protocol::ReportAck&)>;
   virtual ~ReportSink() = default;
-  virtual void report(store::Id hostId, protocol::Report report, Answer answer) = 0;
+  /// `source`: the agent's address, as the HTTPS route would know it.
+  virtual void report(store::Id hostId, const std::string& source, protocol::Report report,
+                      Answer answer) = 0;
 };
 
 class ControlHub {
@@ -111,10 +113,12 @@ class ControlHub {
     std::promise<protocol::Reply> reply;
   };
 
-  net::WsHandlers handlersFor(store::Id hostId, std::uint64_t generation, std::string fingerprint);
+  net::WsHandlers handlersFor(store::Id hostId, std::uint64_t generation, std::string fingerprint,
+                              std::string source);
   void opened(store::Id hostId, std::uint64_t generation, net::WsConnectionPtr connection,
               const std::string& fingerprint);
-  void received(store::Id hostId, std::uint64_t generation, const std::string& text);
+  void received(store::Id hostId, std::uint64_t generation, const std::string& text,
+                const std::string& source);
   void seen(store::Id hostId, std::uint64_t generation);
   void closed(store::Id hostId, std::uint64_t generation, const std::string& reason);
   void flusherLoop();
@@ -136,7 +140,8 @@ class ControlHub {
   std::thread sweeper_;
   std::atomic<StreamSink*> sink_{nullptr};
   std::atomic<ReportSink*> reports_{nullptr};
-  void report(store::Id hostId, std::uint64_t generation, const Json& message);
+  void report(store::Id hostId, std::uint64_t generation, const Json& message,
+              const std::string& source);
 };
 
 }  // namespace parc::server::control

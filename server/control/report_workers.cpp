@@ -27,11 +27,12 @@ ReportWorkers::~ReportWorkers() {
   // Not stored, not answered: the agents resend them after reconnecting.
 }
 
-void ReportWorkers::report(store::Id hostId, protocol::Report report, Answer answer) {
+void ReportWorkers::report(store::Id hostId, const std::string& source, protocol::Report report,
+                           Answer answer) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_ && queue_.size() < maxQueued_) {
-      queue_.push_back({hostId, std::move(report), std::move(answer)});
+      queue_.push_back({hostId, source, std::move(report), std::move(answer)});
       wake_.notify_one();
       return;
     }
@@ -59,7 +60,7 @@ protocol::ReportAck ReportWorkers::handle(const Job& job) {
   try {
     auto h = host(job.hostId);
     if (!h || h->revoked) throw Error(ErrorKind::kForbidden, "host unknown or revoked");
-    ack.results = ingest_(*h, job.report.batch);
+    ack.results = ingest_(*h, job.report.batch, job.source);
   } catch (const Error& e) {
     ack.error = e.what();
     ack.status = httpStatus(e.kind());

@@ -20,7 +20,8 @@ class ReportWorkers : public ReportSink {
  public:
   /// Stores one batch for `host` and returns its per-message results; throws
   /// parc::Error when the whole batch is refused.
-  using Ingest = std::function<Json(const store::Host& host, const Json& batch)>;
+  using Ingest = std::function<Json(const store::Host& host, const Json& batch,
+                                    const std::string& source)>;
 
   ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued);
   ~ReportWorkers() override;
@@ -29,11 +30,13 @@ class ReportWorkers : public ReportSink {
 
   /// Queues the batch; `answer` runs on a worker once it is stored or refused, or at
   /// once with 503 when the queue is full (the agent backs off and resends).
-  void report(store::Id hostId, protocol::Report report, Answer answer) override;
+  void report(store::Id hostId, const std::string& source, protocol::Report report,
+              Answer answer) override;
 
  private:
   struct Job {
     store::Id hostId;
+    std::string source;
     protocol::Report report;
     Answer answer;
   };
