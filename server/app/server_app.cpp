@@ -198,6 +198,9 @@ int runServer(const ServerConfig& settings) {
             << std::flush;
 
   loop.run([](int signal) { spdlog::info("signal {} received: shutting down", signal); });
+  // Before the network goes: workers still answering on its connections.
+  hub.setReportSink(nullptr);
+  channelReports.stop();
   spdlog::info("parc-server stopped");
   return 0;
 }

@@ -18,12 +18,20 @@ ReportWorkers::ReportWorkers(store::Store& store, Ingest ingest, std::size_t thr
 }
 
 ReportWorkers::~ReportWorkers() {
+  stop();
+}
+
+void ReportWorkers::stop() {
+  std::deque<Job> dropped;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    dropped.swap(queue_);
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
   // Not stored, not answered: the agents resend them after reconnecting.
 }
 

@@ -25,6 +25,10 @@ class ReportWorkers : public ReportSink {
 
   ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued);
   ~ReportWorkers() override;
+  /// Stops taking reports (later ones get 503) and joins the workers once the batches
+  /// they hold are answered. Call it while the network still runs: answers go out on
+  /// its connections. Queued reports are dropped unanswered (agents resend them).
+  void stop();
   ReportWorkers(const ReportWorkers&) = delete;
   ReportWorkers& operator=(const ReportWorkers&) = delete;
 
