@@ -78,6 +78,16 @@ Json summary(Services& s, alerts::HealthService& h, const Context& ctx) {
   std::sort(disks.begin(), disks.end(), [](const Json& a, const Json& b) {
     return a["used_pct"].get<double>() > b["used_pct"].get<double>();
   });
+  // Failing disks and stale backups: the caller's hosts with such an alert open.
+  Json failingDisks = Json::array(), staleBackups = Json::array();
+  for (const auto& a : h.alerts().openAlerts()) {
+    auto host = byId.find(a.hostId);
+    if (host == byId.end()) continue;  // another commune's, or a site-wide alert
+    Json row{{"host_id", a.hostId}, {"hostname", host->second->hostname},
+             {"tenant_id", a.tenantId}, {"subject", a.subject}, {"since", a.openedAt}};
+    if (a.ruleId == "smart_failing") failingDisks.push_back(std::move(row));
+    if (a.ruleId == "backup_stale") staleBackups.push_back(std::move(row));
+  }
   Json alertCounts = Json::object();
   for (const auto& [severity, n] : h.alerts().openCountsBySeverity(ctx.caller.scope.tenants)) {
     alertCounts[severity] = n;
@@ -89,6 +99,8 @@ Json summary(Services& s, alerts::HealthService& h, const Context& ctx) {
               {"tenants", tenants},
               {"open_alerts", alertCounts},
               {"disks_near_full", disks},
+              {"failing_disks", failingDisks},
+              {"stale_backups", staleBackups},
               {"disk_threshold_pct", kDiskNearFullPct}};
 }
 

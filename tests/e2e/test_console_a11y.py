@@ -16,9 +16,7 @@ import console_e2e as e2e  # noqa: E402
 
 # Issues found in pages this audit's authors do not own (js/pages/modules/): reported to
 # their owners, listed here so that any new issue still fails. Remove once fixed.
-KNOWN_ELSEWHERE = {
-    "Facturation : presences": {"form field without a label: textarea[data-testid=fac-import-text]"},
-}
+KNOWN_ELSEWHERE = {}
 
 
 class ConsoleAccessibilityTest(e2e.ConsoleTestCase):

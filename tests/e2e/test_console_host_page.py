@@ -106,6 +106,9 @@ class ConsoleHostPageTest(e2e.ConsoleTestCase):
         self.assertIn("/ rempli à 99 %", self.browser.css("[data-testid=dash-disks]")[0].text)
         self.assertIn("critique", self.browser.css("[data-testid=dash-alerts]")[0].text)
         self.assertIn("Mairie de Millau", self.browser.css("[data-testid=dash-tenants]")[0].text)
+        # No SMART failure nor backup policy here (the API test covers a failing disk).
+        self.assertEqual("Aucun disque défaillant.", self.browser.css("[data-testid=dash-failing-disks]")[0].text)
+        self.assertEqual("Aucune sauvegarde en retard.", self.browser.css("[data-testid=dash-stale-backups]")[0].text)
         self.assertNoBrowserErrors()
 
     def test_health_chart_and_alert_acknowledged(self):

@@ -44,6 +44,8 @@ export default {
   'dash.alertCount': ({n, severity}) => `${n} ${plural(n, 'alerte', 'alertes')} : ${severity}`,
   'dash.noAlerts': 'Aucune alerte ouverte.', 'dash.disks': 'Disques presque pleins (90 % et plus)',
   'dash.diskLine': '{mount} rempli à {pct}', 'dash.noFullDisks': 'Aucun disque presque plein.',
+  'dash.failingDisks': 'Disques défaillants (SMART)', 'dash.noFailingDisks': 'Aucun disque défaillant.',
+  'dash.staleBackups': 'Sauvegardes en retard', 'dash.noStaleBackups': 'Aucune sauvegarde en retard.',
   'dash.perTenant': 'Par commune', 'dash.tenant': 'Commune', 'dash.availability': 'Disponibilité',
 
   'hosts.title': 'Postes', 'hosts.search': 'Rechercher',

@@ -1,5 +1,6 @@
 // The dashboard: hosts online/offline, per commune, open alerts by severity, disks near
-// full — one request (GET /api/v1/fleet/summary) whatever the size of the fleet.
+// full, failing disks, stale backups — one request (GET /api/v1/fleet/summary) whatever
+// the size of the fleet.
 import {get} from '../api.js';
 import {h} from '../dom.js';
 import {formatNumber, formatPercent} from '../format.js';
@@ -22,6 +23,10 @@ export async function render(view) {
       stat(s.stale, t('dash.stale'), 'dash-stale', '#/postes?etat=hors-ligne&tri=last_seen')),
     h('section', {'aria-labelledby': 'd-alerts'}, h('h2', {id: 'd-alerts'}, t('dash.alerts')), alertsSummary(s.open_alerts)),
     h('section', {'aria-labelledby': 'd-disks'}, h('h2', {id: 'd-disks'}, t('dash.disks')), disksNearFull(s.disks_near_full, names)),
+    h('section', {'aria-labelledby': 'd-failing'}, h('h2', {id: 'd-failing'}, t('dash.failingDisks')),
+      hostList(s.failing_disks || [], names, 'dash-failing-disks', 'dash.noFailingDisks', (a) => a.subject)),
+    h('section', {'aria-labelledby': 'd-backups'}, h('h2', {id: 'd-backups'}, t('dash.staleBackups')),
+      hostList(s.stale_backups || [], names, 'dash-stale-backups', 'dash.noStaleBackups', () => '')),
     h('section', {'aria-labelledby': 'd-tenants'}, h('h2', {id: 'd-tenants'}, t('dash.perTenant')),
       h('table', {'data-testid': 'dash-tenants'},
         h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, t('dash.tenant')), h('th', {scope: 'col', class: 'num'}, t('dash.hosts')),
@@ -51,4 +56,13 @@ function disksNearFull(disks, names) {
       h('a', {href: `#/postes/${d.host_id}`}, d.hostname || `#${d.host_id}`), ` (${names.get(d.tenant_id) || ''}) — `,
       t('dash.diskLine', {mount: d.mount, pct: formatPercent(d.used_pct)}))))
     : h('p', {}, t('dash.noFullDisks')));
+}
+
+// Hosts with an open alert of one kind (failing disk, stale backup), each linking to its page.
+function hostList(rows, names, testid, emptyKey, detail) {
+  return h('div', {'data-testid': testid}, rows.length
+    ? h('ul', {}, rows.map((r) => h('li', {},
+      h('a', {href: `#/postes/${r.host_id}`}, r.hostname || `#${r.host_id}`), ` (${names.get(r.tenant_id) || ''})`,
+      detail(r) ? ` — ${detail(r)}` : '')))
+    : h('p', {}, t(emptyKey)));
 }

@@ -58,7 +58,8 @@ export async function render(view, ctx) {
   }}, ft('save')));
 
   // CSV import: all or nothing, with the refused lines listed.
-  const area = h('textarea', {rows: 5, 'data-testid': 'fac-import-text', placeholder: '2026-03-02;12;cantine;present'});
+  const area = h('textarea', {rows: 5, 'data-testid': 'fac-import-text', 'aria-label': ft('attendance.import'),
+    placeholder: '2026-03-02;12;cantine;present'});
   const report = h('div', {'data-testid': 'fac-import-report', role: 'status'});
   const fileInput = h('input', {type: 'file', accept: '.csv,text/csv', onchange: async (e) => {
     const f = e.target.files[0];
