@@ -29,6 +29,10 @@ struct SystemRoots {
   std::filesystem::path hwlocXml;
   /// False for recorded trees: collectors must not run programs or ask the live kernel.
   bool live = true;
+
+  /// A recorded machine laid out like / under `tree` (sys/, proc/, etc/, … and an
+  /// optional topology.xml): not live.
+  static SystemRoots under(const std::filesystem::path& tree);
 };
 
 struct CollectContext {

@@ -20,6 +20,22 @@
 
 namespace parc::agent::collectors {
 
+SystemRoots SystemRoots::under(const std::filesystem::path& tree) {
+  SystemRoots r;
+  r.sys = tree / "sys";
+  r.proc = tree / "proc";
+  r.etc = tree / "etc";
+  r.dev = tree / "dev";
+  r.varLib = tree / "var/lib";
+  r.run = tree / "run";
+  r.varLog = tree / "var/log";
+  r.usrShare = tree / "usr/share";
+  if (std::filesystem::exists(tree / "topology.xml")) r.hwlocXml = tree / "topology.xml";
+  r.live = false;
+  return r;
+}
+
+
 std::vector<CollectorPtr> allCollectors() {
   return {
       linux_::makeSystemCollector(),        linux_::makeOsCollector(),

@@ -4,17 +4,7 @@ namespace parc::agent::service {
 
 collectors::CollectContext systemContext(const std::filesystem::path& root) {
   collectors::CollectContext c;
-  if (root.empty()) return c;
-  c.roots.sys = root / "sys";
-  c.roots.proc = root / "proc";
-  c.roots.etc = root / "etc";
-  c.roots.dev = root / "dev";
-  c.roots.varLib = root / "var/lib";
-  c.roots.run = root / "run";
-  c.roots.varLog = root / "var/log";
-  c.roots.usrShare = root / "usr/share";
-  if (std::filesystem::exists(root / "topology.xml")) c.roots.hwlocXml = root / "topology.xml";
-  c.roots.live = false;
+  if (!root.empty()) c.roots = collectors::SystemRoots::under(root);
   return c;
 }
 

@@ -17,16 +17,7 @@ CollectContext fixtureContext(const std::string& machine) {
   fs::path dir = machineDir(machine);
   if (!fs::is_directory(dir)) throw std::runtime_error("no fixture " + dir.string());
   CollectContext c;
-  c.roots.sys = dir / "sys";
-  c.roots.proc = dir / "proc";
-  c.roots.etc = dir / "etc";
-  c.roots.dev = dir / "dev";
-  c.roots.varLib = dir / "var/lib";
-  c.roots.run = dir / "run";
-  c.roots.varLog = dir / "var/log";
-  c.roots.usrShare = dir / "usr/share";
-  if (fs::exists(dir / "topology.xml")) c.roots.hwlocXml = dir / "topology.xml";
-  c.roots.live = false;
+  c.roots = SystemRoots::under(dir);
   return c;
 }
 
