@@ -35,7 +35,6 @@ SystemRoots SystemRoots::under(const std::filesystem::path& tree) {
   return r;
 }
 
-
 std::vector<CollectorPtr> allCollectors() {
   return {
       linux_::makeSystemCollector(),        linux_::makeOsCollector(),
