@@ -10,10 +10,14 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 jobs=$(nproc)
 start=$(date +%s)
+# A full disk makes compilers fail without a word (ccache cannot even keep their messages).
+disk() { echo "test: $1: $(df -h --output=avail . | tail -1 | tr -d ' ') free on disk"; }
+disk "before the builds"
 
 ./scripts/build.sh release
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 echo "test: release suite passed in $(( $(date +%s) - start )) s"
+disk "after the release suite"
 
 if [ "${PARC_SKIP_ASAN:-0}" != 1 ]; then
   ./scripts/build.sh asan
@@ -24,6 +28,7 @@ if [ "${PARC_SKIP_ASAN:-0}" != 1 ]; then
   (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 -L 'unit|integration' \
     -LE installers)
   echo "test: sanitizer suite passed"
+  disk "after the sanitizer suite"
 fi
 if [ "${PARC_SKIP_FUZZ:-0}" != 1 ]; then
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
