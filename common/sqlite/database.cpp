@@ -168,6 +168,22 @@ void Transaction::commit() {
   done_ = true;
 }
 
+Savepoint::Savepoint(Database& db) : db_(db) {
+  db_.exec("SAVEPOINT parc_part");
+}
+
+Savepoint::~Savepoint() {
+  if (!done_) {
+    sqlite3_exec(db_.handle(), "ROLLBACK TO parc_part; RELEASE parc_part", nullptr, nullptr,
+                 nullptr);
+  }
+}
+
+void Savepoint::release() {
+  db_.exec("RELEASE parc_part");
+  done_ = true;
+}
+
 int schemaVersion(Database& db) {
   Statement s(db, "PRAGMA user_version");
   s.step();

@@ -95,6 +95,21 @@ class Transaction {
   bool done_ = false;
 };
 
+/// SAVEPOINT … RELEASE inside a transaction: what was written since it began is undone
+/// when it is not released before destruction, and the transaction goes on.
+class Savepoint {
+ public:
+  explicit Savepoint(Database& db);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
 /// A numbered schema change. Migrations run in order, each in its own transaction,
 /// and the schema version is kept in PRAGMA user_version.
 struct Migration {

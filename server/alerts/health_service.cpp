@@ -44,6 +44,40 @@ bool HealthService::ingestMetrics(Id hostId, Id tenantId, const std::string& mes
     ++counters_.duplicateBatches;
     return false;
   }
+  observe(hostId, tenantId, batch, receivedAt);
+  return true;
+}
+
+std::vector<std::string> HealthService::ingestMetricsMany(
+    const std::vector<MetricsMessage>& messages, Time receivedAt) {
+  std::vector<std::string> unusable(messages.size());
+  std::vector<health::MetricsBatch> batches(messages.size());
+  std::vector<health::MetricsStore::Incoming> valid;
+  std::vector<std::size_t> validIndex;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    try {
+      batches[i] = health::parseMetricsPayload(*messages[i].payload, receivedAt);
+      valid.push_back(
+          {messages[i].hostId, messages[i].tenantId, messages[i].messageId, &batches[i]});
+      validIndex.push_back(i);
+    } catch (const Error& e) {
+      unusable[i] = e.what();
+    }
+  }
+  if (valid.empty()) return unusable;
+  auto stored = metrics_->ingestMany(valid, receivedAt);
+  for (std::size_t k = 0; k < valid.size(); ++k) {
+    if (!stored[k]) {
+      ++counters_.duplicateBatches;
+      continue;
+    }
+    observe(valid[k].hostId, valid[k].tenantId, *valid[k].batch, receivedAt);
+  }
+  return unusable;
+}
+
+void HealthService::observe(Id hostId, Id tenantId, const health::MetricsBatch& batch,
+                            Time receivedAt) {
   ++counters_.metricBatches;
   counters_.metricPoints += static_cast<std::int64_t>(batch.samples.size());
   std::vector<std::tuple<std::string, std::string, double>> values;
@@ -58,7 +92,6 @@ bool HealthService::ingestMetrics(Id hostId, Id tenantId, const std::string& mes
   }
   engine_->observe(hostId, values, batch.collectedAt);
   engine_->seen(hostId, receivedAt);
-  return true;
 }
 
 void HealthService::ingestEvent(Id hostId, Id tenantId, const Json& payload, Time receivedAt) {
@@ -142,6 +175,10 @@ Channel HealthService::updateChannel(Channel c) {
   notifier(c.kind).validate(c.settings);
   alerts_->updateChannel(c);
   return c;
+}
+
+void HealthService::testChannel(const Channel& c, const std::string& requestedBy, Time now) {
+  notifier(c.kind).sendTest(c, notifiers::testMessage(c, requestedBy, settings_.consoleUrl, now));
 }
 
 namespace {

@@ -54,6 +54,18 @@ class HealthService {
   /// rules; false when this message id was already ingested (a resend).
   bool ingestMetrics(Id hostId, Id tenantId, const std::string& messageId, const Json& payload,
                      Time receivedAt);
+  /// One metrics message of ingestMetricsMany.
+  struct MetricsMessage {
+    Id hostId = 0;
+    Id tenantId = 0;
+    const std::string* messageId = nullptr;
+    const Json* payload = nullptr;
+  };
+  /// ingestMetrics for the metrics of many reports, stored in one transaction. Returns,
+  /// in order, an empty string for each message stored or resent, else why it was
+  /// unusable (malformed: nothing of it stored).
+  std::vector<std::string> ingestMetricsMany(const std::vector<MetricsMessage>& messages,
+                                             Time receivedAt);
   /// An agent event: a local threshold (disk almost full, SMART failing) is evaluated
   /// at once for that host, without waiting for the next evaluate().
   void ingestEvent(Id hostId, Id tenantId, const Json& payload, Time receivedAt);
@@ -69,6 +81,9 @@ class HealthService {
   /// Channel management with validation by the channel's notifier (kBadRequest).
   Channel createChannel(Channel c);
   Channel updateChannel(Channel c);
+  /// Sends the channel's test message now, through its notifier and the SSRF guard;
+  /// throws what the notifier throws (kUnavailable, kForbidden…). Nothing is stored.
+  void testChannel(const Channel& c, const std::string& requestedBy, Time now);
 
   health::MetricsStore& metrics() { return *metrics_; }
   AlertStore& alerts() { return *alerts_; }
@@ -81,6 +96,8 @@ class HealthService {
   HealthService(HealthSettings settings, std::unique_ptr<health::MetricsStore> metrics,
                 std::unique_ptr<AlertStore> alerts);
   notifiers::Notifier& notifier(const std::string& kind);
+  /// Feeds the rules with a stored batch.
+  void observe(Id hostId, Id tenantId, const health::MetricsBatch& batch, Time receivedAt);
   int sendDigests(Time now);
 
   HealthSettings settings_;

@@ -152,37 +152,71 @@ store::IncomingMessage incoming(const Json& m, store::Id hostId, store::Time now
   return in;
 }
 
-// Newly stored metrics and events go on to health monitoring (time series, rules). A
-// batch the health store refuses stays stored as received: the agent is not asked to
-// resend what cannot be read better the second time.
-void feedHealth(Services& s, const store::Host& host,
-                const std::vector<store::IncomingMessage>& batch,
-                const std::vector<store::MessageOutcome>& outcomes, store::Time now) {
+// A report validated and ready to store: its valid messages, their results so far, and
+// where each metrics payload sits in the parsed body (health reads it from there).
+struct Prepared {
+  std::vector<store::IncomingMessage> valid;
+  std::vector<const Json*> metrics;  // per valid message: its payload if "metrics", else null
+  std::vector<std::size_t> validIndex;
+  Json results = Json::array();
+};
+
+Prepared prepare(const store::Host& host, const Json& body, store::Time now,
+                 const std::string& source);
+void finish(Services& s, const store::Host& host, Prepared& p,
+            const std::vector<store::MessageOutcome>& outcomes, store::Time now,
+            const std::string& source);
+
+// Newly stored metrics and events go on to health monitoring (time series, rules): the
+// metrics of every report of the group in one transaction of the metrics store. A batch
+// the health store refuses stays stored as received: the agent is not asked to resend
+// what cannot be read better the second time.
+void feedHealth(Services& s, const std::vector<IngestReport*>& reports,
+                const std::vector<Prepared*>& prepared,
+                const std::vector<const std::vector<store::MessageOutcome>*>& outcomes,
+                store::Time now) {
   if (!s.health) return;
-  // A host enrolled since the server started.
-  if (!s.health->engine().host(host.id)) s.health->setHost(hostInfo(host));
-  s.health->presence(host.id, host.tenantId, now);
-  int unusable = 0;
-  std::string firstReason;
-  for (size_t i = 0; i < batch.size() && i < outcomes.size(); ++i) {
-    if (outcomes[i] != store::MessageOutcome::kStored) continue;
-    const auto& m = batch[i];
-    if (m.type != "metrics" && m.type != "event") continue;
-    try {
-      Json payload = parseJson(m.payload);
-      if (m.type == "metrics") {
-        s.health->ingestMetrics(host.id, host.tenantId, m.id, payload, now);
-      } else {
-        s.health->ingestEvent(host.id, host.tenantId, payload, now);
+  std::vector<alerts::HealthService::MetricsMessage> metrics;
+  std::vector<std::size_t> metricsReport;  // which report each metrics message came from
+  std::vector<int> unusable(reports.size(), 0);
+  std::vector<std::string> firstReason(reports.size());
+  auto noteUnusable = [&](std::size_t r, const std::string& what) {
+    if (unusable[r]++ == 0) firstReason[r] = what;
+  };
+  for (std::size_t r = 0; r < reports.size(); ++r) {
+    const store::Host& host = *reports[r]->host;
+    // A host enrolled since the server started.
+    if (!s.health->engine().host(host.id)) s.health->setHost(hostInfo(host));
+    s.health->presence(host.id, host.tenantId, now);
+    const Prepared& p = *prepared[r];
+    for (std::size_t i = 0; i < p.valid.size() && i < outcomes[r]->size(); ++i) {
+      if ((*outcomes[r])[i] != store::MessageOutcome::kStored) continue;
+      const auto& m = p.valid[i];
+      if (m.type == "metrics" && p.metrics[i]) {
+        metrics.push_back({host.id, host.tenantId, &m.id, p.metrics[i]});
+        metricsReport.push_back(r);
+      } else if (m.type == "event") {
+        try {
+          s.health->ingestEvent(host.id, host.tenantId, parseJson(m.payload), now);
+        } catch (const Error& e) {
+          noteUnusable(r, m.type + " " + m.id + ": " + e.what());
+        }
       }
-    } catch (const Error& e) {
-      if (unusable++ == 0) firstReason = m.type + " " + m.id + ": " + e.what();
+    }
+  }
+  if (!metrics.empty()) {
+    auto why = s.health->ingestMetricsMany(metrics, now);
+    for (std::size_t k = 0; k < why.size(); ++k) {
+      if (!why[k].empty())
+        noteUnusable(metricsReport[k], "metrics " + *metrics[k].messageId + ": " + why[k]);
     }
   }
   // One line per batch, not per message: a week of an old agent's batches is 10,000.
-  if (unusable > 0) {
-    spdlog::warn("host {}: {} message(s) not usable for health (first: {})", host.id, unusable,
-                 firstReason);
+  for (std::size_t r = 0; r < reports.size(); ++r) {
+    if (unusable[r] > 0) {
+      spdlog::warn("host {}: {} message(s) not usable for health (first: {})", reports[r]->host->id,
+                   unusable[r], firstReason[r]);
+    }
   }
 }
 
@@ -198,6 +232,62 @@ net::Response messages(Context& ctx, Services& s) {
 
 Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::Time now,
                  const std::string& source) {
+  std::vector<IngestReport> one{{&host, &body, source, {}, {}}};
+  ingestBatches(s, one, now);
+  if (one.front().error) std::rethrow_exception(one.front().error);
+  return std::move(one.front().results);
+}
+
+void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now) {
+  std::vector<Prepared> prepared(reports.size());
+  std::vector<IngestReport*> ok;
+  std::vector<Prepared*> okPrepared;
+  std::vector<store::Store::HostBatch> batches;
+  for (std::size_t r = 0; r < reports.size(); ++r) {
+    try {
+      prepared[r] = prepare(*reports[r].host, *reports[r].body, now, reports[r].source);
+      ok.push_back(&reports[r]);
+      okPrepared.push_back(&prepared[r]);
+      batches.push_back({reports[r].host->id, &prepared[r].valid});
+    } catch (...) {
+      reports[r].error = std::current_exception();
+    }
+  }
+  if (ok.empty()) return;
+  std::vector<store::Store::GroupOutcome> stored;
+  try {
+    stored = s.store.storeMessageGroups(batches, now);
+  } catch (...) {
+    for (auto* r : ok) r->error = std::current_exception();
+    return;
+  }
+  std::vector<IngestReport*> done;
+  std::vector<Prepared*> donePrepared;
+  std::vector<const std::vector<store::MessageOutcome>*> doneOutcomes;
+  for (std::size_t k = 0; k < ok.size(); ++k) {
+    if (stored[k].error) {
+      ok[k]->error = stored[k].error;
+      continue;
+    }
+    done.push_back(ok[k]);
+    donePrepared.push_back(okPrepared[k]);
+    doneOutcomes.push_back(&stored[k].outcomes);
+  }
+  feedHealth(s, done, donePrepared, doneOutcomes, now);
+  for (std::size_t k = 0; k < done.size(); ++k) {
+    try {
+      finish(s, *done[k]->host, *donePrepared[k], *doneOutcomes[k], now, done[k]->source);
+      done[k]->results = std::move(donePrepared[k]->results);
+    } catch (...) {
+      done[k]->error = std::current_exception();
+    }
+  }
+}
+
+namespace {
+
+Prepared prepare(const store::Host& host, const Json& body, store::Time now,
+                 const std::string& source) {
   if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
   if (body.value("version", 0) != protocol::kVersion) {
     throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " +
@@ -210,39 +300,43 @@ Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::
     throw Error(ErrorKind::kTooLarge,
                 "at most " + std::to_string(kMaxBatch) + " messages per batch");
 
-  store::Id hostId = host.id;
-  std::vector<store::IncomingMessage> valid;
-  Json results = Json::array();
-  std::vector<size_t> validIndex;
+  Prepared p;
   for (const auto& m : *list) {
     try {
-      valid.push_back(incoming(m, hostId, now));
-      validIndex.push_back(results.size());
-      results.push_back(Json{{"id", valid.back().id}, {"status", "stored"}});
+      p.valid.push_back(incoming(m, host.id, now));
+      p.metrics.push_back(p.valid.back().type == "metrics" ? &m.at("payload") : nullptr);
+      p.validIndex.push_back(p.results.size());
+      p.results.push_back(Json{{"id", p.valid.back().id}, {"status", "stored"}});
     } catch (const Error& e) {
       std::string id = m.is_object() && m.contains("id") && m["id"].is_string()
                            ? m["id"].get<std::string>()
                            : "";
-      results.push_back(Json{{"id", id}, {"status", "rejected"}, {"error", e.what()}});
+      p.results.push_back(Json{{"id", id}, {"status", "rejected"}, {"error", e.what()}});
     }
   }
   if (auto evicted = body.find("evicted");
       evicted != body.end() && evicted->is_object() && !evicted->empty()) {
-    valid.push_back(
+    p.valid.push_back(
         store::IncomingMessage{"evicted-" + crypto::uuid4(),
                                "event",
                                now,
                                Json{{"kind", "outbox_eviction"}, {"evicted", *evicted}}.dump(),
                                {}});
+    p.metrics.push_back(nullptr);
   }
-  for (auto& m : valid) {
+  for (auto& m : p.valid) {
     if (m.inventory) m.inventory->source = source;
   }
-  auto outcomes = s.store.storeMessages(hostId, valid, now);
+  return p;
+}
+
+void finish(Services& s, const store::Host& host, Prepared& p,
+            const std::vector<store::MessageOutcome>& outcomes, store::Time now,
+            const std::string& source) {
   bool newInventory = false, cloneDetected = false, cloneReported = false;
-  for (size_t i = 0; i < validIndex.size(); ++i) {
-    Json& r = results[validIndex[i]];
-    newInventory |= valid[i].inventory && outcomes[i] == store::MessageOutcome::kStored;
+  for (size_t i = 0; i < p.validIndex.size(); ++i) {
+    Json& r = p.results[p.validIndex[i]];
+    newInventory |= p.valid[i].inventory && outcomes[i] == store::MessageOutcome::kStored;
     if (outcomes[i] == store::MessageOutcome::kDuplicate) r["status"] = "duplicate";
     if (outcomes[i] == store::MessageOutcome::kUnknownBase) {
       r["status"] = "rejected";
@@ -256,12 +350,12 @@ Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::
     }
     cloneDetected |= outcomes[i] == store::MessageOutcome::kCloneDetected;
   }
-  feedHealth(s, host, valid, outcomes, now);
   if (cloneReported) noteCloneSuspected(s, host, source, now, cloneDetected);
   // Stored, not duplicates: on to the tenant's GLPI, queued before the agent's ack.
   if (newInventory && s.glpiForwarder) s.glpiForwarder->inventoryStored(host, now);
-  return results;
 }
+
+}  // namespace
 
 namespace {
 

@@ -15,6 +15,19 @@ void addAgentRoutes(Router& router, Services& services);
 Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::Time now,
                  const std::string& source = "");
 
+/// One report of ingestBatches: in, the host, its parsed body and address; out, the
+/// per-message results, or the error that refused the whole batch.
+struct IngestReport {
+  const store::Host* host = nullptr;
+  const Json* body = nullptr;
+  std::string source;
+  Json results;
+  std::exception_ptr error;
+};
+/// ingestBatch for the reports of many hosts at once: their messages are stored in one
+/// transaction of each store (one fsync), each report still answered on its own.
+void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now);
+
 /// Ends a renewal's overlap when the agent presents its new certificate for the first
 /// time: from then on the previous certificate is refused.
 void noteCertificateInUse(store::Store& store, const store::Host& host,

@@ -17,11 +17,10 @@
 #include "server/api/dispatcher.h"
 #include "server/api/fleet_routes.h"
 #include "server/api/health_routes.h"
-#include "server/api/update_routes.h"
 #include "server/api/host_cert_routes.h"
-#include "server/api/remote_session_routes.h"
-#include "server/remote/remote_service.h"
 #include "server/api/remote_routes.h"
+#include "server/api/remote_session_routes.h"
+#include "server/api/update_routes.h"
 #include "server/app/health_loop.h"
 #include "server/auth/audit_retention.h"
 #include "server/backup/backup_service.h"
@@ -30,6 +29,7 @@
 #include "server/control/report_workers.h"
 #include "server/forward/glpi_forwarder.h"
 #include "server/modules/routes.h"
+#include "server/remote/remote_service.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parc::server {
@@ -156,14 +156,21 @@ int runServer(const ServerConfig& settings) {
   modules::addRoutes(consoleRouter, services);  // administrative modules (docs/modules.md)
   api::addRouteIndex(consoleRouter, agentRouter);
 
-  // Reports over the agents' control channels, stored by workers of their own: as many
-  // as a commit can gather, so one fsync covers many reports (docs/protocol.md).
+  // Reports over the agents' control channels, stored by workers of their own, each
+  // taking what is queued into one transaction (docs/protocol.md).
   control::ReportWorkers channelReports(
       store,
-      [&services](const store::Host& host, const Json& batch, const std::string& source) {
-        return api::ingestBatch(services, host, batch, std::time(nullptr), source);
+      [&services](std::vector<control::ReportWorkers::Incoming>& reports) {
+        std::vector<api::IngestReport> batch;
+        batch.reserve(reports.size());
+        for (auto& r : reports) batch.push_back({r.host, r.batch, *r.source, {}, {}});
+        api::ingestBatches(services, batch, std::time(nullptr));
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+          reports[i].results = std::move(batch[i].results);
+          reports[i].error = batch[i].error;
+        }
       },
-      32, 50000);
+      4, 50000);
   hub.setReportSink(&channelReports);
 
   net::ServerLimits limits;

@@ -11,8 +11,11 @@ constexpr auto kHostCacheTtl = std::chrono::seconds(5);
 }
 
 ReportWorkers::ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads,
-                             std::size_t maxQueued)
-    : store_(store), ingest_(std::move(ingest)), maxQueued_(maxQueued) {
+                             std::size_t maxQueued, std::size_t group)
+    : store_(store),
+      ingest_(std::move(ingest)),
+      maxQueued_(maxQueued),
+      group_(std::max<std::size_t>(1, group)) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
     threads_.emplace_back([this] { work(); });
 }
@@ -50,35 +53,61 @@ void ReportWorkers::report(store::Id hostId, const std::string& source, protocol
 
 void ReportWorkers::work() {
   for (;;) {
-    Job job;
+    std::vector<Job> jobs;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      while (!queue_.empty() && jobs.size() < group_) {
+        jobs.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
     }
-    job.answer(handle(job));
+    handle(jobs);
   }
 }
 
-protocol::ReportAck ReportWorkers::handle(const Job& job) {
-  protocol::ReportAck ack;
-  ack.id = job.report.id;
-  try {
-    auto h = host(job.hostId);
-    if (!h || h->revoked) throw Error(ErrorKind::kForbidden, "host unknown or revoked");
-    ack.results = ingest_(*h, job.report.batch, job.source);
-  } catch (const Error& e) {
-    ack.error = e.what();
-    ack.status = httpStatus(e.kind());
-    if (ack.status >= 500) spdlog::warn("host {}: report not stored: {}", job.hostId, e.what());
-  } catch (const std::exception& e) {
-    ack.error = "internal error";
-    ack.status = 500;
-    spdlog::error("host {}: report not stored: {}", job.hostId, e.what());
+void ReportWorkers::handle(std::vector<Job>& jobs) {
+  std::vector<protocol::ReportAck> acks(jobs.size());
+  std::vector<std::optional<store::Host>> hosts(jobs.size());
+  std::vector<Incoming> incoming;
+  std::vector<std::size_t> jobOf;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    acks[i].id = jobs[i].report.id;
+    hosts[i] = host(jobs[i].hostId);
+    if (!hosts[i] || hosts[i]->revoked) {
+      acks[i].error = "host unknown or revoked";
+      acks[i].status = httpStatus(ErrorKind::kForbidden);
+      continue;
+    }
+    incoming.push_back({&*hosts[i], &jobs[i].report.batch, &jobs[i].source, {}, {}});
+    jobOf.push_back(i);
   }
-  return ack;
+  try {
+    if (!incoming.empty()) ingest_(incoming);
+  } catch (...) {
+    for (auto& in : incoming) in.error = std::current_exception();
+  }
+  for (std::size_t k = 0; k < incoming.size(); ++k) {
+    auto& ack = acks[jobOf[k]];
+    if (!incoming[k].error) {
+      ack.results = std::move(incoming[k].results);
+      continue;
+    }
+    try {
+      std::rethrow_exception(incoming[k].error);
+    } catch (const Error& e) {
+      ack.error = e.what();
+      ack.status = httpStatus(e.kind());
+      if (ack.status >= 500)
+        spdlog::warn("host {}: report not stored: {}", jobs[jobOf[k]].hostId, e.what());
+    } catch (const std::exception& e) {
+      ack.error = "internal error";
+      ack.status = 500;
+      spdlog::error("host {}: report not stored: {}", jobs[jobOf[k]].hostId, e.what());
+    }
+  }
+  for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].answer(std::move(acks[i]));
 }
 
 std::optional<store::Host> ReportWorkers::host(store::Id hostId) {

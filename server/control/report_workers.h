@@ -1,8 +1,9 @@
 #pragma once
 // Outbox batches that agents send over their open control channel ("report", docs/
-// protocol.md): stored on a pool of threads of their own, so a commit's fsync never
-// stalls the network threads, and answered ("report_ack") once durable. Many workers
-// waiting on the store's group commit is what makes one fsync cover many reports.
+// protocol.md): stored on a few threads of their own, so a commit's fsync never stalls
+// the network threads, and answered ("report_ack") once durable. Each worker takes what
+// is queued (up to a bound) and stores it in one transaction: one fsync and one pass
+// over the index pages for many reports.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -18,12 +19,21 @@ namespace parc::server::control {
 
 class ReportWorkers : public ReportSink {
  public:
-  /// Stores one batch for `host` and returns its per-message results; throws
-  /// parc::Error when the whole batch is refused.
-  using Ingest = std::function<Json(const store::Host& host, const Json& batch,
-                                    const std::string& source)>;
+  /// One report for Ingest: in, the host, its batch and address; out, the per-message
+  /// results, or the parc::Error that refused the whole batch.
+  struct Incoming {
+    const store::Host* host = nullptr;
+    const Json* batch = nullptr;
+    const std::string* source = nullptr;
+    Json results;
+    std::exception_ptr error;
+  };
+  /// Stores the batches of several hosts (one transaction) and fills in each outcome.
+  using Ingest = std::function<void(std::vector<Incoming>& reports)>;
 
-  ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued);
+  /// `group`: the most reports one worker stores in one transaction.
+  ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued,
+                std::size_t group = 256);
   ~ReportWorkers() override;
   /// Stops taking reports (later ones get 503) and joins the workers once the batches
   /// they hold are answered. Call it while the network still runs: answers go out on
@@ -45,7 +55,7 @@ class ReportWorkers : public ReportSink {
     Answer answer;
   };
   void work();
-  protocol::ReportAck handle(const Job& job);
+  void handle(std::vector<Job>& jobs);
   /// The host's row, re-read at most every few seconds (a lookup per batch would queue
   /// every worker behind the commit in progress).
   std::optional<store::Host> host(store::Id hostId);
@@ -53,6 +63,7 @@ class ReportWorkers : public ReportSink {
   store::Store& store_;
   Ingest ingest_;
   std::size_t maxQueued_;
+  std::size_t group_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;

@@ -148,38 +148,54 @@ Id MetricsStore::seriesId(Id hostId, Id tenantId, const std::string& name,
 
 bool MetricsStore::ingest(Id hostId, Id tenantId, const std::string& messageId,
                           const MetricsBatch& batch, Time receivedAt) {
+  return ingestMany({{hostId, tenantId, &messageId, &batch}}, receivedAt).front();
+}
+
+std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches, Time receivedAt) {
   std::lock_guard lock(mutex_);
-  sqlite::Transaction tx(db_);
-  sqlite::Statement seen(db_,
-                         "INSERT INTO ingested (host_id, message_id, at) VALUES (?, ?, ?) "
-                         "ON CONFLICT DO NOTHING");
-  seen.bind(1, hostId).bind(2, messageId).bind(3, receivedAt).run();
-  if (db_.changes() == 0) return false;  // rolled back: nothing to undo anyway
-  Time t = batch.collectedAt;
-  bool keepRaw = t >= receivedAt - retention_.raw.count();
-  sqlite::Statement raw(db_, "INSERT OR REPLACE INTO raw (series_id, t, v) VALUES (?, ?, ?)");
-  const char* fold =
-      "INSERT INTO %s (series_id, t, n, sum, min, max) VALUES (?, ?, 1, ?, ?, ?) "
-      "ON CONFLICT (series_id, t) DO UPDATE SET n = n + 1, sum = sum + excluded.sum, "
-      "min = MIN(min, excluded.min), max = MAX(max, excluded.max)";
-  char sql5[512], sql1[512];
-  std::snprintf(sql5, sizeof sql5, fold, "agg_5m");
-  std::snprintf(sql1, sizeof sql1, fold, "agg_1h");
-  sqlite::Statement five(db_, sql5), hour(db_, sql1);
-  for (const auto& s : batch.samples) {
-    Id id = seriesId(hostId, tenantId, s.name, s.subject);
-    double v = std::round(s.value * kScale);
-    if (keepRaw) {
-      raw.bind(1, id).bind(2, t).bind(3, v).run();
-      raw.reset();
+  std::vector<bool> stored;
+  stored.reserve(batches.size());
+  try {
+    sqlite::Transaction tx(db_);
+    sqlite::Statement seen(db_,
+                           "INSERT INTO ingested (host_id, message_id, at) VALUES (?, ?, ?) "
+                           "ON CONFLICT DO NOTHING");
+    sqlite::Statement raw(db_, "INSERT OR REPLACE INTO raw (series_id, t, v) VALUES (?, ?, ?)");
+    const char* fold =
+        "INSERT INTO %s (series_id, t, n, sum, min, max) VALUES (?, ?, 1, ?, ?, ?) "
+        "ON CONFLICT (series_id, t) DO UPDATE SET n = n + 1, sum = sum + excluded.sum, "
+        "min = MIN(min, excluded.min), max = MAX(max, excluded.max)";
+    char sql5[512], sql1[512];
+    std::snprintf(sql5, sizeof sql5, fold, "agg_5m");
+    std::snprintf(sql1, sizeof sql1, fold, "agg_1h");
+    sqlite::Statement five(db_, sql5), hour(db_, sql1);
+    for (const auto& in : batches) {
+      seen.bind(1, in.hostId).bind(2, *in.messageId).bind(3, receivedAt).run();
+      seen.reset();
+      stored.push_back(db_.changes() > 0);
+      if (!stored.back()) continue;  // a resend: already folded in
+      Time t = in.batch->collectedAt;
+      bool keepRaw = t >= receivedAt - retention_.raw.count();
+      for (const auto& s : in.batch->samples) {
+        Id id = seriesId(in.hostId, in.tenantId, s.name, s.subject);
+        double v = std::round(s.value * kScale);
+        if (keepRaw) {
+          raw.bind(1, id).bind(2, t).bind(3, v).run();
+          raw.reset();
+        }
+        five.bind(1, id).bind(2, t - t % 300).bind(3, v).bind(4, v).bind(5, v).run();
+        five.reset();
+        hour.bind(1, id).bind(2, t - t % 3600).bind(3, v).bind(4, v).bind(5, v).run();
+        hour.reset();
+      }
     }
-    five.bind(1, id).bind(2, t - t % 300).bind(3, v).bind(4, v).bind(5, v).run();
-    five.reset();
-    hour.bind(1, id).bind(2, t - t % 3600).bind(3, v).bind(4, v).bind(5, v).run();
-    hour.reset();
+    tx.commit();
+  } catch (...) {
+    // Series created in the rolled-back transaction do not exist: forget their ids.
+    seriesIds_.clear();
+    throw;
   }
-  tx.commit();
-  return true;
+  return stored;
 }
 
 QueryResult MetricsStore::query(Id hostId, const std::string& name,

@@ -85,6 +85,17 @@ class MetricsStore {
   bool ingest(Id hostId, Id tenantId, const std::string& messageId, const MetricsBatch& batch,
               Time receivedAt);
 
+  /// One batch of ingestMany.
+  struct Incoming {
+    Id hostId = 0;
+    Id tenantId = 0;
+    const std::string* messageId = nullptr;
+    const MetricsBatch* batch = nullptr;
+  };
+  /// Stores several batches (of several hosts) in one transaction: a transaction per batch
+  /// rewrote the same index pages once per report. Returns, in order, false for resends.
+  std::vector<bool> ingestMany(const std::vector<Incoming>& batches, Time receivedAt);
+
   /// The points of one metric of a host in [from, to), in buckets of `step` seconds
   /// (60–86400), from the finest level that still covers `from`; `subject` narrows to
   /// one series. kBadRequest for a bad range or more than 2000 points per series.

@@ -1,6 +1,7 @@
 #pragma once
 // Every read and write of the server's state goes through Store, so that a PostgreSQL
 // implementation can serve the same interface later. Implementations are thread-safe.
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -166,6 +167,20 @@ class Store {
   virtual std::vector<MessageOutcome> storeMessages(Id hostId,
                                                     const std::vector<IncomingMessage>& batch,
                                                     Time now) = 0;
+  /// One host's batch for storeMessageGroups.
+  struct HostBatch {
+    Id hostId = 0;
+    const std::vector<IncomingMessage>* messages = nullptr;
+  };
+  /// storeMessages for the batches of several hosts in one transaction (one fsync).
+  /// Returns, in order, each batch's outcomes or the error that kept that batch (alone)
+  /// out; throws when the transaction itself failed (nothing stored).
+  struct GroupOutcome {
+    std::vector<MessageOutcome> outcomes;
+    std::exception_ptr error;
+  };
+  virtual std::vector<GroupOutcome> storeMessageGroups(const std::vector<HostBatch>& batches,
+                                                       Time now) = 0;
   /// Number of stored non-inventory messages of a type for a host (tests, diagnostics).
   virtual std::int64_t countMessages(Id hostId, const std::string& type) = 0;
   /// Stored messages of a type for a host in arrival order: (message id, payload).

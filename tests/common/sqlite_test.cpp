@@ -76,6 +76,31 @@ TEST(Sqlite, TransactionRollsBackUnlessCommitted) {
   EXPECT_FALSE(s.step());
 }
 
+TEST(Sqlite, SavepointUndoesOnlyItsPartOfTheTransaction) {
+  auto db = Database::openMemory();
+  migrate(db, kTwoSteps);
+  {
+    Transaction tx(db);
+    Statement(db, "INSERT INTO t(name) VALUES('before')").run();
+    {
+      Savepoint part(db);
+      Statement(db, "INSERT INTO t(name) VALUES('undone')").run();
+    }
+    {
+      Savepoint part(db);
+      Statement(db, "INSERT INTO t(name) VALUES('released')").run();
+      part.release();
+    }
+    tx.commit();
+  }
+  Statement s(db, "SELECT name FROM t ORDER BY id");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), "before");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), "released");
+  EXPECT_FALSE(s.step());
+}
+
 TEST(Sqlite, BindsAndReadsEveryType) {
   auto db = Database::openMemory();
   db.exec("CREATE TABLE v(i INTEGER, r REAL, t TEXT, b BLOB, n TEXT)");

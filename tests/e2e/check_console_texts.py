@@ -64,6 +64,7 @@ class ConsoleTextsTest(unittest.TestCase):
             "alert.duration": ["30", "60", "120", "240", "480", "1440", "4320", "10080"],
             "channels.kind": ["email", "webhook", "glpi"],
             "channels.tls": ["starttls", "implicit", "none"],
+            "channels.testSent": ["email", "webhook", "glpi"],
             "channels.setting": ["to", "from", "host", "port", "tls", "username", "password", "digest_hour", "url",
                                  "secret", "app_token", "user_token", "entities_id", "itilcategories_id"],
             "channels.field": ["to", "from", "host", "port", "tls", "username", "password", "digest_hour", "url",

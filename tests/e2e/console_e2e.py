@@ -73,17 +73,20 @@ class ApiError(Exception):
 class Server:
     """parc-server in a temporary directory, stopped (SIGTERM, then SIGKILL) by stop()."""
 
-    def __init__(self, tmp, public_burst=None):
+    def __init__(self, tmp, public_burst=None, extra_config=""):
         self.data = os.path.join(tmp, "server")
         self.log = open(os.path.join(tmp, "server.log"), "ab")
         args = [os.path.join(BUILD_DIR, "server", "parc-server"), "--data-dir", self.data,
                 "--agent-listen", "127.0.0.1:0", "--console-listen", "127.0.0.1:0"]
+        config_text = extra_config
         if public_burst:
             # Tests that enrol dozens of agents from one address, as a town hall behind
             # NAT would, raise the enrolment burst (30 by default).
+            config_text += f"[security]\npublic_request_burst = {public_burst}\n"
+        if config_text:
             config = os.path.join(tmp, "server.toml")
             with open(config, "w") as f:
-                f.write(f"[security]\npublic_request_burst = {public_burst}\n")
+                f.write(config_text)
             args += ["--config", config]
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         runtime = os.path.join(self.data, "server.json")
@@ -355,6 +358,7 @@ class ConsoleTestCase(unittest.TestCase):
     """One server and one browser for the test class; an admin signed in to the API."""
 
     public_burst = None
+    server_config = ""  # TOML added to the server's configuration
 
     @classmethod
     def setUpClass(cls):
@@ -362,7 +366,7 @@ class ConsoleTestCase(unittest.TestCase):
             if not os.path.exists(path):
                 raise AssertionError(f"{path} is missing: run scripts/install-deps.sh (chromium, chromium-driver)")
         cls.tmp = tempfile.mkdtemp(prefix="parc-e2e-")
-        cls.server = Server(cls.tmp, public_burst=cls.public_burst)
+        cls.server = Server(cls.tmp, public_burst=cls.public_burst, extra_config=cls.server_config)
         cls.server.login_admin()
         cls.browser = None
         try:

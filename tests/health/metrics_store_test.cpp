@@ -52,6 +52,28 @@ TEST(MetricsStore, IngestOnceAndQueryRawPoints) {
                   .series.empty());
 }
 
+TEST(MetricsStore, ManyBatchesOfManyHostsInOneTransaction) {
+  auto store = MetricsStore::inMemory();
+  auto b1 = parseMetricsPayload(batch(kDay0 + 60, 50, 10), kDay0 + 61);
+  auto b2 = parseMetricsPayload(batch(kDay0 + 120, 60, 20), kDay0 + 121);
+  std::string m1 = "m1", m2 = "m2";
+  auto stored = store->ingestMany(
+      {{1, 7, &m1, &b1}, {2, 7, &m1, &b1}, {1, 7, &m2, &b2}, {1, 7, &m1, &b2}}, kDay0 + 130);
+  // The last is host 1's "m1" again in the same group: a resend, not folded in twice.
+  EXPECT_EQ(stored, (std::vector<bool>{true, true, true, false}));
+  EXPECT_EQ(store->pointCount("raw"), 9);
+  auto r = store->query(1, "cpu.usage_pct", std::nullopt, kDay0, kDay0 + 600, 300, kDay0 + 600);
+  ASSERT_EQ(r.series.size(), 1U);
+  ASSERT_EQ(r.series[0].points.size(), 1U);
+  EXPECT_EQ(r.series[0].points[0].count, 2);
+  EXPECT_DOUBLE_EQ(r.series[0].points[0].avg, 15);
+  EXPECT_EQ(store->query(2, "cpu.usage_pct", std::nullopt, kDay0, kDay0 + 600, 300, kDay0 + 600)
+                .series.at(0)
+                .points.at(0)
+                .count,
+            1);
+}
+
 TEST(MetricsStore, DownsamplingAndRetentionOverThreeDays) {
   Retention keep;
   keep.raw = std::chrono::hours(48);

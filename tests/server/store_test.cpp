@@ -267,6 +267,40 @@ TEST_F(StoreTest, ConcurrentBatchesAreGroupCommittedExactlyOnce) {
   EXPECT_EQ(store_->countMessages(h->id, "event"), kThreads / 2 * kPerThread);
 }
 
+TEST_F(StoreTest, GroupStoresEveryHostsBatchAndABadOneAlone) {
+  token(3, 9000, "h");
+  auto a = store_->enrollHost("h", 2000, host("a")).host;
+  auto b = store_->enrollHost("h", 2000, host("b")).host;
+  std::vector<IncomingMessage> first{{"a-1", "event", 1, "{}", {}},
+                                     {"a-2", "metrics", 1, "{}", {}}};
+  // An inventory whose document is not JSON makes the store throw inside this batch.
+  InventoryWrite broken;
+  broken.hostId = b->id;
+  broken.messageId = "b-1";
+  broken.document = "{not json";
+  broken.full = true;
+  std::vector<IncomingMessage> bad{{"b-0", "event", 1, "{}", {}},
+                                   {"b-1", "inventory", 1, "", broken}};
+  std::vector<IncomingMessage> again{{"a-1", "event", 1, "{}", {}}, {"a-3", "event", 1, "{}", {}}};
+  auto out = store_->storeMessageGroups({{a->id, &first}, {b->id, &bad}, {a->id, &again}}, 3000);
+  ASSERT_EQ(out.size(), 3U);
+  ASSERT_FALSE(out[0].error);
+  EXPECT_EQ(out[0].outcomes,
+            (std::vector<MessageOutcome>{MessageOutcome::kStored, MessageOutcome::kStored}));
+  EXPECT_TRUE(out[1].error);  // refused alone: its first event is not kept either
+  EXPECT_TRUE(out[1].outcomes.empty());
+  ASSERT_FALSE(out[2].error);
+  // Same host, same group: the earlier batch's id is already a duplicate.
+  EXPECT_EQ(out[2].outcomes,
+            (std::vector<MessageOutcome>{MessageOutcome::kDuplicate, MessageOutcome::kStored}));
+  EXPECT_EQ(store_->countMessages(a->id, "event"), 2);
+  EXPECT_EQ(store_->countMessages(a->id, "metrics"), 1);
+  EXPECT_EQ(store_->countMessages(b->id, "event"), 0);
+  // The refused batch can be sent again once fixed.
+  std::vector<IncomingMessage> fixed{{"b-0", "event", 1, "{}", {}}};
+  EXPECT_EQ(store_->storeMessages(b->id, fixed, 3001).at(0), MessageOutcome::kStored);
+}
+
 TEST_F(StoreTest, SessionsAndUsers) {
   EXPECT_EQ(store_->countUsers(), 0);
   auto u = store_->createUser("admin", "$argon2id$x", Role::kAdministrator, 1000);

@@ -270,6 +270,10 @@ class Email : public Notifier {
     mail(channel.settings, subject, body, "X-Parc-Digest: daily\r\n");
   }
 
+  void sendTest(const Channel& channel, const TestMessage& m) override {
+    mail(channel.settings, m.subject, m.body, "X-Parc-Test: 1\r\n");
+  }
+
  private:
   // One SMTP transaction: (STARTTLS or implicit TLS), AUTH when configured, the message.
   void mail(const Json& s, const std::string& subject, const std::string& text,

@@ -22,6 +22,16 @@ struct Notification {
   Json ref = Json::object();
 };
 
+/// The test message (test_message.cpp): French wording, the same for every kind.
+struct TestMessage {
+  std::string subject;  // "Parc : notification de test"
+  std::string body;
+  std::string requestedBy;  // "user:marie"
+  std::string consoleUrl;
+};
+TestMessage testMessage(const Channel& channel, const std::string& requestedBy,
+                        const std::string& consoleUrl, Time now);
+
 /// Outgoing network policy for webhooks and GLPI (the SSRF guard).
 struct OutgoingPolicy {
   /// Hosts or CIDR ranges ("10.1.2.0/24", "glpi.interne") allowed although private,
@@ -40,6 +50,9 @@ class Notifier {
   /// that have none (only e-mail has).
   virtual void sendDigest(const Channel& channel, const std::string& subject,
                           const std::string& body);
+  /// A technician's "does this channel work?" (POST /api/v1/channels/{id}/test): one
+  /// message about no alert, sent now; throws like send() when it cannot be delivered.
+  virtual void sendTest(const Channel& channel, const TestMessage& message) = 0;
 };
 
 using NotifierPtr = std::unique_ptr<Notifier>;

@@ -44,15 +44,32 @@ class Webhook : public Notifier {
   }
 
   void send(const Channel& channel, Notification& n) override {
-    const Json& s = channel.settings;
-    std::string body = notificationJson(n).dump();
+    post(channel.settings, n.event, notificationJson(n).dump());
+  }
+
+  // Signed like an alert, with "event": "test" and no "alert", so that a receiver can
+  // check its signature code and then ignore it.
+  void sendTest(const Channel& channel, const TestMessage& m) override {
+    Json doc{{"version", 1},
+             {"event", "test"},
+             {"tenant_id", channel.tenantId},
+             {"channel", channel.name},
+             {"subject", m.subject},
+             {"text", m.body},
+             {"requested_by", m.requestedBy},
+             {"url", m.consoleUrl}};
+    post(channel.settings, "test", doc.dump());
+  }
+
+ private:
+  void post(const Json& s, const std::string& event, const std::string& body) {
     std::string timestamp = std::to_string(std::time(nullptr));
     std::string signature =
         "sha256=" + hmacSha256Hex(s.value("secret", ""), timestamp + "." + body);
     auto response = httpsRequest(policy_, "POST", s.value("url", ""),
                                  {{"x-parc-timestamp", timestamp},
                                   {"x-parc-signature", signature},
-                                  {"x-parc-event", n.event},
+                                  {"x-parc-event", event},
                                   {"user-agent", "parc-server"}},
                                  body, s.value("ca_pem", ""));
     if (response.status < 200 || response.status >= 300) {
@@ -61,7 +78,6 @@ class Webhook : public Notifier {
     }
   }
 
- private:
   OutgoingPolicy policy_;
 };
 

@@ -546,10 +546,20 @@ std::vector<InventoryChangeRow> SqliteStore::listInventoryChanges(Id hostId, int
 std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
                                                        const std::vector<IncomingMessage>& batch,
                                                        Time now) {
-  PendingBatch mine{hostId, &batch, now, {}, nullptr, false};
+  auto result = storeMessageGroups({{hostId, &batch}}, now);
+  if (result.front().error) std::rethrow_exception(result.front().error);
+  return std::move(result.front().outcomes);
+}
+
+std::vector<Store::GroupOutcome> SqliteStore::storeMessageGroups(
+    const std::vector<HostBatch>& batches, Time now) {
+  std::vector<PendingBatch> mine;
+  mine.reserve(batches.size());
+  for (const auto& b : batches) mine.push_back({b.hostId, b.messages, now, {}, {}, {}, false});
   std::unique_lock group(groupMutex_);
-  groupQueue_.push_back(&mine);
-  while (!mine.done) {
+  for (auto& p : mine) groupQueue_.push_back(&p);
+  // All of them were queued together, so one leader takes them all at once.
+  while (!mine.empty() && !mine.front().done) {
     if (groupLeader_) {
       groupDone_.wait(group);
       continue;
@@ -564,21 +574,37 @@ std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
     groupLeader_ = false;
     groupDone_.notify_all();
   }
-  if (mine.error) std::rethrow_exception(mine.error);
-  return std::move(mine.outcomes);
+  group.unlock();
+  std::vector<GroupOutcome> out;
+  out.reserve(mine.size());
+  for (auto& p : mine) {
+    if (p.groupError) std::rethrow_exception(p.groupError);
+    out.push_back({std::move(p.outcomes), p.error});
+  }
+  return out;
 }
 
 void SqliteStore::commitGroup(const std::vector<PendingBatch*>& group) {
   std::lock_guard lock(mutex_);
   try {
     Transaction tx(db_);
-    for (auto* p : group) p->outcomes = storeBatchLocked(p->hostId, *p->batch, p->now);
+    for (auto* p : group) {
+      // One host's bad batch must not fail the others' in the same transaction.
+      try {
+        sqlite::Savepoint part(db_);
+        p->outcomes = storeBatchLocked(p->hostId, *p->batch, p->now);
+        part.release();
+      } catch (...) {
+        p->outcomes.clear();
+        p->error = std::current_exception();
+      }
+    }
     tx.commit();
   } catch (...) {
     // Nothing of the group was written: every caller gets the error and its agent resends.
     for (auto* p : group) {
       p->outcomes.clear();
-      p->error = std::current_exception();
+      p->groupError = std::current_exception();
     }
   }
 }

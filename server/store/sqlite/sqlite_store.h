@@ -46,6 +46,8 @@ class SqliteStore final : public Store {
 
   std::vector<MessageOutcome> storeMessages(Id hostId, const std::vector<IncomingMessage>& batch,
                                             Time now) override;
+  std::vector<GroupOutcome> storeMessageGroups(const std::vector<HostBatch>& batches,
+                                               Time now) override;
   std::int64_t countMessages(Id hostId, const std::string& type) override;
   std::vector<std::pair<std::string, std::string>> listMessages(Id hostId, const std::string& type,
                                                                 int limit) override;
@@ -107,7 +109,8 @@ class SqliteStore final : public Store {
     const std::vector<IncomingMessage>* batch;
     Time now;
     std::vector<MessageOutcome> outcomes;
-    std::exception_ptr error;
+    std::exception_ptr error;       // this batch's alone (rolled back to its savepoint)
+    std::exception_ptr groupError;  // the transaction's: nothing of the group stored
     bool done;
   };
   void commitGroup(const std::vector<PendingBatch*>& group);

@@ -1,7 +1,7 @@
 // Notification channels of a commune (#/alertes/canaux?commune=3): e-mail (with the daily
 // digest hour), webhook, GLPI ticket. Secrets are write-only: the API answers "********"
 // and the page says "••• enregistré", never a value. Create, switch on/off, delete
-// (channels.write); the API has no test-send route.
+// (channels.write), and "Tester": one test message now, its outcome shown as text.
 import {get, post, put, del} from '../api.js';
 import {h, clear, field, toast} from '../dom.js';
 import {t} from '../i18n.js';
@@ -50,6 +50,7 @@ async function drawList(box, tenantId) {
       h('td', {}, settingsList(c)),
       h('td', {}, c.enabled ? h('span', {class: 'badge ok'}, t('channels.on')) : h('span', {class: 'badge muted'}, t('channels.off'))),
       write ? h('td', {}, h('div', {class: 'toolbar'},
+        testButton(c),
         h('button', {type: 'button', class: 'secondary', 'aria-label': t(c.enabled ? 'channels.disableOne' : 'channels.enableOne', {name: c.name}),
           onclick: async () => {
             try { await put(`/api/v1/channels/${c.id}`, {enabled: !c.enabled}); await drawList(box, tenantId); }
@@ -60,7 +61,37 @@ async function drawList(box, tenantId) {
             if (!window.confirm(t('channels.deleteConfirm', {name: c.name}))) return;
             try { await del(`/api/v1/channels/${c.id}`); toast(t('channels.deleted', {name: c.name})); await drawList(box, tenantId); }
             catch (e) { toast(errorText(e), 'bad'); }
-          }}, t('channels.delete')))) : null)))));
+          }}, t('channels.delete'))), testResult(c)) : null)))));
+}
+
+// The outcome of "Tester" goes in the row's own status line (text only: the server's
+// reason may quote what the receiver answered).
+const testResults = new Map();
+function testResult(c) {
+  const out = h('p', {role: 'status', class: 'small', 'data-testid': 'channel-test-result'});
+  testResults.set(c.id, out);
+  return out;
+}
+
+function testButton(c) {
+  return h('button', {type: 'button', class: 'secondary', 'data-testid': 'channel-test',
+    'aria-label': t('channels.testOne', {name: c.name}), onclick: async (e) => {
+      const out = testResults.get(c.id);
+      const button = e.currentTarget;
+      button.disabled = true;
+      out.className = 'small';
+      out.textContent = t('channels.testing');
+      try {
+        await post(`/api/v1/channels/${c.id}/test`, {});
+        out.className = 'small success';
+        out.textContent = t(`channels.testSent.${c.kind}`);
+      } catch (ex) {
+        out.className = 'small error';
+        out.textContent = ex.code === 'channel_test_failed' ? t('channels.testFailed', {message: ex.message}) : errorText(ex);
+      } finally {
+        button.disabled = false;
+      }
+    }}, t('channels.test'));
 }
 
 function settingsList(c) {

@@ -3,7 +3,7 @@
 // the size of the fleet.
 import {get} from '../api.js';
 import {h} from '../dom.js';
-import {formatNumber, formatPercent} from '../format.js';
+import {formatDate, formatNumber, formatPercent} from '../format.js';
 import {t} from '../i18n.js';
 
 export async function render(view) {
@@ -24,9 +24,11 @@ export async function render(view) {
     h('section', {'aria-labelledby': 'd-alerts'}, h('h2', {id: 'd-alerts'}, t('dash.alerts')), alertsSummary(s.open_alerts)),
     h('section', {'aria-labelledby': 'd-disks'}, h('h2', {id: 'd-disks'}, t('dash.disks')), disksNearFull(s.disks_near_full, names)),
     h('section', {'aria-labelledby': 'd-failing'}, h('h2', {id: 'd-failing'}, t('dash.failingDisks')),
-      hostList(s.failing_disks || [], names, 'dash-failing-disks', 'dash.noFailingDisks', (a) => a.subject)),
+      hostList(s.failing_disks || [], names, 'dash-failing-disks', 'dash.noFailingDisks',
+        (a) => (a.subject ? t('dash.failingLine', {subject: a.subject, when: formatDate(a.since)}) : ''))),
     h('section', {'aria-labelledby': 'd-backups'}, h('h2', {id: 'd-backups'}, t('dash.staleBackups')),
-      hostList(s.stale_backups || [], names, 'dash-stale-backups', 'dash.noStaleBackups', () => '')),
+      hostList(s.stale_backups || [], names, 'dash-stale-backups', 'dash.noStaleBackups',
+        (a) => (a.since ? t('dash.staleSince', {when: formatDate(a.since)}) : ''))),
     h('section', {'aria-labelledby': 'd-tenants'}, h('h2', {id: 'd-tenants'}, t('dash.perTenant')),
       h('table', {'data-testid': 'dash-tenants'},
         h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, t('dash.tenant')), h('th', {scope: 'col', class: 'num'}, t('dash.hosts')),
@@ -61,7 +63,7 @@ function disksNearFull(disks, names) {
 // Hosts with an open alert of one kind (failing disk, stale backup), each linking to its page.
 function hostList(rows, names, testid, emptyKey, detail) {
   return h('div', {'data-testid': testid}, rows.length
-    ? h('ul', {}, rows.map((r) => h('li', {},
+    ? h('ul', {}, rows.map((r) => h('li', {'data-host-id': r.host_id},
       h('a', {href: `#/postes/${r.host_id}`}, r.hostname || `#${r.host_id}`), ` (${names.get(r.tenant_id) || ''})`,
       detail(r) ? ` — ${detail(r)}` : '')))
     : h('p', {}, t(emptyKey)));

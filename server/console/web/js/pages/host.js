@@ -11,6 +11,7 @@ import {renderInventory, memorySummary, cpuSummary} from '../inventory_view.js';
 import {statusBadge} from './host_status.js';
 import {remoteActionsPanel} from './host_actions.js';
 import {hostBackupsPanel} from './host_backups.js';
+import {cloneBanner} from './host_clone.js';
 
 export async function render(view, params) {
   const id = params.id;
@@ -39,6 +40,7 @@ export async function render(view, params) {
   view.append(
     h('p', {}, h('a', {href: '#/postes'}, t('host.back'))),
     h('h1', {'data-testid': 'host-title'}, title),
+    h('div', {'data-testid': 'clone-slot'}, cloneBanner(host)),
     h('div', {class: 'grid2'},
       h('section', {class: 'card', 'aria-labelledby': 'h-identity'},
         h('h2', {id: 'h-identity'}, t('host.identity')), identity),

@@ -101,7 +101,8 @@ export async function render(view, params, query) {
       label, active ? (f.order === 'asc' ? ' ▲' : ' ▼') : ''));
   };
   const rows = page.items.map((x) => h('tr', {class: 'clickable', 'data-host-id': x.id},
-    h('td', {}, h('a', {href: `#/postes/${x.id}`}, x.hostname || x.uid)),
+    h('td', {}, h('a', {href: `#/postes/${x.id}`}, x.hostname || x.uid), x.clone_suspected ?
+      h('span', {class: 'badge clone', title: t('hosts.cloneTitle'), 'data-testid': 'clone-marker'}, t('hosts.clone')) : null),
     h('td', {}, tenantName(tenants, x.tenant_id)),
     h('td', {}, x.os || '—'),
     h('td', {}, x.hardware || '—'),

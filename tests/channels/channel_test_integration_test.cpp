@@ -1,0 +1,409 @@
+// "Tester" on a notification channel, through the real server: the test message reaches
+// the real SMTP server and an HTTPS webhook receiver on 127.0.0.1; a channel pointing at
+// a closed port answers 502 with the notifier's reason (no secret in it) and changes
+// nothing; read-only users are refused, other communes' channels do not exist; and a
+// channel whose address the allow-list no longer covers is refused by the SSRF guard.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/crypto/x509.h"
+#include "common/error.h"
+#include "common/files/files.h"
+#include "common/net/client.h"
+#include "common/net/server.h"
+#include "server/alerts/health_service.h"
+#include "server/alerts/notifiers/notifier.h"
+#include "tests/integration/harness.h"
+
+namespace parc::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kSmtpPassword = "s3cret-pass";
+constexpr const char* kWebhookSecret = "webhook-secret-0123456789";
+constexpr const char* kStrongPassword = "Canaux-Aveyron-2026!x";
+
+// A CA of the test's own and a certificate for 127.0.0.1 (the receivers' identity).
+struct TestPki {
+  std::string caPem, certPem, keyPem;
+  TestPki() {
+    auto caKey = crypto::generateKey();
+    auto ca = crypto::makeCaCertificate(caKey.get(), "Parc test CA", 2);
+    auto key = crypto::generateKey();
+    auto cert = crypto::makeServerCertificate(ca.get(), caKey.get(), key.get(), "localhost",
+                                              {"localhost"}, {"127.0.0.1"}, 2);
+    caPem = crypto::certificateToPem(ca.get());
+    certPem = crypto::certificateToPem(cert.get());
+    keyPem = crypto::privateKeyToPem(key.get());
+  }
+};
+
+const TestPki& pki() {
+  static TestPki p;
+  return p;
+}
+
+// tests/alerts/smtp_server.py (STARTTLS and AUTH required), stopped by its pid.
+class SmtpServer {
+ public:
+  explicit SmtpServer(const fs::path& dir) : outdir_(dir / "mail") {
+    fs::create_directories(outdir_);
+    files::writeAtomic(dir / "smtp-cert.pem", pki().certPem, 0600);
+    files::writeAtomic(dir / "smtp-key.pem", pki().keyPem, 0600);
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    std::string script = std::string(PARC_SOURCE_DIR) + "/tests/alerts/smtp_server.py";
+    std::string cert = (dir / "smtp-cert.pem").string(), key = (dir / "smtp-key.pem").string(),
+                outdir = outdir_.string();
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      execl("/usr/bin/python3", "python3", script.c_str(), "--cert", cert.c_str(), "--key",
+            key.c_str(), "--user", "helpdesk", "--password", kSmtpPassword, "--outdir",
+            outdir.c_str(), nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    pollfd p{out[0], POLLIN, 0};
+    std::string line;
+    char c;
+    while (poll(&p, 1, 15000) == 1 && read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    if (line.empty()) throw std::runtime_error("SMTP server did not start (python3-aiosmtpd?)");
+    port_ = std::stoi(line);
+  }
+  ~SmtpServer() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  int port() const { return port_; }
+  std::vector<Json> messages() const {
+    std::vector<fs::path> names;
+    for (const auto& e : fs::directory_iterator(outdir_)) {
+      if (e.path().extension() == ".json") names.push_back(e.path());
+    }
+    std::sort(names.begin(), names.end());
+    std::vector<Json> out;
+    for (const auto& n : names) out.push_back(parseJson(files::read(n)));
+    return out;
+  }
+
+ private:
+  fs::path outdir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// An HTTPS receiver on 127.0.0.1 that records what it gets and answers `status` with
+// `body` (200 {} by default).
+class Receiver {
+ public:
+  explicit Receiver(int status = 200, std::string body = "{}")
+      : loop_(1, 1), status_(status), body_(std::move(body)) {
+    tls::ServerTlsConfig c;
+    c.certificateChainPem = pki().certPem;
+    c.privateKeyPem = pki().keyPem;
+    server_ = std::make_unique<net::HttpsServer>(loop_, "receiver", "127.0.0.1", 0,
+                                                 tls::TlsContext::server(c), net::ServerLimits{},
+                                                 [this](const net::Request& r) {
+                                                   std::lock_guard lock(mutex_);
+                                                   requests_.push_back(r);
+                                                   net::Response res;
+                                                   res.status = status_;
+                                                   res.headers["content-type"] = "application/json";
+                                                   res.body = body_;
+                                                   return res;
+                                                 });
+    thread_ = std::thread([this] { loop_.run(); });
+  }
+  ~Receiver() {
+    loop_.stop(std::chrono::milliseconds(500));
+    thread_.join();
+  }
+  std::string url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
+  std::vector<net::Request> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  net::EventLoop loop_;
+  int status_;
+  std::string body_;
+  std::unique_ptr<net::HttpsServer> server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<net::Request> requests_;
+};
+
+// A port nobody listens on: bound by the OS, then closed.
+int closedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+class ChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The receivers live on 127.0.0.1: allowed explicitly, as an administrator would.
+    files::writeAtomic(tmp.path() / "server.toml",
+                       "[health]\noutgoing_allow = [\"127.0.0.1/32\"]\n", 0600);
+    server = std::make_unique<ServerFixture>(
+        tmp.path() / "server", 0, 0,
+        std::vector<std::string>{"--config", (tmp.path() / "server.toml").string()});
+    tls::ClientTlsConfig pinned;
+    pinned.pinnedFingerprint = server->caFingerprint;
+    console = std::make_unique<net::HttpsClient>(net::parseUrl(server->consoleUrl),
+                                                 tls::TlsContext::client(pinned), 60s);
+    admin = login("admin", server->adminPassword);
+    millau = ok("POST", "/api/v1/tenants", admin,
+                Json{{"name", "Mairie de Millau"}, {"insee_code", "12145"}})["id"];
+    mende = ok("POST", "/api/v1/tenants", admin,
+               Json{{"name", "Mairie de Mende"}, {"insee_code", "48095"}})["id"];
+  }
+
+  net::Response call(const std::string& method, const std::string& path, const std::string& token,
+                     const Json& body = nullptr) {
+    std::map<std::string, std::string> headers;
+    if (!token.empty()) headers["authorization"] = "Bearer " + token;
+    std::string text = body.is_null() ? std::string() : body.dump();
+    if (!text.empty()) headers["content-type"] = "application/json";
+    return console->send({method, path, headers, text, {}, {}});
+  }
+  Json ok(const std::string& method, const std::string& path, const std::string& token,
+          const Json& body = nullptr) {
+    net::Response r = call(method, path, token, body);
+    EXPECT_LT(r.status, 300) << method << " " << path << ": " << r.body;
+    return parseJson(r.body);
+  }
+  std::string login(const std::string& user, const std::string& password) {
+    net::Response r =
+        call("POST", "/api/v1/login", "", Json{{"username", user}, {"password", password}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return parseJson(r.body).value("token", "");
+  }
+  std::string userToken(const std::string& name, const std::string& role, const Json& tenants) {
+    ok("POST", "/api/v1/users", admin,
+       Json{{"username", name},
+            {"password", kStrongPassword},
+            {"role", role},
+            {"tenants", tenants}});
+    return login(name, kStrongPassword);
+  }
+  Json emailSettings(int port) {
+    return Json{{"host", "127.0.0.1"},
+                {"port", port},
+                {"tls", "starttls"},
+                {"username", "helpdesk"},
+                {"password", kSmtpPassword},
+                {"from", "parc@millau.example"},
+                {"to", {"support@millau.example"}},
+                {"ca_pem", pki().caPem}};
+  }
+  std::int64_t createChannel(std::int64_t tenant, const std::string& kind, const std::string& name,
+                             const Json& settings) {
+    return ok(
+        "POST", "/api/v1/channels", admin,
+        Json{{"tenant_id", tenant}, {"kind", kind}, {"name", name}, {"settings", settings}})["id"];
+  }
+  Json auditOf(const std::string& action) {
+    return ok("GET", "/api/v1/audit?action=" + action + "&limit=20", admin)["items"];
+  }
+  std::string testPath(std::int64_t id) {
+    return "/api/v1/channels/" + std::to_string(id) + "/test";
+  }
+
+  TempDir tmp;
+  std::unique_ptr<ServerFixture> server;
+  std::unique_ptr<net::HttpsClient> console;
+  std::string admin;
+  std::int64_t millau = 0, mende = 0;
+};
+
+TEST_F(ChannelTest, EmailTestMessageArrivesInFrenchAndIsAudited) {
+  SmtpServer smtp(tmp.path());
+  std::int64_t id = createChannel(millau, "email", "Support Millau", emailSettings(smtp.port()));
+  std::string tech = userToken("tech", "technician", Json::array({millau}));
+
+  net::Response r = call("POST", testPath(id), tech, Json::object());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parseJson(r.body), (Json{{"ok", true}}));
+  // Synchronous: the message is there when the answer is.
+  auto mails = smtp.messages();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0]["subject"], "Parc : notification de test");
+  EXPECT_EQ(mails[0]["rcpt_tos"], Json::array({"support@millau.example"}));
+  std::string body = mails[0]["body"];
+  EXPECT_NE(body.find("notification de test du canal « Support Millau »"), std::string::npos)
+      << body;
+  EXPECT_NE(body.find("user:tech"), std::string::npos) << body;
+  EXPECT_TRUE(mails[0]["tls"].get<bool>());
+  EXPECT_TRUE(mails[0]["authenticated"].get<bool>());
+
+  Json audit = auditOf("channel.test");
+  ASSERT_EQ(audit.size(), 1u) << audit.dump();
+  EXPECT_EQ(audit[0]["actor"], "user:tech");
+  EXPECT_EQ(audit[0]["target"], "channel:" + std::to_string(id));
+  EXPECT_EQ(audit[0]["result"], "ok");
+  // A test is not an alert: nothing was queued, nothing opened.
+  EXPECT_TRUE(ok("GET", "/api/v1/alerts?state=open", admin)["items"].empty());
+}
+
+TEST_F(ChannelTest, WebhookTestMessageIsSignedAndSaysItIsATest) {
+  Receiver hook;
+  std::int64_t id = createChannel(millau, "webhook", "Astreinte",
+                                  Json{{"url", hook.url("/parc?source=millau")},
+                                       {"secret", kWebhookSecret},
+                                       {"ca_pem", pki().caPem}});
+  net::Response r = call("POST", testPath(id), admin, Json::object());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto got = hook.requests();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].target, "/parc?source=millau");
+  EXPECT_EQ(got[0].header("x-parc-event"), "test");
+  std::string ts = got[0].header("x-parc-timestamp");
+  EXPECT_EQ(
+      got[0].header("x-parc-signature"),
+      "sha256=" + server::alerts::notifiers::hmacSha256Hex(kWebhookSecret, ts + "." + got[0].body));
+  Json doc = parseJson(got[0].body);
+  EXPECT_EQ(doc["event"], "test");
+  EXPECT_EQ(doc["subject"], "Parc : notification de test");
+  EXPECT_EQ(doc["tenant_id"], millau);
+  EXPECT_FALSE(doc.contains("alert"));
+}
+
+TEST_F(ChannelTest, ClosedPortAnswers502WithTheReasonAndChangesNothing) {
+  std::int64_t id = createChannel(millau, "email", "Relais éteint", emailSettings(closedPort()));
+  std::int64_t hookId =
+      createChannel(millau, "webhook", "Webhook éteint",
+                    Json{{"url", "https://127.0.0.1:" + std::to_string(closedPort()) + "/x"},
+                         {"secret", kWebhookSecret}});
+  Json before = ok("GET", "/api/v1/channels", admin);
+
+  net::Response r = call("POST", testPath(id), admin, Json::object());
+  ASSERT_EQ(r.status, 502) << r.body;
+  Json err = parseJson(r.body);
+  EXPECT_EQ(err["ok"], false);
+  EXPECT_EQ(err["error"], "channel_test_failed");
+  std::string message = err["message"];
+  EXPECT_NE(message.find("SMTP: cannot connect to 127.0.0.1"), std::string::npos) << message;
+  EXPECT_EQ(r.body.find(kSmtpPassword), std::string::npos);
+
+  net::Response h = call("POST", testPath(hookId), admin, Json::object());
+  ASSERT_EQ(h.status, 502) << h.body;
+  EXPECT_FALSE(parseJson(h.body)["message"].get<std::string>().empty());
+  EXPECT_EQ(h.body.find(kWebhookSecret), std::string::npos);
+
+  // The channels are as they were (not disabled, nothing stored), and the failures audited.
+  EXPECT_EQ(ok("GET", "/api/v1/channels", admin), before);
+  Json audit = auditOf("channel.test");
+  ASSERT_EQ(audit.size(), 2u) << audit.dump();
+  for (const auto& a : audit) {
+    EXPECT_EQ(a["result"], "failed");
+    EXPECT_EQ(a.dump().find(kSmtpPassword), std::string::npos);
+  }
+}
+
+// A GLPI that echoes the tokens it was sent in its error: the answer and the audit log
+// show "********" instead.
+TEST_F(ChannelTest, GlpiErrorEchoingTheTokensIsScrubbed) {
+  const std::string appToken = "app-token-tres-secret-42", userToken = "user-token-secret-43";
+  Receiver glpi(
+      401, "[\"ERROR_GLPI_LOGIN_USER_TOKEN\",\"refused: " + userToken + " for " + appToken + "\"]");
+  std::int64_t id = createChannel(millau, "glpi", "GLPI coopérative",
+                                  Json{{"url", glpi.url("/apirest.php")},
+                                       {"app_token", appToken},
+                                       {"user_token", userToken},
+                                       {"ca_pem", pki().caPem}});
+  net::Response r = call("POST", testPath(id), admin, Json::object());
+  ASSERT_EQ(r.status, 502) << r.body;
+  std::string message = parseJson(r.body)["message"];
+  EXPECT_NE(message.find("GLPI GET /initSession answered HTTP 401"), std::string::npos) << message;
+  EXPECT_NE(message.find("refused: ******** for ********"), std::string::npos) << message;
+  EXPECT_EQ(r.body.find(userToken), std::string::npos);
+  EXPECT_EQ(r.body.find(appToken), std::string::npos);
+  ASSERT_EQ(glpi.requests().size(), 1u);  // initSession only: a test opens no ticket
+  Json audit = auditOf("channel.test");
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].dump().find(userToken), std::string::npos);
+}
+
+TEST_F(ChannelTest, GlpiTestOpensASessionAndNoTicket) {
+  Receiver glpi(200, "{\"session_token\": \"s-1\"}");
+  std::int64_t id = createChannel(millau, "glpi", "GLPI coopérative",
+                                  Json{{"url", glpi.url("/apirest.php")},
+                                       {"app_token", "app-token-0123456789"},
+                                       {"user_token", "user-token-0123456789"},
+                                       {"ca_pem", pki().caPem}});
+  net::Response r = call("POST", testPath(id), admin, Json::object());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto got = glpi.requests();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].target, "/apirest.php/initSession");
+  EXPECT_EQ(got[0].header("authorization"), "user_token user-token-0123456789");
+  EXPECT_EQ(got[1].target, "/apirest.php/killSession");
+  EXPECT_EQ(got[1].header("session-token"), "s-1");
+}
+
+TEST_F(ChannelTest, ReadOnlyIsRefusedAndOtherCommunesChannelsDoNotExist) {
+  Receiver hook;
+  std::int64_t id = createChannel(
+      millau, "webhook", "Astreinte",
+      Json{{"url", hook.url("/x")}, {"secret", kWebhookSecret}, {"ca_pem", pki().caPem}});
+  std::string reader = userToken("lecteur", "read_only", nullptr);
+  net::Response r = call("POST", testPath(id), reader, Json::object());
+  EXPECT_EQ(r.status, 403) << r.body;
+  // A technician of Mende: Millau's channel reads as missing, like an unknown id.
+  std::string mendeTech = userToken("tech-mende", "technician", Json::array({mende}));
+  EXPECT_EQ(call("POST", testPath(id), mendeTech, Json::object()).status, 404);
+  EXPECT_EQ(call("POST", testPath(999999), admin, Json::object()).status, 404);
+  EXPECT_TRUE(hook.requests().empty());
+  EXPECT_TRUE(auditOf("channel.test").empty());
+}
+
+// Without the server (the guard is the notifiers' own): a channel saved while its
+// address was allowed is refused once the administrator narrowed the allow-list.
+TEST(ChannelTestGuard, AnInternalAddressNoLongerAllowedIsRefused) {
+  Receiver hook;
+  server::alerts::HealthSettings settings;  // empty allow-list
+  auto health = server::alerts::HealthService::inMemory(settings);
+  server::alerts::Channel c;
+  c.tenantId = 1;
+  c.kind = "webhook";
+  c.name = "ancien";
+  c.settings = Json{{"url", hook.url("/x")}, {"secret", kWebhookSecret}, {"ca_pem", pki().caPem}};
+  c.id = health->alerts().createChannel(c);  // stored as it was when 127.0.0.1 was allowed
+  try {
+    health->testChannel(c, "user:admin", std::time(nullptr));
+    ADD_FAILURE() << "a loopback webhook was tested";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kForbidden);
+    EXPECT_NE(std::string(e.what()).find("internal address"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(hook.requests().empty());
+}
+
+}  // namespace
+}  // namespace parc::testing
