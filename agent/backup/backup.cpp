@@ -1,6 +1,6 @@
 // Backup: walk the sources, reuse the files cache, chunk/hash/compress/encrypt new data
-// on one worker per core, hand full packs to one uploader thread, commit the snapshot
-// last.
+// on one worker per core (one dedup query per read window), hand full packs to the
+// uploader threads, commit the snapshot last.
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
@@ -253,6 +253,40 @@ class Engine {
       if (!seen_.insert(id).second) return;
     }
     if (target_.hasChunks({id}).front()) return;
+    add(codec, id, type, plain, scratch);
+  }
+
+  struct Cut {
+    std::size_t offset = 0, len = 0;
+    ChunkId id;
+  };
+
+  // store() for several chunks of one buffer: one "which of these do you have" for
+  // all of them (one round trip instead of one per chunk over the network).
+  void storeAll(BlobCodec& codec, const std::vector<Cut>& cuts, const std::string& buf,
+                std::string& scratch) {
+    std::vector<ChunkId> ask;
+    std::vector<const Cut*> asked;
+    {
+      std::lock_guard lock(seenMu_);
+      for (const auto& c : cuts) {
+        if (!seen_.insert(c.id).second) continue;
+        ask.push_back(c.id);
+        asked.push_back(&c);
+      }
+    }
+    if (ask.empty()) return;
+    auto have = target_.hasChunks(ask);
+    for (std::size_t i = 0; i < asked.size(); ++i) {
+      if (have[i]) continue;
+      const auto& c = *asked[i];
+      add(codec, c.id, BlobType::kData, std::string_view(buf.data() + c.offset, c.len), scratch);
+    }
+  }
+
+  // Encodes a blob the repository lacks into the shared pack; full packs go up.
+  void add(BlobCodec& codec, const ChunkId& id, BlobType type, std::string_view plain,
+           std::string& scratch) {
     scratch.clear();
     auto h = codec.encode(id, type, plain, scratch);
     std::string full;
@@ -288,6 +322,7 @@ class Engine {
     std::size_t start = 0, end = 0;
     std::uint64_t total = 0;
     bool eof = false;
+    std::vector<Cut> cuts;
     for (;;) {
       while (!eof && end - start < max) {
         if (end == buf.size()) {  // keep the unread tail contiguous
@@ -305,14 +340,21 @@ class Engine {
         end += static_cast<std::size_t>(n);
       }
       if (start == end) break;
-      auto len =
-          chunker_.cut(reinterpret_cast<const std::uint8_t*>(buf.data()) + start, end - start);
-      std::string_view chunk(buf.data() + start, len);
-      auto id = codec.id(chunk);
-      store(codec, id, BlobType::kData, chunk, scratch);
-      item.entry.chunks.push_back({id, static_cast<std::uint32_t>(len)});
-      total += len;
-      start += len;
+      // Every chunk whose end is certain (a boundary needs `max` bytes ahead, or the end
+      // of the file), then one query for all of them.
+      cuts.clear();
+      std::size_t pos = start;
+      while (pos < end && (eof || end - pos >= max)) {
+        auto len = chunker_.cut(reinterpret_cast<const std::uint8_t*>(buf.data()) + pos, end - pos);
+        cuts.push_back({pos, len, codec.id(std::string_view(buf.data() + pos, len))});
+        pos += len;
+      }
+      storeAll(codec, cuts, buf, scratch);
+      for (const auto& c : cuts) {
+        item.entry.chunks.push_back({c.id, static_cast<std::uint32_t>(c.len)});
+        total += c.len;
+      }
+      start = pos;
     }
     struct stat after {};
     ::fstat(fd.fd, &after);

@@ -1,7 +1,10 @@
 #pragma once
-// A blocking HTTPS client for the agent and parcctl: one request, one connection, every
-// step under a deadline. Beast lives in client.cpp only.
+// A blocking HTTPS client for the agent and parcctl: every step under a deadline.
+// Connections are kept alive and reused (a small pool shared by copies of the client);
+// a reused connection the server closed while idle is retried once on a fresh one,
+// never after response bytes were read. Beast lives in client.cpp only.
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 #include "common/net/http.h"
@@ -16,14 +19,29 @@ class HttpsClient {
 
   /// Sends the request and returns the server's response, whatever its status.
   /// Throws parc::Error(kUnavailable) when the server cannot be reached or trusted.
+  /// Thread-safe: concurrent calls use different connections.
   Response send(const Request& request) const;
 
   const Endpoint& server() const { return server_; }
 
+  /// TCP + TLS connections this client (and its copies) opened so far.
+  std::size_t connectionsOpened() const;
+
+  /// Idle connections older than this are closed, not reused: well under the server's
+  /// idle timeout (60 s, common/net/server.h) and common NAT timeouts.
+  static constexpr std::chrono::seconds kMaxIdle{20};
+  /// Idle connections kept per client (more concurrent senders open and close extras).
+  static constexpr std::size_t kMaxIdleConnections = 4;
+
+  struct Pool;
+
  private:
   Endpoint server_;
+  // The pool's connections were made with this context only: a client built with a
+  // renewed identity (a new TlsContext) starts with an empty pool of its own.
   std::shared_ptr<tls::TlsContext> tls_;
   std::chrono::seconds timeout_;
+  std::shared_ptr<Pool> pool_;
 };
 
 }  // namespace parc::net

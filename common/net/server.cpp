@@ -303,7 +303,8 @@ awaitable<void> HttpsServer::Impl::Session::run() {
     if (!keepAlive) break;
   }
 
-  if (handedOver_) co_return;
+  // Stopping: close at once; an idle keep-alive client would not answer close_notify.
+  if (handedOver_ || stopping_) co_return;
   // Bound close_notify: a silent peer must not hold shutdown.
   tcpStream.expires_after(std::chrono::seconds(2));
   co_await stream_.async_shutdown(asio::redirect_error(use_awaitable, ec));

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <sstream>
 #include <unordered_map>
@@ -72,6 +75,78 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
+// Pack writes bypass the page cache (O_DIRECT): on this kind of machine copying 8 MiB
+// into fresh page-cache pages cost more CPU than compressing it (21 % of a first
+// backup's CPU in `perf`), and nothing reads a pack right after writing it. Data goes
+// through a reused aligned buffer in slices; the unaligned tail and file systems that
+// refuse O_DIRECT (tmpfs, some network shares) take the ordinary path.
+constexpr std::size_t kDirectAlign = 4096;
+constexpr std::size_t kDirectSlice = 1024 * 1024;
+
+struct AlignedFree {
+  void operator()(char* p) const { std::free(p); }
+};
+
+char* directBuffer() {
+  thread_local std::unique_ptr<char, AlignedFree> buffer(
+      static_cast<char*>(std::aligned_alloc(kDirectAlign, kDirectSlice)));
+  return buffer.get();
+}
+
+bool writeAll(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    auto n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Writes `bytes` to `fd`, with O_DIRECT when the descriptor has it (cleared on the
+// first refusal, then the rest goes through the page cache).
+bool writeMaybeDirect(int fd, std::string_view bytes) {
+  std::size_t done = 0;
+  char* slice = directBuffer();
+  bool direct = (::fcntl(fd, F_GETFL) & O_DIRECT) != 0 && slice != nullptr;
+  while (direct && bytes.size() - done >= kDirectAlign) {
+    std::size_t n = std::min(kDirectSlice, (bytes.size() - done) / kDirectAlign * kDirectAlign);
+    std::memcpy(slice, bytes.data() + done, n);
+    auto w = ::write(fd, slice, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EINVAL) break;  // alignment rules differ here: plain writes
+    if (w <= 0 || static_cast<std::size_t>(w) % kDirectAlign != 0) {
+      if (w > 0) done += static_cast<std::size_t>(w);
+      break;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  if ((::fcntl(fd, F_GETFL) & O_DIRECT) != 0)
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_DIRECT);
+  return writeAll(fd, bytes.data() + done, bytes.size() - done);
+}
+
+// The durable write of a pack (files::writeAtomic's order: temporary file, fsync,
+// rename, directory fsync), through writeMaybeDirect.
+void writePackAtomic(const fs::path& path, std::string_view bytes) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  Fd fd(::open(tmp.c_str(), flags | O_DIRECT, 0400));
+  if (fd.fd < 0 && errno == EINVAL) fd.fd = ::open(tmp.c_str(), flags, 0400);
+  if (fd.fd < 0) throw Error(ErrorKind::kUnavailable, "cannot write " + tmp.string());
+  ::fchmod(fd.fd, 0400);
+  if (!writeMaybeDirect(fd.fd, bytes) || ::fsync(fd.fd) != 0) {
+    throw Error(ErrorKind::kUnavailable,
+                "cannot write " + tmp.string() + ": " + std::strerror(errno));
+  }
+  ::close(fd.fd);
+  fd.fd = -1;
+  fs::rename(tmp, path);
+  fsyncDir(path.parent_path());
+}
+
 std::string readWhole(const fs::path& path) {
   auto content = files::tryRead(path);
   if (!content) throw Error(ErrorKind::kUnavailable, "cannot read " + path.string());
@@ -110,6 +185,10 @@ Repository::Repository(const fs::path& root) : root_(root) {
   db_ = std::make_unique<sqlite::Database>(sqlite::Database::open(root / "index.db"));
   db_->exec("PRAGMA busy_timeout=10000;");
   sqlite::migrate(*db_, kMigrations);
+  // Lookups (hasChunks, locate) on their own connection: WAL readers never wait for a
+  // writer, so hashing threads do not stall while a pack's index commit is fsynced.
+  readDb_ = std::make_unique<sqlite::Database>(sqlite::Database::open(root / "index.db"));
+  readDb_->exec("PRAGMA busy_timeout=10000;");
   reconcile();
 }
 
@@ -120,8 +199,8 @@ fs::path Repository::packPath(const std::string& name) const {
 }
 
 std::vector<bool> Repository::hasChunks(const std::vector<ChunkId>& ids) {
-  std::lock_guard lock(mu_);
-  sqlite::Statement q(*db_, "SELECT 1 FROM chunks WHERE id = ?");
+  std::lock_guard lock(readMu_);
+  sqlite::Statement q(*readDb_, "SELECT 1 FROM chunks WHERE id = ?");
   std::vector<bool> out;
   out.reserve(ids.size());
   for (const auto& id : ids) {
@@ -140,7 +219,7 @@ bool Repository::storePackFile(const std::string& name, std::string_view bytes) 
   auto path = packPath(name);
   if (fs::exists(path)) return false;
   files::ensureDirectory(path.parent_path(), 0700);
-  files::writeAtomic(path, bytes, 0400);  // immutable: read-only from the start
+  writePackAtomic(path, bytes);  // immutable: read-only from the start
   return true;
 }
 
@@ -209,8 +288,19 @@ void Repository::finishUpload(const std::string& name) {
     fs::remove(path);
     throw Error(ErrorKind::kBadRequest, "uploaded pack " + name + " does not match its name");
   }
-  putPack(bytes);
-  fs::remove(path);
+  parc::backup::parsePack(bytes, name);  // refuse garbage before it becomes a pack
+  // Every part was fsynced as it came: the upload becomes the pack by a rename (made
+  // durable by the directory fsync) instead of being written a second time.
+  auto target = packPath(name);
+  if (fs::exists(target)) {
+    fs::remove(path);
+  } else {
+    files::ensureDirectory(target.parent_path(), 0700);
+    ::chmod(path.c_str(), 0400);
+    fs::rename(path, target);
+    fsyncDir(target.parent_path());
+  }
+  indexPack(name, bytes, now());
 }
 
 std::vector<ChunkId> Repository::missingRefs(const std::vector<ChunkId>& refs) {
@@ -289,8 +379,8 @@ std::string Repository::readSnapshot(const std::string& id) {
 }
 
 std::optional<BlobLocation> Repository::locate(const ChunkId& id) {
-  std::lock_guard lock(mu_);
-  sqlite::Statement q(*db_,
+  std::lock_guard lock(readMu_);
+  sqlite::Statement q(*readDb_,
                       "SELECT pack, offset, type, flags, plain_len, stored_len FROM chunks "
                       "WHERE id = ?");
   if (!q.bindBlob(1, blob(id)).step()) return std::nullopt;

@@ -144,6 +144,8 @@ class Repository {
   std::string id_, keyCheck_;
   std::mutex mu_;  // one connection, shared by the agent's threads in local mode
   std::unique_ptr<sqlite::Database> db_;
+  std::mutex readMu_;  // a second connection for lookups only (never waits on a commit)
+  std::unique_ptr<sqlite::Database> readDb_;
 };
 
 }  // namespace parc::server::backup

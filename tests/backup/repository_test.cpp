@@ -91,6 +91,57 @@ TEST_F(RepositoryTest, ResumableUpload) {
   EXPECT_THROW(repo.uploadOffset("../../etc"), Error);
 }
 
+// Packs are written with O_DIRECT where the file system takes it (in aligned 1 MiB
+// slices, the tail through the page cache) and normally where it does not (tmpfs
+// before Linux 6.6, some network file systems).
+void expectStoredExactly(const std::filesystem::path& root) {
+  Repository::init(root, "check");
+  Repository repo(root);
+  for (int blobs : {1, 60, 205}) {  // ~20 KB, ~1.2 MB (two slices), ~4.1 MB
+    auto b = buildPack(blobs, 40 + blobs);
+    ASSERT_NE(b.pack.size() % 4096, 0u);
+    auto name = repo.putPack(b.pack);
+    auto path = root / "packs" / name.substr(0, 2) / name;
+    EXPECT_EQ(parc::backup::testing::readFile(path), b.pack) << blobs << " blobs";
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0400u);
+    EXPECT_EQ(repo.hasChunks(b.ids), std::vector<bool>(b.ids.size(), true));
+  }
+  EXPECT_TRUE(repo.verify().ok());
+}
+
+TEST_F(RepositoryTest, PacksAreStoredByteForByte) {
+  expectStoredExactly(dir.path() / "disk");
+}
+
+TEST(RepositoryFileSystems, PacksAreStoredOnTmpfsToo) {
+  if (!std::filesystem::is_directory("/dev/shm")) GTEST_SKIP() << "no tmpfs at /dev/shm";
+  std::string tmpl = "/dev/shm/parc-backup-XXXXXX";
+  std::filesystem::path dir = ::mkdtemp(tmpl.data());
+  expectStoredExactly(dir / "repo");
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+TEST_F(RepositoryTest, FinishedUploadBecomesThePackAndGarbageIsRefused) {
+  Repository repo(root());
+  auto b = buildPack(3, 7);
+  auto name = packName(b.pack);
+  repo.appendUpload(name, 0, b.pack);
+  repo.finishUpload(name);
+  auto path = root() / "packs" / name.substr(0, 2) / name;
+  EXPECT_EQ(parc::backup::testing::readFile(path), b.pack);
+  EXPECT_FALSE(std::filesystem::exists(root() / "uploads" / name));
+  // Bytes named by their own hash but not a pack: refused, nothing stored.
+  std::string junk(5000, 'j');
+  auto junkName = packName(junk);
+  repo.appendUpload(junkName, 0, junk);
+  EXPECT_THROW(repo.finishUpload(junkName), Error);
+  EXPECT_FALSE(std::filesystem::exists(root() / "packs" / junkName.substr(0, 2) / junkName));
+  EXPECT_EQ(repo.usage().packs, 1u);
+}
+
 TEST_F(RepositoryTest, SnapshotNeedsEveryChunkAndIsNamedByTheServer) {
   Repository repo(root());
   auto b = buildPack(2, 3);
