@@ -379,24 +379,33 @@ std::size_t ControlHub::sweep() {
       if (link.connection) live.emplace_back(id, link.fingerprint);
     }
   }
+  if (live.empty()) return 0;
+  // One query for every connected host: one per host took the store's lock 25,000
+  // times a second with 50,000 agents, between the report commits.
+  std::unordered_map<store::Id, store::Host> hosts;
+  try {
+    std::vector<store::Id> ids;
+    ids.reserve(live.size());
+    for (const auto& l : live) ids.push_back(l.first);
+    for (auto& h : store_.findHosts(ids)) hosts.emplace(h.id, std::move(h));
+  } catch (const Error& e) {
+    spdlog::warn("revocation sweep: hosts not checked: {}", e.what());
+    return 0;
+  }
   std::size_t closed = 0;
   store::Time t = now();
   for (const auto& [id, fingerprint] : live) {
     std::string why;
-    try {
-      auto host = store_.findHost(id);
-      if (!host || host->revoked) {
-        why = "host revoked";
-      } else if (fingerprint == host->certFingerprint) {
-        if (host->certNotAfter <= t) why = "certificate expired";
-      } else if (fingerprint == host->previousFingerprint) {
-        if (host->previousNotAfter <= t) why = "certificate expired";
-      } else {
-        why = "certificate no longer the host's";
-      }
-    } catch (const Error& e) {
-      spdlog::warn("revocation sweep: host {} not checked: {}", id, e.what());
-      continue;
+    auto found = hosts.find(id);
+    const store::Host* host = found == hosts.end() ? nullptr : &found->second;
+    if (!host || host->revoked) {
+      why = "host revoked";
+    } else if (fingerprint == host->certFingerprint) {
+      if (host->certNotAfter <= t) why = "certificate expired";
+    } else if (fingerprint == host->previousFingerprint) {
+      if (host->previousNotAfter <= t) why = "certificate expired";
+    } else {
+      why = "certificate no longer the host's";
     }
     if (why.empty()) continue;
     net::WsConnectionPtr connection = detach(id, &fingerprint);

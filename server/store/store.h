@@ -129,6 +129,9 @@ class Store {
 
   virtual std::optional<Host> findHostByFingerprint(const std::string& fingerprint) = 0;
   virtual std::optional<Host> findHost(Id id) = 0;
+  /// The hosts among `ids` (unknown ids are skipped), in one query: what the control
+  /// channel's revocation sweep reads every few seconds for every connected agent.
+  virtual std::vector<Host> findHosts(const std::vector<Id>& ids) = 0;
   virtual std::vector<Host> listHosts() = 0;
   virtual HostPage queryHosts(const HostQuery& query) = 0;
   /// Marks the host revoked: its certificates are refused from now on. False: no such host.

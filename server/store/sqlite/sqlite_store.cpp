@@ -244,6 +244,20 @@ std::optional<Host> SqliteStore::findHost(Id id) {
   return readHost(s);
 }
 
+std::vector<Host> SqliteStore::findHosts(const std::vector<Id>& ids) {
+  if (ids.empty()) return {};
+  std::string list = "[";
+  for (Id id : ids) list += std::to_string(id) + ",";
+  list.back() = ']';
+  std::lock_guard lock(mutex_);
+  Statement s(db_, std::string("SELECT ") + kHostColumns +
+                       " FROM hosts WHERE id IN (SELECT value FROM json_each(?))");
+  s.bind(1, list);
+  std::vector<Host> out;
+  while (s.step()) out.push_back(readHost(s));
+  return out;
+}
+
 std::vector<Host> SqliteStore::listHosts() {
   std::lock_guard lock(mutex_);
   Statement s(db_, std::string("SELECT ") + kHostColumns + " FROM hosts ORDER BY hostname, id");
@@ -429,22 +443,6 @@ std::optional<std::string> SqliteStore::hostInventory(Id id) {
   return s.text(0);
 }
 
-bool SqliteStore::isMessageStored(Id hostId, const std::string& messageId) {
-  Statement seen(db_, "SELECT 1 FROM received_messages WHERE host_id = ? AND message_id = ?");
-  seen.bind(1, hostId).bind(2, messageId);
-  return seen.step();
-}
-
-bool SqliteStore::insertMessageId(Id hostId, const std::string& messageId, Time now) {
-  if (isMessageStored(hostId, messageId)) return false;
-  Statement(db_, "INSERT INTO received_messages(message_id, host_id, received_at) VALUES(?,?,?)")
-      .bind(1, messageId)
-      .bind(2, hostId)
-      .bind(3, now)
-      .run();
-  return true;
-}
-
 void SqliteStore::writeInventory(const InventoryWrite& w, const std::string& document,
                                  const std::string& agentHash) {
   Statement(db_,
@@ -584,15 +582,29 @@ std::vector<Store::GroupOutcome> SqliteStore::storeMessageGroups(
   return out;
 }
 
+// The statements every message of a group runs, prepared once for the whole group.
+struct SqliteStore::MessageStatements {
+  explicit MessageStatements(sqlite::Database& db)
+      : seen(db, "SELECT 1 FROM received_messages WHERE host_id = ? AND message_id = ?"),
+        remember(db,
+                 "INSERT INTO received_messages(message_id, host_id, received_at) VALUES(?,?,?)"),
+        keep(db,
+             "INSERT INTO agent_messages(host_id, message_id, type, created_at, received_at, "
+             "payload) VALUES(?,?,?,?,?,?)"),
+        touch(db, "UPDATE hosts SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?") {}
+  Statement seen, remember, keep, touch;
+};
+
 void SqliteStore::commitGroup(const std::vector<PendingBatch*>& group) {
   std::lock_guard lock(mutex_);
   try {
     Transaction tx(db_);
+    MessageStatements st(db_);
     for (auto* p : group) {
       // One host's bad batch must not fail the others' in the same transaction.
       try {
         sqlite::Savepoint part(db_);
-        p->outcomes = storeBatchLocked(p->hostId, *p->batch, p->now);
+        p->outcomes = storeBatchLocked(st, p->hostId, *p->batch, p->now);
         part.release();
       } catch (...) {
         p->outcomes.clear();
@@ -609,14 +621,18 @@ void SqliteStore::commitGroup(const std::vector<PendingBatch*>& group) {
   }
 }
 
-std::vector<MessageOutcome> SqliteStore::storeBatchLocked(Id hostId,
+std::vector<MessageOutcome> SqliteStore::storeBatchLocked(MessageStatements& st, Id hostId,
                                                           const std::vector<IncomingMessage>& batch,
                                                           Time now) {
   std::vector<MessageOutcome> outcomes;
   outcomes.reserve(batch.size());
   for (const auto& m : batch) {
     // A resend of an applied delta is a duplicate, not a stale base: check ids first.
-    if (isMessageStored(hostId, m.id)) {
+    st.seen.reset();
+    st.seen.bind(1, hostId).bind(2, m.id);
+    bool seen = st.seen.step();
+    st.seen.reset();  // no read left open across the writes and the commit
+    if (seen) {
       outcomes.push_back(MessageOutcome::kDuplicate);
       continue;
     }
@@ -625,13 +641,11 @@ std::vector<MessageOutcome> SqliteStore::storeBatchLocked(Id hostId,
       outcomes.push_back(outcome);
       continue;
     }
-    insertMessageId(hostId, m.id, now);
+    st.remember.reset();
+    st.remember.bind(1, m.id).bind(2, hostId).bind(3, now).run();
     if (!m.inventory) {
-      Statement(
-          db_,
-          "INSERT INTO agent_messages(host_id, message_id, type, created_at, received_at, payload) "
-          "VALUES(?,?,?,?,?,?)")
-          .bind(1, hostId)
+      st.keep.reset();
+      st.keep.bind(1, hostId)
           .bind(2, m.id)
           .bind(3, m.type)
           .bind(4, m.createdAt)
@@ -641,10 +655,8 @@ std::vector<MessageOutcome> SqliteStore::storeBatchLocked(Id hostId,
     }
     outcomes.push_back(outcome);
   }
-  Statement(db_, "UPDATE hosts SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?")
-      .bind(1, now)
-      .bind(2, hostId)
-      .run();
+  st.touch.reset();
+  st.touch.bind(1, now).bind(2, hostId).run();
   return outcomes;
 }
 

@@ -30,6 +30,7 @@ class SqliteStore final : public Store {
 
   std::optional<Host> findHostByFingerprint(const std::string& fingerprint) override;
   std::optional<Host> findHost(Id id) override;
+  std::vector<Host> findHosts(const std::vector<Id>& ids) override;
   std::vector<Host> listHosts() override;
   HostPage queryHosts(const HostQuery& query) override;
   bool revokeHost(Id id) override;
@@ -88,8 +89,6 @@ class SqliteStore final : public Store {
   std::optional<User> findUserWhere(const char* where, const std::string& value);
   std::vector<Id> userTenants(Id userId);  // mutex_ held
   AuditCheckpoint checkpointLocked();
-  bool isMessageStored(Id hostId, const std::string& messageId);
-  bool insertMessageId(Id hostId, const std::string& messageId, Time now);
   /// Merges the message into the stored view and records the changes (kStored); or
   /// kUnknownBase (nothing written) for a delta on another base than the stored view; or
   /// keeps it aside when it comes from other hardware (kCloneDetected/kCloneReported).
@@ -114,8 +113,9 @@ class SqliteStore final : public Store {
     bool done;
   };
   void commitGroup(const std::vector<PendingBatch*>& group);
-  std::vector<MessageOutcome> storeBatchLocked(Id hostId, const std::vector<IncomingMessage>& batch,
-                                               Time now);
+  struct MessageStatements;  // prepared once per group (sqlite_store.cpp)
+  std::vector<MessageOutcome> storeBatchLocked(MessageStatements& st, Id hostId,
+                                               const std::vector<IncomingMessage>& batch, Time now);
 
   std::mutex groupMutex_;
   std::condition_variable groupDone_;
