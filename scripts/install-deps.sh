@@ -19,6 +19,7 @@ packages=(
   python3-aiosmtpd  # health: the real SMTP server the e-mail notifier is tested against
   lintian  # installers: the Debian packages are checked as Debian checks them
   restic borgbackup  # backups: the peers bench/backup/run.sh measures against
+  libhowardhinnant-date-dev tzdata  # backups: retention on the town hall's calendar (tz database)
   node-xterm novnc x11vnc xvfb x11-utils  # remote support: terminal (xterm.js) and desktop (noVNC) pages, their browser tests
   libxml2-dev libxml2-utils libcairo2-dev libqpdf-dev qpdf libsaxonhe-java default-jre-headless fonts-dejavu-core colord-data  # Factur-X: CII, PDF (+ sRGB ICC), XSD + schematron checks
   # fuzzing: clang's libFuzzer and sanitizer runtimes

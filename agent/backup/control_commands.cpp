@@ -34,7 +34,7 @@ constexpr std::size_t kKeptJobs = 20;      // finished restores remembered for t
 constexpr std::size_t kMaxPaths = 1000;    // selected files/folders in one restore
 constexpr std::size_t kMaxReported = 100;  // renamed files and warnings listed per restore
 constexpr int kMaxKeptNames = 100;         // "(restauré …) n" attempts before giving up
-constexpr unsigned kWorkers = 4;  // blobs fetched at once: 4 chunks (≤ 16 MiB) in memory
+constexpr unsigned kWorkers = 4;           // blobs fetched at once: 4 chunks (≤ 16 MiB) in memory
 
 [[noreturn]] void sysFail(const std::string& what) {
   throw Error(ErrorKind::kUnavailable, what + ": " + std::strerror(errno));
@@ -157,6 +157,28 @@ UniqueFd openFolder(const remote::PathGuard& guard, std::string folder) {
     sysFail("cannot create " + folder);
   return guard.openForWrite(probe).dir;
 }
+
+// Restores are remembered on disk too (DATA_DIR/backup-restores.json, beside the default
+// destination DATA_DIR/restores): after an agent restart the server still learns how a
+// restore ended, and one that was running is reported interrupted, with the reason,
+// instead of being unknown.
+fs::path journalOf(const RestoreSettings& settings) {
+  if (settings.defaultRoot.empty()) return {};
+  return settings.defaultRoot.parent_path() / "backup-restores.json";
+}
+
+void writeJournal(const fs::path& file, const Json& items) {
+  if (file.empty()) return;
+  try {
+    files::writeAtomic(file, items.dump() + "\n", 0600);
+  } catch (const Error& e) {
+    spdlog::warn("cannot keep the restores' states in {}: {}", file.string(), e.what());
+  }
+}
+
+constexpr const char* kStoppedDuringRestore =
+    "l'agent s'est arrêté pendant la restauration (arrêt du service ou du poste) : elle est "
+    "incomplète, les fichiers déjà écrits restent en place ; relancez-la";
 
 }  // namespace
 
@@ -288,9 +310,53 @@ BackupControlCommands::BackupControlCommands(const fs::path& dataDir, const fs::
 
 BackupControlCommands::BackupControlCommands(TargetFactory target, fs::path keyFile,
                                              RestoreSettings settings)
-    : openTarget_(std::move(target)),
-      keyFile_(std::move(keyFile)),
-      settings_(std::move(settings)) {}
+    : openTarget_(std::move(target)), keyFile_(std::move(keyFile)), settings_(std::move(settings)) {
+  auto file = journalOf(settings_);
+  auto text = file.empty() ? std::nullopt : files::tryRead(file);
+  if (!text) return;
+  try {
+    Json items = parseJson(*text);
+    for (const auto& j : items) {
+      auto job = std::make_shared<Job>();
+      job->id = j.at("restore_id").get<std::string>();
+      job->snapshot = j.value("snapshot", "");
+      job->destination = j.value("destination", "");
+      job->paths.resize(j.value("paths", std::size_t(0)));
+      job->state = j.value("state", "");
+      job->error = j.value("error", "");
+      job->filesTotal = j.value("files_total", std::uint64_t(0));
+      job->filesDone = j.value("files_done", std::uint64_t(0));
+      job->bytesTotal = j.value("bytes_total", std::uint64_t(0));
+      job->bytesDone = j.value("bytes_done", std::uint64_t(0));
+      job->directories = j.value("directories", std::size_t(0));
+      job->symlinks = j.value("symlinks", std::size_t(0));
+      job->renamed = j.value("renamed", Json::array());
+      job->warnings = j.value("warnings", Json::array());
+      job->startedAt = j.value("started_at", std::int64_t(0));
+      job->finishedAt = j["finished_at"].is_number() ? j["finished_at"].get<std::int64_t>() : 0;
+      if (job->state == "running") {  // this process died while it ran
+        job->state = "interrupted";
+        job->error = kStoppedDuringRestore;
+        job->finishedAt = static_cast<std::int64_t>(std::time(nullptr));
+      }
+      if (job->id.empty() || jobs_.count(job->id)) continue;
+      jobs_[job->id] = job;
+      order_.push_back(job->id);
+    }
+    while (order_.size() > kKeptJobs) {
+      jobs_.erase(order_.front());
+      order_.pop_front();
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("ignoring {}: {}", file.string(), e.what());
+  }
+}
+
+void BackupControlCommands::saveJournal() {
+  Json items = Json::array();
+  for (const auto& id : order_) items.push_back(jobJson(*jobs_[id]));
+  writeJournal(journalOf(settings_), items);
+}
 
 BackupControlCommands::~BackupControlCommands() {
   stopping_ = true;
@@ -383,6 +449,7 @@ Json BackupControlCommands::restore(const Json& payload) {
     jobs_.erase(order_.front());
     order_.pop_front();
   }
+  saveJournal();  // before the reply: a restart from now on reports it interrupted
   running_ = true;
   worker_ = std::thread([this, job] { runJob(job); });
   spdlog::info("restore {} started: snapshot {}, {} path(s) to {}", job->id, job->snapshot,
@@ -572,6 +639,7 @@ void BackupControlCommands::runJob(std::shared_ptr<Job> job) {
     std::lock_guard lock(mutex_);
     job->finishedAt = static_cast<std::int64_t>(std::time(nullptr));
     job->root.reset();
+    saveJournal();
     spdlog::info("restore {} {}: {} of {} files{}", job->id, job->state, job->filesDone.load(),
                  job->filesTotal.load(), job->error.empty() ? "" : " (" + job->error + ")");
   }

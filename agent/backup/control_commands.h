@@ -78,6 +78,7 @@ class BackupControlCommands {
   void runJob(std::shared_ptr<Job> job);
   std::vector<parc::backup::Entry> manifest(const std::string& snapshot);
   Json jobJson(const Job& job);
+  void saveJournal();  // mutex_ held
 
   TargetFactory openTarget_;
   std::filesystem::path keyFile_;

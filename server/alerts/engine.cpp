@@ -94,6 +94,12 @@ void Engine::setLastBackup(std::function<std::optional<Time>(Id)> lastBackup) {
   lastBackup_ = std::move(lastBackup);
 }
 
+void Engine::setBackupDamage(
+    std::function<std::vector<std::tuple<std::string, std::string, double>>(Id)> damage) {
+  std::lock_guard lock(mutex_);
+  backupDamage_ = std::move(damage);
+}
+
 std::vector<RuleConfig> Engine::effectiveRules(const HostInfo& host) {
   std::vector<RuleConfig> out = defaults_;
   // Overrides apply from the broadest scope to the narrowest: tenant, groups, host.
@@ -142,8 +148,10 @@ void Engine::deleteOverride(const std::string& scope, Id scopeId, const std::str
 }
 
 std::string Engine::summarize(const RuleConfig& rule, const HostInfo& host,
-                              const std::string& subject, double value) const {
+                              const std::string& subject, double value,
+                              const std::string& detail) const {
   std::string s = rule.summary;
+  replaceAll(s, "{detail}", detail);
   replaceAll(s, "{host}", host.name.empty() ? "poste " + std::to_string(host.hostId) : host.name);
   replaceAll(s, "{subject}", subject);
   replaceAll(s, "{value}", formatValue(value));
@@ -191,6 +199,7 @@ void Engine::evaluateHost(HostState& h, Time now) {
     };
   }
   if (lastBackup_) view.lastBackup = [this, hostId] { return lastBackup_(hostId); };
+  if (backupDamage_) view.backupDamage = [this, hostId] { return backupDamage_(hostId); };
 
   // Most hosts have no override: their rules are the defaults, not copied.
   std::vector<RuleConfig> merged;
@@ -201,7 +210,9 @@ void Engine::evaluateHost(HostState& h, Time now) {
   // nor resolved) until it speaks again.
   bool silent = false;
   for (const auto& rule : rulesOfHost) {
-    if (silent) break;
+    // Backup damage is the server's own finding: it holds for a PC that is switched off
+    // (or dead, when its backups matter most).
+    if (silent && rule.kind != "backup_damaged") continue;
     const rules::RuleKind* k = kind(rule.kind);
     if (!k) continue;
     std::vector<rules::Condition> conds;
@@ -231,14 +242,16 @@ void Engine::apply(const RuleConfig& rule, const HostState& h,
     if (auto it = open_.find(key); it != open_.end()) {
       Alert& a = it->second;
       bool severityChanged = a.severity != c.severity;
-      if (severityChanged || a.value != c.value) {
+      bool detailChanged =
+          !c.detail.empty() && a.summary != summarize(rule, h.info, c.subject, c.value, c.detail);
+      if (severityChanged || a.value != c.value || detailChanged) {
         a.severity = c.severity;  // up, or down through the hysteresis band
         a.value = c.value;
-        a.summary = summarize(rule, h.info, c.subject, c.value);
+        a.summary = summarize(rule, h.info, c.subject, c.value, c.detail);
         // A new value alone is written at most every 10 minutes: the console shows the
         // live value from the metrics, and a fleet of open alerts must not cost a write
         // each per round.
-        if (severityChanged || now - a.updatedAt >= 600) {
+        if (severityChanged || detailChanged || now - a.updatedAt >= 600) {
           a.updatedAt = now;
           store_.updateAlert(a);
         }
@@ -294,7 +307,7 @@ void Engine::open(const RuleConfig& rule, const HostInfo& host, const rules::Con
   a.state = AlertState::kFiring;
   a.severity = c.severity;
   a.value = c.value;
-  a.summary = summarize(rule, host, c.subject, c.value);
+  a.summary = summarize(rule, host, c.subject, c.value, c.detail);
   a.updatedAt = now;
   if (a.id == 0) {
     a.id = store_.insertAlert(a);

@@ -46,6 +46,9 @@ class Engine {
                                                                      const std::string&, Time)>
                       history);
   void setLastBackup(std::function<std::optional<Time>(Id)> lastBackup);
+  /// Where backup_damaged reads what verification found (subject, text, snapshots).
+  void setBackupDamage(
+      std::function<std::vector<std::tuple<std::string, std::string, double>>(Id)> damage);
 
   /// Evaluates every host (or only `onlyHost`) and plans notifications.
   void evaluate(Time now, std::optional<Id> onlyHost = std::nullopt);
@@ -91,7 +94,7 @@ class Engine {
   void siteDependencies(Time now);
   void planNotifications(Time now);
   std::string summarize(const RuleConfig& rule, const HostInfo& host, const std::string& subject,
-                        double value) const;
+                        double value, const std::string& detail = {}) const;
   const rules::RuleKind* kind(const std::string& name) const;
   bool hasOverride(const HostInfo& host) const;
 
@@ -109,6 +112,7 @@ class Engine {
                                                      Time)>
       history_;
   std::function<std::optional<Time>(Id)> lastBackup_;
+  std::function<std::vector<std::tuple<std::string, std::string, double>>(Id)> backupDamage_;
 };
 
 }  // namespace parc::server::alerts

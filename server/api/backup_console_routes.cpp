@@ -263,36 +263,117 @@ net::Response restore(Context& ctx, BackupConsole& b) {
                                 {"destination", result.value("destination", destination)}});
 }
 
-// GET /api/v1/hosts/{id}/restores: restores from or onto this host, newest first; the
-// running ones are refreshed from their agent when it is online.
+// Restores survive a server restart and an agent that goes away (docs/backups.md,
+// "Restores that outlive the server or the agent"): every row that is not finished is
+// settled from its agent when listed, and a state the server cannot know is shown as
+// interrupted with the reason, never as running forever.
+constexpr std::int64_t kSendingGrace = 90;  // the request is answered or failed by then
+const char* const kServerRestarted =
+    "le serveur a redémarré avant la réponse du poste : la restauration n'a pas été lancée, "
+    "relancez-la";
+const char* const kAgentRestarted =
+    "l'agent du poste a redémarré pendant la restauration : elle est incomplète (les fichiers "
+    "déjà écrits restent en place), relancez-la";
+const char* const kAgentOffline =
+    "poste hors ligne : la restauration a pu continuer sans le serveur ; son état sera "
+    "redemandé au poste à son retour";
+const char* const kSentWhileOffline =
+    "le serveur a redémarré pendant l'envoi de la demande et le poste est hors ligne : état "
+    "inconnu, redemandé au poste à son retour";
+
+// The agent's answer to backup.restore_status, or nullopt when it cannot be asked now.
+std::optional<Json> askStatus(Services& s, store::Id host, const Json& payload) {
+  try {
+    auto reply = s.hub.call(host, "backup.restore_status", payload, kStatusTimeout);
+    if (reply.status != "ok" || !reply.result.is_object()) return std::nullopt;
+    return reply.result;
+  } catch (const Error&) {
+    return std::nullopt;  // offline or slow right now: asked again next time
+  }
+}
+
+void settle(RestoreLog& log, RestoreLog::Row& r, const Json& status, store::Time now) {
+  std::string state = status.value("state", "");
+  std::string agentId = status.value("restore_id", "");
+  r.progress = status;
+  if (!agentId.empty()) r.agentRestoreId = agentId;
+  if (state.empty() || state == "running") {
+    r.state = "running";
+    r.finishedAt.reset();
+  } else {
+    r.state = state;
+    r.finishedAt = now;
+  }
+  log.update(r.id, r.state, agentId, r.progress, r.finishedAt);
+}
+
+void interrupt(RestoreLog& log, RestoreLog::Row& r, const std::string& reason, bool recheck,
+               store::Time now) {
+  Json p = r.progress.is_object() ? r.progress : Json::object();
+  p["error"] = reason;
+  p["recheck"] = recheck;  // asked again when the agent is back
+  r.state = "interrupted";
+  r.progress = p;
+  r.finishedAt = recheck ? std::nullopt : std::optional(now);
+  log.update(r.id, r.state, "", r.progress, r.finishedAt);
+}
+
+// A request whose answer the server never recorded: the agent's restore started within
+// the grace period with the same snapshot, number of paths and destination, if any.
+std::optional<Json> adopt(const RestoreLog::Row& r, const Json& all) {
+  if (!all.contains("items") || !all["items"].is_array()) return std::nullopt;
+  for (const auto& j : all["items"]) {
+    if (!j.is_object() || j.value("snapshot", "") != r.snapshot) continue;
+    if (j.value("paths", std::size_t(0)) != r.paths.size()) continue;
+    auto started = j.value("started_at", std::int64_t(0));
+    if (started < r.requestedAt - 5 || started > r.requestedAt + kSendingGrace) continue;
+    std::string dest = j.value("destination", "");
+    if (r.destination == "original" ? dest != "/"
+                                    : r.destination != "default" && dest != r.destination)
+      continue;
+    return j;
+  }
+  return std::nullopt;
+}
+
+void reconcile(BackupConsole& b, RestoreLog::Row& r, store::Time now) {
+  bool recheck =
+      r.state == "interrupted" && r.progress.is_object() && r.progress.value("recheck", false);
+  if (r.state != "running" && r.state != "sending" && !recheck) return;
+  if (r.state == "sending" && now - r.requestedAt < kSendingGrace) return;  // in flight
+  auto& log = b.log();
+  auto presence = b.s.hub.presence(r.targetHostId);
+  if (!presence || !presence->online) {
+    if (r.state == "interrupted") return;  // already said why
+    interrupt(log, r, r.state == "sending" ? kSentWhileOffline : kAgentOffline, true, now);
+    return;
+  }
+  if (r.agentRestoreId.empty()) {
+    auto all = askStatus(b.s, r.targetHostId, Json::object());
+    if (!all) return;
+    if (auto found = adopt(r, *all)) {
+      settle(log, r, *found, now);
+    } else {
+      interrupt(log, r, kServerRestarted, false, now);
+    }
+    return;
+  }
+  auto status = askStatus(b.s, r.targetHostId, Json{{"restore_id", r.agentRestoreId}});
+  if (!status) return;
+  if (status->value("state", "") == "unknown") {
+    interrupt(log, r, kAgentRestarted, false, now);  // the agent forgot it: it restarted
+  } else {
+    settle(log, r, *status, now);
+  }
+}
+
+// GET /api/v1/hosts/{id}/restores: restores from or onto this host, newest first; those
+// not finished are settled from their agent first.
 net::Response listRestores(Context& ctx, BackupConsole& b) {
   store::Host host = scopedHost(b.s, ctx, ctx.id("id"));
   int limit = static_cast<int>(queryInt(ctx, "limit", 20, 1, 200));
-  auto& log = b.log();
-  auto rows = log.forHost(host.id, limit);
-  for (auto& r : rows) {
-    if (r.state != "running" || r.agentRestoreId.empty()) continue;
-    auto p = b.s.hub.presence(r.targetHostId);
-    if (!p || !p->online) continue;
-    try {
-      auto reply = b.s.hub.call(r.targetHostId, "backup.restore_status",
-                                Json{{"restore_id", r.agentRestoreId}}, kStatusTimeout);
-      if (reply.status != "ok" || !reply.result.is_object()) continue;
-      std::string state = reply.result.value("state", "");
-      if (state == "unknown") state = "interrupted";  // the agent restarted meanwhile
-      if (state.empty() || state == "running") {
-        r.progress = reply.result;
-        log.update(r.id, "running", "", r.progress, std::nullopt);
-        continue;
-      }
-      r.state = state;
-      r.progress = reply.result;
-      r.finishedAt = ctx.now;
-      log.update(r.id, r.state, "", r.progress, r.finishedAt);
-    } catch (const Error&) {
-      // Offline or slow right now: the row stays as last known, asked again next time.
-    }
-  }
+  auto rows = b.log().forHost(host.id, limit);
+  for (auto& r : rows) reconcile(b, r, ctx.now);
   Json items = Json::array();
   for (const auto& r : rows) items.push_back(rowJson(r));
   return jsonResponse(200, Json{{"items", items}, {"count", items.size()}});

@@ -62,6 +62,7 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
       config::getInt(t, "security.console_connections_per_address",
                      static_cast<std::int64_t>(c.consoleConnectionsPerAddress)));
   c.auditRetentionDays = config::getInt(t, "audit.retention_days", c.auditRetentionDays);
+  c.backupTimeZone = config::getString(t, "backup.time_zone", c.backupTimeZone);
   if (c.sessionIdleSeconds < 1 || c.sessionAbsoluteSeconds < c.sessionIdleSeconds) {
     throw Error(ErrorKind::kBadRequest,
                 "security.session_idle_seconds must be >= 1 and <= session_absolute_seconds");

@@ -53,6 +53,8 @@ struct ServerConfig {
   std::size_t consoleConnectionsPerAddress = 64;
   // The audit log's retention (CNIL: 6 months to 1 year for such logs); 0 keeps all.
   std::int64_t auditRetentionDays = 365;
+  /// The calendar of backup retention (tz database name), `[backup] time_zone`.
+  std::string backupTimeZone = "Europe/Paris";
   /// How often presence changes (online/offline, last seen) are written in one batch.
   std::chrono::milliseconds presenceFlushInterval{5000};
   /// Agents' certificate lifetime (renewed when a third remains); the seconds override,

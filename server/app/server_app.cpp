@@ -127,10 +127,13 @@ int runServer(const ServerConfig& settings) {
   alerts::HealthService health(healthSettings);
   services.health = &health;
   // Backup policies, the daily retention job, and stale-backup alerts (docs/backups.md).
-  backup::BackupService backupService(store, backups, config.dataDir / "parc.db");
+  backup::MaintenanceSettings backupSettings;
+  backupSettings.timeZone = config.backupTimeZone;
+  backup::BackupService backupService(store, backups, config.dataDir / "parc.db", backupSettings);
   services.backupPolicies = &backupService.policies();
   services.backupJobs = &backupService.maintenance();
   health.engine().setLastBackup(backupService.lastBackupFn());
+  health.engine().setBackupDamage(backupService.damageFn());
   HealthLoop healthLoop(health, store, hub);
   remote::RemoteService remoteService(store, hub, config.dataDir);
   services.remote = &remoteService;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 
+#include "server/backup/damage.h"
 #include "server/backup/last_backups.h"
 #include "server/backup/maintenance.h"
 #include "server/backup/policies.h"
@@ -21,6 +22,7 @@ class BackupService {
   BackupService(store::Store& store, Repositories& repositories,
                 const std::filesystem::path& database, MaintenanceSettings settings = {})
       : policyStore_(database),
+        damage_(database),
         policies_(policyStore_),
         lastBackups_(store, repositories, policies_),
         maintenance_(store, repositories, policies_, settings) {
@@ -28,12 +30,14 @@ class BackupService {
         [this](std::int64_t tenant, const std::string& host, std::int64_t created) {
           lastBackups_.committed(tenant, host, created);
         });
+    maintenance_.setDamage(&damage_);
     maintenance_.start();
   }
 
   Policies& policies() { return policies_; }
   LastBackups& lastBackups() { return lastBackups_; }
   Maintenance& maintenance() { return maintenance_; }
+  BackupDamage& damage() { return damage_; }
 
   /// For alerts::Engine::setLastBackup.
   std::function<std::optional<store::Time>(store::Id)> lastBackupFn() {
@@ -41,9 +45,14 @@ class BackupService {
       return lastBackups_.lastBackup(host, static_cast<store::Time>(std::time(nullptr)));
     };
   }
+  /// For alerts::Engine::setBackupDamage.
+  std::function<std::vector<std::tuple<std::string, std::string, double>>(store::Id)> damageFn() {
+    return [this](store::Id host) { return damage_.forHost(host); };
+  }
 
  private:
   store::BackupPolicyStore policyStore_;
+  BackupDamage damage_;
   Policies policies_;
   LastBackups lastBackups_;
   Maintenance maintenance_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 
@@ -26,11 +27,106 @@ void auditSystem(store::Store& store, store::Time now, const std::string& action
   store.appendAudit(e);
 }
 
+// At most `n` bytes without cutting a UTF-8 sequence (the text goes into JSON).
+std::string clip(std::string s, std::size_t n) {
+  if (s.size() <= n) return s;
+  s.resize(n);
+  while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+  if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
+  return s + "…";
+}
+
+std::string packProblem(const std::string& problem) {
+  if (problem == "missing") return "manquant";
+  if (problem == "corrupt") return "corrompu (son contenu ne correspond plus à son nom)";
+  return "illisible (structure invalide)";
+}
+
+std::string snapshotProblem(const std::string& problem) {
+  auto pos = problem.find(" chunk(s) missing");
+  if (pos != std::string::npos && pos + 17 == problem.size())
+    return problem.substr(0, pos) + " bloc(s) de données absent(s) du dépôt";
+  return "illisible (" + problem + ")";
+}
+
 }  // namespace
+
+// The alert's text per host: the pack, this host's snapshots that lose data (the first
+// five by date), the other hosts hurt. The server cannot name files: manifests are
+// encrypted; it says whether a snapshot's file list itself is hit.
+std::vector<DamageFinding> Maintenance::findings(store::Id tenantId, Repository& repo,
+                                                 const VerifyReport& report, store::Time now) {
+  std::vector<DamageFinding> out;
+  std::map<store::Id, std::string> names;
+  auto nameOf = [&](store::Id id) -> const std::string& {
+    auto it = names.find(id);
+    if (it != names.end()) return it->second;
+    auto host = id ? store_.findHost(id) : std::nullopt;
+    return names[id] = host ? host->hostname : "poste " + std::to_string(id);
+  };
+  std::vector<std::string> packs;
+  for (const auto& [name, problem] : report.badPacks) packs.push_back(name);
+  auto impact = repo.impactOf(packs);
+  for (const auto& [name, problem] : report.badPacks) {
+    std::map<store::Id, std::vector<PackImpact>> perHost;
+    for (const auto& hit : impact[name]) perHost[hostIdOfLabel(hit.host)].push_back(hit);
+    if (perHost.empty()) perHost[0];  // referenced by no snapshot: recorded, no host alerted
+    for (auto& [hostId, hits] : perHost) {
+      std::sort(hits.begin(), hits.end(),
+                [](const auto& a, const auto& b) { return a.created > b.created; });
+      std::string d = "paquet " + name + " " + packProblem(problem);
+      if (hits.empty()) {
+        d += " ; aucune sauvegarde ne s'en sert (il sera supprimé au prochain nettoyage)";
+      } else {
+        std::size_t chunks = 0;
+        bool manifest = false;
+        for (const auto& h : hits) {
+          chunks += h.chunks;
+          manifest = manifest || h.manifest;
+        }
+        d += " ; " + std::to_string(hits.size()) + " sauvegarde(s) de " + nameOf(hostId) +
+             " touchée(s) :";
+        for (std::size_t i = 0; i < hits.size() && i < 5; ++i)
+          d += std::string(i ? "," : "") + " " + hits[i].snapshot + " du " +
+               localDay(hits[i].created, settings_.timeZone) +
+               (hits[i].manifest ? " (liste des fichiers atteinte : sauvegarde illisible)" : "");
+        if (hits.size() > 5) d += " et " + std::to_string(hits.size() - 5) + " autre(s)";
+        d += " ; " + std::to_string(chunks) + " bloc(s) de données perdu(s)";
+        if (!manifest) d += ", fichiers touchés : connus seulement d'un poste qui a la clé";
+      }
+      std::string others;
+      for (const auto& [otherId, otherHits] : perHost) {
+        if (otherId == hostId || otherId == 0) continue;
+        others += (others.empty() ? "" : ", ") + nameOf(otherId) + " (" +
+                  std::to_string(otherHits.size()) + ")";
+      }
+      if (!others.empty()) d += " ; autres postes touchés : " + others;
+      out.push_back({tenantId, "pack:" + name, hostId, clip(d, 2000),
+                     static_cast<std::int64_t>(hits.size()), now});
+    }
+  }
+  if (!report.badSnapshots.empty()) {
+    std::map<std::string, SnapshotInfo> byId;
+    for (auto& s : repo.listSnapshots()) byId[s.id] = s;
+    for (const auto& [id, problem] : report.badSnapshots) {
+      auto it = byId.find(id);
+      store::Id hostId = it == byId.end() ? 0 : hostIdOfLabel(it->second.host);
+      std::string d =
+          "sauvegarde " + id +
+          (it == byId.end() ? std::string()
+                            : " du " + localDay(it->second.created, settings_.timeZone)) +
+          " de " + nameOf(hostId) + " inutilisable : " + snapshotProblem(problem);
+      out.push_back({tenantId, "snapshot:" + id, hostId, clip(d, 2000), 1, now});
+    }
+  }
+  return out;
+}
 
 Maintenance::Maintenance(store::Store& store, Repositories& repositories, Policies& policies,
                          MaintenanceSettings settings)
-    : store_(store), repositories_(repositories), policies_(policies), settings_(settings) {}
+    : store_(store), repositories_(repositories), policies_(policies), settings_(settings) {
+  checkTimeZone(settings_.timeZone);  // a wrong setting stops the server at start, clearly
+}
 
 Maintenance::~Maintenance() {
   stop();
@@ -119,6 +215,12 @@ VerifyRun Maintenance::verify(store::Id tenantId, store::Time now, std::chrono::
   std::string from = restart ? std::string() : state.verifyCursor;
   run.report = repo->verifySome(from, std::chrono::steady_clock::now() + budget, &run.next);
   run.complete = run.next.empty();
+  if (damage_) {
+    // A pass that starts over must find old damage again for its alert to stay open.
+    if (from.empty()) damage_->beginPass(tenantId);
+    damage_->record(findings(tenantId, *repo, run.report, now));
+    if (run.complete) damage_->endPass(tenantId);
+  }
   policies_.store().setVerifyState(tenantId, run.complete ? std::optional(now) : state.lastVerifyAt,
                                    run.next);
   const auto& r = run.report;
@@ -155,7 +257,7 @@ RetentionRun Maintenance::applyRetention(store::Id tenantId, store::Time now) {
         if (auto host = store_.findHost(id); host && host->tenantId == tenantId)
           r = policies_.effective(*host).retention;
       }
-      auto decision = decideRetention(std::move(snaps), r);
+      auto decision = decideRetention(std::move(snaps), r, settings_.timeZone);
       run.snapshotsKept += decision.keep.size();
       forget.insert(forget.end(), decision.forget.begin(), decision.forget.end());
     }

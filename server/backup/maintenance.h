@@ -6,8 +6,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 
+#include "server/backup/damage.h"
 #include "server/backup/policies.h"
 #include "server/backup/repositories.h"
 #include "server/store/store.h"
@@ -22,6 +24,8 @@ struct MaintenanceSettings {
   std::chrono::seconds firstDelay = std::chrono::minutes(5);
   std::chrono::seconds verifyEvery = std::chrono::hours(24 * 7);  // a full pass weekly
   std::chrono::seconds verifyBudget = std::chrono::minutes(2);    // per tick, all tenants
+  /// Retention's calendar (days, weeks, months, years): the town halls' zone.
+  std::string timeZone = "Europe/Paris";
 };
 
 struct VerifyRun {
@@ -45,6 +49,8 @@ class Maintenance {
   /// Starts the background thread (not started by the constructor: tests call runDue).
   void start();
   void stop();
+  /// Where verification records damage for alerts (optional; set before start()).
+  void setDamage(BackupDamage* damage) { damage_ = damage; }
 
   /// One tenant, now: forget per policy, prune. Throws only for a damaged repository;
   /// a backup holding a lease makes it `postponed`.
@@ -60,11 +66,14 @@ class Maintenance {
 
  private:
   void loop();
+  std::vector<DamageFinding> findings(store::Id tenantId, Repository& repo,
+                                      const VerifyReport& report, store::Time now);
 
   store::Store& store_;
   Repositories& repositories_;
   Policies& policies_;
   MaintenanceSettings settings_;
+  BackupDamage* damage_ = nullptr;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -502,10 +502,12 @@ bool Repository::verifyPack(const std::string& name, VerifyReport& report) {
   auto bytes = files::tryRead(packPath(name));
   if (!bytes) {
     report.problems.push_back("pack " + name + ": missing");
+    report.badPacks.emplace_back(name, "missing");
     return false;
   }
   if (parc::backup::packName(*bytes) != name) {
     report.problems.push_back("pack " + name + ": content does not match its name (corrupt)");
+    report.badPacks.emplace_back(name, "corrupt");
     return false;
   }
   try {
@@ -513,6 +515,7 @@ bool Repository::verifyPack(const std::string& name, VerifyReport& report) {
     report.blobs += entries.size();
   } catch (const Error& e) {
     report.problems.push_back(e.what());
+    report.badPacks.emplace_back(name, "malformed");
     return false;
   }
   std::lock_guard lock(mu_);
@@ -532,9 +535,12 @@ void Repository::verifySnapshots(VerifyReport& report) {
       if (!missing.empty()) {
         report.problems.push_back("snapshot " + s.id + ": " + std::to_string(missing.size()) +
                                   " chunk(s) missing");
+        report.badSnapshots.emplace_back(s.id,
+                                         std::to_string(missing.size()) + " chunk(s) missing");
       }
     } catch (const Error& e) {
       report.problems.push_back("snapshot " + s.id + ": " + e.what());
+      report.badSnapshots.emplace_back(s.id, e.what());
     }
   }
 }
@@ -578,6 +584,52 @@ VerifyReport Repository::verifySome(const std::string& after,
   }
   verifySnapshots(report);  // the last slice also checks every snapshot's references
   return report;
+}
+
+std::map<std::string, std::vector<PackImpact>> Repository::impactOf(
+    const std::vector<std::string>& packs) {
+  std::map<std::string, std::vector<PackImpact>> out;
+  if (packs.empty()) return out;
+  // chunk id -> (pack, is a manifest piece), for the packs named only.
+  std::unordered_map<ChunkId, std::pair<const std::string*, bool>, ChunkIdHash> where;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& name : packs) {
+      out[name];
+      sqlite::Statement q(*db_, "SELECT id, type FROM chunks WHERE pack = ?");
+      q.bind(1, name);
+      const std::string* key = &out.find(name)->first;
+      while (q.step()) {
+        auto bytes = q.blob(0);
+        if (bytes.size() != ChunkId{}.size()) continue;
+        ChunkId id;
+        std::copy(bytes.begin(), bytes.end(), id.begin());
+        where[id] = {key, q.int64(1) == static_cast<int>(parc::backup::BlobType::kTree)};
+      }
+    }
+  }
+  for (const auto& s : listSnapshots()) {
+    std::map<const std::string*, PackImpact> hits;
+    try {
+      auto snap = parc::backup::decodeSnapshot(readSnapshot(s.id));
+      for (const auto& ref : snap.refs) {
+        auto it = where.find(ref);
+        if (it == where.end()) continue;
+        auto& hit = hits[it->second.first];
+        ++hit.chunks;
+        hit.manifest = hit.manifest || it->second.second;
+      }
+    } catch (const Error&) {
+      continue;  // an unreadable snapshot is reported on its own by verification
+    }
+    for (auto& [pack, hit] : hits) {
+      hit.snapshot = s.id;
+      hit.host = s.host;
+      hit.created = s.created;
+      out[*pack].push_back(std::move(hit));
+    }
+  }
+  return out;
 }
 
 PruneReport Repository::prune(const std::vector<std::string>& forget, std::chrono::seconds grace,

@@ -17,11 +17,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/backup/bytes.h"
@@ -49,7 +51,19 @@ struct BlobLocation {
 struct VerifyReport {
   std::size_t packs = 0, blobs = 0, snapshots = 0;
   std::vector<std::string> problems;  // one line each, naming the pack or snapshot
+  /// The same problems by object, for alerts: packs that are missing, corrupt or
+  /// malformed, and snapshots that are unreadable or miss chunks.
+  std::vector<std::pair<std::string, std::string>> badPacks;      // name, problem
+  std::vector<std::pair<std::string, std::string>> badSnapshots;  // id, problem
   bool ok() const { return problems.empty(); }
+};
+
+/// Who loses data when a pack is damaged: each snapshot with chunks in it.
+struct PackImpact {
+  std::string snapshot, host;
+  std::int64_t created = 0;
+  std::size_t chunks = 0;  // of the snapshot's chunks stored in the pack
+  bool manifest = false;   // a piece of the snapshot's file list is in it
 };
 
 struct PruneReport {
@@ -117,6 +131,9 @@ class Repository {
   /// was checked (the last slice also checks every snapshot's references).
   VerifyReport verifySome(const std::string& after, std::chrono::steady_clock::time_point deadline,
                           std::string* next);
+  /// For each pack named, the snapshots that reference chunks stored in it (reads every
+  /// snapshot's plain reference list; memory: the chunk ids of the packs named).
+  std::map<std::string, std::vector<PackImpact>> impactOf(const std::vector<std::string>& packs);
   /// Drops the index and rebuilds it from the packs and snapshot files.
   void rebuildIndex();
   /// Forgets the given snapshots, deletes packs with no live blob and repacks packs

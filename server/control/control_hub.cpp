@@ -136,7 +136,7 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
       }
       if (pending) pending->reply.set_value(std::move(reply));
     } else if (type == "report") {
-      report(hostId, generation, message, source);
+      report(hostId, generation, std::move(message), source);
     } else if (type == "hello") {
       // Agents since the trust issue also say which CA fingerprints they trust.
       std::vector<std::string> anchors;
@@ -165,7 +165,7 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
   }
 }
 
-void ControlHub::report(store::Id hostId, std::uint64_t generation, const Json& message,
+void ControlHub::report(store::Id hostId, std::uint64_t generation, Json message,
                         const std::string& source) {
   net::WsConnectionPtr connection;
   {
@@ -179,7 +179,7 @@ void ControlHub::report(store::Id hostId, std::uint64_t generation, const Json& 
   };
   protocol::Report report;
   try {
-    report = protocol::reportFromJson(message);
+    report = protocol::reportFromJson(std::move(message));  // the batch is moved, not copied
   } catch (const Error& e) {
     auto id = message.find("id");
     if (id != message.end() && id->is_string() && id->get<std::string>().size() <= 64)

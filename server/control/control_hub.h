@@ -1,8 +1,8 @@
 #pragma once
 // The server's side of the agents' control channels: who is online (kept in memory,
 // written to the store in batches), and commands sent to an agent with their replies.
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -140,8 +140,7 @@ class ControlHub {
   std::thread sweeper_;
   std::atomic<StreamSink*> sink_{nullptr};
   std::atomic<ReportSink*> reports_{nullptr};
-  void report(store::Id hostId, std::uint64_t generation, const Json& message,
-              const std::string& source);
+  void report(store::Id hostId, std::uint64_t generation, Json message, const std::string& source);
 };
 
 }  // namespace parc::server::control

@@ -220,6 +220,45 @@ TEST_F(BackupConsoleCommands, MissingPathFailsTheJobAndStatusIsKept) {
   EXPECT_EQ(commands->status(Json::object())["items"].size(), 1u);
 }
 
+// The agent restarts: a finished restore is still reported as it ended, one that was
+// running when the agent stopped is reported interrupted with the reason (not unknown).
+TEST_F(BackupConsoleCommands, RestoresAreRememberedAcrossAnAgentRestart) {
+  Json done = restoreAndWait(Json{{"paths", {rel(src / "Courrier" / "lettre.txt")}}});
+  ASSERT_EQ(done["state"], "ok") << done.dump();
+  const fs::path journal = root / "data" / "backup-restores.json";
+  ASSERT_TRUE(fs::exists(journal));
+  EXPECT_EQ(fs::status(journal).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  // As a killed agent leaves it: one more entry, still running.
+  Json items = parseJson(files::read(journal));
+  Json running = items[0];
+  running["restore_id"] = "00000000000000cc";
+  running["state"] = "running";
+  running["finished_at"] = nullptr;
+  items.push_back(running);
+  files::writeAtomic(journal, items.dump(), 0600);
+
+  commands.reset();
+  RestoreSettings settings{root / "data" / "restores", {allowed}};
+  commands = std::make_unique<BackupControlCommands>([this] { return openLocalTarget(repo); },
+                                                     root / "backup.key", settings);
+  Json again = commands->status(Json{{"restore_id", done["restore_id"]}});
+  EXPECT_EQ(again["state"], "ok") << again.dump();
+  EXPECT_EQ(again["files_done"], 1);
+  EXPECT_EQ(again["snapshot"], snapshot);
+  Json cut = commands->status(Json{{"restore_id", "00000000000000cc"}});
+  EXPECT_EQ(cut["state"], "interrupted") << cut.dump();
+  EXPECT_NE(cut["error"].get<std::string>().find("l'agent s'est arrêté"), std::string::npos);
+  EXPECT_FALSE(cut["finished_at"].is_null());
+  EXPECT_EQ(commands->status(Json{{"restore_id", "00000000000000dd"}})["state"], "unknown");
+  // A damaged journal is ignored, not fatal.
+  commands.reset();
+  files::writeAtomic(journal, "{not json", 0600);
+  commands = std::make_unique<BackupControlCommands>([this] { return openLocalTarget(repo); },
+                                                     root / "backup.key", settings);
+  EXPECT_EQ(commands->status(Json{{"restore_id", done["restore_id"]}})["state"], "unknown");
+}
+
 TEST_F(BackupConsoleCommands, NoKeyNoRestore) {
   fs::remove(root / "backup.key");
   EXPECT_THROW(commands->restore(Json{{"snapshot", snapshot}, {"paths", {"x"}}}), Error);

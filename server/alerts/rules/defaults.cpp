@@ -82,6 +82,9 @@ std::vector<RuleConfig> defaultRules() {
             "{host} : le disque {subject} sera plein dans {value} heures au rythme actuel"),
       other("backup_stale", "backup_stale", "", Severity::kWarning, 0, Json{{"hours", 48}},
             "{host} : pas de sauvegarde réussie depuis {value} heures"),
+      // Fed by backup verification (server/backup/damage.h); resolved by a sound pass.
+      other("backup_damaged", "backup_damaged", "", Severity::kCritical, 0, Json::object(),
+            "Sauvegarde endommagée ({host}) : {detail}"),
       // Fed by the inventory ingest (server/api/host_clone_routes.cpp), not by metrics.
       other("clone_suspected", "state", "inventory.clone_suspected", Severity::kWarning, 0,
             Json{{"op", "eq"}, {"value", 1}, {"max_age_seconds", 7 * 24 * 3600}},

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,13 +33,21 @@ struct HostView {
       history;
   /// When the host's last successful backup finished; nullopt = no backup data.
   std::function<std::optional<Time>()> lastBackup;
+  /// Damage backup verification found in this host's snapshots: subject, text, how
+  /// many snapshots; empty = none (or no backup data).
+  std::function<std::vector<std::tuple<std::string, std::string, double>>()> backupDamage;
 };
 
-/// A condition that holds: at most one per subject.
+/// A condition that holds: at most one per subject. A constructor, not an aggregate, so
+/// rules may leave the detail out of `{subject, severity, value}`.
 struct Condition {
+  Condition(std::string subject = {}, Severity severity = Severity::kWarning, double value = 0,
+            std::string detail = {})
+      : subject(std::move(subject)), severity(severity), value(value), detail(std::move(detail)) {}
   std::string subject;
   Severity severity = Severity::kWarning;
   double value = 0;
+  std::string detail;  // replaces {detail} in the summary (a text only the rule can build)
 };
 
 /// Severity of the alert already open per subject (for hysteresis).
@@ -59,6 +68,7 @@ RuleKindPtr makeAbsence();
 RuleKindPtr makeState();
 RuleKindPtr makePrediction();
 RuleKindPtr makeBackupStale();
+RuleKindPtr makeBackupDamaged();
 
 /// The explicit list of rule kinds (rules.cpp).
 std::vector<RuleKindPtr> allRuleKinds();

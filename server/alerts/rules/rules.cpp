@@ -9,6 +9,7 @@ std::vector<RuleKindPtr> allRuleKinds() {
   list.push_back(makeState());
   list.push_back(makePrediction());
   list.push_back(makeBackupStale());
+  list.push_back(makeBackupDamaged());
   return list;
 }
 

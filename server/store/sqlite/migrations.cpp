@@ -307,6 +307,19 @@ CREATE TABLE backup_restores (
 CREATE INDEX backup_restores_source ON backup_restores(source_host_id, id);
 CREATE INDEX backup_restores_target ON backup_restores(target_host_id, id);
 )sql"},
+      // 10: damage found by backup verification, per host it hurts (server/backup/damage.h).
+      {10, R"sql(
+CREATE TABLE backup_damage (
+  tenant_id INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  host_id INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  snapshots INTEGER NOT NULL,
+  found_at INTEGER NOT NULL,
+  confirmed INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (tenant_id, subject, host_id)
+);
+)sql"},
   };
   return kMigrations;
 }

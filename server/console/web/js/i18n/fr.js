@@ -306,6 +306,7 @@ export default {
   'alert.rule.smart_failing': 'Disque en panne (SMART)', 'alert.rule.unit_failed': 'Service système en échec',
   'alert.rule.printer_stuck': "File d'impression bloquée", 'alert.rule.time_unsynced': 'Horloge non synchronisée',
   'alert.rule.backup_stale': 'Sauvegarde trop ancienne',
+  'alert.rule.backup_damaged': 'Sauvegarde endommagée', 'alert.kind.backup_damaged': 'Sauvegarde endommagée',
   'alert.rule.clone_suspected': 'Poste cloné (même identité, autre matériel)',
   'alert.kind.threshold': 'Seuil', 'alert.kind.absence': 'Absence de nouvelles', 'alert.kind.state': 'État anormal',
   'alert.kind.prediction': 'Prévision', 'alert.kind.backup_stale': 'Ancienneté de la sauvegarde',
