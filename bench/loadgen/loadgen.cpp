@@ -26,9 +26,9 @@
 #include <deque>
 #include <iostream>
 #include <mutex>
-#include <unordered_map>
 #include <random>
 #include <thread>
+#include <unordered_map>
 #include <utility>  // before Asio (Boost 1.74)
 
 #include "common/crypto/hash.h"
@@ -68,12 +68,13 @@ struct Stats {
   std::atomic<long> connected{0}, connectedPeak{0}, reportsAcked{0}, errors{0}, commands{0};
   std::atomic<long> redials{0}, reportsUnanswered{0};
   std::atomic<double> allConnectedSeconds{-1};  // first time every agent was connected
-  std::atomic<long> reportsAckedSteady{0};  // after every channel was opened
+  std::atomic<long> reportsAckedSteady{0};      // after every channel was opened
   std::chrono::steady_clock::time_point steadyFrom;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   long agents = 0;
   std::mutex m;
   std::vector<double> reportMs, connectMs;
+  std::vector<double> reportMsSteady;  // reports sent after the connection ramp
   void sample(std::vector<double>& v, double ms) {
     std::lock_guard lock(m);
     v.push_back(ms);
@@ -133,7 +134,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
       if (std::chrono::steady_clock::now() >= end_) break;
       if (wasUp) attempt = 0;
       ++stats_.redials;
-      asio::steady_timer wait(io_, std::min(std::chrono::steady_clock::now() + retryDelay(attempt), end_));
+      asio::steady_timer wait(
+          io_, std::min(std::chrono::steady_clock::now() + retryDelay(attempt), end_));
       beast::error_code ec;
       co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
     }
@@ -262,7 +264,10 @@ class Agent : public std::enable_shared_from_this<Agent> {
       ++stats_.errors;
     } else {
       ++stats_.reportsAcked;
-      if (start >= stats_.steadyFrom) ++stats_.reportsAckedSteady;
+      if (start >= stats_.steadyFrom) {
+        ++stats_.reportsAckedSteady;
+        stats_.sample(stats_.reportMsSteady, ms(start));
+      }
       stats_.sample(stats_.reportMs, ms(start));
     }
     beast::get_lowest_layer(stream).expires_after(2s);
@@ -278,7 +283,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
     beast::get_lowest_layer(ws).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = 30s;
-    t.idle_timeout = 40s;       // as the agent: pings at half of it
+    t.idle_timeout = 40s;  // as the agent: pings at half of it
     t.keep_alive_pings = true;
     ws.set_option(t);
     ws.read_message_max(1024 * 1024);
@@ -342,9 +347,13 @@ class Agent : public std::enable_shared_from_this<Agent> {
       if (it == pending_.end()) return;
       auto startedAt = it->second;
       pending_.erase(it);
-      if (ack.error.empty() && !ack.results.empty() && ack.results[0].value("status", "") == "stored") {
+      if (ack.error.empty() && !ack.results.empty() &&
+          ack.results[0].value("status", "") == "stored") {
         ++stats_.reportsAcked;
-        if (startedAt >= stats_.steadyFrom) ++stats_.reportsAckedSteady;
+        if (startedAt >= stats_.steadyFrom) {
+          ++stats_.reportsAckedSteady;
+          stats_.sample(stats_.reportMsSteady, ms(startedAt));
+        }
         stats_.sample(stats_.reportMs, ms(startedAt));
       } else {
         ++stats_.errors;
@@ -357,7 +366,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
     outq_.push_back(std::move(text));
     if (writing_ || !ws_) return;
     writing_ = true;
-    asio::co_spawn(io_, [self = shared_from_this()] { return self->writer(); }, asio::detached);
+    asio::co_spawn(
+        io_, [self = shared_from_this()] { return self->writer(); }, asio::detached);
   }
 
   awaitable<void> writer() {
@@ -442,14 +452,16 @@ int main(int argc, char** argv) {
 
   // One event loop per thread; each agent lives on one of them (no locks in an agent).
   std::vector<std::unique_ptr<asio::io_context>> loops;
-  for (int t = 0; t < std::max(1, o.threads); ++t) loops.push_back(std::make_unique<asio::io_context>(1));
+  for (int t = 0; t < std::max(1, o.threads); ++t)
+    loops.push_back(std::make_unique<asio::io_context>(1));
   Stats stats;
   stats.agents = o.agents;
   // Control channels open at --connect-rate; the measured period starts once all are up.
   auto rampSeconds = static_cast<double>(o.agents) / std::max(1, o.connectRate);
   auto connectStart = std::chrono::steady_clock::now();
   stats.start = connectStart;
-  stats.steadyFrom = connectStart + std::chrono::milliseconds(static_cast<long>(rampSeconds * 1000));
+  stats.steadyFrom =
+      connectStart + std::chrono::milliseconds(static_cast<long>(rampSeconds * 1000));
   auto end = stats.steadyFrom + std::chrono::seconds(o.duration);
   std::mt19937 rng(7);
   for (int i = 0; i < o.agents; ++i) {
@@ -457,7 +469,8 @@ int main(int argc, char** argv) {
     auto agent =
         std::make_shared<Agent>(io, ctx, o, std::move(ids[static_cast<size_t>(i)]), stats, end, i);
     auto at = std::chrono::milliseconds(static_cast<long>(1000.0 * i / std::max(1, o.connectRate)));
-    auto first = std::chrono::milliseconds(rng() % (static_cast<unsigned>(o.reportInterval) * 1000U));
+    auto first =
+        std::chrono::milliseconds(rng() % (static_cast<unsigned>(o.reportInterval) * 1000U));
     auto timer = std::make_shared<asio::steady_timer>(io, at);
     timer->async_wait([agent, timer, first](beast::error_code) {
       asio::co_spawn(
@@ -487,6 +500,8 @@ int main(int argc, char** argv) {
       {"all_connected_seconds", stats.allConnectedSeconds.load()},
       {"p50_ms", percentile(stats.reportMs, 0.50)},
       {"p99_ms", percentile(stats.reportMs, 0.99)},
+      {"steady_p50_ms", percentile(stats.reportMsSteady, 0.50)},
+      {"steady_p99_ms", percentile(stats.reportMsSteady, 0.99)},
       {"connect_p50_ms", percentile(stats.connectMs, 0.50)},
       {"connect_p99_ms", percentile(stats.connectMs, 0.99)},
       {"enrol_seconds", enrolSeconds},

@@ -1,5 +1,7 @@
 #include "common/protocol/control.h"
 
+#include <utility>
+
 #include "common/error.h"
 
 namespace parc::protocol {
@@ -101,9 +103,25 @@ Hello helloFromJson(const Json& j) {
 Report reportFromJson(const Json& j) {
   Report r;
   r.id = text(j, "id", true);
-  if (r.id.empty() || r.id.size() > 64) throw Error(ErrorKind::kBadRequest, "report id: 1 to 64 bytes");
+  if (r.id.empty() || r.id.size() > 64)
+    throw Error(ErrorKind::kBadRequest, "report id: 1 to 64 bytes");
   r.batch = objectOr(j, "batch");
   return r;
+}
+
+Report reportFromJson(Json&& j) {
+  auto batch = j.find("batch");
+  if (batch == j.end() || !batch->is_object()) return reportFromJson(std::as_const(j));
+  Json moved = std::move(*batch);
+  *batch = nullptr;
+  try {
+    Report r = reportFromJson(std::as_const(j));
+    r.batch = std::move(moved);
+    return r;
+  } catch (...) {
+    *batch = std::move(moved);
+    throw;
+  }
 }
 
 ReportAck reportAckFromJson(const Json& j) {

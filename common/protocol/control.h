@@ -62,6 +62,9 @@ Command commandFromJson(const Json& j);
 Reply replyFromJson(const Json& j);
 Hello helloFromJson(const Json& j);
 Report reportFromJson(const Json& j);
+/// The same, moving the batch out of `j` instead of copying it (it may be large). `j`
+/// keeps its "id" whatever happens, for the refusal's answer.
+Report reportFromJson(Json&& j);
 ReportAck reportAckFromJson(const Json& j);
 
 }  // namespace parc::protocol
