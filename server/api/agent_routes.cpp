@@ -77,6 +77,9 @@ net::Response enroll(Context& ctx, Services& s) {
   }
   spdlog::info("enrolled host {} ({}) in tenant {} from {}", outcome.host->id, request.hostname,
                outcome.host->tenantId, ctx.request.remoteAddress);
+  // Known to the rules from now on, even if it is never seen online while a health round
+  // runs (the server's own findings, such as backup damage, concern it all the same).
+  if (s.health) s.health->setHost(hostInfo(*outcome.host));
   protocol::EnrollResponse response{outcome.host->id, outcome.host->tenantId, issued.pem,
                                     s.ca.caBundlePem()};
   Json body = response;

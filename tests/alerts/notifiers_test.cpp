@@ -20,6 +20,7 @@
 #include "common/net/server.h"
 #include "server/alerts/health_service.h"
 #include "server/alerts/notifiers/outgoing.h"
+#include "tests/common/test_pki.h"
 
 namespace parc::server::alerts {
 namespace {
@@ -28,23 +29,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 constexpr Time kT0 = 1795950000;
 
-struct TestPki {
-  std::string caPem, certPem, keyPem;
-  TestPki() {
-    auto caKey = crypto::generateKey();
-    auto ca = crypto::makeCaCertificate(caKey.get(), "Parc test CA", 2);
-    auto key = crypto::generateKey();
-    auto cert = crypto::makeServerCertificate(ca.get(), caKey.get(), key.get(), "localhost",
-                                              {"localhost"}, {"127.0.0.1"}, 2);
-    caPem = crypto::certificateToPem(ca.get());
-    certPem = crypto::certificateToPem(cert.get());
-    keyPem = crypto::privateKeyToPem(key.get());
-  }
-};
-
-const TestPki& pki() {
-  static TestPki p;
-  return p;
+using parc::testing::testPki;
+const parc::testing::TestPki& pki() {
+  return testPki();
 }
 
 class TempDir {

@@ -23,6 +23,7 @@
 #include "common/net/server.h"
 #include "server/alerts/health_service.h"
 #include "server/alerts/notifiers/notifier.h"
+#include "tests/common/test_pki.h"
 #include "tests/integration/harness.h"
 
 namespace parc::testing {
@@ -35,24 +36,8 @@ constexpr const char* kSmtpPassword = "s3cret-pass";
 constexpr const char* kWebhookSecret = "webhook-secret-0123456789";
 constexpr const char* kStrongPassword = "Canaux-Aveyron-2026!x";
 
-// A CA of the test's own and a certificate for 127.0.0.1 (the receivers' identity).
-struct TestPki {
-  std::string caPem, certPem, keyPem;
-  TestPki() {
-    auto caKey = crypto::generateKey();
-    auto ca = crypto::makeCaCertificate(caKey.get(), "Parc test CA", 2);
-    auto key = crypto::generateKey();
-    auto cert = crypto::makeServerCertificate(ca.get(), caKey.get(), key.get(), "localhost",
-                                              {"localhost"}, {"127.0.0.1"}, 2);
-    caPem = crypto::certificateToPem(ca.get());
-    certPem = crypto::certificateToPem(cert.get());
-    keyPem = crypto::privateKeyToPem(key.get());
-  }
-};
-
-const TestPki& pki() {
-  static TestPki p;
-  return p;
+const parc::testing::TestPki& pki() {
+  return testPki();
 }
 
 // tests/alerts/smtp_server.py (STARTTLS and AUTH required), stopped by its pid.

@@ -12,23 +12,12 @@
 
 #include "common/crypto/x509.h"
 #include "common/net/server.h"
+#include "tests/common/test_pki.h"
 
 namespace parc::net {
 namespace {
 
-struct Pki {
-  std::string caPem, certPem, keyPem;
-  Pki() {
-    auto caKey = crypto::generateKey();
-    auto ca = crypto::makeCaCertificate(caKey.get(), "Parc test CA", 2);
-    auto key = crypto::generateKey();
-    auto cert = crypto::makeServerCertificate(ca.get(), caKey.get(), key.get(), "localhost",
-                                              {"localhost"}, {"127.0.0.1"}, 2);
-    caPem = crypto::certificateToPem(ca.get());
-    certPem = crypto::certificateToPem(cert.get());
-    keyPem = crypto::privateKeyToPem(key.get());
-  }
-};
+using Pki = parc::testing::TestPki;
 
 TEST(WebSocket, AConnectionMayOutliveItsClient) {
   Pki pki;

@@ -19,6 +19,7 @@
 #include "common/crypto/x509.h"
 #include "common/error.h"
 #include "common/net/server.h"
+#include "tests/common/test_pki.h"
 
 namespace parc::net {
 namespace {
@@ -29,18 +30,7 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-struct Pki {
-  std::string caPem, certPem, keyPem;
-  Pki() {
-    auto caKey = crypto::generateKey();
-    auto ca = crypto::makeCaCertificate(caKey.get(), "Parc test CA", 2);
-    auto key = crypto::generateKey();
-    auto cert = crypto::makeServerCertificate(ca.get(), caKey.get(), key.get(), "localhost",
-                                              {"localhost"}, {"127.0.0.1"}, 2);
-    caPem = crypto::certificateToPem(ca.get());
-    certPem = crypto::certificateToPem(cert.get());
-    keyPem = crypto::privateKeyToPem(key.get());
-  }
+struct Pki : parc::testing::TestPki {
   std::shared_ptr<tls::TlsContext> client() const {
     tls::ClientTlsConfig cc;
     cc.caBundlePem = caPem;
