@@ -208,7 +208,14 @@ void feedHealth(Services& s, const std::vector<IngestReport*>& reports,
     }
   }
   if (!metrics.empty()) {
-    auto why = s.health->ingestMetricsMany(metrics, now);
+    std::vector<std::string> why;
+    try {
+      why = s.health->ingestMetricsMany(metrics, now);
+    } catch (const std::exception& e) {
+      // The reports are stored (acknowledged below); the time series miss them, as a
+      // malformed batch would: resending would only meet "duplicate".
+      why.assign(metrics.size(), std::string("metrics store: ") + e.what());
+    }
     for (std::size_t k = 0; k < why.size(); ++k) {
       if (!why[k].empty())
         noteUnusable(metricsReport[k], "metrics " + *metrics[k].messageId + ": " + why[k]);
