@@ -20,6 +20,7 @@
 #include "common/net/server.h"
 #include "server/alerts/health_service.h"
 #include "server/alerts/notifiers/outgoing.h"
+#include "tests/alerts/smtp_server.h"
 #include "tests/common/test_pki.h"
 
 namespace parc::server::alerts {
@@ -50,60 +51,10 @@ class TempDir {
 };
 
 // python3 smtp_server.py, killed (by its pid) when the object goes.
-class SmtpServer {
- public:
-  explicit SmtpServer(const fs::path& dir) : outdir_(dir / "mail") {
-    fs::create_directories(outdir_);
-    std::ofstream(dir / "cert.pem") << pki().certPem;
-    std::ofstream(dir / "key.pem") << pki().keyPem;
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      std::string script = std::string(PARC_SOURCE_DIR) + "/tests/alerts/smtp_server.py";
-      std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string(),
-                  outdir = outdir_.string();
-      execl("/usr/bin/python3", "python3", script.c_str(), "--cert", cert.c_str(), "--key",
-            key.c_str(), "--user", "helpdesk", "--password", "s3cret-pass", "--outdir",
-            outdir.c_str(), nullptr);
-      _exit(127);
-    }
-    close(out[1]);
-    pollfd p{out[0], POLLIN, 0};
-    std::string line;
-    char c;
-    while (poll(&p, 1, 15000) == 1 && read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    if (line.empty()) throw std::runtime_error("SMTP server did not start (python3-aiosmtpd?)");
-    port_ = std::stoi(line);
-  }
-  ~SmtpServer() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  int port() const { return port_; }
-  std::vector<Json> messages() const {
-    std::vector<Json> out;
-    std::vector<fs::path> files;
-    for (auto& e : fs::directory_iterator(outdir_)) {
-      if (e.path().extension() == ".json") files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (auto& f : files) {
-      std::ifstream in(f);
-      std::stringstream s;
-      s << in.rdbuf();
-      out.push_back(Json::parse(s.str()));
-    }
-    return out;
-  }
-
- private:
-  fs::path outdir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+// The real SMTP server of the e-mail tests (tests/alerts/smtp_server.h), with this
+// file's password.
+struct SmtpServer : parc::testing::SmtpServer {
+  explicit SmtpServer(const fs::path& dir) : parc::testing::SmtpServer(dir, "s3cret-pass") {}
 };
 
 // An HTTPS receiver on 127.0.0.1 whose handler the test writes.

@@ -23,6 +23,7 @@
 #include "common/net/server.h"
 #include "server/alerts/health_service.h"
 #include "server/alerts/notifiers/notifier.h"
+#include "tests/alerts/smtp_server.h"
 #include "tests/common/test_pki.h"
 #include "tests/integration/harness.h"
 
@@ -40,56 +41,10 @@ const parc::testing::TestPki& pki() {
   return testPki();
 }
 
-// tests/alerts/smtp_server.py (STARTTLS and AUTH required), stopped by its pid.
-class SmtpServer {
- public:
-  explicit SmtpServer(const fs::path& dir) : outdir_(dir / "mail") {
-    fs::create_directories(outdir_);
-    files::writeAtomic(dir / "smtp-cert.pem", pki().certPem, 0600);
-    files::writeAtomic(dir / "smtp-key.pem", pki().keyPem, 0600);
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    std::string script = std::string(PARC_SOURCE_DIR) + "/tests/alerts/smtp_server.py";
-    std::string cert = (dir / "smtp-cert.pem").string(), key = (dir / "smtp-key.pem").string(),
-                outdir = outdir_.string();
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      execl("/usr/bin/python3", "python3", script.c_str(), "--cert", cert.c_str(), "--key",
-            key.c_str(), "--user", "helpdesk", "--password", kSmtpPassword, "--outdir",
-            outdir.c_str(), nullptr);
-      _exit(127);
-    }
-    close(out[1]);
-    pollfd p{out[0], POLLIN, 0};
-    std::string line;
-    char c;
-    while (poll(&p, 1, 15000) == 1 && read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    if (line.empty()) throw std::runtime_error("SMTP server did not start (python3-aiosmtpd?)");
-    port_ = std::stoi(line);
-  }
-  ~SmtpServer() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  int port() const { return port_; }
-  std::vector<Json> messages() const {
-    std::vector<fs::path> names;
-    for (const auto& e : fs::directory_iterator(outdir_)) {
-      if (e.path().extension() == ".json") names.push_back(e.path());
-    }
-    std::sort(names.begin(), names.end());
-    std::vector<Json> out;
-    for (const auto& n : names) out.push_back(parseJson(files::read(n)));
-    return out;
-  }
-
- private:
-  fs::path outdir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+// The real SMTP server of the e-mail tests (tests/alerts/smtp_server.h), with this
+// file's password.
+struct SmtpServer : parc::testing::SmtpServer {
+  explicit SmtpServer(const fs::path& dir) : parc::testing::SmtpServer(dir, kSmtpPassword) {}
 };
 
 // An HTTPS receiver on 127.0.0.1 that records what it gets and answers `status` with
