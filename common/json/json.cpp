@@ -21,4 +21,12 @@ Json parseJson(std::string_view text, int maxDepth) {
   }
 }
 
+std::string clipUtf8(std::string text, std::size_t maxBytes) {
+  if (text.size() <= maxBytes) return text;
+  std::size_t cut = maxBytes;  // back to the first byte of the character it would split
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text + "…";
+}
+
 }  // namespace parc

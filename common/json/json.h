@@ -1,6 +1,7 @@
 #pragma once
 // JSON parsing of untrusted input: depth-bounded, and every failure a parc::Error.
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 namespace parc {
@@ -10,6 +11,10 @@ using Json = nlohmann::json;
 /// Parses a document; throws parc::Error kBadRequest when it is malformed or nested
 /// deeper than maxDepth (deep nesting is a stack-exhaustion attack on recursive code).
 Json parseJson(std::string_view text, int maxDepth = 64);
+
+/// `text` cut to at most `maxBytes` on a character boundary, with "…" when cut: a
+/// bounded text that stays valid UTF-8 inside a JSON document.
+std::string clipUtf8(std::string text, std::size_t maxBytes);
 
 /// Runs `read` (which typically calls get<T>()) and turns type errors into kBadRequest.
 template <typename T>

@@ -129,6 +129,14 @@ struct PooledConnection {
 
 using detail::PooledConnection;
 
+namespace {
+// Idle connections older than this are closed, not reused: well under the server's
+// idle timeout (60 s, common/net/server.h) and common NAT timeouts.
+constexpr std::chrono::seconds kMaxIdle{20};
+// Idle connections kept per client (more concurrent senders open and close extras).
+constexpr std::size_t kMaxIdleConnections = 4;
+}  // namespace
+
 struct HttpsClient::Pool {
   explicit Pool(SSL_CTX* native) : ctx((SSL_CTX_up_ref(native), native)) {}
 

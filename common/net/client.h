@@ -27,15 +27,8 @@ class HttpsClient {
   /// TCP + TLS connections this client (and its copies) opened so far.
   std::size_t connectionsOpened() const;
 
-  /// Idle connections older than this are closed, not reused: well under the server's
-  /// idle timeout (60 s, common/net/server.h) and common NAT timeouts.
-  static constexpr std::chrono::seconds kMaxIdle{20};
-  /// Idle connections kept per client (more concurrent senders open and close extras).
-  static constexpr std::size_t kMaxIdleConnections = 4;
-
-  struct Pool;
-
  private:
+  struct Pool;  // up to 4 idle connections, each reused for at most 20 s (client.cpp)
   Endpoint server_;
   // The pool's connections were made with this context only: a client built with a
   // renewed identity (a new TlsContext) starts with an empty pool of its own.

@@ -100,28 +100,23 @@ Hello helloFromJson(const Json& j) {
   return Hello{text(j, "agent_version", false)};
 }
 
+namespace {
+std::string reportId(const Json& j) {
+  std::string id = text(j, "id", true);
+  if (id.empty() || id.size() > 64) throw Error(ErrorKind::kBadRequest, "report id: 1 to 64 bytes");
+  return id;
+}
+}  // namespace
+
 Report reportFromJson(const Json& j) {
-  Report r;
-  r.id = text(j, "id", true);
-  if (r.id.empty() || r.id.size() > 64)
-    throw Error(ErrorKind::kBadRequest, "report id: 1 to 64 bytes");
-  r.batch = objectOr(j, "batch");
-  return r;
+  return Report{reportId(j), objectOr(j, "batch")};
 }
 
 Report reportFromJson(Json&& j) {
+  Report r{reportId(j), {}};  // checked first: a refused report keeps its whole body
   auto batch = j.find("batch");
-  if (batch == j.end() || !batch->is_object()) return reportFromJson(std::as_const(j));
-  Json moved = std::move(*batch);
-  *batch = nullptr;
-  try {
-    Report r = reportFromJson(std::as_const(j));
-    r.batch = std::move(moved);
-    return r;
-  } catch (...) {
-    *batch = std::move(moved);
-    throw;
-  }
+  r.batch = batch != j.end() && batch->is_object() ? std::move(*batch) : objectOr(j, "batch");
+  return r;
 }
 
 ReportAck reportAckFromJson(const Json& j) {

@@ -155,45 +155,86 @@ store::IncomingMessage incoming(const Json& m, store::Id hostId, store::Time now
   return in;
 }
 
-// A report validated and ready to store: its valid messages, their results so far, and
-// where each metrics payload sits in the parsed body (health reads it from there).
+// One report on its way through ingestBatches: its valid messages, where each metrics
+// payload sits in the parsed body (health reads it from there), the store's outcomes,
+// and the results the agent will get.
 struct Prepared {
+  IngestReport* report = nullptr;
   std::vector<store::IncomingMessage> valid;
   std::vector<const Json*> metrics;  // per valid message: its payload if "metrics", else null
   std::vector<std::size_t> validIndex;
+  std::vector<store::MessageOutcome> outcomes;  // per valid message, once stored
   Json results = Json::array();
 };
 
-Prepared prepare(const store::Host& host, const Json& body, store::Time now,
-                 const std::string& source);
-void finish(Services& s, const store::Host& host, Prepared& p,
-            const std::vector<store::MessageOutcome>& outcomes, store::Time now,
-            const std::string& source);
+// Checks the report's shape (throws when the whole batch is refused) and each message
+// (a bad one is rejected alone, with its reason).
+Prepared prepare(IngestReport& report, store::Time now) {
+  const Json& body = *report.body;
+  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
+  if (body.value("version", 0) != protocol::kVersion) {
+    throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " +
+                                            std::to_string(protocol::kVersion) + ")");
+  }
+  auto list = body.find("messages");
+  if (list == body.end() || !list->is_array())
+    throw Error(ErrorKind::kBadRequest, "field 'messages' must be an array");
+  if (list->size() > kMaxBatch)
+    throw Error(ErrorKind::kTooLarge,
+                "at most " + std::to_string(kMaxBatch) + " messages per batch");
+
+  Prepared p;
+  p.report = &report;
+  for (const auto& m : *list) {
+    try {
+      p.valid.push_back(incoming(m, report.host->id, now));
+      p.metrics.push_back(p.valid.back().type == "metrics" ? &m.at("payload") : nullptr);
+      p.validIndex.push_back(p.results.size());
+      p.results.push_back(Json{{"id", p.valid.back().id}, {"status", "stored"}});
+    } catch (const Error& e) {
+      std::string id = m.is_object() && m.contains("id") && m["id"].is_string()
+                           ? m["id"].get<std::string>()
+                           : "";
+      p.results.push_back(Json{{"id", id}, {"status", "rejected"}, {"error", e.what()}});
+    }
+  }
+  if (auto evicted = body.find("evicted");
+      evicted != body.end() && evicted->is_object() && !evicted->empty()) {
+    p.valid.push_back(
+        store::IncomingMessage{"evicted-" + crypto::uuid4(),
+                               "event",
+                               now,
+                               Json{{"kind", "outbox_eviction"}, {"evicted", *evicted}}.dump(),
+                               {}});
+    p.metrics.push_back(nullptr);
+  }
+  for (auto& m : p.valid) {
+    if (m.inventory) m.inventory->source = report.source;
+  }
+  return p;
+}
 
 // Newly stored metrics and events go on to health monitoring (time series, rules): the
 // metrics of every report of the group in one transaction of the metrics store. A batch
 // the health store refuses stays stored as received: the agent is not asked to resend
 // what cannot be read better the second time.
-void feedHealth(Services& s, const std::vector<IngestReport*>& reports,
-                const std::vector<Prepared*>& prepared,
-                const std::vector<const std::vector<store::MessageOutcome>*>& outcomes,
-                store::Time now) {
+void feedHealth(Services& s, const std::vector<Prepared*>& stored, store::Time now) {
   if (!s.health) return;
   std::vector<alerts::HealthService::MetricsMessage> metrics;
   std::vector<std::size_t> metricsReport;  // which report each metrics message came from
-  std::vector<int> unusable(reports.size(), 0);
-  std::vector<std::string> firstReason(reports.size());
+  std::vector<int> unusable(stored.size(), 0);
+  std::vector<std::string> firstReason(stored.size());
   auto noteUnusable = [&](std::size_t r, const std::string& what) {
     if (unusable[r]++ == 0) firstReason[r] = what;
   };
-  for (std::size_t r = 0; r < reports.size(); ++r) {
-    const store::Host& host = *reports[r]->host;
+  for (std::size_t r = 0; r < stored.size(); ++r) {
+    const Prepared& p = *stored[r];
+    const store::Host& host = *p.report->host;
     // A host enrolled since the server started.
     if (!s.health->engine().host(host.id)) s.health->setHost(hostInfo(host));
     s.health->presence(host.id, host.tenantId, now);
-    const Prepared& p = *prepared[r];
-    for (std::size_t i = 0; i < p.valid.size() && i < outcomes[r]->size(); ++i) {
-      if ((*outcomes[r])[i] != store::MessageOutcome::kStored) continue;
+    for (std::size_t i = 0; i < p.valid.size() && i < p.outcomes.size(); ++i) {
+      if (p.outcomes[i] != store::MessageOutcome::kStored) continue;
       const auto& m = p.valid[i];
       if (m.type == "metrics" && p.metrics[i]) {
         metrics.push_back({host.id, host.tenantId, &m.id, p.metrics[i]});
@@ -222,12 +263,39 @@ void feedHealth(Services& s, const std::vector<IngestReport*>& reports,
     }
   }
   // One line per batch, not per message: a week of an old agent's batches is 10,000.
-  for (std::size_t r = 0; r < reports.size(); ++r) {
+  for (std::size_t r = 0; r < stored.size(); ++r) {
     if (unusable[r] > 0) {
-      spdlog::warn("host {}: {} message(s) not usable for health (first: {})", reports[r]->host->id,
-                   unusable[r], firstReason[r]);
+      spdlog::warn("host {}: {} message(s) not usable for health (first: {})",
+                   stored[r]->report->host->id, unusable[r], firstReason[r]);
     }
   }
+}
+
+// The per-message results from the store's outcomes; clone suspicions and GLPI
+// forwarding for what was stored.
+void finish(Services& s, Prepared& p, store::Time now) {
+  const store::Host& host = *p.report->host;
+  bool newInventory = false, cloneDetected = false, cloneReported = false;
+  for (size_t i = 0; i < p.validIndex.size(); ++i) {
+    Json& r = p.results[p.validIndex[i]];
+    auto outcome = p.outcomes[i];
+    newInventory |= p.valid[i].inventory && outcome == store::MessageOutcome::kStored;
+    if (outcome == store::MessageOutcome::kDuplicate) r["status"] = "duplicate";
+    if (outcome == store::MessageOutcome::kUnknownBase) {
+      r["status"] = "rejected";
+      r["error"] = kUnknownBaseReason;
+    }
+    // Kept aside, yet acknowledged ("stored"): the copy must not resend it forever.
+    if (outcome == store::MessageOutcome::kCloneDetected ||
+        outcome == store::MessageOutcome::kCloneReported) {
+      r["clone_suspected"] = true;
+      cloneReported = true;
+    }
+    cloneDetected |= outcome == store::MessageOutcome::kCloneDetected;
+  }
+  if (cloneReported) noteCloneSuspected(s, host, p.report->source, now, cloneDetected);
+  // Stored, not duplicates: on to the tenant's GLPI, queued before the agent's ack.
+  if (newInventory && s.glpiForwarder) s.glpiForwarder->inventoryStored(host, now);
 }
 
 // POST /api/v1/messages: a batch from the agent's outbox. Each message is stored once
@@ -249,123 +317,44 @@ Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::
 }
 
 void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now) {
-  std::vector<Prepared> prepared(reports.size());
-  std::vector<IngestReport*> ok;
-  std::vector<Prepared*> okPrepared;
+  std::vector<Prepared> prepared;
+  prepared.reserve(reports.size());  // batches below point into it
   std::vector<store::Store::HostBatch> batches;
-  for (std::size_t r = 0; r < reports.size(); ++r) {
+  for (auto& report : reports) {
     try {
-      prepared[r] = prepare(*reports[r].host, *reports[r].body, now, reports[r].source);
-      ok.push_back(&reports[r]);
-      okPrepared.push_back(&prepared[r]);
-      batches.push_back({reports[r].host->id, &prepared[r].valid});
+      prepared.push_back(prepare(report, now));
+      batches.push_back({report.host->id, &prepared.back().valid});
     } catch (...) {
-      reports[r].error = std::current_exception();
+      report.error = std::current_exception();
     }
   }
-  if (ok.empty()) return;
-  std::vector<store::Store::GroupOutcome> stored;
+  if (prepared.empty()) return;
+  std::vector<store::Store::GroupOutcome> outcomes;
   try {
-    stored = s.store.storeMessageGroups(batches, now);
+    outcomes = s.store.storeMessageGroups(batches, now);
   } catch (...) {
-    for (auto* r : ok) r->error = std::current_exception();
+    for (auto& p : prepared) p.report->error = std::current_exception();
     return;
   }
-  std::vector<IngestReport*> done;
-  std::vector<Prepared*> donePrepared;
-  std::vector<const std::vector<store::MessageOutcome>*> doneOutcomes;
-  for (std::size_t k = 0; k < ok.size(); ++k) {
-    if (stored[k].error) {
-      ok[k]->error = stored[k].error;
+  std::vector<Prepared*> stored;
+  for (std::size_t k = 0; k < prepared.size(); ++k) {
+    if (outcomes[k].error) {
+      prepared[k].report->error = outcomes[k].error;
       continue;
     }
-    done.push_back(ok[k]);
-    donePrepared.push_back(okPrepared[k]);
-    doneOutcomes.push_back(&stored[k].outcomes);
+    prepared[k].outcomes = std::move(outcomes[k].outcomes);
+    stored.push_back(&prepared[k]);
   }
-  feedHealth(s, done, donePrepared, doneOutcomes, now);
-  for (std::size_t k = 0; k < done.size(); ++k) {
+  feedHealth(s, stored, now);
+  for (auto* p : stored) {
     try {
-      finish(s, *done[k]->host, *donePrepared[k], *doneOutcomes[k], now, done[k]->source);
-      done[k]->results = std::move(donePrepared[k]->results);
+      finish(s, *p, now);
+      p->report->results = std::move(p->results);
     } catch (...) {
-      done[k]->error = std::current_exception();
+      p->report->error = std::current_exception();
     }
   }
 }
-
-namespace {
-
-Prepared prepare(const store::Host& host, const Json& body, store::Time now,
-                 const std::string& source) {
-  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
-  if (body.value("version", 0) != protocol::kVersion) {
-    throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " +
-                                            std::to_string(protocol::kVersion) + ")");
-  }
-  auto list = body.find("messages");
-  if (list == body.end() || !list->is_array())
-    throw Error(ErrorKind::kBadRequest, "field 'messages' must be an array");
-  if (list->size() > kMaxBatch)
-    throw Error(ErrorKind::kTooLarge,
-                "at most " + std::to_string(kMaxBatch) + " messages per batch");
-
-  Prepared p;
-  for (const auto& m : *list) {
-    try {
-      p.valid.push_back(incoming(m, host.id, now));
-      p.metrics.push_back(p.valid.back().type == "metrics" ? &m.at("payload") : nullptr);
-      p.validIndex.push_back(p.results.size());
-      p.results.push_back(Json{{"id", p.valid.back().id}, {"status", "stored"}});
-    } catch (const Error& e) {
-      std::string id = m.is_object() && m.contains("id") && m["id"].is_string()
-                           ? m["id"].get<std::string>()
-                           : "";
-      p.results.push_back(Json{{"id", id}, {"status", "rejected"}, {"error", e.what()}});
-    }
-  }
-  if (auto evicted = body.find("evicted");
-      evicted != body.end() && evicted->is_object() && !evicted->empty()) {
-    p.valid.push_back(
-        store::IncomingMessage{"evicted-" + crypto::uuid4(),
-                               "event",
-                               now,
-                               Json{{"kind", "outbox_eviction"}, {"evicted", *evicted}}.dump(),
-                               {}});
-    p.metrics.push_back(nullptr);
-  }
-  for (auto& m : p.valid) {
-    if (m.inventory) m.inventory->source = source;
-  }
-  return p;
-}
-
-void finish(Services& s, const store::Host& host, Prepared& p,
-            const std::vector<store::MessageOutcome>& outcomes, store::Time now,
-            const std::string& source) {
-  bool newInventory = false, cloneDetected = false, cloneReported = false;
-  for (size_t i = 0; i < p.validIndex.size(); ++i) {
-    Json& r = p.results[p.validIndex[i]];
-    newInventory |= p.valid[i].inventory && outcomes[i] == store::MessageOutcome::kStored;
-    if (outcomes[i] == store::MessageOutcome::kDuplicate) r["status"] = "duplicate";
-    if (outcomes[i] == store::MessageOutcome::kUnknownBase) {
-      r["status"] = "rejected";
-      r["error"] = kUnknownBaseReason;
-    }
-    // Kept aside, yet acknowledged ("stored"): the copy must not resend it forever.
-    if (outcomes[i] == store::MessageOutcome::kCloneDetected ||
-        outcomes[i] == store::MessageOutcome::kCloneReported) {
-      r["clone_suspected"] = true;
-      cloneReported = true;
-    }
-    cloneDetected |= outcomes[i] == store::MessageOutcome::kCloneDetected;
-  }
-  if (cloneReported) noteCloneSuspected(s, host, source, now, cloneDetected);
-  // Stored, not duplicates: on to the tenant's GLPI, queued before the agent's ack.
-  if (newInventory && s.glpiForwarder) s.glpiForwarder->inventoryStored(host, now);
-}
-
-}  // namespace
 
 namespace {
 

@@ -49,10 +49,7 @@ std::string withoutSecrets(std::string text, const alerts::Channel& c) {
       text.replace(at, value.size(), "********");
     }
   }
-  if (text.size() <= 1000) return text;
-  std::size_t cut = 1000;  // on a character boundary: the JSON answer must stay UTF-8
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
+  return clipUtf8(std::move(text), 1000);
 }
 
 alerts::Channel channelFromBody(const Json& body, alerts::Channel c) {

@@ -163,15 +163,8 @@ int runServer(const ServerConfig& settings) {
   // taking what is queued into one transaction (docs/protocol.md).
   control::ReportWorkers channelReports(
       store,
-      [&services](std::vector<control::ReportWorkers::Incoming>& reports) {
-        std::vector<api::IngestReport> batch;
-        batch.reserve(reports.size());
-        for (auto& r : reports) batch.push_back({r.host, r.batch, *r.source, {}, {}});
-        api::ingestBatches(services, batch, std::time(nullptr));
-        for (std::size_t i = 0; i < reports.size(); ++i) {
-          reports[i].results = std::move(batch[i].results);
-          reports[i].error = batch[i].error;
-        }
+      [&services](std::vector<api::IngestReport>& reports) {
+        api::ingestBatches(services, reports, std::time(nullptr));
       },
       4, 50000);
   hub.setReportSink(&channelReports);

@@ -29,25 +29,21 @@ void BackupDamage::beginPass(std::int64_t tenantId) {
 void BackupDamage::record(const std::vector<DamageFinding>& found) {
   if (found.empty()) return;
   std::lock_guard lock(mutex_);
-  db_.exec("BEGIN IMMEDIATE");
-  try {
-    for (const auto& f : found) {
-      sqlite::Statement(db_,
+  sqlite::Transaction tx(db_);
+  sqlite::Statement put(db_,
                         "INSERT OR REPLACE INTO backup_damage (tenant_id, subject, host_id, "
-                        "detail, snapshots, found_at, confirmed) VALUES (?, ?, ?, ?, ?, ?, 1)")
-          .bind(1, f.tenantId)
-          .bind(2, f.subject)
-          .bind(3, f.hostId)
-          .bind(4, f.detail)
-          .bind(5, f.snapshots)
-          .bind(6, f.foundAt)
-          .run();
-    }
-    db_.exec("COMMIT");
-  } catch (...) {
-    db_.exec("ROLLBACK");
-    throw;
+                        "detail, snapshots, found_at, confirmed) VALUES (?, ?, ?, ?, ?, ?, 1)");
+  for (const auto& f : found) {
+    put.reset();
+    put.bind(1, f.tenantId)
+        .bind(2, f.subject)
+        .bind(3, f.hostId)
+        .bind(4, f.detail)
+        .bind(5, f.snapshots)
+        .bind(6, f.foundAt)
+        .run();
   }
+  tx.commit();
   reload();
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "common/json/json.h"
 #include "server/backup/last_backups.h"
 #include "server/backup/retention.h"
 
@@ -25,15 +26,6 @@ void auditSystem(store::Store& store, store::Time now, const std::string& action
   e.tenantId = tenantId;
   e.detail = detail;
   store.appendAudit(e);
-}
-
-// At most `n` bytes without cutting a UTF-8 sequence (the text goes into JSON).
-std::string clip(std::string s, std::size_t n) {
-  if (s.size() <= n) return s;
-  s.resize(n);
-  while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-  if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
-  return s + "…";
 }
 
 std::string packProblem(const std::string& problem) {
@@ -101,7 +93,7 @@ std::vector<DamageFinding> Maintenance::findings(store::Id tenantId, Repository&
                   std::to_string(otherHits.size()) + ")";
       }
       if (!others.empty()) d += " ; autres postes touchés : " + others;
-      out.push_back({tenantId, "pack:" + name, hostId, clip(d, 2000),
+      out.push_back({tenantId, "pack:" + name, hostId, clipUtf8(d, 2000),
                      static_cast<std::int64_t>(hits.size()), now});
     }
   }
@@ -116,7 +108,7 @@ std::vector<DamageFinding> Maintenance::findings(store::Id tenantId, Repository&
           (it == byId.end() ? std::string()
                             : " du " + localDay(it->second.created, settings_.timeZone)) +
           " de " + nameOf(hostId) + " inutilisable : " + snapshotProblem(problem);
-      out.push_back({tenantId, "snapshot:" + id, hostId, clip(d, 2000), 1, now});
+      out.push_back({tenantId, "snapshot:" + id, hostId, clipUtf8(d, 2000), 1, now});
     }
   }
   return out;

@@ -70,7 +70,7 @@ void ReportWorkers::work() {
 void ReportWorkers::handle(std::vector<Job>& jobs) {
   std::vector<protocol::ReportAck> acks(jobs.size());
   std::vector<std::optional<store::Host>> hosts(jobs.size());
-  std::vector<Incoming> incoming;
+  std::vector<api::IngestReport> reports;
   std::vector<std::size_t> jobOf;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     acks[i].id = jobs[i].report.id;
@@ -80,22 +80,22 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
       acks[i].status = httpStatus(ErrorKind::kForbidden);
       continue;
     }
-    incoming.push_back({&*hosts[i], &jobs[i].report.batch, &jobs[i].source, {}, {}});
+    reports.push_back({&*hosts[i], &jobs[i].report.batch, jobs[i].source, {}, {}});
     jobOf.push_back(i);
   }
   try {
-    if (!incoming.empty()) ingest_(incoming);
+    if (!reports.empty()) ingest_(reports);
   } catch (...) {
-    for (auto& in : incoming) in.error = std::current_exception();
+    for (auto& r : reports) r.error = std::current_exception();
   }
-  for (std::size_t k = 0; k < incoming.size(); ++k) {
+  for (std::size_t k = 0; k < reports.size(); ++k) {
     auto& ack = acks[jobOf[k]];
-    if (!incoming[k].error) {
-      ack.results = std::move(incoming[k].results);
+    if (!reports[k].error) {
+      ack.results = std::move(reports[k].results);
       continue;
     }
     try {
-      std::rethrow_exception(incoming[k].error);
+      std::rethrow_exception(reports[k].error);
     } catch (const Error& e) {
       ack.error = e.what();
       ack.status = httpStatus(e.kind());

@@ -13,23 +13,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/api/agent_routes.h"
 #include "server/control/control_hub.h"
 
 namespace parc::server::control {
 
 class ReportWorkers : public ReportSink {
  public:
-  /// One report for Ingest: in, the host, its batch and address; out, the per-message
-  /// results, or the parc::Error that refused the whole batch.
-  struct Incoming {
-    const store::Host* host = nullptr;
-    const Json* batch = nullptr;
-    const std::string* source = nullptr;
-    Json results;
-    std::exception_ptr error;
-  };
-  /// Stores the batches of several hosts (one transaction) and fills in each outcome.
-  using Ingest = std::function<void(std::vector<Incoming>& reports)>;
+  /// Stores the batches of several hosts (one transaction) and fills in each outcome
+  /// (api::ingestBatches).
+  using Ingest = std::function<void(std::vector<api::IngestReport>& reports)>;
 
   /// `group`: the most reports one worker stores in one transaction.
   ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued,

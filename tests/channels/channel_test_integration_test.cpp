@@ -25,6 +25,7 @@
 #include "server/alerts/notifiers/notifier.h"
 #include "tests/alerts/smtp_server.h"
 #include "tests/common/test_pki.h"
+#include "tests/integration/console_api.h"
 #include "tests/integration/harness.h"
 
 namespace parc::testing {
@@ -104,7 +105,7 @@ int closedPort() {
   return ntohs(a.sin_port);
 }
 
-class ChannelTest : public ::testing::Test {
+class ChannelTest : public ::testing::Test, protected ConsoleApi {
  protected:
   void SetUp() override {
     // The receivers live on 127.0.0.1: allowed explicitly, as an administrator would.
@@ -113,10 +114,7 @@ class ChannelTest : public ::testing::Test {
     server = std::make_unique<ServerFixture>(
         tmp.path() / "server", 0, 0,
         std::vector<std::string>{"--config", (tmp.path() / "server.toml").string()});
-    tls::ClientTlsConfig pinned;
-    pinned.pinnedFingerprint = server->caFingerprint;
-    console = std::make_unique<net::HttpsClient>(net::parseUrl(server->consoleUrl),
-                                                 tls::TlsContext::client(pinned), 60s);
+    connect(*server, 60s);
     admin = login("admin", server->adminPassword);
     millau = ok("POST", "/api/v1/tenants", admin,
                 Json{{"name", "Mairie de Millau"}, {"insee_code", "12145"}})["id"];
@@ -124,26 +122,6 @@ class ChannelTest : public ::testing::Test {
                Json{{"name", "Mairie de Mende"}, {"insee_code", "48095"}})["id"];
   }
 
-  net::Response call(const std::string& method, const std::string& path, const std::string& token,
-                     const Json& body = nullptr) {
-    std::map<std::string, std::string> headers;
-    if (!token.empty()) headers["authorization"] = "Bearer " + token;
-    std::string text = body.is_null() ? std::string() : body.dump();
-    if (!text.empty()) headers["content-type"] = "application/json";
-    return console->send({method, path, headers, text, {}, {}});
-  }
-  Json ok(const std::string& method, const std::string& path, const std::string& token,
-          const Json& body = nullptr) {
-    net::Response r = call(method, path, token, body);
-    EXPECT_LT(r.status, 300) << method << " " << path << ": " << r.body;
-    return parseJson(r.body);
-  }
-  std::string login(const std::string& user, const std::string& password) {
-    net::Response r =
-        call("POST", "/api/v1/login", "", Json{{"username", user}, {"password", password}});
-    EXPECT_EQ(r.status, 200) << r.body;
-    return parseJson(r.body).value("token", "");
-  }
   std::string userToken(const std::string& name, const std::string& role, const Json& tenants) {
     ok("POST", "/api/v1/users", admin,
        Json{{"username", name},
@@ -177,7 +155,6 @@ class ChannelTest : public ::testing::Test {
 
   TempDir tmp;
   std::unique_ptr<ServerFixture> server;
-  std::unique_ptr<net::HttpsClient> console;
   std::string admin;
   std::int64_t millau = 0, mende = 0;
 };

@@ -15,6 +15,15 @@ ErrorKind kindOf(const std::function<void()>& f) {
   return ErrorKind::kInternal;
 }
 
+TEST(Json, ClipUtf8CutsOnACharacterBoundary) {
+  EXPECT_EQ(clipUtf8("abc", 3), "abc");
+  EXPECT_EQ(clipUtf8("abcd", 3), "abc…");
+  // "é" is two bytes: cutting at 2 would split it, so the cut moves before it.
+  EXPECT_EQ(clipUtf8("aéb", 2), "a…");
+  EXPECT_EQ(clipUtf8("aéb", 3), "aé…");
+  EXPECT_NO_THROW(parseJson(Json(clipUtf8("€€€", 4)).dump()));
+}
+
 TEST(Protocol, EnrollRequestRoundTrip) {
   EnrollRequest in{"parc_enr_x", "-----BEGIN CERTIFICATE REQUEST-----", "pc-mairie", "pc-2026"};
   auto out = fromJson<EnrollRequest>(parseJson(Json(in).dump()), "req");

@@ -17,6 +17,7 @@
 #include "server/auth/permissions.h"
 #include "server/security/totp.h"
 #include "server/store/model.h"
+#include "tests/integration/console_api.h"
 #include "tests/integration/harness.h"
 
 namespace parc::testing {
@@ -26,7 +27,7 @@ using Headers = std::map<std::string, std::string>;
 
 constexpr const char* kStrongPassword = "Cassoulet-Aveyron-2026!";
 
-class Access : public ::testing::Test {
+class Access : public ::testing::Test, protected ConsoleApi {
  protected:
   using store_id = std::int64_t;
 
@@ -41,36 +42,12 @@ class Access : public ::testing::Test {
     server = std::make_unique<ServerFixture>(
         tmp.path() / "server", 0, 0,
         std::vector<std::string>{"--config", (tmp.path() / "server.toml").string()});
+    connect(*server);
     tls::ClientTlsConfig pinned;
     pinned.pinnedFingerprint = server->caFingerprint;
-    console = std::make_unique<net::HttpsClient>(net::parseUrl(server->consoleUrl),
-                                                 tls::TlsContext::client(pinned),
-                                                 std::chrono::seconds(20));
     agentSide = std::make_unique<net::HttpsClient>(
         net::parseUrl(server->agentUrl), tls::TlsContext::client(pinned), std::chrono::seconds(20));
     admin = login("admin", server->adminPassword);
-  }
-
-  net::Response call(const std::string& method, const std::string& path, const std::string& token,
-                     const Json& body = nullptr, Headers headers = {}) {
-    if (!token.empty()) headers["authorization"] = "Bearer " + token;
-    std::string text = body.is_null() ? std::string() : body.dump();
-    if (!text.empty()) headers["content-type"] = "application/json";
-    return console->send({method, path, headers, text, {}, {}});
-  }
-
-  Json ok(const std::string& method, const std::string& path, const std::string& token,
-          const Json& body = nullptr) {
-    net::Response r = call(method, path, token, body);
-    EXPECT_LT(r.status, 300) << method << " " << path << ": " << r.body;
-    return parseJson(r.body);
-  }
-
-  std::string login(const std::string& user, const std::string& password) {
-    net::Response r =
-        call("POST", "/api/v1/login", "", Json{{"username", user}, {"password", password}});
-    EXPECT_EQ(r.status, 200) << r.body;
-    return parseJson(r.body).value("token", "");
   }
 
   store_id createTenant(const std::string& name, const std::string& insee) {
@@ -105,7 +82,7 @@ class Access : public ::testing::Test {
 
   TempDir tmp;
   std::unique_ptr<ServerFixture> server;
-  std::unique_ptr<net::HttpsClient> console, agentSide;
+  std::unique_ptr<net::HttpsClient> agentSide;
   std::string admin;
   int devices = 0;
 };
