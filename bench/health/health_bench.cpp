@@ -156,6 +156,7 @@ int storageBench() {
     auto b = health::parseMetricsPayload(batch(day + minute * 60, 7, minute), day + minute * 60);
     store->ingest(7, 1, std::to_string(minute), b, day + minute * 60);
   }
+  store->rollUp(day + 86400);
   std::int64_t all = store->sizeBytes();
   std::int64_t raw = store->pointCount("raw"), five = store->pointCount("5m"),
                hour = store->pointCount("1h");

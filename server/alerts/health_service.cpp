@@ -132,6 +132,7 @@ void HealthService::presence(Id hostId, Id tenantId, Time lastSeen) {
 
 void HealthService::evaluate(Time now) {
   engine_->evaluate(now);
+  metrics_->rollUp(now);
   if (now - lastRetention_ >= 3600) {
     lastRetention_ = now;
     metrics_->applyRetention(now);

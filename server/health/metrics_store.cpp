@@ -52,6 +52,16 @@ CREATE INDEX ingested_at ON ingested (at);
 )sql"},
     // Fleet-wide reads of one metric (dashboard, Prometheus) go by name.
     {2, "CREATE INDEX series_name ON series (name, host_id);"},
+    // The 5-minute buckets of each host that got raw points since they were last rolled
+    // up: one row per batch's bucket instead of two aggregate upserts per point. Rows
+    // written before this migration folded at ingest already: nothing is pending.
+    {3, R"sql(
+CREATE TABLE rollup_pending (
+  host_id INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  PRIMARY KEY (host_id, t)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr std::size_t kMaxSamples = 5000;
@@ -64,6 +74,34 @@ constexpr std::size_t kMaxSubject = 256;
 constexpr std::int64_t kMaxPoints = 2000;
 // Message ids are remembered longer than the agent's outbox keeps a batch (7 days).
 constexpr Time kIdMemory = 9 * 24 * 3600;
+constexpr Time kFiveMinutes = 300;
+// Pending buckets rolled up per transaction: the ingest waits for the store's lock
+// meanwhile, so a fleet's worth (50,000 hosts) is done in short slices.
+constexpr int kRollUpSlice = 200;
+
+// Recomputes, from raw, the 5-minute aggregates of the pending buckets selected by
+// `where` (a condition on p), then the hourly aggregates of their hours from the 5-minute
+// level. Idempotent: a bucket rolled up twice holds the same values.
+const char* const kRollUpFive =
+    "INSERT OR REPLACE INTO agg_5m (series_id, t, n, sum, min, max) "
+    "SELECT r.series_id, p.t, COUNT(*), SUM(r.v), MIN(r.v), MAX(r.v) "
+    "FROM rollup_pending p JOIN series s ON s.host_id = p.host_id "
+    "JOIN raw r ON r.series_id = s.id AND r.t >= p.t AND r.t < p.t + 300 "
+    "WHERE %s GROUP BY r.series_id, p.t";
+const char* const kRollUpHour =
+    "INSERT OR REPLACE INTO agg_1h (series_id, t, n, sum, min, max) "
+    "SELECT a.series_id, h.t, SUM(a.n), SUM(a.sum), MIN(a.min), MAX(a.max) "
+    "FROM (SELECT DISTINCT host_id, t - t % 3600 AS t FROM rollup_pending p WHERE %s) h "
+    "JOIN series s ON s.host_id = h.host_id "
+    "JOIN agg_5m a ON a.series_id = s.id AND a.t >= h.t AND a.t < h.t + 3600 "
+    "GROUP BY a.series_id, h.t";
+
+// `sql` with its %s replaced by `text` (a condition or a table name, never input).
+std::string substituted(const char* sql, const std::string& text) {
+  char out[1024];
+  std::snprintf(out, sizeof out, sql, text.c_str());
+  return out;
+}
 
 bool validName(const std::string& n) {
   if (n.empty() || n.size() > kMaxName) return false;
@@ -114,6 +152,10 @@ MetricsBatch parseMetricsPayload(const Json& payload, Time receivedAt) {
 
 MetricsStore::MetricsStore(sqlite::Database db, Retention retention)
     : db_(std::move(db)), retention_(retention) {
+  // Hours are rolled up from the 5-minute level, buckets from raw points.
+  if (retention.fiveMinutes < retention.raw || retention.hourly < retention.fiveMinutes) {
+    throw Error(ErrorKind::kBadRequest, "metrics retention must grow from raw to hourly");
+  }
   sqlite::migrate(db_, kMigrations);
 }
 
@@ -161,33 +203,29 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
                            "INSERT INTO ingested (host_id, message_id, at) VALUES (?, ?, ?) "
                            "ON CONFLICT DO NOTHING");
     sqlite::Statement raw(db_, "INSERT OR REPLACE INTO raw (series_id, t, v) VALUES (?, ?, ?)");
-    const char* fold =
-        "INSERT INTO %s (series_id, t, n, sum, min, max) VALUES (?, ?, 1, ?, ?, ?) "
-        "ON CONFLICT (series_id, t) DO UPDATE SET n = n + 1, sum = sum + excluded.sum, "
-        "min = MIN(min, excluded.min), max = MAX(max, excluded.max)";
-    char sql5[512], sql1[512];
-    std::snprintf(sql5, sizeof sql5, fold, "agg_5m");
-    std::snprintf(sql1, sizeof sql1, fold, "agg_1h");
-    sqlite::Statement five(db_, sql5), hour(db_, sql1);
+    sqlite::Statement pending(db_, "INSERT OR IGNORE INTO rollup_pending (host_id, t) VALUES (?, ?)");
     for (const auto& in : batches) {
       seen.bind(1, in.hostId).bind(2, *in.messageId).bind(3, receivedAt).run();
       seen.reset();
       stored.push_back(db_.changes() > 0);
-      if (!stored.back()) continue;  // a resend: already folded in
+      if (!stored.back()) continue;  // a resend: already stored
       Time t = in.batch->collectedAt;
-      bool keepRaw = t >= receivedAt - retention_.raw.count();
-      for (const auto& s : in.batch->samples) {
-        Id id = seriesId(in.hostId, in.tenantId, s.name, s.subject);
-        double v = std::round(s.value * kScale);
-        if (keepRaw) {
-          raw.bind(1, id).bind(2, t).bind(3, v).run();
-          raw.reset();
-        }
-        five.bind(1, id).bind(2, t - t % 300).bind(3, v).bind(4, v).bind(5, v).run();
-        five.reset();
-        hour.bind(1, id).bind(2, t - t % 3600).bind(3, v).bind(4, v).bind(5, v).run();
-        hour.reset();
+      Time bucket = t - t % kFiveMinutes;
+      // Kept raw, and rolled up later, only when retention cut nothing of its bucket yet
+      // (a later cut rolls up first): a bucket is never recomputed from half its points.
+      if (bucket < receivedAt - retention_.raw.count()) {
+        foldLate(in, t);
+        continue;
       }
+      for (const auto& s : in.batch->samples) {
+        raw.bind(1, seriesId(in.hostId, in.tenantId, s.name, s.subject))
+            .bind(2, t)
+            .bind(3, std::round(s.value * kScale))
+            .run();
+        raw.reset();
+      }
+      pending.bind(1, in.hostId).bind(2, bucket).run();
+      pending.reset();
     }
     tx.commit();
   } catch (...) {
@@ -196,6 +234,61 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
     throw;
   }
   return stored;
+}
+
+void MetricsStore::foldLate(const Incoming& in, Time t) {
+  const char* fold =
+      "INSERT INTO %s (series_id, t, n, sum, min, max) VALUES (?, ?, 1, ?, ?, ?) "
+      "ON CONFLICT (series_id, t) DO UPDATE SET n = n + 1, sum = sum + excluded.sum, "
+      "min = MIN(min, excluded.min), max = MAX(max, excluded.max)";
+  sqlite::Statement five(db_, substituted(fold, "agg_5m"));
+  sqlite::Statement hour(db_, substituted(fold, "agg_1h"));
+  for (const auto& s : in.batch->samples) {
+    Id id = seriesId(in.hostId, in.tenantId, s.name, s.subject);
+    double v = std::round(s.value * kScale);
+    five.bind(1, id).bind(2, t - t % kFiveMinutes).bind(3, v).bind(4, v).bind(5, v).run();
+    five.reset();
+    hour.bind(1, id).bind(2, t - t % 3600).bind(3, v).bind(4, v).bind(5, v).run();
+    hour.reset();
+  }
+}
+
+void MetricsStore::rollUpWhere(const std::string& where, const std::vector<std::int64_t>& args) {
+  for (const char* sql : {kRollUpFive, kRollUpHour}) {
+    sqlite::Statement q(db_, substituted(sql, where));
+    for (std::size_t i = 0; i < args.size(); ++i) q.bind(int(i) + 1, args[i]);
+    q.run();
+  }
+}
+
+std::size_t MetricsStore::rollUp(Time now) {
+  // Buckets still open stay pending (they would be recomputed at every round); charts
+  // roll up their host's open buckets when they ask (query()).
+  std::size_t done = 0;
+  std::pair<Id, Time> after{-1, 0};  // open buckets stay behind: go on past the last slice
+  for (;;) {
+    std::lock_guard lock(mutex_);
+    sqlite::Transaction tx(db_);
+    sqlite::Statement slice(db_,
+                            "SELECT host_id, t FROM rollup_pending WHERE (host_id, t) > (?, ?) "
+                            "AND t + 300 <= ? ORDER BY host_id, t LIMIT ?");
+    slice.bind(1, after.first).bind(2, after.second).bind(3, now).bind(4, kRollUpSlice);
+    std::vector<std::pair<Id, Time>> rows;
+    while (slice.step()) rows.emplace_back(slice.int64(0), slice.int64(1));
+    if (rows.empty()) return done;
+    after = rows.back();
+    // The slice is the key range [first, last] of (host_id, t) among closed buckets.
+    std::string where =
+        "(p.host_id, p.t) >= (?1, ?2) AND (p.host_id, p.t) <= (?3, ?4) AND p.t + 300 <= ?5";
+    std::vector<std::int64_t> args{rows.front().first, rows.front().second, rows.back().first,
+                                   rows.back().second, now};
+    rollUpWhere(where, args);
+    sqlite::Statement drop(db_, "DELETE FROM rollup_pending AS p WHERE " + where);
+    for (std::size_t i = 0; i < args.size(); ++i) drop.bind(int(i) + 1, args[i]);
+    drop.run();
+    tx.commit();
+    done += rows.size();
+  }
 }
 
 QueryResult MetricsStore::query(Id hostId, const std::string& name,
@@ -230,6 +323,7 @@ QueryResult MetricsStore::query(Id hostId, const std::string& name,
       "AND d.t >= ?4 AND d.t < ?5" +
       (subject ? " AND s.subject = ?6" : "") + " GROUP BY s.subject, b ORDER BY s.subject, b";
   std::lock_guard lock(mutex_);
+  if (result.resolution != "raw") rollUpHost(hostId, now);
   sqlite::Statement q(db_, sql);
   q.bind(1, step).bind(2, hostId).bind(3, name).bind(4, from).bind(5, to);
   if (subject) q.bind(6, *subject);
@@ -281,10 +375,25 @@ std::vector<LatestValue> MetricsStore::latest(const std::optional<std::string>& 
   return out;
 }
 
+void MetricsStore::rollUpHost(Id hostId, Time now) {
+  sqlite::Transaction tx(db_);
+  rollUpWhere("p.host_id = ?1", {hostId});
+  sqlite::Statement(db_, "DELETE FROM rollup_pending WHERE host_id = ? AND t + 300 <= ?")
+      .bind(1, hostId)
+      .bind(2, now)
+      .run();
+  tx.commit();
+}
+
 void MetricsStore::applyRetention(Time now) {
+  rollUp(now);
   std::lock_guard lock(mutex_);
   sqlite::Transaction tx(db_);
-  sqlite::Statement(db_, "DELETE FROM raw WHERE t < ?").bind(1, now - retention_.raw.count()).run();
+  // Whatever the cut reaches must be in the aggregates before its raw points go.
+  Time cut = now - retention_.raw.count();
+  rollUpWhere("p.t < ?1 + 300", {cut});
+  sqlite::Statement(db_, "DELETE FROM rollup_pending WHERE t < ? + 300").bind(1, cut).run();
+  sqlite::Statement(db_, "DELETE FROM raw WHERE t < ?").bind(1, cut).run();
   sqlite::Statement(db_, "DELETE FROM agg_5m WHERE t < ?")
       .bind(1, now - retention_.fiveMinutes.count())
       .run();
@@ -307,7 +416,10 @@ std::int64_t MetricsStore::sizeBytes() {
 }
 
 std::int64_t MetricsStore::pointCount(const std::string& level) {
-  std::string table = level == "raw" ? "raw" : level == "5m" ? "agg_5m" : "agg_1h";
+  std::string table = level == "raw"   ? "raw"
+                      : level == "5m"  ? "agg_5m"
+                      : level == "1h"  ? "agg_1h"
+                                       : "rollup_pending";
   std::lock_guard lock(mutex_);
   sqlite::Statement q(db_, "SELECT COUNT(*) FROM " + table);
   q.step();

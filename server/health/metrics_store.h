@@ -1,12 +1,16 @@
 #pragma once
 // The fleet's time series, in their own SQLite file (<data>/metrics.sqlite) so that
 // metrics never contend with the main store's writes (docs/health.md, "Storage").
-// Every point is kept raw for a while and folded at ingest into 5-minute and hourly
-// aggregates (count, sum, min, max), each level with its own retention.
+// Every point is kept raw for a while; its 5-minute bucket is marked pending and rolled up
+// from raw into 5-minute and hourly aggregates (count, sum, min, max) once closed, by
+// rollUp() each health round (a chart rolls up its host's open buckets when it asks).
+// Each level has its own retention. Points older than the raw retention (an agent back
+// from a long offline spell) are folded into the aggregates directly.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -110,16 +114,25 @@ class MetricsStore {
   /// `since`, ordered by name, host and subject: the fleet's current values.
   std::vector<LatestValue> latest(const std::optional<std::string>& name, Time since);
 
-  /// Deletes what is past each level's retention and forgets old message ids.
+  /// Rolls the closed pending buckets up into the 5-minute and hourly levels, a slice of
+  /// hosts per transaction; returns how many buckets. Run each health round.
+  std::size_t rollUp(Time now);
+
+  /// Rolls up what is pending, deletes what is past each level's retention and forgets
+  /// old message ids.
   void applyRetention(Time now);
 
   /// Bytes used by the database file (pages in use).
   std::int64_t sizeBytes();
+  /// Rows of a level: "raw", "5m", "1h", or "pending" (buckets not rolled up yet).
   std::int64_t pointCount(const std::string& level);
 
  private:
   MetricsStore(sqlite::Database db, Retention retention);
   Id seriesId(Id hostId, Id tenantId, const std::string& name, const std::string& subject);
+  void foldLate(const Incoming& in, Time t);
+  void rollUpWhere(const std::string& where, const std::vector<std::int64_t>& args);
+  void rollUpHost(Id hostId, Time now);
 
   std::mutex mutex_;
   sqlite::Database db_;

@@ -89,6 +89,11 @@ TEST(MetricsStore, DownsamplingAndRetentionOverThreeDays) {
   }
   Time now = kDay0 + 3 * 86400;
   EXPECT_EQ(store->pointCount("raw"), 3 * 1440 * 3);
+  // Buckets are rolled up once closed (each health round), not at ingest.
+  EXPECT_EQ(store->pointCount("5m"), 0);
+  EXPECT_EQ(store->pointCount("pending"), 3 * 288);
+  EXPECT_EQ(store->rollUp(now), std::size_t{3 * 288});
+  EXPECT_EQ(store->pointCount("pending"), 0);
   EXPECT_EQ(store->pointCount("5m"), 3 * 288 * 3);
   EXPECT_EQ(store->pointCount("1h"), 3 * 72);
   store->applyRetention(now);
@@ -120,6 +125,62 @@ TEST(MetricsStore, LateBatchFromAnOfflineWeekStillFoldsIntoAggregates) {
   auto r = store->query(1, "disk.used_pct", std::string("/"), old - 3600, old + 3600, 300, now);
   ASSERT_EQ(r.series.size(), 1u);
   EXPECT_DOUBLE_EQ(r.series[0].points[0].avg, 70);
+}
+
+TEST(MetricsStore, RollUpKeepsOpenBucketsPendingAndRecomputesLatePoints) {
+  auto store = MetricsStore::inMemory();
+  Time hour = kDay0 + 7200;
+  auto put = [&](const std::string& id, Time at, double cpu, Time received) {
+    ASSERT_TRUE(
+        store->ingest(1, 1, id, parseMetricsPayload(batch(at, 10, cpu), received), received));
+  };
+  put("a", hour + 60, 10, hour + 61);
+  put("b", hour + 360, 30, hour + 361);  // the second bucket, still open at hour + 400
+  EXPECT_EQ(store->rollUp(hour + 400), 1u);
+  EXPECT_EQ(store->pointCount("pending"), 1);
+  EXPECT_EQ(store->pointCount("5m"), 3);
+  // A chart rolls up its host's open bucket when it asks, and keeps it pending.
+  auto cpu = [&](std::int64_t step, Time now) {
+    return store->query(1, "cpu.usage_pct", std::nullopt, hour, hour + 3600, step, now)
+        .series.at(0)
+        .points;
+  };
+  auto five = cpu(300, hour + 400);
+  ASSERT_EQ(five.size(), 2u);
+  EXPECT_DOUBLE_EQ(five[1].avg, 30);
+  EXPECT_EQ(store->pointCount("pending"), 1);
+  // A batch that arrives late for the first, already rolled-up bucket is counted in once.
+  put("late", hour + 120, 50, hour + 900);
+  EXPECT_EQ(store->rollUp(hour + 900), 2u);
+  five = cpu(300, hour + 900);
+  EXPECT_EQ(five[0].count, 2);
+  EXPECT_DOUBLE_EQ(five[0].avg, 30);
+  EXPECT_DOUBLE_EQ(five[0].max, 50);
+  auto hourly = cpu(3600, hour + 900);
+  ASSERT_EQ(hourly.size(), 1u);
+  EXPECT_EQ(hourly[0].count, 3);
+  EXPECT_DOUBLE_EQ(hourly[0].avg, 30);
+  // Rolling up again changes nothing.
+  EXPECT_EQ(store->rollUp(hour + 900), 0u);
+  EXPECT_EQ(cpu(3600, hour + 900)[0].count, 3);
+}
+
+TEST(MetricsStore, RetentionRollsUpBeforeItDeletesRawPoints) {
+  auto store = MetricsStore::inMemory();
+  for (int i = 0; i < 10; ++i) {
+    Time t = kDay0 + i * 60;
+    ASSERT_TRUE(store->ingest(1, 1, "m" + std::to_string(i),
+                              parseMetricsPayload(batch(t, 20, i * 10), t), t));
+  }
+  // No health round ran (a server stopped for three days): nothing was rolled up yet.
+  Time now = kDay0 + 3 * 86400;
+  store->applyRetention(now);
+  EXPECT_EQ(store->pointCount("raw"), 0);
+  EXPECT_EQ(store->pointCount("pending"), 0);
+  auto r = store->query(1, "cpu.usage_pct", std::nullopt, kDay0, kDay0 + 3600, 3600, now);
+  ASSERT_EQ(r.series.size(), 1u);
+  EXPECT_EQ(r.series[0].points.at(0).count, 10);
+  EXPECT_DOUBLE_EQ(r.series[0].points.at(0).avg, 45);
 }
 
 TEST(MetricsStore, MalformedBatchesAreRefusedWhole) {
