@@ -171,7 +171,10 @@ void ControlHub::report(store::Id hostId, std::uint64_t generation, Json message
   {
     std::lock_guard lock(mutex_);
     auto it = links_.find(hostId);
-    if (it == links_.end() || it->second.generation != generation) return;
+    // A report read just before the channel was closed (revoked, merged): not acknowledged,
+    // so the agent sends it again on its next channel.
+    if (it == links_.end() || it->second.generation != generation || !it->second.connection)
+      return;
     connection = it->second.connection;
   }
   auto answer = [connection](const protocol::ReportAck& ack) {

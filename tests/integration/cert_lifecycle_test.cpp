@@ -336,7 +336,9 @@ TEST_F(CertLifecycle, ReinstalledPcIsMergedOnlyWhenApproved) {
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM agent_messages WHERE host_id = 1 AND message_id = 'm-1'"),
             1);
   // The running agent was cut and came back as the old host, with its new certificate.
-  ASSERT_TRUE(waitFor([&] { return online(1); }, 30s)) << agentB->stderrText();
+  ASSERT_TRUE(waitFor([&] { return online(1); }, 30s))
+      << agentB->stderrText() << "\nserver:\n"
+      << server.process->stderrText();
   net::Response who = agentPost(identityOf("b"), "/api/v1/agent/trust", "{}");
   ASSERT_EQ(who.status, 200);
   EXPECT_EQ(parseJson(who.body)["host_id"], 1);
