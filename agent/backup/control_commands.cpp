@@ -311,29 +311,16 @@ BackupControlCommands::BackupControlCommands(const fs::path& dataDir, const fs::
 BackupControlCommands::BackupControlCommands(TargetFactory target, fs::path keyFile,
                                              RestoreSettings settings)
     : openTarget_(std::move(target)), keyFile_(std::move(keyFile)), settings_(std::move(settings)) {
+  loadJournal();
+}
+
+void BackupControlCommands::loadJournal() {
   auto file = journalOf(settings_);
   auto text = file.empty() ? std::nullopt : files::tryRead(file);
   if (!text) return;
   try {
-    Json items = parseJson(*text);
-    for (const auto& j : items) {
-      auto job = std::make_shared<Job>();
-      job->id = j.at("restore_id").get<std::string>();
-      job->snapshot = j.value("snapshot", "");
-      job->destination = j.value("destination", "");
-      job->paths.resize(j.value("paths", std::size_t(0)));
-      job->state = j.value("state", "");
-      job->error = j.value("error", "");
-      job->filesTotal = j.value("files_total", std::uint64_t(0));
-      job->filesDone = j.value("files_done", std::uint64_t(0));
-      job->bytesTotal = j.value("bytes_total", std::uint64_t(0));
-      job->bytesDone = j.value("bytes_done", std::uint64_t(0));
-      job->directories = j.value("directories", std::size_t(0));
-      job->symlinks = j.value("symlinks", std::size_t(0));
-      job->renamed = j.value("renamed", Json::array());
-      job->warnings = j.value("warnings", Json::array());
-      job->startedAt = j.value("started_at", std::int64_t(0));
-      job->finishedAt = j["finished_at"].is_number() ? j["finished_at"].get<std::int64_t>() : 0;
+    for (const auto& j : parseJson(*text)) {
+      auto job = jobFromJson(j);
       if (job->state == "running") {  // this process died while it ran
         job->state = "interrupted";
         job->error = kStoppedDuringRestore;
@@ -455,6 +442,30 @@ Json BackupControlCommands::restore(const Json& payload) {
   spdlog::info("restore {} started: snapshot {}, {} path(s) to {}", job->id, job->snapshot,
                job->paths.size(), job->destination);
   return Json{{"restore_id", job->id}, {"state", "running"}, {"destination", job->destination}};
+}
+
+// The inverse of jobJson, for the journal (throws on a row without restore_id).
+std::shared_ptr<BackupControlCommands::Job> BackupControlCommands::jobFromJson(const Json& j) {
+  auto job = std::make_shared<Job>();
+  job->id = j.at("restore_id").get<std::string>();
+  job->snapshot = j.value("snapshot", "");
+  job->destination = j.value("destination", "");
+  job->paths.resize(j.value("paths", std::size_t(0)));
+  job->state = j.value("state", "");
+  job->error = j.value("error", "");
+  job->filesTotal = j.value("files_total", std::uint64_t(0));
+  job->filesDone = j.value("files_done", std::uint64_t(0));
+  job->bytesTotal = j.value("bytes_total", std::uint64_t(0));
+  job->bytesDone = j.value("bytes_done", std::uint64_t(0));
+  job->directories = j.value("directories", std::size_t(0));
+  job->symlinks = j.value("symlinks", std::size_t(0));
+  job->renamed = j.value("renamed", Json::array());
+  job->warnings = j.value("warnings", Json::array());
+  job->startedAt = j.value("started_at", std::int64_t(0));
+  auto finished = j.find("finished_at");  // null while it ran
+  job->finishedAt =
+      finished != j.end() && finished->is_number() ? finished->get<std::int64_t>() : 0;
+  return job;
 }
 
 Json BackupControlCommands::jobJson(const Job& j) {

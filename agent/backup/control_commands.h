@@ -78,6 +78,8 @@ class BackupControlCommands {
   void runJob(std::shared_ptr<Job> job);
   std::vector<parc::backup::Entry> manifest(const std::string& snapshot);
   Json jobJson(const Job& job);
+  static std::shared_ptr<Job> jobFromJson(const Json& json);
+  void loadJournal();  // at construction
   void saveJournal();  // mutex_ held
 
   TargetFactory openTarget_;

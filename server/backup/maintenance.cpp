@@ -34,28 +34,74 @@ std::string packProblem(const std::string& problem) {
   return "illisible (structure invalide)";
 }
 
-std::string snapshotProblem(const std::string& problem) {
-  auto pos = problem.find(" chunk(s) missing");
-  if (pos != std::string::npos && pos + 17 == problem.size())
-    return problem.substr(0, pos) + " bloc(s) de données absent(s) du dépôt";
-  return "illisible (" + problem + ")";
+std::string snapshotProblem(const VerifyReport::BadSnapshot& bad) {
+  if (bad.unreadable.empty())
+    return std::to_string(bad.missingChunks) + " bloc(s) de données absent(s) du dépôt";
+  return "illisible (" + bad.unreadable + ")";
+}
+
+// Host names for the alerts' texts, each read once per verification slice.
+class HostNames {
+ public:
+  explicit HostNames(store::Store& store) : store_(store) {}
+  const std::string& operator()(store::Id id) {
+    auto it = names_.find(id);
+    if (it != names_.end()) return it->second;
+    auto host = id ? store_.findHost(id) : std::nullopt;
+    return names_[id] = host ? host->hostname : "poste " + std::to_string(id);
+  }
+
+ private:
+  store::Store& store_;
+  std::map<store::Id, std::string> names_;
+};
+
+// What a damaged pack costs one host: its snapshots hit (the first five by date, newest
+// first) and the chunks lost. The server cannot name files (manifests are encrypted);
+// it says whether a snapshot's file list itself is hit.
+std::string packLoss(std::vector<PackImpact>& hits, const std::string& hostName,
+                     const std::string& timeZone) {
+  if (hits.empty())
+    return " ; aucune sauvegarde ne s'en sert (il sera supprimé au prochain nettoyage)";
+  std::sort(hits.begin(), hits.end(),
+            [](const auto& a, const auto& b) { return a.created > b.created; });
+  std::size_t chunks = 0;
+  bool manifest = false;
+  for (const auto& h : hits) {
+    chunks += h.chunks;
+    manifest = manifest || h.manifest;
+  }
+  std::string d =
+      " ; " + std::to_string(hits.size()) + " sauvegarde(s) de " + hostName + " touchée(s) :";
+  for (std::size_t i = 0; i < hits.size() && i < 5; ++i)
+    d += std::string(i ? "," : "") + " " + hits[i].snapshot + " du " +
+         localDay(hits[i].created, timeZone) +
+         (hits[i].manifest ? " (liste des fichiers atteinte : sauvegarde illisible)" : "");
+  if (hits.size() > 5) d += " et " + std::to_string(hits.size() - 5) + " autre(s)";
+  d += " ; " + std::to_string(chunks) + " bloc(s) de données perdu(s)";
+  if (!manifest) d += ", fichiers touchés : connus seulement d'un poste qui a la clé";
+  return d;
+}
+
+// The other hosts a damaged pack hurts, with how many of their snapshots.
+std::string otherHosts(const std::map<store::Id, std::vector<PackImpact>>& perHost,
+                       store::Id hostId, HostNames& nameOf) {
+  std::string others;
+  for (const auto& [otherId, otherHits] : perHost) {
+    if (otherId == hostId || otherId == 0) continue;
+    others += (others.empty() ? "" : ", ") + nameOf(otherId) + " (" +
+              std::to_string(otherHits.size()) + ")";
+  }
+  return others.empty() ? others : " ; autres postes touchés : " + others;
 }
 
 }  // namespace
 
-// The alert's text per host: the pack, this host's snapshots that lose data (the first
-// five by date), the other hosts hurt. The server cannot name files: manifests are
-// encrypted; it says whether a snapshot's file list itself is hit.
+// One finding per damaged pack and host it hurts (host 0: none), one per damaged snapshot.
 std::vector<DamageFinding> Maintenance::findings(store::Id tenantId, Repository& repo,
                                                  const VerifyReport& report, store::Time now) {
   std::vector<DamageFinding> out;
-  std::map<store::Id, std::string> names;
-  auto nameOf = [&](store::Id id) -> const std::string& {
-    auto it = names.find(id);
-    if (it != names.end()) return it->second;
-    auto host = id ? store_.findHost(id) : std::nullopt;
-    return names[id] = host ? host->hostname : "poste " + std::to_string(id);
-  };
+  HostNames nameOf(store_);
   std::vector<std::string> packs;
   for (const auto& [name, problem] : report.badPacks) packs.push_back(name);
   auto impact = repo.impactOf(packs);
@@ -64,52 +110,24 @@ std::vector<DamageFinding> Maintenance::findings(store::Id tenantId, Repository&
     for (const auto& hit : impact[name]) perHost[hostIdOfLabel(hit.host)].push_back(hit);
     if (perHost.empty()) perHost[0];  // referenced by no snapshot: recorded, no host alerted
     for (auto& [hostId, hits] : perHost) {
-      std::sort(hits.begin(), hits.end(),
-                [](const auto& a, const auto& b) { return a.created > b.created; });
-      std::string d = "paquet " + name + " " + packProblem(problem);
-      if (hits.empty()) {
-        d += " ; aucune sauvegarde ne s'en sert (il sera supprimé au prochain nettoyage)";
-      } else {
-        std::size_t chunks = 0;
-        bool manifest = false;
-        for (const auto& h : hits) {
-          chunks += h.chunks;
-          manifest = manifest || h.manifest;
-        }
-        d += " ; " + std::to_string(hits.size()) + " sauvegarde(s) de " + nameOf(hostId) +
-             " touchée(s) :";
-        for (std::size_t i = 0; i < hits.size() && i < 5; ++i)
-          d += std::string(i ? "," : "") + " " + hits[i].snapshot + " du " +
-               localDay(hits[i].created, settings_.timeZone) +
-               (hits[i].manifest ? " (liste des fichiers atteinte : sauvegarde illisible)" : "");
-        if (hits.size() > 5) d += " et " + std::to_string(hits.size() - 5) + " autre(s)";
-        d += " ; " + std::to_string(chunks) + " bloc(s) de données perdu(s)";
-        if (!manifest) d += ", fichiers touchés : connus seulement d'un poste qui a la clé";
-      }
-      std::string others;
-      for (const auto& [otherId, otherHits] : perHost) {
-        if (otherId == hostId || otherId == 0) continue;
-        others += (others.empty() ? "" : ", ") + nameOf(otherId) + " (" +
-                  std::to_string(otherHits.size()) + ")";
-      }
-      if (!others.empty()) d += " ; autres postes touchés : " + others;
+      std::string d = "paquet " + name + " " + packProblem(problem) +
+                      packLoss(hits, nameOf(hostId), settings_.timeZone) +
+                      otherHosts(perHost, hostId, nameOf);
       out.push_back({tenantId, "pack:" + name, hostId, clipUtf8(d, 2000),
                      static_cast<std::int64_t>(hits.size()), now});
     }
   }
-  if (!report.badSnapshots.empty()) {
-    std::map<std::string, SnapshotInfo> byId;
-    for (auto& s : repo.listSnapshots()) byId[s.id] = s;
-    for (const auto& [id, problem] : report.badSnapshots) {
-      auto it = byId.find(id);
-      store::Id hostId = it == byId.end() ? 0 : hostIdOfLabel(it->second.host);
-      std::string d =
-          "sauvegarde " + id +
-          (it == byId.end() ? std::string()
-                            : " du " + localDay(it->second.created, settings_.timeZone)) +
-          " de " + nameOf(hostId) + " inutilisable : " + snapshotProblem(problem);
-      out.push_back({tenantId, "snapshot:" + id, hostId, clipUtf8(d, 2000), 1, now});
-    }
+  if (report.badSnapshots.empty()) return out;
+  std::map<std::string, SnapshotInfo> byId;
+  for (auto& s : repo.listSnapshots()) byId[s.id] = s;
+  for (const auto& bad : report.badSnapshots) {
+    auto it = byId.find(bad.id);
+    store::Id hostId = it == byId.end() ? 0 : hostIdOfLabel(it->second.host);
+    std::string d = "sauvegarde " + bad.id +
+                    (it == byId.end() ? std::string()
+                                      : " du " + localDay(it->second.created, settings_.timeZone)) +
+                    " de " + nameOf(hostId) + " inutilisable : " + snapshotProblem(bad);
+    out.push_back({tenantId, "snapshot:" + bad.id, hostId, clipUtf8(d, 2000), 1, now});
   }
   return out;
 }

@@ -535,12 +535,11 @@ void Repository::verifySnapshots(VerifyReport& report) {
       if (!missing.empty()) {
         report.problems.push_back("snapshot " + s.id + ": " + std::to_string(missing.size()) +
                                   " chunk(s) missing");
-        report.badSnapshots.emplace_back(s.id,
-                                         std::to_string(missing.size()) + " chunk(s) missing");
+        report.badSnapshots.push_back({s.id, missing.size(), {}});
       }
     } catch (const Error& e) {
       report.problems.push_back("snapshot " + s.id + ": " + e.what());
-      report.badSnapshots.emplace_back(s.id, e.what());
+      report.badSnapshots.push_back({s.id, 0, e.what()});
     }
   }
 }

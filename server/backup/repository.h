@@ -53,8 +53,13 @@ struct VerifyReport {
   std::vector<std::string> problems;  // one line each, naming the pack or snapshot
   /// The same problems by object, for alerts: packs that are missing, corrupt or
   /// malformed, and snapshots that are unreadable or miss chunks.
-  std::vector<std::pair<std::string, std::string>> badPacks;      // name, problem
-  std::vector<std::pair<std::string, std::string>> badSnapshots;  // id, problem
+  std::vector<std::pair<std::string, std::string>> badPacks;  // name, problem
+  struct BadSnapshot {
+    std::string id;
+    std::size_t missingChunks = 0;
+    std::string unreadable;  // why it could not be read; empty when chunks are missing
+  };
+  std::vector<BadSnapshot> badSnapshots;
   bool ok() const { return problems.empty(); }
 };
 

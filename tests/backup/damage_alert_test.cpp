@@ -5,7 +5,6 @@
 // main store, real alert engine and notification queue.
 #include <gtest/gtest.h>
 
-#include <fstream>
 
 #include "common/backup/manifest.h"
 #include "common/backup/pack.h"
@@ -20,6 +19,7 @@ namespace parc::server::backup {
 namespace {
 
 using namespace parc::backup;
+using parc::backup::testing::flipByte;
 using parc::backup::testing::pseudoRandom;
 using parc::backup::testing::TempDir;
 using parc::backup::testing::testMaster;
@@ -87,18 +87,6 @@ class DamageAlertTest : public ::testing::Test {
 
   std::filesystem::path packFile(const std::string& name) {
     return repo->root() / "packs" / name.substr(0, 2) / name;
-  }
-
-  void flipByte(const std::filesystem::path& p) {
-    std::filesystem::permissions(p, std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::add);
-    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(40);
-    char c = 0;
-    f.read(&c, 1);
-    f.seekp(40);
-    c = static_cast<char>(c ^ 0x01);
-    f.write(&c, 1);
   }
 
   std::vector<alerts::Alert> open() {

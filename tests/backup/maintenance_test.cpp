@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <thread>
 
 #include "common/backup/manifest.h"
@@ -200,17 +199,7 @@ TEST_F(MaintenanceTest, VerificationResumesAndNamesAFlippedByte) {
   for (const auto& e : std::filesystem::recursive_directory_iterator(repo->root() / "packs"))
     if (e.is_regular_file()) victim = e.path();
   ASSERT_FALSE(victim.empty());
-  std::filesystem::permissions(victim, std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::add);
-  {
-    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(20);
-    char c = 0;
-    f.read(&c, 1);
-    f.seekp(20);
-    c = static_cast<char>(c ^ 0x01);
-    f.write(&c, 1);
-  }
+  parc::backup::testing::flipByte(victim, 20);
   auto damaged = maintenance.verify(tenant, now + 1, std::chrono::seconds(60), true);
   EXPECT_TRUE(damaged.complete);
   ASSERT_FALSE(damaged.report.ok());

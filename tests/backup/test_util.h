@@ -9,6 +9,8 @@
 #include <random>
 #include <string>
 
+#include "common/backup/crypto.h"
+
 namespace parc::backup::testing {
 
 /// Reproducible pseudo-random bytes (xorshift64*), the same on every machine.
@@ -55,6 +57,20 @@ class TempDir {
 inline void writeFile(const std::filesystem::path& p, const std::string& content) {
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << content;
+}
+
+/// Damages a stored file (a pack) as a failing disk would: one bit of the byte at
+/// `offset` flipped in place, even in a read-only file.
+inline void flipByte(const std::filesystem::path& p, std::streamoff offset = 40) {
+  std::filesystem::permissions(p, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(offset);
+  char c = 0;
+  f.read(&c, 1);
+  f.seekp(offset);
+  c = static_cast<char>(c ^ 0x01);
+  f.write(&c, 1);
 }
 
 inline std::string readFile(const std::filesystem::path& p) {

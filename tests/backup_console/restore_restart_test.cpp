@@ -16,6 +16,7 @@
 #include "cli/api_client.h"
 #include "cli/session_file.h"
 #include "common/files/files.h"
+#include "tests/backup/test_util.h"
 #include "tests/integration/harness.h"
 
 namespace parc::testing {
@@ -185,17 +186,6 @@ TEST_F(RestoreRestart, StatesAreTruthfulAcrossServerAndAgentRestarts) {
   }
 }
 
-void flipByte(const fs::path& p) {
-  fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
-  std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(40);
-  char c = 0;
-  f.read(&c, 1);
-  f.seekp(40);
-  c = static_cast<char>(c ^ 0x01);
-  f.write(&c, 1);
-}
-
 TEST_F(RestoreRestart, VerificationDamageOpensAndResolvesCriticalAlert) {
   std::int64_t pc1 = enroll();
   RunResult b = runProgram({binary("parc-agent"), "backup", "--init", "--source", source.string(),
@@ -224,7 +214,7 @@ TEST_F(RestoreRestart, VerificationDamageOpensAndResolvesCriticalAlert) {
   const std::string name = pack.filename().string();
   const std::string tenantArg = std::to_string(tenant);
 
-  flipByte(pack);
+  parc::backup::testing::flipByte(pack);
   RunResult damaged = ctl.run({"backups", "verify", "--tenant", tenantArg});
   EXPECT_EQ(damaged.exitCode, 2) << damaged.out << damaged.err;
   EXPECT_NE(damaged.out.find(name), std::string::npos) << damaged.out;
@@ -244,7 +234,7 @@ TEST_F(RestoreRestart, VerificationDamageOpensAndResolvesCriticalAlert) {
   EXPECT_EQ(summary.rfind("Sauvegarde endommagée", 0), 0u) << summary;
   EXPECT_NE(summary.find(name), std::string::npos) << summary;
 
-  flipByte(pack);  // a good copy put back
+  parc::backup::testing::flipByte(pack);  // a good copy put back
   RunResult sound = ctl.run({"backups", "verify", "--tenant", tenantArg});
   EXPECT_EQ(sound.exitCode, 0) << sound.out << sound.err;
   ASSERT_TRUE(waitFor(
