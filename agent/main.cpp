@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <ctime>
 #include <iostream>
+#include <vector>
 
 #include "agent/backup/commands.h"
 #include "agent/collectors/glpi_format.h"
@@ -126,9 +127,15 @@ int main(int argc, char** argv) {
     if (*emitCmd) {
       parc::agent::transport::Outbox outbox(config.dataDir / "outbox.db");
       auto now = static_cast<std::int64_t>(std::time(nullptr));
+      // 500 per transaction: one transaction each let a long run starve the running
+      // agent's own writes past SQLite's busy timeout.
+      std::vector<parc::Json> chunk;
       for (int i = 0; i < emitCount; ++i) {
-        outbox.enqueue(emitType, parc::Json{{"kind", "local"}, {"text", emitText}, {"seq", i}},
-                       now);
+        chunk.push_back(parc::Json{{"kind", "local"}, {"text", emitText}, {"seq", i}});
+        if (chunk.size() == 500 || i + 1 == emitCount) {
+          outbox.enqueueMany(emitType, chunk, now);
+          chunk.clear();
+        }
       }
       std::cout << emitCount << " " << emitType << " message(s) queued\n";
       return 0;
