@@ -11,7 +11,7 @@ seconds=${1:-30}
 shift || true
 dir=build-fuzz
 export CC=${CC:-clang-14} CXX=${CXX:-clang++-14}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+source scripts/ccache-env.sh
 
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARC_FUZZ=ON >/dev/null
 targets=("$@")

@@ -47,6 +47,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kBackoffBase = 1s;
+constexpr std::chrono::milliseconds kInventoryRetry = 15s;
 
 // Wakes the service's loops early on SIGTERM/SIGINT.
 class StopSignal {
@@ -117,6 +118,22 @@ std::chrono::milliseconds jittered(std::chrono::seconds interval) {
       static_cast<std::int64_t>(interval.count() * 1000 * dist(rng())));
 }
 
+// The outbox, waiting while another process (e.g. `parc-agent emit`) holds it longer than
+// SQLite's busy timeout: a busy database at start is no reason for the service to exit.
+transport::Outbox openOutbox(const std::filesystem::path& file, StopSignal& stop) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return transport::Outbox(file);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kUnavailable) throw;
+      auto wait = backoff(attempt, 10s);
+      spdlog::warn("outbox unavailable: {} (retrying in {} ms)", e.what(), wait.count());
+      if (!stop.sleepFor(wait))
+        throw Error(ErrorKind::kUnavailable, "stopped before the outbox opened");
+    }
+  }
+}
+
 transport::Identity ensureEnrolled(const AgentConfig& config, StopSignal& stop) {
   for (int attempt = 0;; ++attempt) {
     if (auto id = transport::loadIdentity(config.dataDir)) return *id;
@@ -145,7 +162,7 @@ class Service {
       : config_(std::move(config)),
         identity_(std::move(identity)),
         stop_(stop),
-        outbox_(config_.dataDir / "outbox.db"),
+        outbox_(openOutbox(config_.dataDir / "outbox.db", stop)),
         uplink_(std::make_unique<transport::Uplink>(identity_)),
         inventoryState_(config_.dataDir / "inventory-state.json", identity_.hostId,
                         identity_.server) {
@@ -321,15 +338,19 @@ class Service {
       }
     }
     while (!stop_.stopped()) {
+      // A failed run (e.g. the outbox busy past SQLite's timeout) is tried again soon, not
+      // an interval later.
+      auto wait = kInventoryRetry;
       try {
         queueInventory();
+        wait = jittered(std::chrono::seconds(intervalSeconds()));
       } catch (const std::exception& e) {
-        spdlog::error("inventory failed: {}", e.what());
+        spdlog::error("inventory failed: {} (retrying in {} s)", e.what(),
+                      std::chrono::duration_cast<std::chrono::seconds>(wait).count());
       }
       // Give the collection's memory back to the system: the agent idles between runs.
       malloc_trim(0);
       watchdog_.check();
-      auto wait = jittered(std::chrono::seconds(intervalSeconds()));
       if (!stop_.sleepFor(wait, [this] { return std::exchange(inventoryRequested_, false); }))
         break;
     }
@@ -396,25 +417,34 @@ class Service {
     return result;
   }
 
+  // Messages waiting; -1 when the outbox cannot say (busy): never a reason to stop sending.
+  std::int64_t queued() noexcept {
+    try {
+      return outbox_.count();
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+
   void senderLoop() {
     int failures = 0;
     while (!stop_.stopped()) {
       std::chrono::milliseconds wait = 60s;
       try {
         std::size_t sent = transport::drainOutbox(
-            outbox_, [this](const auto& batch, const auto& evicted) { return send(batch, evicted); },
+            outbox_,
+            [this](const auto& batch, const auto& evicted) { return send(batch, evicted); },
             [this](const transport::BatchResult& r) { inventoryDelivered(r); });
         if (sent > 0) spdlog::info("{} message(s) delivered", sent);
         failures = 0;
       } catch (const Error& e) {
         wait = backoff(failures++, config_.retryMax);
-        spdlog::warn("delivery failed: {} ({} queued; retrying in {} s)", e.what(), outbox_.count(),
+        spdlog::warn("delivery failed: {} ({} queued; retrying in {} s)", e.what(), queued(),
                      wait.count() / 1000);
       }
       // Woken early when something new is queued (unless backing off).
       bool backingOff = failures > 0;
-      if (!stop_.sleepFor(wait, [this, backingOff] { return !backingOff && outbox_.count() > 0; }))
-        break;
+      if (!stop_.sleepFor(wait, [this, backingOff] { return !backingOff && queued() > 0; })) break;
     }
   }
 

@@ -6,7 +6,17 @@ namespace parc::sqlite {
 
 namespace {
 constexpr int kBusyTimeoutMs = 5000;
+
+// Busy, locked, full or failing storage may pass: callers retry kUnavailable.
+ErrorKind errorKind(int rc) {
+  int primary = rc & 0xff;
+  if (primary == SQLITE_CONSTRAINT) return ErrorKind::kConflict;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
+      primary == SQLITE_IOERR)
+    return ErrorKind::kUnavailable;
+  return ErrorKind::kInternal;
 }
+}  // namespace
 
 Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
   sqlite3_stmt* raw = nullptr;
@@ -130,8 +140,7 @@ void Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw Error((rc & 0xff) == SQLITE_CONSTRAINT ? ErrorKind::kConflict : ErrorKind::kInternal,
-                "sqlite exec: " + msg);
+    throw Error(errorKind(rc), "sqlite exec: " + msg);
   }
 }
 
@@ -145,12 +154,7 @@ int Database::changes() const {
 
 void Database::fail(int rc, std::string_view what) const {
   std::string msg = std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db_.get());
-  int primary = rc & 0xff;
-  if (primary == SQLITE_CONSTRAINT) throw Error(ErrorKind::kConflict, msg);
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
-      primary == SQLITE_IOERR)
-    throw Error(ErrorKind::kUnavailable, msg);
-  throw Error(ErrorKind::kInternal, msg);
+  throw Error(errorKind(rc), msg);
 }
 
 Transaction::Transaction(Database& db) : db_(db) {

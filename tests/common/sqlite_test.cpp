@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "common/error.h"
 #include "common/sqlite/database.h"
@@ -148,6 +149,33 @@ TEST(Sqlite, UnopenableFileIsUnavailable) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUnavailable);
   }
+}
+
+// A database held by another writer past the busy timeout is "unavailable" (retry later),
+// through exec (BEGIN, PRAGMA, migrations) as through statements: never an internal error.
+TEST(Sqlite, ADatabaseHeldByAnotherWriterIsUnavailableNotInternal) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parc-sqlite-busy-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto holder = Database::open(dir / "a.db");
+  migrate(holder, kTwoSteps);
+  auto other = Database::open(dir / "a.db");
+  sqlite3_busy_timeout(other.handle(), 100);  // the same outcome as after 5 s, sooner
+  holder.exec("BEGIN EXCLUSIVE");
+  auto kindOf = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    return ErrorKind::kInternal;  // did not throw: reported as a wrong kind below
+  };
+  EXPECT_EQ(kindOf([&] { other.exec("BEGIN IMMEDIATE"); }), ErrorKind::kUnavailable);
+  EXPECT_EQ(kindOf([&] { Statement(other, "INSERT INTO t(name) VALUES('x')").run(); }),
+            ErrorKind::kUnavailable);
+  holder.exec("COMMIT");
+  Statement(other, "INSERT INTO t(name) VALUES('x')").run();  // and passes once released
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

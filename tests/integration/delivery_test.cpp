@@ -150,8 +150,11 @@ TEST_F(Delivery, ControlChannelCarriesCommandsAndPresence) {
 // way for large batches and for when the channel is down.
 TEST_F(Delivery, ReportsTravelOverTheOpenControlChannel) {
   auto agent = startAgent("agent");
-  ASSERT_TRUE(waitFor([&] { return ctl.json({"hosts", "list"})["items"][0]["online"] == true; },
-                      20s))
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "list"})["items"][0]["online"] == true;
+      },
+      20s))
       << agent->stderrText();
   Json before = ctl.json({"hosts", "command", "1", "status"})["result"];
   ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", "450"}).exitCode, 0);
@@ -161,7 +164,8 @@ TEST_F(Delivery, ReportsTravelOverTheOpenControlChannel) {
   ASSERT_TRUE(waitFor([&] { return queuedInOutbox() == 0; }, 10s));
   Json after = ctl.json({"hosts", "command", "1", "status"})["result"];
   // 450 events are three batches (200 per batch at most), all over the channel.
-  EXPECT_GE(after["batches_over_channel"].get<int>() - before["batches_over_channel"].get<int>(), 3);
+  EXPECT_GE(after["batches_over_channel"].get<int>() - before["batches_over_channel"].get<int>(),
+            3);
   EXPECT_EQ(after["batches_over_https"], before["batches_over_https"]);
   EXPECT_EQ(stored("event").second, 450);
 }
@@ -215,7 +219,9 @@ TEST_F(Delivery, ChannelReportsAreAnsweredOnceDurableAndBadOnesRefused) {
   EXPECT_EQ(stored("event").first, 1) << "stored before the answer";
   Json again = ask("r2", {{"v", 1}, {"type", "report"}, {"id", "r2"}, {"batch", batch}});
   EXPECT_EQ(again["results"][0]["status"], "duplicate");
-  Json badVersion = ask("r3", {{"v", 1}, {"type", "report"}, {"id", "r3"},
+  Json badVersion = ask("r3", {{"v", 1},
+                               {"type", "report"},
+                               {"id", "r3"},
                                {"batch", {{"version", 9}, {"messages", Json::array()}}}});
   EXPECT_EQ(badVersion["status"], 400);
   EXPECT_NE(badVersion["error"].get<std::string>().find("version"), std::string::npos);
@@ -307,6 +313,30 @@ TEST_F(Delivery, AWeekOfflineArrivesInOrderWithinTheBound) {
                       "SELECT payload FROM agent_messages WHERE payload LIKE '%outbox_eviction%'");
   ASSERT_TRUE(e.step());
   EXPECT_EQ(parseJson(e.text(0))["evicted"]["metrics"], kMetrics - metrics);
+}
+
+TEST_F(Delivery, AnOutboxHeldByAnotherProcessIsWaitedForNotFatal) {
+  // Another writer (here the test, as `parc-agent emit` or a backup tool would) holds the
+  // outbox longer than SQLite's 5 s busy timeout while the agent starts and collects.
+  ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", "1"}).exitCode, 0);  // creates it
+  auto db = sqlite::Database::open(agentDir() / "outbox.db");
+  db.exec("BEGIN EXCLUSIVE");
+  auto agent = startAgent("agent");
+  std::this_thread::sleep_for(8s);
+  ASSERT_TRUE(agent->running()) << agent->stderrText();
+  db.exec("COMMIT");
+
+  // Nothing was lost meanwhile: the queued event and the first inventory arrive.
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "list"})["items"][0]["inventory_at"].is_number();
+      },
+      40s))
+      << agent->stderrText();
+  ASSERT_TRUE(waitStored("event", 1, 10s)) << agent->stderrText();
+  EXPECT_TRUE(agent->running());
+  EXPECT_NE(agent->stderrText().find("database is locked"), std::string::npos)
+      << "the wait should be visible in the log";
 }
 
 TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {
@@ -487,7 +517,10 @@ TEST_F(Delivery, ALossyDelayedLinkLosesAndDuplicatesNothing) {
                                port, std::to_string(server->agentPort), "120", "80", "5", "2", "3"},
       tmp.path() / "link");
   ASSERT_TRUE(waitFor(
-      [&] { return files::tryRead(tmp.path() / "link.out").value_or("").find("ready") != std::string::npos; },
+      [&] {
+        return files::tryRead(tmp.path() / "link.out").value_or("").find("ready") !=
+               std::string::npos;
+      },
       10s));
   Json identity = parseJson(files::read(agentDir() / "identity.json"));
   identity["server"] = "https://127.0.0.1:" + port;
@@ -496,7 +529,9 @@ TEST_F(Delivery, ALossyDelayedLinkLosesAndDuplicatesNothing) {
   constexpr int kRounds = 4, kPerRound = 500;
   auto agent = startAgent("agent");
   for (int round = 0; round < kRounds; ++round) {
-    ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", std::to_string(kPerRound)}).exitCode, 0);
+    ASSERT_EQ(
+        agentCommand({"emit", "--type", "event", "--count", std::to_string(kPerRound)}).exitCode,
+        0);
     std::this_thread::sleep_for(4s);
   }
   ASSERT_TRUE(waitStored("event", kRounds * kPerRound, 120s)) << agent->stderrText();
@@ -511,12 +546,15 @@ TEST_F(Delivery, ALossyDelayedLinkLosesAndDuplicatesNothing) {
   // The weather clears: the channel is (or comes) back and answers.
   link->kill9();
   link = std::make_unique<Process>(
-      std::vector<std::string>{"/usr/bin/python3",
-                               std::string(PARC_SOURCE_DIR) + "/tests/integration/impaired_link.py",
-                               port, std::to_string(server->agentPort), "0", "0", "100000", "0",
-                               "100000"},
+      std::vector<std::string>{
+          "/usr/bin/python3", std::string(PARC_SOURCE_DIR) + "/tests/integration/impaired_link.py",
+          port, std::to_string(server->agentPort), "0", "0", "100000", "0", "100000"},
       tmp.path() / "clear");
-  ASSERT_TRUE(waitFor([&] { return ctl.json({"hosts", "list"})["items"][0]["online"] == true; }, 40s))
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "list"})["items"][0]["online"] == true;
+      },
+      40s))
       << agent->stderrText();
   EXPECT_EQ(ctl.json({"hosts", "command", "1", "ping"})["status"], "ok");
 }
