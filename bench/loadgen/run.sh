@@ -24,7 +24,7 @@ TOML
 start_server() {
   rm -f "$work/srv/server.json"
   "$bin/server/parc-server" --config "$work/server.toml" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
-    --console-listen 127.0.0.1:0 --log-level warn >"$work/server.out" 2>>"$work/server.log" &
+    --console-listen 127.0.0.1:0 --log-level info >"$work/server.out" 2>>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 1 200); do [ -f "$work/srv/server.json" ] && break; sleep 0.05; done
 }
@@ -46,6 +46,8 @@ echo "== run 1: enrol $agents agents, hold their control channels, report every 
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
   --threads "$threads" --state-dir "$work/state" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
+# Where the reports' time went on the server, minute by minute (docs/operations.md).
+grep -h "reports over the channel" "$work/server.log" | sed 's/^.*reports over/reports over/' || true
 # What the reports became: each is a real 30-metric batch (docs/health.md).
 python3 - "$work/srv/metrics.sqlite" <<'PY'
 import os, sqlite3, sys

@@ -316,7 +316,9 @@ Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::
   return std::move(one.front().results);
 }
 
-void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now) {
+IngestTimings ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now) {
+  using Clock = std::chrono::steady_clock;
+  IngestTimings timings;
   std::vector<Prepared> prepared;
   prepared.reserve(reports.size());  // batches below point into it
   std::vector<store::Store::HostBatch> batches;
@@ -328,13 +330,14 @@ void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time 
       report.error = std::current_exception();
     }
   }
-  if (prepared.empty()) return;
+  if (prepared.empty()) return timings;
   std::vector<store::Store::GroupOutcome> outcomes;
+  auto t0 = Clock::now();
   try {
     outcomes = s.store.storeMessageGroups(batches, now);
   } catch (...) {
     for (auto& p : prepared) p.report->error = std::current_exception();
-    return;
+    return timings;
   }
   std::vector<Prepared*> stored;
   for (std::size_t k = 0; k < prepared.size(); ++k) {
@@ -345,7 +348,9 @@ void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time 
     prepared[k].outcomes = std::move(outcomes[k].outcomes);
     stored.push_back(&prepared[k]);
   }
+  auto t1 = Clock::now();
   feedHealth(s, stored, now);
+  auto t2 = Clock::now();
   for (auto* p : stored) {
     try {
       finish(s, *p, now);
@@ -354,6 +359,8 @@ void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time 
       p->report->error = std::current_exception();
     }
   }
+  timings = {t1 - t0, t2 - t1, Clock::now() - t2};
+  return timings;
 }
 
 namespace {

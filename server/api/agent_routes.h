@@ -1,4 +1,6 @@
 #pragma once
+#include <chrono>
+
 #include "server/api/router.h"
 #include "server/api/services.h"
 
@@ -24,9 +26,14 @@ struct IngestReport {
   Json results;
   std::exception_ptr error;
 };
+/// Where ingestBatches spent its time: the message store's group commit (waiting for it
+/// included), health (metrics store and rules' inputs), and the per-report finish.
+struct IngestTimings {
+  std::chrono::steady_clock::duration store{}, health{}, finish{};
+};
 /// ingestBatch for the reports of many hosts at once: their messages are stored in one
 /// transaction of each store (one fsync), each report still answered on its own.
-void ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now);
+IngestTimings ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now);
 
 /// Ends a renewal's overlap when the agent presents its new certificate for the first
 /// time: from then on the previous certificate is refused.

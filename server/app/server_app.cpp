@@ -164,7 +164,7 @@ int runServer(const ServerConfig& settings) {
   control::ReportWorkers channelReports(
       store,
       [&services](std::vector<api::IngestReport>& reports) {
-        api::ingestBatches(services, reports, std::time(nullptr));
+        return api::ingestBatches(services, reports, std::time(nullptr));
       },
       4, 50000);
   hub.setReportSink(&channelReports);

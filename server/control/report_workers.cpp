@@ -35,6 +35,7 @@ void ReportWorkers::stop() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  latency_.flush();
   // Not stored, not answered: the agents resend them after reconnecting.
 }
 
@@ -43,7 +44,8 @@ void ReportWorkers::report(store::Id hostId, const std::string& source, protocol
   {
     std::lock_guard lock(mutex_);
     if (!stopping_ && queue_.size() < maxQueued_) {
-      queue_.push_back({hostId, source, std::move(report), std::move(answer)});
+      queue_.push_back(
+          {hostId, source, std::move(report), std::move(answer), ReportLatency::Clock::now()});
       wake_.notify_one();
       return;
     }
@@ -68,6 +70,8 @@ void ReportWorkers::work() {
 }
 
 void ReportWorkers::handle(std::vector<Job>& jobs) {
+  auto picked = ReportLatency::Clock::now();
+  for (const auto& job : jobs) latency_.add(ReportLatency::kQueued, picked - job.received);
   std::vector<protocol::ReportAck> acks(jobs.size());
   std::vector<std::optional<store::Host>> hosts(jobs.size());
   std::vector<api::IngestReport> reports;
@@ -84,7 +88,12 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
     jobOf.push_back(i);
   }
   try {
-    if (!reports.empty()) ingest_(reports);
+    if (!reports.empty()) {
+      api::IngestTimings t = ingest_(reports);
+      latency_.add(ReportLatency::kStore, t.store);
+      latency_.add(ReportLatency::kHealth, t.health);
+      latency_.add(ReportLatency::kFinish, t.finish);
+    }
   } catch (...) {
     for (auto& r : reports) r.error = std::current_exception();
   }
@@ -108,6 +117,9 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
     }
   }
   for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].answer(std::move(acks[i]));
+  auto answered = ReportLatency::Clock::now();
+  for (const auto& job : jobs) latency_.add(ReportLatency::kAnswered, answered - job.received);
+  latency_.maybeLog(answered);
 }
 
 std::optional<store::Host> ReportWorkers::host(store::Id hostId) {

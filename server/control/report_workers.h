@@ -15,6 +15,7 @@
 
 #include "server/api/agent_routes.h"
 #include "server/control/control_hub.h"
+#include "server/control/report_latency.h"
 
 namespace parc::server::control {
 
@@ -22,7 +23,7 @@ class ReportWorkers : public ReportSink {
  public:
   /// Stores the batches of several hosts (one transaction) and fills in each outcome
   /// (api::ingestBatches).
-  using Ingest = std::function<void(std::vector<api::IngestReport>& reports)>;
+  using Ingest = std::function<api::IngestTimings(std::vector<api::IngestReport>& reports)>;
 
   /// `group`: the most reports one worker stores in one transaction.
   ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued,
@@ -46,6 +47,7 @@ class ReportWorkers : public ReportSink {
     std::string source;
     protocol::Report report;
     Answer answer;
+    ReportLatency::Clock::time_point received;
   };
   void work();
   void handle(std::vector<Job>& jobs);
@@ -57,6 +59,7 @@ class ReportWorkers : public ReportSink {
   Ingest ingest_;
   std::size_t maxQueued_;
   std::size_t group_;
+  ReportLatency latency_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
