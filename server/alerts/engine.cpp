@@ -58,28 +58,51 @@ const rules::RuleKind* Engine::kind(const std::string& name) const {
 }
 
 void Engine::setHost(const HostInfo& host) {
-  std::lock_guard lock(mutex_);
-  hosts_[host.hostId].info = host;
+  std::lock_guard lock(intakeMutex_);
+  infos_[host.hostId] = host;
+  intake_[host.hostId];  // joins hosts_ at the next round even before any reading
 }
+
+namespace {
+// The newer of two readings: a late batch from the outbox does not hide a newer value.
+void keepNewest(rules::Reading& kept, const rules::Reading& r) {
+  if (r.t >= kept.t) kept = r;
+}
+}  // namespace
 
 void Engine::observe(Id hostId,
                      const std::vector<std::tuple<std::string, std::string, double>>& values,
                      Time t) {
-  std::lock_guard lock(mutex_);
-  auto& h = hosts_[hostId];
-  h.info.hostId = hostId;
-  h.lastSeen = std::max(h.lastSeen, t);
-  for (const auto& [name, subject, value] : values) {
-    auto& r = h.latest[{name, subject}];
-    if (t >= r.t) r = {t, value};  // a late batch from the outbox does not hide a newer value
-  }
+  std::lock_guard lock(intakeMutex_);
+  auto& in = intake_[hostId];
+  in.lastSeen = std::max(in.lastSeen, t);
+  for (const auto& [name, subject, value] : values)
+    keepNewest(in.latest[{name, subject}], {t, value});
 }
 
 void Engine::seen(Id hostId, Time t) {
-  std::lock_guard lock(mutex_);
-  auto& h = hosts_[hostId];
-  h.info.hostId = hostId;
-  h.lastSeen = std::max(h.lastSeen, t);
+  std::lock_guard lock(intakeMutex_);
+  auto& in = intake_[hostId];
+  in.lastSeen = std::max(in.lastSeen, t);
+}
+
+void Engine::drainIntake() {
+  std::map<Id, Intake> arrived;
+  std::map<Id, HostInfo> infos;
+  {
+    std::lock_guard lock(intakeMutex_);
+    arrived.swap(intake_);
+    for (const auto& [id, in] : arrived) {
+      if (auto it = infos_.find(id); it != infos_.end()) infos.emplace(id, it->second);
+    }
+  }
+  for (auto& [id, in] : arrived) {
+    auto& h = hosts_[id];
+    if (auto it = infos.find(id); it != infos.end()) h.info = it->second;
+    h.info.hostId = id;
+    h.lastSeen = std::max(h.lastSeen, in.lastSeen);
+    for (const auto& [key, r] : in.latest) keepNewest(h.latest[key], r);
+  }
 }
 
 void Engine::setHistory(std::function<std::vector<std::pair<Time, double>>(
@@ -160,6 +183,7 @@ std::string Engine::summarize(const RuleConfig& rule, const HostInfo& host,
 
 void Engine::evaluate(Time now, std::optional<Id> onlyHost) {
   std::lock_guard lock(mutex_);
+  drainIntake();
   store_.transaction([&] {
     for (auto& [id, h] : hosts_) {
       if (onlyHost && id != *onlyHost) continue;
@@ -468,10 +492,10 @@ void Engine::comment(Id alertId, const std::string& who, const std::string& text
 }
 
 std::optional<HostInfo> Engine::host(Id hostId) {
-  std::lock_guard lock(mutex_);
-  auto it = hosts_.find(hostId);
-  if (it == hosts_.end()) return std::nullopt;
-  return it->second.info;
+  std::lock_guard lock(intakeMutex_);
+  auto it = infos_.find(hostId);
+  if (it == infos_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::size_t Engine::openCount() {

@@ -98,7 +98,21 @@ class Engine {
   const rules::RuleKind* kind(const std::string& name) const;
   bool hasOverride(const HostInfo& host) const;
 
+  /// Readings and presence received since the last round (see intake_).
+  struct Intake {
+    Time lastSeen = 0;
+    std::map<std::pair<std::string, std::string>, rules::Reading> latest;
+  };
+  /// Moves what arrived since the last round into hosts_ (mutex_ held).
+  void drainIntake();
+
   std::mutex mutex_;
+  /// Ingest adds readings while a round may be running: they wait here under a lock of
+  /// their own and join hosts_ when the next round starts, so that storing a report never
+  /// waits for a whole round (10,000 hosts' rules and their transaction).
+  std::mutex intakeMutex_;
+  std::map<Id, Intake> intake_;
+  std::map<Id, HostInfo> infos_;  // who each host is, readable without waiting for a round
   AlertStore& store_;
   EngineSettings settings_;
   std::vector<RuleConfig> defaults_;
