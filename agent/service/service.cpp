@@ -395,6 +395,9 @@ class Service {
       } catch (const std::exception& e) {
         spdlog::warn("health sampling failed: {}", e.what());
       }
+      // As after an inventory: what a sample read (apt, smartctl, /proc) goes back to the
+      // system, or the freed heap stays resident until the next inventory, an hour later.
+      malloc_trim(0);
       if (!stop_.sleepFor(config_.metricsInterval)) break;
     }
   }

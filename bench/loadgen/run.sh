@@ -3,7 +3,8 @@
 # Usage: bench/loadgen/run.sh AGENTS DURATION [REPORT_INTERVAL] [REPORTS_OVER=channel|https] [LOADGEN_THREADS]
 # Prints the loadgen's JSON line, the server's peak RSS, and the time for all agents to
 # reconnect after a server restart (all_connected_seconds). Build first:
-# scripts/build.sh release.
+# scripts/build.sh release. PARC_SERVER_BIN=path runs another parc-server build (A/B);
+# PARC_BENCH_RESTART=0 skips the restart run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-1000}
@@ -23,7 +24,7 @@ TOML
 
 start_server() {
   rm -f "$work/srv/server.json"
-  "$bin/server/parc-server" --config "$work/server.toml" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
+  "${PARC_SERVER_BIN:-$bin/server/parc-server}" --config "$work/server.toml" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
     --console-listen 127.0.0.1:0 --log-level info >"$work/server.out" 2>>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 1 200); do [ -f "$work/srv/server.json" ] && break; sleep 0.05; done
@@ -58,6 +59,11 @@ size = os.path.getsize(sys.argv[1]) + (os.path.getsize(sys.argv[1] + "-wal") if 
 print(f"metrics stored: {raw} points in {series} series of {hosts} hosts; metrics.sqlite {size // 1024} KiB")
 PY
 
+if [ "${PARC_BENCH_RESTART:-1}" = 0 ]; then
+  kill "$server_pid"; wait "$server_pid" || true
+  grep -h "reports over the channel" "$work/server.log" | tail -1 | sed 's/^.*reports over/at shutdown: reports over/' || true
+  rm -rf "$work"; exit 0
+fi
 echo "== run 2: restart the server; every agent redials at once (connect-rate = agents), then as the agent does (1-10 s jitter, backoff)"
 kill "$server_pid"; wait "$server_pid" || true
 start_server "$port"

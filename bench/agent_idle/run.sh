@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Agent idle footprint (docs/benchmarks.md): a release parc-agent enrolled to a local
+# parc-server at default intervals, measured from /proc over SECONDS (default 600) after
+# its first inventory: CPU ticks, RSS, PSS, private dirty memory, the largest mappings.
+# Usage: bench/agent_idle/run.sh [SECONDS]. Build first: scripts/build.sh release.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-600}
+bin=$PWD/build
+work=$(mktemp -d /tmp/parc-idle-XXXXXX)
+cleanup() { kill "${agent_pid:-}" "${server_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$bin/server/parc-server" --data-dir "$work/srv" --agent-listen 127.0.0.1:0 --console-listen 127.0.0.1:0 \
+  --log-level warn >"$work/server.out" 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 200); do [ -f "$work/srv/server.json" ] && break; sleep 0.05; done
+field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/srv/server.json" "$1"; }
+export XDG_CONFIG_HOME=$work/cfg
+ctl="$bin/cli/parcctl"
+"$ctl" login --server "$(field console_url)" --ca-fingerprint "$(field ca_fingerprint)" \
+  --password-stdin <"$work/srv/initial-admin-password" >/dev/null
+"$ctl" tenants create --name "Repos" --insee 12202 >/dev/null
+token=$("$ctl" --json tokens create --tenant 1 | python3 -c "import json,sys; print(json.load(sys.stdin)['token'])")
+"$bin/agent/parc-agent" run --server "$(field agent_url)" --ca-fingerprint "$(field ca_fingerprint)" \
+  --token "$token" --data-dir "$work/agent" >"$work/agent.out" 2>"$work/agent.log" &
+agent_pid=$!
+for _ in $(seq 1 600); do grep -qs "message(s) delivered" "$work/agent.log" && break; sleep 0.1; done
+sleep 5  # the first inventory's memory handed back (malloc_trim)
+
+ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
+kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$agent_pid/smaps_rollup"; }
+before=$(ticks)
+sleep "$seconds"
+after=$(ticks)
+hz=$(getconf CLK_TCK)
+echo "agent idle for $seconds s: $((after - before)) ticks of 1/$hz s = $(python3 -c "print(f'{($after-$before)/$hz/$seconds*100:.4f}')") % of one core"
+echo "RSS $(( $(kib Rss) / 1024 )) MiB, PSS $(( $(kib Pss) / 1024 )) MiB, private dirty $(( $(kib Private_Dirty) / 1024 )) MiB, peak RSS $(( $(awk '/VmHWM/ {print $2}' /proc/$agent_pid/status) / 1024 )) MiB"
+echo "largest mappings (KiB resident):"
+awk '/^[0-9a-f]+-/{name=$6} /^Rss:/{r[name]+=$2} END{for(n in r) if (r[n]>300) print "  " r[n], (n == "" ? "[anonymous]" : n)}' \
+  "/proc/$agent_pid/smaps" | sort -rn
