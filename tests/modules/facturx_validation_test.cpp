@@ -17,6 +17,7 @@
 #include "server/modules/facturation/facturx/cii_reader.h"
 #include "server/modules/facturation/facturx/cii_writer.h"
 #include "server/modules/facturation/facturx/prevalidate.h"
+#include "tests/modules/facturx_reference.h"
 #include "tests/modules/facturx_samples.h"
 
 namespace fx = parc::modules::facturation::facturx;
@@ -25,8 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path reference() {
-  const char* env = std::getenv("PARC_FACTURX_REFERENCE");
-  return env ? fs::path(env) : fs::path(PARC_SOURCE_DIR) / "../shared/reference/admin/facturation";
+  return parc::modules::facturation::testing::facturxReference();
 }
 
 std::string slurp(const fs::path& p) {
@@ -94,7 +94,8 @@ std::vector<Mutation> mutations() {
 }  // namespace
 
 TEST(FacturxValidation, OfficialArtefactsAgreeWithUs) {
-  if (!fs::exists(reference())) GTEST_SKIP() << "reference folder missing: " << reference();
+  PARC_FACTURX_NEEDS(parc::modules::facturation::testing::facturxValidatorMissing());
+  setenv("PARC_FACTURX_REFERENCE", reference().c_str(), 1);  // for facturx_validate.py
   const fs::path dir =
       fs::temp_directory_path() / ("facturx-validation-" + std::to_string(getpid()));
   fs::remove_all(dir);

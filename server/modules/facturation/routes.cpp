@@ -517,10 +517,20 @@ std::vector<ModuleRoute> build() {
          std::string msgId =
              "PARC-" + std::to_string(m.tenantId) + "-" + mo + "-" + std::to_string(m.http.now);
          auto batch = directDebitBatch(st, seller(m), mo, date, created, msgId);
+         if (batch.debits.empty())
+           throw Error(ErrorKind::kConflict,
+                       "aucun prélèvement à présenter pour " + mo +
+                           " : les factures dues des familles avec mandat ont déjà été "
+                           "présentées dans un fichier, ou sont réglées");
          std::string xml = writePain008(batch);
          auto problems = checkPain008(xml);
          if (!problems.empty())
            throw Error(ErrorKind::kInternal, "generated pain.008 is invalid: " + problems[0]);
+         // Recorded before it is handed out: a second generation leaves these invoices out.
+         std::vector<std::pair<Id, Cents>> debits;
+         for (const auto& d : batch.debits) debits.emplace_back(d.invoiceId, d.amount);
+         st.recordDirectDebitFile(msgId, mo, date, debits, xml, m.http.caller.describe(),
+                                  m.http.now);
          m.audit("facturation.sepa.batch", "month:" + mo,
                  std::to_string(batch.debits.size()) + " debit(s)");
          net::Response res;
