@@ -88,6 +88,22 @@ std::vector<Mutation> mutations() {
   grand.totals.grandTotal += 100;
   grand.totals.duePayable += 100;
   out.push_back({"mut-grand-total", grand, "BR-CO-15"});
+
+  // Not subject to VAT (O): what the facturation module refuses before issuing.
+  auto notSubject = [](fx::Invoice inv, std::size_t keep) {
+    for (std::size_t i = 0; i < inv.lines.size(); ++i)
+      if (i != keep) inv.lines[i].vatCategory = fx::VatCategory::kNotSubject;
+    fx::samples::computeTotals(inv);
+    for (auto& v : inv.vat)
+      if (v.category == fx::VatCategory::kNotSubject) v.exemptionReason = "Non soumis à la TVA";
+    return inv;
+  };
+  auto withVatId = notSubject(fx::samples::canteenExempt(), 99);
+  withVatId.seller.vatId = "FR44213105554";  // O lines with the seller's VAT identifier
+  out.push_back({"mut-o-vat-id", withVatId, "BR-O-02"});
+  auto mixed = notSubject(fx::samples::canteenExempt(), 2);  // O lines next to an E line
+  out.push_back({"mut-o-mixed", mixed, "BR-O-11"});
+  out.push_back({"mut-o-mixed-lines", mixed, "BR-O-12"});
   return out;
 }
 
