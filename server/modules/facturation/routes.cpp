@@ -10,6 +10,7 @@
 #include "server/modules/facturation/sepa.h"
 #include "server/modules/facturation/store.h"
 #include "server/modules/facturation/to_facturx.h"
+#include "server/modules/facturation/vat_rules.h"
 #ifdef PARC_HAVE_FACTURX
 #include "server/modules/facturation/facturx/cii_writer.h"
 #include "server/modules/facturation/facturx/pdf_writer.h"
@@ -309,7 +310,16 @@ std::vector<ModuleRoute> build() {
                }});
   // ---- billing ----
   r.push_back({"GET", "/billing/preview", kSecretary, [](ModuleContext& m) {
-                 auto drafts = storeOf(m).preview(month(m));
+                 auto st = storeOf(m);
+                 auto drafts = st.preview(month(m));
+                 // What the run would refuse for VAT reasons, shown with the unpriced days
+                 // so the secretary corrects it before the ordonnateur issues.
+                 const std::string vatId = seller(m).vatId;
+                 for (auto& d : drafts)
+                   if (auto p = vatRegimeProblem(d.lines, vatId)) {
+                     auto f = st.family(d.familyId);
+                     d.problems.push_back((f ? f->payerName + " : " : "") + *p);
+                   }
                  Cents total = 0;
                  int problems = 0;
                  for (const auto& d : drafts)
