@@ -554,7 +554,8 @@ Json payerJson(const Family& f, const std::string& month) {
       {"bic", f.bic}};
 }
 
-std::vector<DraftLine> originalLines(const Invoice& inv) {
+// The lines of an issued document as the billing rules see them (to recompute its VAT).
+std::vector<DraftLine> draftLines(const Invoice& inv) {
   std::vector<DraftLine> out;
   for (const auto& l : inv.lines) out.push_back(l.line);
   return out;
@@ -724,6 +725,8 @@ Invoice FacturationStore::issueCreditNote(Id invoiceId, const std::vector<Credit
   for (const auto& l : note.lines) lines.push_back(l.line);
   Totals t = computeTotals(lines);
   // VAT is rounded per note: cap it so the notes never give back more than was charged.
+  // A (category, rate) group is closed by this note when it leaves none of its lines
+  // with anything uncredited.
   std::set<VatGroup> closing;
   for (const auto& v : t.vat) closing.insert({v.category, v.rate});
   for (const auto& l : original->lines) {
@@ -733,7 +736,7 @@ Invoice FacturationStore::issueCreditNote(Id invoiceId, const std::vector<Credit
     if (after < l.line.quantity) closing.erase({l.line.vatCategory, l.line.vatRate});
   }
   const std::vector<VatLine> invoicedVat =
-      original->vat.empty() ? computeTotals(originalLines(*original)).vat : original->vat;
+      original->vat.empty() ? computeTotals(draftLines(*original)).vat : original->vat;
   capCreditedVat(t, invoicedVat, creditedVat(original->id), closing);
   note.number = nextNumber("AV", issueDate);
   note.typeCode = "381";
@@ -772,7 +775,7 @@ std::vector<VatLine> FacturationStore::creditedVat(Id invoiceId) {
   std::vector<VatLine> out;
   for (Id id : notes) {
     auto n = invoice(id);
-    auto vat = n->vat.empty() ? computeTotals(originalLines(*n)).vat : n->vat;
+    auto vat = n->vat.empty() ? computeTotals(draftLines(*n)).vat : n->vat;
     out.insert(out.end(), vat.begin(), vat.end());
   }
   return out;
