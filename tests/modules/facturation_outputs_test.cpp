@@ -95,6 +95,55 @@ TEST_F(Outputs, SepaDirectDebitBatch) {
       Error);
 }
 
+// Generating the month's file twice must not debit the families twice: what a file
+// presented is recorded, and the next batch leaves it out.
+TEST_F(Outputs, SepaFilesNeverPresentAnInvoiceTwice) {
+  auto batch = directDebitBatch(st, profile(base.tenant1), "2026-03", "2026-04-15",
+                                "2026-04-02T09:00:00", "PARC-1-2026-03-a");
+  ASSERT_EQ(batch.debits.size(), 2u);
+  std::vector<std::pair<Id, Cents>> debits;
+  for (const auto& d : batch.debits) debits.emplace_back(d.invoiceId, d.amount);
+  std::string xml = writePain008(batch);
+  st.recordDirectDebitFile(batch.messageId, "2026-03", "2026-04-15", debits, xml, "u", 10);
+  EXPECT_EQ(st.presentedForDebit().size(), 2u);
+  auto again = directDebitBatch(st, profile(base.tenant1), "2026-03", "2026-04-15",
+                                "2026-04-02T09:05:00", "PARC-1-2026-03-b");
+  EXPECT_TRUE(again.debits.empty()) << "both invoices were already presented";
+  // A batch built before the first one was recorded (two secretaries at once) is refused
+  // whole when it is recorded, so its file is never handed out.
+  try {
+    st.recordDirectDebitFile("PARC-1-2026-03-c", "2026-03", "2026-04-15", debits, xml, "u", 11);
+    FAIL() << "an invoice cannot be presented twice";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(std::string(e.what()).find("déjà été présentée"), std::string::npos) << e.what();
+  }
+  sqlite::Statement files(base.db, "SELECT COUNT(*) FROM mod_facturation_sepa_files");
+  ASSERT_TRUE(files.step());
+  EXPECT_EQ(files.int64(0), 1);
+  // Another tenant's invoices are not affected.
+  FacturationStore other(base.db, base.tenant2);
+  EXPECT_TRUE(other.presentedForDebit().empty());
+}
+
+TEST(SepaText, AccentsAreTransliteratedNotReplaced) {
+  EXPECT_EQ(sepaText("François Müller", 70), "Francois Muller");
+  EXPECT_EQ(sepaText("Éloïse Hélène Œdipe-Straße", 70), "Eloise Helene OEdipe-Strasse");
+  EXPECT_EQ(sepaText("Noël & Zoé’s café", 70), "Noel   Zoe's cafe");
+  EXPECT_EQ(sepaText("Zoé", 2), "Zo");
+  EXPECT_EQ(sepaText("AŒ", 2), "A") << "a transliteration that does not fit is left out";
+  EXPECT_EQ(sepaText("日本", 70), "  ");
+}
+
+TEST_F(Outputs, SepaDebtorNamesKeepTheirLetters) {
+  Family b = *st.family(town.family.at(2));
+  b.payerName = "François Lefèvre";
+  st.saveFamily(b, 1);
+  std::string xml = writePain008(directDebitBatch(st, profile(base.tenant1), "2026-03",
+                                                  "2026-04-15", "2026-04-02T09:00:00", "M"));
+  EXPECT_NE(xml.find("<Nm>Francois Lefevre</Nm>"), std::string::npos) << xml;
+}
+
 TEST_F(Outputs, RevenueTitlesCsv) {
   st.issueCreditNote(run.invoices[1].id, {{1, 1000}}, "repas; non servi", "2026-04-03", "u", 2);
   std::string csv = revenueTitlesCsv(st.invoices("", std::nullopt));

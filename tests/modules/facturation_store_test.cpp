@@ -8,6 +8,9 @@
 #include <thread>
 
 #include "common/error.h"
+#include "server/modules/facturation/facturx/prevalidate.h"
+#include "server/modules/facturation/to_facturx.h"
+#include "server/modules/facturation/vat_rules.h"
 #include "tests/modules/store_fixture.h"
 
 namespace parc::modules::facturation {
@@ -111,6 +114,97 @@ TEST_F(FacturationStoreTest, ExemptLinesNeedTheSellersVatIdentifier) {
   EXPECT_TRUE(st.invoices("", std::nullopt).empty());
 }
 
+// Every service "not subject to VAT" (O): the commune must not state a VAT identifier.
+void makeEveryServiceNotSubject(FacturationStore& st) {
+  for (auto s : st.services()) {
+    s.vatCategory = VatCategory::kNotSubject;
+    s.vatRate = 0;
+    st.saveService(s);
+  }
+}
+
+// What is refused is refused whole: no invoice stored, no number consumed.
+void expectRefusedAndNothingIssued(FacturationStore& st, const TenantProfile& p,
+                                   const std::string& ruleId) {
+  try {
+    st.issueRun("2026-03", "2026-04-02", p, "Rodez", "u", 1);
+    FAIL() << ruleId << " would fail: the run must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(std::string(e.what()).find(ruleId), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("rien n'a été émis"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(st.invoices("", std::nullopt).empty());
+}
+
+TEST_F(FacturationStoreTest, NotSubjectServicesAreRefusedWithAVatIdentifier) {
+  makeEveryServiceNotSubject(st);
+  expectRefusedAndNothingIssued(st, profile(base.tenant1), "BR-O-02");
+  // Without the identifier the same month is billed, numbered from 1, and valid.
+  TenantProfile p = profile(base.tenant1);
+  p.vatId.clear();
+  auto run = st.issueRun("2026-03", "2026-04-02", p, "Rodez", "u", 1);
+  ASSERT_EQ(run.invoices.size(), 10u);
+  EXPECT_EQ(run.invoices.front().number, "FAC-2026-000001") << "no number was lost";
+  for (const auto& inv : run.invoices) {
+    auto x = toFacturx(inv);
+    EXPECT_TRUE(facturx::prevalidate(x).empty()) << facturx::describe(facturx::prevalidate(x));
+  }
+}
+
+TEST_F(FacturationStoreTest, InvoicesFailingEn16931AreRefusedBeforeNumbering) {
+  // No VAT id and no SIRET: nothing identifies the seller (BR-CO-26). Only the in-process
+  // Factur-X check at issue catches this one.
+  makeEveryServiceNotSubject(st);
+  TenantProfile p = profile(base.tenant1);
+  p.vatId.clear();
+  p.siret.clear();
+  expectRefusedAndNothingIssued(st, p, "BR-CO-26");
+  p.siret = profile(base.tenant1).siret;
+  EXPECT_EQ(st.issueRun("2026-03", "2026-04-02", p, "Rodez", "u", 1).invoices.front().number,
+            "FAC-2026-000001");
+}
+
+TEST(FacturationVatRules, CategoryMixesEn16931Refuses) {
+  auto line = [](VatCategory c) {
+    DraftLine l;
+    l.vatCategory = c;
+    l.vatRate = c == VatCategory::kStandard ? 550 : 0;
+    return l;
+  };
+  const DraftLine o = line(VatCategory::kNotSubject), e = line(VatCategory::kExempt),
+                  sRated = line(VatCategory::kStandard);
+  EXPECT_FALSE(vatRegimeProblem({o, o}, ""));
+  EXPECT_FALSE(vatRegimeProblem({e, sRated}, "FR44211202023"));
+  auto mixed = vatRegimeProblem({o, e}, "");
+  ASSERT_TRUE(mixed);
+  EXPECT_NE(mixed->find("BR-O-11"), std::string::npos) << *mixed;
+  EXPECT_NE(mixed->find("catégorie E"), std::string::npos) << *mixed;
+  ASSERT_TRUE(vatRegimeProblem({o, sRated}, "FR44211202023"));
+  EXPECT_NE(vatRegimeProblem({o}, "FR44211202023")->find("BR-O-02"), std::string::npos);
+  EXPECT_NE(vatRegimeProblem({e}, "")->find("BR-E-02"), std::string::npos);
+}
+
+TEST_F(FacturationStoreTest, MixingNotSubjectAndExemptServicesIsRefused) {
+  // The canteen not subject to VAT, the childcare exempt: families using both would get
+  // an invoice breaking BR-O-11/12. The whole run is refused.
+  for (auto s : st.services()) {
+    if (s.code != "cantine") continue;
+    s.vatCategory = VatCategory::kNotSubject;
+    st.saveService(s);
+  }
+  TenantProfile p = profile(base.tenant1);
+  p.vatId.clear();
+  try {
+    st.issueRun("2026-03", "2026-04-02", p, "Rodez", "u", 1);
+    FAIL() << "the run must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(std::string(e.what()).find("BR-"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(st.invoices("", std::nullopt).empty());
+}
+
 TEST_F(FacturationStoreTest, BadFamilyInputChangesNothing) {
   size_t before = st.families().size();
   Family f = family(0, "Famille Erreur", 200000);  // quotient out of range
@@ -159,6 +253,57 @@ TEST_F(FacturationStoreTest, CreditNotesCorrectWithoutTouchingTheInvoice) {
       EXPECT_EQ(bal.due(), 0);
     }
   }
+}
+
+// A line of 37.50 at 5.5 % carries 2.06 of VAT (2.0625). Credited as 12.50 then 25.00,
+// each note rounded on its own would give back 0.69 + 1.38 = 2.07: one cent more than
+// was charged. The second note gives back what is left, 1.37.
+TEST_F(FacturationStoreTest, CreditNotesNeverGiveBackMoreVatThanInvoiced) {
+  Id fam = st.saveFamily(family(0, "Famille Loisirs", 900), 1).id;
+  Id child = st.saveChild({0, fam, "Lou", "L"}).id;
+  std::vector<FacturationStore::DayEntry> entries;
+  for (const char* d : {"2026-03-04", "2026-03-11", "2026-03-18"})
+    entries.push_back({{child, town.service.at(kLoisirs), d}, false});
+  st.setAttendance(entries);
+  issueMarch();
+  Invoice inv = st.invoices("2026-03", fam).front();
+  ASSERT_EQ(inv.lines.size(), 1u);
+  EXPECT_EQ(inv.totalLines, 3750);
+  EXPECT_EQ(inv.totalTax, 206);
+  Invoice n1 = st.issueCreditNote(inv.id, {{1, 1000}}, "sortie annulée", "2026-04-05", "u", 2);
+  EXPECT_EQ(n1.totalLines, 1250);
+  EXPECT_EQ(n1.totalTax, 69);
+  Invoice n2 = st.issueCreditNote(inv.id, {{1, 2000}}, "fermeture", "2026-04-06", "u", 3);
+  EXPECT_EQ(n2.totalLines, 2500);
+  EXPECT_EQ(n2.totalTax, 137) << "capped: 2.06 - 0.69";
+  EXPECT_EQ(n1.totalTax + n2.totalTax, inv.totalTax);
+  EXPECT_EQ(st.due(inv).due(), 0);
+  // As stored and as written in the Factur-X XML, still a valid EN 16931 credit note.
+  Invoice stored = *st.invoice(n2.id);
+  ASSERT_EQ(stored.vat.size(), 1u);
+  EXPECT_EQ(stored.vat[0].tax, 137);
+  auto x = toFacturx(stored);
+  EXPECT_EQ(x.totals.taxTotal, 137);
+  EXPECT_EQ(x.totals.grandTotal, 2637);
+  EXPECT_TRUE(facturx::prevalidate(x).empty()) << facturx::describe(facturx::prevalidate(x));
+}
+
+// Sequences are per year: the first document dated in a new year is number 1 of that
+// year, whatever month it bills, and the previous year's series goes on independently.
+TEST_F(FacturationStoreTest, NumberingStartsAgainEachYear) {
+  issueMarch();  // FAC-2026-000001 … 000010
+  Id alice = town.child.at(11), cantine = town.service.at(kCantine);
+  st.setAttendance(
+      {{{alice, cantine, "2026-11-30"}, false}, {{alice, cantine, "2026-12-01"}, false}});
+  auto december = st.issueRun("2026-12", "2027-01-04", profile(base.tenant1), "Rodez", "u", 2);
+  ASSERT_EQ(december.invoices.size(), 1u);
+  EXPECT_EQ(december.invoices[0].number, "FAC-2027-000001");
+  auto november = st.issueRun("2026-11", "2026-12-30", profile(base.tenant1), "Rodez", "u", 3);
+  EXPECT_EQ(november.invoices[0].number, "FAC-2026-000011");
+  Invoice note = st.issueCreditNote(december.invoices[0].id, {}, "erreur", "2027-01-05", "u", 4);
+  EXPECT_EQ(note.number, "AV-2027-000001");
+  auto more = st.issueCreditNote(november.invoices[0].id, {}, "erreur", "2027-01-05", "u", 5);
+  EXPECT_EQ(more.number, "AV-2027-000002");
 }
 
 TEST_F(FacturationStoreTest, PaymentsBalancesAndReminders) {

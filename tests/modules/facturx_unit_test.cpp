@@ -13,6 +13,7 @@
 #include "server/modules/facturation/facturx/cii_writer.h"
 #include "server/modules/facturation/facturx/codes.h"
 #include "server/modules/facturation/facturx/prevalidate.h"
+#include "tests/modules/facturx_reference.h"
 #include "tests/modules/facturx_samples.h"
 
 namespace fx = parc::modules::facturation::facturx;
@@ -21,8 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path reference() {
-  const char* env = std::getenv("PARC_FACTURX_REFERENCE");
-  return env ? fs::path(env) : fs::path(PARC_SOURCE_DIR) / "../shared/reference/admin/facturation";
+  return parc::modules::facturation::testing::facturxReference();
 }
 
 std::string slurp(const fs::path& p) {
@@ -150,6 +150,36 @@ TEST(FacturxPrevalidate, MutationsGiveRuleIds) {
   EXPECT_TRUE(has(s, "BR-FR-05_BT-22_AAB"));
 }
 
+// Category O (not subject to VAT) is all or nothing and excludes VAT identifiers.
+TEST(FacturxPrevalidate, NotSubjectRules) {
+  auto notSubject = [](fx::Invoice inv, std::size_t keep) {
+    for (std::size_t i = 0; i < inv.lines.size(); ++i)
+      if (i != keep) inv.lines[i].vatCategory = fx::VatCategory::kNotSubject;
+    fx::samples::computeTotals(inv);
+    for (auto& v : inv.vat)
+      if (v.category == fx::VatCategory::kNotSubject) v.exemptionReason = "Non soumis à la TVA";
+    return inv;
+  };
+  auto clean = notSubject(fx::samples::canteenExempt(), 99);
+  clean.seller.vatId.clear();
+  EXPECT_TRUE(fx::prevalidate(clean).empty()) << fx::describe(fx::prevalidate(clean));
+
+  auto withVatId = clean;
+  withVatId.seller.vatId = "FR44211202023";
+  EXPECT_EQ(ids(fx::prevalidate(withVatId)), std::vector<std::string>{"BR-O-02"});
+
+  auto mixed = notSubject(fx::samples::canteenExempt(), 2);  // line 3 stays E
+  mixed.seller.vatId.clear();
+  auto m = ids(fx::prevalidate(mixed));
+  EXPECT_TRUE(has(m, "BR-O-11"));
+  EXPECT_TRUE(has(m, "BR-O-12"));
+
+  auto twice = clean;
+  twice.vat.push_back(twice.vat.front());
+  twice.vat.back().taxableAmount = 0;
+  EXPECT_TRUE(has(ids(fx::prevalidate(twice)), "BR-O-01"));
+}
+
 TEST(FacturxWriter, RefusesWhatPrevalidationRejects) {
   auto inv = fx::samples::canteenExempt();
   inv.totals.lineTotal += 1;
@@ -212,7 +242,7 @@ TEST(FacturxReader, RejectsBadInputClearly) {
 
 TEST(FacturxReader, ReadsReferenceInvoicesAndReportsTheRest) {
   const fs::path dir = reference() / "cen-en16931-validation-1.3.16/cii/examples";
-  if (!fs::exists(dir)) GTEST_SKIP() << "reference folder missing: " << dir;
+  PARC_FACTURX_NEEDS(fs::exists(dir) ? std::string() : " reference folder " + dir.string());
   int count = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().stem() == "CII_example8") {

@@ -17,6 +17,7 @@
 #include "server/modules/facturation/facturx/cii_reader.h"
 #include "server/modules/facturation/facturx/cii_writer.h"
 #include "server/modules/facturation/facturx/prevalidate.h"
+#include "tests/modules/facturx_reference.h"
 #include "tests/modules/facturx_samples.h"
 
 namespace fx = parc::modules::facturation::facturx;
@@ -25,8 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path reference() {
-  const char* env = std::getenv("PARC_FACTURX_REFERENCE");
-  return env ? fs::path(env) : fs::path(PARC_SOURCE_DIR) / "../shared/reference/admin/facturation";
+  return parc::modules::facturation::testing::facturxReference();
 }
 
 std::string slurp(const fs::path& p) {
@@ -88,13 +88,30 @@ std::vector<Mutation> mutations() {
   grand.totals.grandTotal += 100;
   grand.totals.duePayable += 100;
   out.push_back({"mut-grand-total", grand, "BR-CO-15"});
+
+  // Not subject to VAT (O): what the facturation module refuses before issuing.
+  auto notSubject = [](fx::Invoice inv, std::size_t keep) {
+    for (std::size_t i = 0; i < inv.lines.size(); ++i)
+      if (i != keep) inv.lines[i].vatCategory = fx::VatCategory::kNotSubject;
+    fx::samples::computeTotals(inv);
+    for (auto& v : inv.vat)
+      if (v.category == fx::VatCategory::kNotSubject) v.exemptionReason = "Non soumis à la TVA";
+    return inv;
+  };
+  auto withVatId = notSubject(fx::samples::canteenExempt(), 99);
+  withVatId.seller.vatId = "FR44213105554";  // O lines with the seller's VAT identifier
+  out.push_back({"mut-o-vat-id", withVatId, "BR-O-02"});
+  auto mixed = notSubject(fx::samples::canteenExempt(), 2);  // O lines next to an E line
+  out.push_back({"mut-o-mixed", mixed, "BR-O-11"});
+  out.push_back({"mut-o-mixed-lines", mixed, "BR-O-12"});
   return out;
 }
 
 }  // namespace
 
 TEST(FacturxValidation, OfficialArtefactsAgreeWithUs) {
-  if (!fs::exists(reference())) GTEST_SKIP() << "reference folder missing: " << reference();
+  PARC_FACTURX_NEEDS(parc::modules::facturation::testing::facturxValidatorMissing());
+  setenv("PARC_FACTURX_REFERENCE", reference().c_str(), 1);  // for facturx_validate.py
   const fs::path dir =
       fs::temp_directory_path() / ("facturx-validation-" + std::to_string(getpid()));
   fs::remove_all(dir);

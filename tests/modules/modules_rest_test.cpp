@@ -215,6 +215,59 @@ TEST_F(ModulesRest, MonthlyBillingEndToEndWithRolesAndIsolation) {
   EXPECT_EQ(csv.status, 200);
   EXPECT_NE(csv.body.find("AV-2026-000001;avoir"), std::string::npos);
 
+  // April: a family paying by SEPA direct debit. The file presents each invoice once:
+  // generating it again does not debit the family a second time.
+  Json debtor = ok("POST", base(rodez) + "/families", secretary,
+                   Json{{"payer_name", "François Lefèvre"},
+                        {"address_line1", "5 rue Béteille"},
+                        {"postcode", "12000"},
+                        {"city", "Rodez"},
+                        {"quotient", 900},
+                        {"iban", "FR7630006000011234567890189"},
+                        {"mandate_reference", "MANDAT-LEFEVRE"},
+                        {"mandate_date", "2025-09-01"}});
+  Json zoe = ok("POST", base(rodez) + "/children", secretary,
+                Json{{"family_id", debtor["id"]}, {"first_name", "Zoé"}, {"last_name", "Lefèvre"}});
+  EXPECT_EQ(
+      call("POST", base(rodez) + "/attendance/import", secretary,
+           "2026-04-07;" + std::to_string(zoe["id"].get<std::int64_t>()) + ";cantine;present\n",
+           "text/csv")
+          .status,
+      200);
+  ok("POST", base(rodez) + "/billing/runs", maire,
+     Json{{"month", "2026-04"}, {"issue_date", "2026-05-04"}});
+  std::string sepa = base(rodez) + "/sepa/pain008?month=2026-04&collection_date=2026-05-15";
+  net::Response file = call("GET", sepa, regie);
+  ASSERT_EQ(file.status, 200) << file.body;
+  EXPECT_NE(file.body.find("<Nm>Francois Lefevre</Nm>"), std::string::npos) << file.body;
+  EXPECT_NE(file.body.find("<InstdAmt Ccy=\"EUR\">4.10</InstdAmt>"), std::string::npos);
+  net::Response again = call("GET", sepa, regie);
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.body.find("aucun prélèvement"), std::string::npos) << again.body;
+
+  // May: a service "not subject to VAT" (O) while the commune states a VAT identifier.
+  // The preview says so, and the run is refused whole (BR-O-02): nothing numbered.
+  Json etude = ok("POST", base(rodez) + "/services", secretary,
+                  Json{{"code", "etude"}, {"name", "Étude surveillée"}, {"vat_category", "O"}});
+  ok("POST", base(rodez) + "/prices", secretary,
+     Json{{"service_id", etude["id"]},
+          {"valid_from", "2026-05-01"},
+          {"qf_min", 0},
+          {"unit_price", "1.50"}});
+  EXPECT_EQ(call("POST", base(rodez) + "/attendance/import", secretary,
+                 "2026-05-05;" + std::to_string(zoe["id"].get<std::int64_t>()) + ";etude;present\n",
+                 "text/csv")
+                .status,
+            200);
+  Json may = ok("GET", base(rodez) + "/billing/preview?month=2026-05", secretary);
+  EXPECT_EQ(may["problems"], 1) << may.dump();
+  EXPECT_NE(may.dump().find("BR-O-02"), std::string::npos) << may.dump();
+  net::Response refused = call("POST", base(rodez) + "/billing/runs", maire,
+                               Json{{"month", "2026-05"}, {"issue_date", "2026-06-02"}});
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("BR-O-02"), std::string::npos) << refused.body;
+  EXPECT_TRUE(ok("GET", base(rodez) + "/invoices?month=2026-05", regie)["items"].empty());
+
   // Another tenant's staff, secretary or technician, sees nothing: 404 as for no tenant.
   for (const auto& t : {otherSecretary, otherTech}) {
     EXPECT_EQ(call("GET", base(rodez) + "/invoices", t).status, 404);

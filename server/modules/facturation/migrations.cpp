@@ -172,6 +172,31 @@ CREATE TABLE mod_facturation_payments (
 CREATE INDEX mod_facturation_payments_family ON mod_facturation_payments(family_id);
 CREATE INDEX mod_facturation_payments_invoice ON mod_facturation_payments(invoice_id);
 )sql"},
+      {2, R"sql(
+-- The VAT breakdown (BG-23) as issued: a credit note's VAT is capped by what its invoice
+-- charged (vat_rules.h), so it cannot always be recomputed from its lines. NULL for
+-- documents issued before version 2: recomputed from their lines, as they were issued.
+ALTER TABLE mod_facturation_invoices ADD COLUMN vat_breakdown TEXT;
+-- SEPA direct-debit files (pain.008) and the invoices each one presented. An invoice is
+-- presented once (primary key), so generating a file again never debits a family twice.
+CREATE TABLE mod_facturation_sepa_files (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  message_id TEXT NOT NULL,
+  month TEXT NOT NULL,
+  collection_date TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  xml TEXT NOT NULL,
+  UNIQUE (tenant_id, message_id)
+);
+CREATE TABLE mod_facturation_sepa_debits (
+  invoice_id INTEGER PRIMARY KEY REFERENCES mod_facturation_invoices(id),
+  file_id INTEGER NOT NULL REFERENCES mod_facturation_sepa_files(id),
+  amount_cents INTEGER NOT NULL
+);
+CREATE INDEX mod_facturation_sepa_debits_file ON mod_facturation_sepa_debits(file_id);
+)sql"},
   };
   return kMigrations;
 }

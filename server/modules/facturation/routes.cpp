@@ -10,6 +10,7 @@
 #include "server/modules/facturation/sepa.h"
 #include "server/modules/facturation/store.h"
 #include "server/modules/facturation/to_facturx.h"
+#include "server/modules/facturation/vat_rules.h"
 #ifdef PARC_HAVE_FACTURX
 #include "server/modules/facturation/facturx/cii_writer.h"
 #include "server/modules/facturation/facturx/pdf_writer.h"
@@ -309,7 +310,16 @@ std::vector<ModuleRoute> build() {
                }});
   // ---- billing ----
   r.push_back({"GET", "/billing/preview", kSecretary, [](ModuleContext& m) {
-                 auto drafts = storeOf(m).preview(month(m));
+                 auto st = storeOf(m);
+                 auto drafts = st.preview(month(m));
+                 // What the run would refuse for VAT reasons, shown with the unpriced days
+                 // so the secretary corrects it before the ordonnateur issues.
+                 const std::string vatId = seller(m).vatId;
+                 for (auto& d : drafts)
+                   if (auto p = vatRegimeProblem(d.lines, vatId)) {
+                     auto f = st.family(d.familyId);
+                     d.problems.push_back((f ? f->payerName + " : " : "") + *p);
+                   }
                  Cents total = 0;
                  int problems = 0;
                  for (const auto& d : drafts)
@@ -517,10 +527,20 @@ std::vector<ModuleRoute> build() {
          std::string msgId =
              "PARC-" + std::to_string(m.tenantId) + "-" + mo + "-" + std::to_string(m.http.now);
          auto batch = directDebitBatch(st, seller(m), mo, date, created, msgId);
+         if (batch.debits.empty())
+           throw Error(ErrorKind::kConflict,
+                       "aucun prélèvement à présenter pour " + mo +
+                           " : les factures dues des familles avec mandat ont déjà été "
+                           "présentées dans un fichier, ou sont réglées");
          std::string xml = writePain008(batch);
          auto problems = checkPain008(xml);
          if (!problems.empty())
            throw Error(ErrorKind::kInternal, "generated pain.008 is invalid: " + problems[0]);
+         // Recorded before it is handed out: a second generation leaves these invoices out.
+         std::vector<std::pair<Id, Cents>> debits;
+         for (const auto& d : batch.debits) debits.emplace_back(d.invoiceId, d.amount);
+         st.recordDirectDebitFile(msgId, mo, date, debits, xml, m.http.caller.describe(),
+                                  m.http.now);
          m.audit("facturation.sepa.batch", "month:" + mo,
                  std::to_string(batch.debits.size()) + " debit(s)");
          net::Response res;

@@ -32,24 +32,6 @@ std::string esc(const std::string& s) {
   return out;
 }
 
-// SEPA names: at most 70 characters of the Latin subset; others become spaces.
-std::string sepaText(const std::string& s, size_t max) {
-  std::string out;
-  for (size_t i = 0; i < s.size() && out.size() < max; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {  // a multibyte UTF-8 character: one letter without its accent
-      while (i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) ++i;
-      out += 'e';
-      continue;
-    }
-    out += std::isalnum(c) ||
-                   std::string("/-?:().,'+ ").find(static_cast<char>(c)) != std::string::npos
-               ? static_cast<char>(c)
-               : ' ';
-  }
-  return out;
-}
-
 std::string agent(const std::string& bic) {
   if (bic.empty()) return "<FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId>";
   return "<FinInstnId><BIC>" + esc(bic) + "</BIC></FinInstnId>";
@@ -65,7 +47,93 @@ struct ObjFree {
   void operator()(xmlXPathObject* o) const { xmlXPathFreeObject(o); }
 };
 
+// One Unicode code point from UTF-8 at `i` (advanced past it); U+FFFD when malformed.
+char32_t nextCodePoint(const std::string& s, size_t& i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i++);
+  if (c < 0x80) return c;
+  int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
+  if (extra < 0) return 0xFFFD;
+  char32_t cp = c & (0x3F >> extra);
+  for (int k = 0; k < extra; ++k) {
+    if (i >= s.size() || (byte(i) & 0xC0) != 0x80) return 0xFFFD;
+    cp = (cp << 6) | (byte(i++) & 0x3F);
+  }
+  return cp;
+}
+
+// The Latin letters of French and neighbouring languages without their diacritics.
+const char* transliterate(char32_t cp) {
+  static const std::map<char32_t, const char*> kMap = [] {
+    std::map<char32_t, const char*> m;
+    auto add = [&](const char* letters, const char* ascii) {
+      size_t i = 0;
+      for (const std::string s = letters; i < s.size();) m[nextCodePoint(s, i)] = ascii;
+    };
+    add("ÀÁÂÃÄÅĀĂĄ", "A");
+    add("àáâãäåāăą", "a");
+    add("ÇĆĈĊČ", "C");
+    add("çćĉċč", "c");
+    add("ĎĐ", "D");
+    add("ďđ", "d");
+    add("ÈÉÊËĒĔĖĘĚ", "E");
+    add("èéêëēĕėęě", "e");
+    add("ĜĞĠĢ", "G");
+    add("ĝğġģ", "g");
+    add("ÌÍÎÏĨĪĬĮİ", "I");
+    add("ìíîïĩīĭįı", "i");
+    add("ĹĻĽĿŁ", "L");
+    add("ĺļľŀł", "l");
+    add("ÑŃŅŇ", "N");
+    add("ñńņň", "n");
+    add("ÒÓÔÕÖØŌŎŐ", "O");
+    add("òóôõöøōŏő", "o");
+    add("ŔŖŘ", "R");
+    add("ŕŗř", "r");
+    add("ŚŜŞŠ", "S");
+    add("śŝşš", "s");
+    add("ŢŤ", "T");
+    add("ţť", "t");
+    add("ÙÚÛÜŨŪŬŮŰŲ", "U");
+    add("ùúûüũūŭůűų", "u");
+    add("ÝŸŶ", "Y");
+    add("ýÿŷ", "y");
+    add("ŹŻŽ", "Z");
+    add("źżž", "z");
+    add("Æ", "AE");
+    add("æ", "ae");
+    add("Œ", "OE");
+    add("œ", "oe");
+    add("ß", "ss");
+    add("’‘", "'");
+    add("–—", "-");
+    return m;
+  }();
+  auto it = kMap.find(cp);
+  return it == kMap.end() ? " " : it->second;
+}
+
 }  // namespace
+
+// SEPA texts: the EPC's Latin subset (letters, digits and / - ? : ( ) . , ' + space).
+std::string sepaText(const std::string& s, size_t max) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const char32_t cp = nextCodePoint(s, i);
+    std::string piece;
+    if (cp < 0x80) {
+      const char c = static_cast<char>(cp);
+      const bool allowed = std::isalnum(static_cast<unsigned char>(c)) ||
+                           std::string("/-?:().,'+ ").find(c) != std::string::npos;
+      piece = allowed ? std::string(1, c) : " ";
+    } else {
+      piece = transliterate(cp);
+    }
+    if (out.size() + piece.size() > max) break;
+    out += piece;
+  }
+  return out;
+}
 
 std::string writePain008(const DirectDebitBatch& b) {
   if (b.debits.empty()) throw Error(ErrorKind::kBadRequest, "no direct debit to collect");
@@ -162,14 +230,15 @@ DirectDebitBatch directDebitBatch(FacturationStore& store, const TenantProfile& 
   b.creditorId = creditor.sepaCreditorId;
   std::map<Id, Family> families;
   for (auto& f : store.families()) families[f.id] = f;
+  const auto presented = store.presentedForDebit();
   for (const auto& inv : store.invoices(month, std::nullopt)) {
-    if (inv.typeCode != "380") continue;
+    if (inv.typeCode != "380" || presented.count(inv.id)) continue;
     const Family& f = families.at(inv.familyId);
     if (f.mandateReference.empty() || f.iban.empty()) continue;
     Cents due = store.due(inv).due();
     if (due <= 0) continue;
-    b.debits.push_back({inv.number, due, f.mandateReference, f.mandateDate, f.payerName, f.iban,
-                        f.bic, "Facture " + inv.number + " " + monthLabel(inv.month)});
+    b.debits.push_back({inv.id, inv.number, due, f.mandateReference, f.mandateDate, f.payerName,
+                        f.iban, f.bic, "Facture " + inv.number + " " + monthLabel(inv.month)});
   }
   return b;
 }

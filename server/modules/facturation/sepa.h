@@ -10,6 +10,7 @@
 namespace parc::modules::facturation {
 
 struct DirectDebit {
+  Id invoiceId = 0;
   std::string endToEndId;  // the invoice number
   Cents amount = 0;
   std::string mandateReference, mandateDate;
@@ -29,11 +30,18 @@ struct DirectDebitBatch {
 /// The pain.008.001.02 document; kBadRequest when the batch is empty or incomplete.
 std::string writePain008(const DirectDebitBatch& batch);
 
+/// A name or text in the SEPA character set (EPC Latin subset): accented letters lose
+/// their accent ("François" → "Francois", "Œ" → "OE"), other characters become spaces;
+/// at most `max` characters.
+std::string sepaText(const std::string& utf8, size_t max);
+
 /// Problems found in a pain.008.001.02 document (empty: well-formed, required elements
 /// present, NbOfTxs and CtrlSum equal to the transactions).
 std::vector<std::string> checkPain008(const std::string& xml);
 
-/// The batch of the still-due invoices of families with a mandate, for one month.
+/// The batch of the still-due invoices of families with a mandate, for one month,
+/// leaving out invoices already presented in an earlier file (FacturationStore::
+/// presentedForDebit): a family is never debited twice for one invoice.
 DirectDebitBatch directDebitBatch(FacturationStore& store, const TenantProfile& creditor,
                                   const std::string& month, const std::string& collectionDate,
                                   const std::string& createdAt, const std::string& messageId);

@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "server/modules/facturation/facturx/cii_writer.h"
+#include "server/modules/facturation/to_facturx.h"
+#include "server/modules/facturation/vat_rules.h"
 
 namespace parc::modules::facturation {
 
@@ -506,13 +509,14 @@ Id FacturationStore::insertInvoice(const Invoice& inv) {
   sqlite::Statement q(db_,
                       "INSERT INTO mod_facturation_invoices (tenant_id, number, type_code, "
                       "family_id, run_id, month, issue_date, due_date, preceding_id, payer, "
-                      "seller, notes, total_lines, total_tax, total, issued_by, created_at) "
-                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                      "seller, notes, total_lines, total_tax, total, issued_by, created_at, "
+                      "vat_breakdown) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, tenant_).bind(2, inv.number).bind(3, inv.typeCode).bind(4, inv.familyId);
   q.bind(5, inv.runId).bind(6, inv.month).bind(7, inv.issueDate).bind(8, inv.dueDate);
   q.bind(9, inv.precedingId).bind(10, inv.payer.dump()).bind(11, inv.seller.dump());
   q.bind(12, Json(inv.notes).dump()).bind(13, inv.totalLines).bind(14, inv.totalTax);
-  q.bind(15, inv.total).bind(16, inv.issuedBy).bind(17, inv.createdAt).run();
+  q.bind(15, inv.total).bind(16, inv.issuedBy).bind(17, inv.createdAt);
+  q.bind(18, vatToJson(inv.vat).dump()).run();
   Id id = db_.lastInsertId();
   for (const auto& l : inv.lines) {
     sqlite::Statement ql(db_,
@@ -550,6 +554,27 @@ Json payerJson(const Family& f, const std::string& month) {
       {"bic", f.bic}};
 }
 
+// The lines of an issued document as the billing rules see them (to recompute its VAT).
+std::vector<DraftLine> draftLines(const Invoice& inv) {
+  std::vector<DraftLine> out;
+  for (const auto& l : inv.lines) out.push_back(l.line);
+  return out;
+}
+
+// The Factur-X XML of a document about to be issued, built and checked in-process
+// (facturx::prevalidate: the EN 16931 rules the official schematron would report) before
+// the transaction commits: an invalid invoice is refused, never numbered nor stored.
+void requireValidFacturx(const Invoice& inv) {
+  try {
+    facturx::writeCii(toFacturx(inv));
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kConflict, "le document " + inv.number +
+                                          " ne serait pas une facture EN 16931 valide, rien "
+                                          "n'a été émis : " +
+                                          e.what());
+  }
+}
+
 }  // namespace
 
 RunResult FacturationStore::issueRun(const std::string& month, const std::string& issueDate,
@@ -578,16 +603,11 @@ RunResult FacturationStore::issueRun(const std::string& month, const std::string
   }
   std::erase_if(drafts, [](const DraftInvoice& d) { return d.lines.empty(); });
   if (drafts.empty()) throw Error(ErrorKind::kConflict, "nothing left to invoice for " + month);
-  // EN 16931 BR-E-02, BR-S-02, BR-Z-02: a line exempt, standard-rated or zero-rated needs
-  // the seller's VAT identifier. Services outside the scope of VAT are category O.
-  if (seller.vatId.empty())
-    for (const auto& d : drafts)
-      for (const auto& l : d.lines)
-        if (l.vatCategory != VatCategory::kNotSubject)
-          throw Error(ErrorKind::kConflict,
-                      "service lines of VAT category " + std::string(vatCode(l.vatCategory)) +
-                          " need the town hall's VAT identifier in the tenant profile (EN 16931 "
-                          "BR-E-02/BR-S-02); set vat_id, or make the service category O");
+  // EN 16931 ties the VAT categories to the seller's VAT identifier (BR-E-02, BR-O-02, …)
+  // and forbids mixing O with anything else: refuse before anything is numbered.
+  for (const auto& d : drafts)
+    if (auto problem = vatRegimeProblem(d.lines, seller.vatId))
+      throw Error(ErrorKind::kConflict, "facturation refusée, rien n'a été émis : " + *problem);
 
   sqlite::Statement tq(db_, "SELECT name, insee_code FROM tenants WHERE id = ?");
   tq.bind(1, tenant_);
@@ -640,6 +660,8 @@ RunResult FacturationStore::issueRun(const std::string& month, const std::string
     inv.createdAt = now;
     int pos = 0;
     for (const auto& l : d.lines) inv.lines.push_back({++pos, l, std::nullopt});
+    inv.vat = d.totals.vat;
+    requireValidFacturx(inv);
     inv.id = insertInvoice(inv);
     result.invoices.push_back(std::move(inv));
   }
@@ -702,6 +724,20 @@ Invoice FacturationStore::issueCreditNote(Id invoiceId, const std::vector<Credit
   std::vector<DraftLine> lines;
   for (const auto& l : note.lines) lines.push_back(l.line);
   Totals t = computeTotals(lines);
+  // VAT is rounded per note: cap it so the notes never give back more than was charged.
+  // A (category, rate) group is closed by this note when it leaves none of its lines
+  // with anything uncredited.
+  std::set<VatGroup> closing;
+  for (const auto& v : t.vat) closing.insert({v.category, v.rate});
+  for (const auto& l : original->lines) {
+    QuantityE3 after = credited[l.position].first;
+    for (const auto& n : note.lines)
+      if (n.creditedPosition == l.position) after += n.line.quantity;
+    if (after < l.line.quantity) closing.erase({l.line.vatCategory, l.line.vatRate});
+  }
+  const std::vector<VatLine> invoicedVat =
+      original->vat.empty() ? computeTotals(draftLines(*original)).vat : original->vat;
+  capCreditedVat(t, invoicedVat, creditedVat(original->id), closing);
   note.number = nextNumber("AV", issueDate);
   note.typeCode = "381";
   note.familyId = original->familyId;
@@ -720,11 +756,29 @@ Invoice FacturationStore::issueCreditNote(Id invoiceId, const std::vector<Credit
   note.totalLines = t.lines;
   note.totalTax = t.tax;
   note.total = t.total;
+  note.vat = t.vat;
   note.issuedBy = actor;
   note.createdAt = now;
+  requireValidFacturx(note);
   note.id = insertInvoice(note);
   tx.commit();
   return note;
+}
+
+std::vector<VatLine> FacturationStore::creditedVat(Id invoiceId) {
+  std::vector<Id> notes;
+  sqlite::Statement q(db_,
+                      "SELECT id FROM mod_facturation_invoices WHERE preceding_id = ? AND "
+                      "tenant_id = ? AND type_code = '381'");
+  q.bind(1, invoiceId).bind(2, tenant_);
+  while (q.step()) notes.push_back(q.int64(0));
+  std::vector<VatLine> out;
+  for (Id id : notes) {
+    auto n = invoice(id);
+    auto vat = n->vat.empty() ? computeTotals(draftLines(*n)).vat : n->vat;
+    out.insert(out.end(), vat.begin(), vat.end());
+  }
+  return out;
 }
 
 // ---- invoices ----
@@ -733,7 +787,7 @@ namespace {
 constexpr const char* kInvoiceColumns =
     "i.id, i.number, i.type_code, i.family_id, i.run_id, i.month, i.issue_date, i.due_date, "
     "i.preceding_id, i.payer, i.seller, i.notes, i.total_lines, i.total_tax, i.total, "
-    "i.issued_by, i.created_at, p.number, p.issue_date";
+    "i.issued_by, i.created_at, p.number, p.issue_date, i.vat_breakdown";
 }
 
 Invoice FacturationStore::readInvoice(sqlite::Statement& q) {
@@ -757,6 +811,7 @@ Invoice FacturationStore::readInvoice(sqlite::Statement& q) {
   inv.createdAt = q.int64(16);
   inv.precedingNumber = q.optText(17).value_or("");
   inv.precedingDate = q.optText(18).value_or("");
+  if (auto vat = q.optText(19)) inv.vat = vatFromJson(Json::parse(*vat));
   return inv;
 }
 
@@ -934,6 +989,47 @@ void FacturationStore::storeDocument(Id invoiceId, const std::string& xml,
   else
     q.bindBlob(3, pdf);
   q.run();
+}
+
+// ---- SEPA direct-debit files ----
+
+std::set<Id> FacturationStore::presentedForDebit() {
+  std::set<Id> out;
+  sqlite::Statement q(db_,
+                      "SELECT d.invoice_id FROM mod_facturation_sepa_debits d JOIN "
+                      "mod_facturation_sepa_files f ON f.id = d.file_id WHERE f.tenant_id = ?");
+  q.bind(1, tenant_);
+  while (q.step()) out.insert(q.int64(0));
+  return out;
+}
+
+Id FacturationStore::recordDirectDebitFile(const std::string& messageId, const std::string& month,
+                                           const std::string& collectionDate,
+                                           const std::vector<std::pair<Id, Cents>>& debits,
+                                           const std::string& xml, const std::string& actor,
+                                           std::int64_t now) {
+  sqlite::Transaction tx(db_);  // BEGIN IMMEDIATE: two generations cannot both record
+  const auto presented = presentedForDebit();
+  for (const auto& [invoiceId, amount] : debits) {
+    auto inv = invoice(invoiceId);
+    if (!inv) throw Error(ErrorKind::kNotFound, "no such invoice");
+    if (presented.count(invoiceId))
+      throw Error(ErrorKind::kConflict, "la facture " + inv->number +
+                                            " a déjà été présentée au prélèvement dans un "
+                                            "autre fichier : ce fichier n'est pas émis");
+  }
+  sqlite::Statement f(db_,
+                      "INSERT INTO mod_facturation_sepa_files (tenant_id, message_id, month, "
+                      "collection_date, created_by, created_at, xml) VALUES (?,?,?,?,?,?,?)");
+  f.bind(1, tenant_).bind(2, messageId).bind(3, month).bind(4, collectionDate);
+  f.bind(5, actor).bind(6, now).bind(7, xml).run();
+  Id fileId = db_.lastInsertId();
+  for (const auto& [invoiceId, amount] : debits) {
+    sqlite::Statement d(db_, "INSERT INTO mod_facturation_sepa_debits VALUES (?,?,?)");
+    d.bind(1, invoiceId).bind(2, fileId).bind(3, amount).run();
+  }
+  tx.commit();
+  return fileId;
 }
 
 // ---- texts ----

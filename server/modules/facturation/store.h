@@ -4,6 +4,7 @@
 // Writes that must be all-or-nothing (attendance imports, billing runs, credit notes) run
 // in one BEGIN IMMEDIATE transaction.
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct Invoice {
   Json seller;  // the tenant profile and commune as issued
   std::vector<std::string> notes;
   Cents totalLines = 0, totalTax = 0, total = 0;
+  std::vector<VatLine> vat;  // BG-23 as issued; empty for documents from before it was kept
   std::string issuedBy;
   std::int64_t createdAt = 0;
   std::vector<InvoiceLine> lines;
@@ -138,6 +140,15 @@ class FacturationStore {
   /// Invoices past their due date on `today` that still owe something.
   std::vector<InvoiceDue> overdue(const std::string& today);
 
+  /// Invoices already presented in a SEPA direct-debit file (never presented twice).
+  std::set<Id> presentedForDebit();
+  /// Records a generated pain.008 file and the invoices it presents (id, amount), all or
+  /// nothing; kConflict, nothing recorded, when one of them was presented meanwhile.
+  Id recordDirectDebitFile(const std::string& messageId, const std::string& month,
+                           const std::string& collectionDate,
+                           const std::vector<std::pair<Id, Cents>>& debits, const std::string& xml,
+                           const std::string& actor, std::int64_t now);
+
   std::optional<std::pair<std::string, std::vector<std::uint8_t>>> document(Id invoiceId);
   void storeDocument(Id invoiceId, const std::string& xml, const std::vector<std::uint8_t>& pdf);
 
@@ -145,6 +156,8 @@ class FacturationStore {
   std::vector<Family> familiesWhere(std::optional<Id> only);  // all when nullopt
   std::string nextNumber(const std::string& series, const std::string& issueDate);
   Id insertInvoice(const Invoice& inv);
+  /// VAT given back by the credit notes already issued on an invoice.
+  std::vector<VatLine> creditedVat(Id invoiceId);
   void loadLines(Invoice& inv);
   Invoice readInvoice(sqlite::Statement& q);
 

@@ -68,6 +68,12 @@ facturx::Invoice toFacturx(const Invoice& inv) {
     lines.push_back(l.line);
   }
   Totals t = computeTotals(lines);
+  if (!inv.vat.empty()) {  // as issued: a credit note's VAT may be capped (vat_rules.h)
+    t.vat = inv.vat;
+    t.tax = 0;
+    for (const auto& v : t.vat) t.tax += v.tax;
+    t.total = t.lines + t.tax;
+  }
   for (const auto& v : t.vat) {
     facturx::VatBreakdown x;
     x.category = category(v.category);

@@ -193,6 +193,51 @@ void vatBreakdown(Checker& c, const Invoice& inv) {
   }
 }
 
+// "Not subject to VAT" (O) is all or nothing: such an invoice has exactly one O breakdown,
+// nothing in another category (BR-O-01, BR-O-11 to 14), and no VAT identifier on either
+// side (BR-O-02 to 04). A commune with a VAT identifier therefore cannot bill O services.
+void notSubject(Checker& c, const Invoice& inv) {
+  bool oUsed = false, otherUsed = false;
+  for (const Line& l : inv.lines)
+    (l.vatCategory == VatCategory::kNotSubject ? oUsed : otherUsed) = true;
+  bool oAcUsed = false, otherAllowance = false, otherCharge = false;
+  for (const AllowanceCharge& ac : inv.allowancesCharges) {
+    if (ac.vatCategory == VatCategory::kNotSubject) {
+      oAcUsed = true;
+    } else {
+      (ac.charge ? otherCharge : otherAllowance) = true;
+    }
+  }
+  const auto oBreakdowns = std::count_if(inv.vat.begin(), inv.vat.end(), [](const VatBreakdown& v) {
+    return v.category == VatCategory::kNotSubject;
+  });
+  if ((oUsed || oAcUsed) && oBreakdowns != 1) {
+    c.fail("BR-O-01", "lines in VAT category O need exactly one O VAT breakdown, not " +
+                          std::to_string(oBreakdowns));
+  }
+  if (oUsed && (!inv.seller.vatId.empty() || !inv.buyer.vatId.empty())) {
+    c.fail("BR-O-02",
+           "lines in VAT category O (not subject) with a seller or buyer VAT identifier "
+           "(BT-31/BT-48)");
+  }
+  if (oAcUsed && (!inv.seller.vatId.empty() || !inv.buyer.vatId.empty())) {
+    c.fail("BR-O-03", "allowances or charges in VAT category O with a VAT identifier");
+  }
+  if (oBreakdowns == 0) return;
+  if (static_cast<std::size_t>(oBreakdowns) != inv.vat.size()) {
+    c.fail("BR-O-11", "a VAT breakdown O (not subject) next to breakdowns of other categories");
+  }
+  if (otherUsed) {
+    c.fail("BR-O-12", "a VAT breakdown O (not subject) next to lines of other categories");
+  }
+  if (otherAllowance) {
+    c.fail("BR-O-13", "a VAT breakdown O (not subject) next to allowances of other categories");
+  }
+  if (otherCharge) {
+    c.fail("BR-O-14", "a VAT breakdown O (not subject) next to charges of other categories");
+  }
+}
+
 void french(Checker& c, const Invoice& inv) {
   const Party& s = inv.seller;
   if (!allDigits(s.siren, 9) || s.sirenScheme != "0002") {
@@ -229,6 +274,7 @@ std::vector<Finding> prevalidate(const Invoice& invoice, const PrevalidateOption
   mandatory(c, invoice);
   totals(c, invoice);
   vatBreakdown(c, invoice);
+  notSubject(c, invoice);
   if (options.frenchRules) french(c, invoice);
   return c.take();
 }

@@ -1,6 +1,6 @@
 // Factures: the month's invoices and credit notes, their Factur-X XML and PDF, credit
 // notes for the ordonnateur, the revenue-titles export and the SEPA direct-debit file.
-import {get, post} from '../../../api.js';
+import {get, post, ApiError} from '../../../api.js';
 import {h, field, toast} from '../../../dom.js';
 import {errorText, navigate} from '../../../nav.js';
 import {render as rerender} from '../../../main.js';
@@ -10,7 +10,11 @@ import {ft, euros, monthPicker, emptyRow} from './common.js';
 async function download(path, filename) {
   try {
     const res = await fetch(path, {credentials: 'same-origin', cache: 'no-store'});
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (!res.ok) {  // the server's reason (e.g. "aucun prélèvement à présenter…")
+      let message = '';
+      try { const data = await res.json(); message = data.message || data.error?.message || ''; } catch { /* not JSON */ }
+      throw new ApiError(res.status, '', message);
+    }
     const url = URL.createObjectURL(await res.blob());
     const a = h('a', {href: url, download: filename});
     document.body.append(a);

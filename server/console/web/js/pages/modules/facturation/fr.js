@@ -32,7 +32,7 @@ export default {
   'billing.issueConfirm': 'Émettre {n} facture(s) pour un total de {total} € ? Les factures émises ne sont plus modifiables (corrections par avoir).',
   'billing.issued': ({n, first}) => `${n} ${plural(n, 'facture émise', 'factures émises')} (à partir de ${first}).`,
   'billing.nothing': 'Rien à facturer pour ce mois (ou déjà facturé).', 'billing.total': 'Total du mois : {total} €',
-  'billing.problems': 'Journées sans tarif ou sans quotient (à corriger avant émission) :',
+  'billing.problems': 'À corriger avant émission (journées sans tarif ou sans quotient, catégories de TVA) :',
   'billing.issueDate': "Date d'émission", 'billing.notOrdonnateur': "L'émission est réservée à l'ordonnateur.",
   'col.family': 'Famille', 'col.lines': 'Lignes', 'col.total': 'Total (€)', 'col.number': 'Numéro', 'col.type': 'Type',
   'col.date': 'Date', 'col.due': 'Reste dû (€)', 'col.documents': 'Documents', 'col.label': 'Désignation',
