@@ -124,6 +124,8 @@ int runServer(const ServerConfig& settings) {
                                   ? url(config.consoleListener.address, config.consoleListener.port)
                                   : config.consolePublicUrl;
   healthSettings.outgoingAllow = config.outgoingAllow;
+  healthSettings.retention = {config.metricsRetentionRaw, config.metricsRetentionFiveMinutes,
+                              config.metricsRetentionHourly};
   alerts::HealthService health(healthSettings);
   services.health = &health;
   // Backup policies, the daily retention job, and stale-backup alerts (docs/backups.md).
