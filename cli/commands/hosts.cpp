@@ -9,6 +9,7 @@ void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g);
 void addHostHistoryCommand(CLI::App& hosts, std::shared_ptr<Globals> g);
 void addHostCertCommands(CLI::App& hosts, std::shared_ptr<Globals> g);   // host_certs.cpp
 void addHostCloneCommands(CLI::App& hosts, std::shared_ptr<Globals> g);  // host_clones.cpp
+void addHostGroupCommands(CLI::App& hosts, std::shared_ptr<Globals> g);  // host_groups.cpp
 
 void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   auto* hosts = app.add_subcommand("hosts", "enrolled PCs");
@@ -64,6 +65,7 @@ void addHostCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   addHostHistoryCommand(*hosts, g);
   addHostCertCommands(*hosts, g);
   addHostCloneCommands(*hosts, g);
+  addHostGroupCommands(*hosts, g);
 }
 
 namespace {

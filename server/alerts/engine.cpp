@@ -363,8 +363,10 @@ void Engine::siteDependencies(Time now) {
     ++known;
     if (open_.count({"host_silent", id, ""})) ++silent;
   }
+  siteCapable_.clear();
   for (const auto& [tenant, counts] : perTenant) {
     auto [known, silent] = counts;
+    if (known >= settings_.siteMinHosts) siteCapable_.insert(tenant);
     Key siteKey{kSiteRule, 0, "tenant:" + std::to_string(tenant)};
     bool down = known >= settings_.siteMinHosts &&
                 double(silent) >= settings_.siteSilentRatio * double(known);
@@ -395,8 +397,16 @@ void Engine::siteDependencies(Time now) {
   }
 }
 
+bool Engine::heldForSite(const Alert& a, Time now) {
+  if (a.ruleId != "host_silent" || !siteCapable_.count(a.tenantId)) return false;
+  // Since first held, not since opened: a reopened alert keeps its old openedAt.
+  Time since = silentHeld_.try_emplace(a.id, now).first->second;
+  return now - since < settings_.siteGraceSeconds;
+}
+
 void Engine::planNotifications(Time now) {
   auto silences = store_.silences(now);
+  std::set<Id> held;  // silent hosts' alerts still held or whose grace has ended
   std::map<Id, std::vector<Channel>> channelsOf;
   for (auto& c : store_.channels(std::nullopt)) {
     if (c.enabled) channelsOf[c.tenantId].push_back(std::move(c));
@@ -413,12 +423,19 @@ void Engine::planNotifications(Time now) {
       continue;
     }
     if (a.state != AlertState::kFiring) continue;  // acknowledged: no escalation
+    if (heldForSite(a, now)) {
+      held.insert(a.id);
+      continue;
+    }
+    if (silentHeld_.count(a.id)) held.insert(a.id);
     for (const auto& ch : channelsOf[a.tenantId]) {
       if (a.severity < ch.minSeverity || now - a.openedAt < ch.delaySeconds) continue;
       store_.enqueue(a.id, ch.id,
                      "firing:" + std::to_string(a.flaps) + ":" + severityName(a.severity), now);
     }
   }
+  // Forget the hold of alerts gone, acknowledged or explained by their site.
+  std::erase_if(silentHeld_, [&](const auto& entry) { return !held.count(entry.first); });
 }
 
 Alert Engine::alertInScope(Id alertId, const TenantScope& scope) {

@@ -24,6 +24,11 @@ struct EngineSettings {
   /// gets one "site_silent" alert instead of one per host.
   double siteSilentRatio = 0.75;
   int siteMinHosts = 3;
+  /// A PC's "silent" alert in a tenant where a site alert can form is held this long
+  /// before it is notified: a dark site's PCs cross their silence threshold one by one
+  /// (each connection is found dead within 40 s, rounds run every 5 s), and the site
+  /// alert only forms once most of them have. Held ones it then explains are never sent.
+  Time siteGraceSeconds = 120;
 };
 
 /// Scope of an acknowledgement or a query: the caller's tenants (nullopt = all).
@@ -93,6 +98,8 @@ class Engine {
   void resolve(Alert& a, Time now);
   void siteDependencies(Time now);
   void planNotifications(Time now);
+  /// True while a silent host's alert waits for its site alert to have a chance to form.
+  bool heldForSite(const Alert& a, Time now);
   std::string summarize(const RuleConfig& rule, const HostInfo& host, const std::string& subject,
                         double value, const std::string& detail = {}) const;
   const rules::RuleKind* kind(const std::string& name) const;
@@ -122,6 +129,10 @@ class Engine {
   std::map<Key, Alert> open_;
   std::map<Key, Time> pendingFire_;
   std::map<Key, Time> pendingClear_;
+  /// Tenants with enough known hosts for a site alert (set by siteDependencies).
+  std::set<Id> siteCapable_;
+  /// Silent hosts' alerts held during the site grace: alert id → first held.
+  std::map<Id, Time> silentHeld_;
   std::function<std::vector<std::pair<Time, double>>(Id, const std::string&, const std::string&,
                                                      Time)>
       history_;

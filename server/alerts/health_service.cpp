@@ -257,6 +257,7 @@ int HealthService::deliver(Time now) {
     }
     n.consoleUrl = settings_.consoleUrl;
     n.ref = alerts_->channelRef(alert->id, channel->id);
+    const Json storedRef = n.ref;
     try {
       notifier(channel->kind).send(*channel, n);
       alerts_->setChannelRef(alert->id, channel->id, n.ref);
@@ -264,6 +265,9 @@ int HealthService::deliver(Time now) {
       ++counters_.notificationsSent;
       ++sent;
     } catch (const std::exception& e) {
+      // What the notifier did before failing stays done (a GLPI ticket opened): its ref
+      // is kept so that the retry carries on from there instead of starting over.
+      if (n.ref != storedRef) alerts_->setChannelRef(alert->id, channel->id, n.ref);
       ++counters_.notificationFailures;
       bool giveUp = now - q.createdAt >= settings_.giveUpAfter;
       Time wait = std::min<Time>(3600, Time(30) << std::min(q.attempts, 7));

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "server/api/route_helpers.h"
+#include "server/store/sqlite/host_groups_store.h"
 
 namespace parc::server::api {
 
@@ -192,6 +193,10 @@ void addRuleRoutes(Router& r, Services& s, HealthService& h) {
         auto host = s.store.findHost(o.scopeId);
         visible = host && ctx.caller.scope.allows(host->tenantId);
       }
+      if (o.scope == "group" && !visible && s.hostGroups) {
+        auto group = s.hostGroups->find(o.scopeId);
+        visible = group && ctx.caller.scope.allows(group->tenantId);
+      }
       if (!visible) continue;
       overrides.push_back({{"scope", o.scope},
                            {"scope_id", o.scopeId},
@@ -225,16 +230,22 @@ void addRuleRoutes(Router& r, Services& s, HealthService& h) {
       tenant = scopedTenant(s, ctx, scopeId).id;
     } else if (scope == "host") {
       tenant = scopedHost(s, ctx, scopeId).tenantId;
-    } else if (scope == "group") {
-      // Groups may span tenants: only a caller who sees every tenant sets them.
-      if (!ctx.caller.scope.all()) {
-        throw Error(ErrorKind::kForbidden, "host-group rules need access to every tenant");
-      }
-    } else {
-      throw Error(ErrorKind::kBadRequest, "scope must be tenant, group or host");
     }
     auto settings = body.find("settings");
-    if (settings == body.end() || settings->is_null()) {
+    bool removal = settings == body.end() || settings->is_null();
+    if (scope == "group") {
+      // A group of the caller's tenants (404 otherwise, as for hosts). A setting left
+      // for a group that no longer exists may still be removed by an all-tenant caller.
+      auto group = s.hostGroups ? s.hostGroups->find(scopeId) : std::nullopt;
+      if (group && ctx.caller.scope.allows(group->tenantId)) {
+        tenant = group->tenantId;
+      } else if (!(removal && !group && ctx.caller.scope.all())) {
+        throw Error(ErrorKind::kNotFound, "no such host group");
+      }
+    } else if (scope != "tenant" && scope != "host") {
+      throw Error(ErrorKind::kBadRequest, "scope must be tenant, group or host");
+    }
+    if (removal) {
       h.engine().deleteOverride(scope, scopeId, rule);
     } else {
       h.engine().setOverride({scope, scopeId, rule, *settings});

@@ -16,9 +16,12 @@ namespace parc::server::backup {
 class Repositories;
 class Policies;
 class Maintenance;
-}
+}  // namespace parc::server::backup
 namespace parc::server::remote {
 class RemoteService;
+}
+namespace parc::server::store {
+class HostGroupStore;
 }
 
 namespace parc::server::api {
@@ -38,8 +41,9 @@ struct Services {
   backup::Policies* backupPolicies = nullptr;       // backup policies (tenant, host overrides)
   backup::Maintenance* backupJobs = nullptr;        // retention, prune, verification
   alerts::HealthService* health = nullptr;          // metrics, rules and alerts
-  std::string commandSigningKey{};  // Ed25519 public key (hex) given to agents at enrolment
-  remote::RemoteService* remote = nullptr;          // terminal, files, desktop sessions
+  std::string commandSigningKey{};          // Ed25519 public key (hex) given to agents at enrolment
+  remote::RemoteService* remote = nullptr;  // terminal, files, desktop sessions
+  store::HostGroupStore* hostGroups = nullptr;  // host groups (alert-rule overrides)
 };
 
 }  // namespace parc::server::api

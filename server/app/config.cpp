@@ -14,6 +14,33 @@ std::uint16_t portOf(const toml::table& t, std::string_view key, std::uint16_t f
     throw Error(ErrorKind::kBadRequest, std::string(key) + " must be a port number");
   return static_cast<std::uint16_t>(v);
 }
+
+// [health] retention: raw points (hours), 5-minute and hourly roll-ups (days). The raw
+// level must last at least the hour the hourly roll-up reads; each coarser level must
+// outlive the finer one, or charts would show holes.
+void loadMetricsRetention(const toml::table& t, ServerConfig& c) {
+  using std::chrono::hours;
+  auto raw = config::getInt(t, "health.retention_raw_hours", c.metricsRetentionRaw.count() / 3600);
+  auto five = config::getInt(t, "health.retention_5min_days",
+                             c.metricsRetentionFiveMinutes.count() / 86400);
+  auto hourly =
+      config::getInt(t, "health.retention_hourly_days", c.metricsRetentionHourly.count() / 86400);
+  constexpr std::int64_t kMaxDays = 100 * 366;
+  if (raw < 1 || raw > kMaxDays * 24 || five < 1 || five > kMaxDays || hourly < 1 ||
+      hourly > kMaxDays) {
+    throw Error(ErrorKind::kBadRequest,
+                "health.retention_raw_hours and retention_5min_days/hourly_days must be "
+                "positive");
+  }
+  if (!(raw < five * 24 && five < hourly)) {
+    throw Error(ErrorKind::kBadRequest,
+                "[health] retention must grow: retention_raw_hours < retention_5min_days < "
+                "retention_hourly_days (in the same unit)");
+  }
+  c.metricsRetentionRaw = hours(raw);
+  c.metricsRetentionFiveMinutes = hours(24 * five);
+  c.metricsRetentionHourly = hours(24 * hourly);
+}
 }  // namespace
 
 void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
@@ -39,6 +66,7 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
       if (auto v = a.value<std::string>()) c.outgoingAllow.push_back(*v);
     }
   }
+  loadMetricsRetention(t, c);
   if (auto* keys = t.at_path("updates.trusted_keys").as_array()) {
     for (const auto& k : *keys) {
       auto v = k.value<std::string>();

@@ -34,6 +34,11 @@ struct ServerConfig {
   /// Internal hosts or CIDR ranges that webhooks, GLPI and SMTP may reach despite the
   /// SSRF guard (`[health] outgoing_allow`), e.g. the town hall's GLPI on its LAN.
   std::vector<std::string> outgoingAllow;
+  /// How long the metrics store keeps each level (`[health] retention_raw_hours`,
+  /// `retention_5min_days`, `retention_hourly_days`); each level must outlive the finer one.
+  std::chrono::seconds metricsRetentionRaw = std::chrono::hours(48);
+  std::chrono::seconds metricsRetentionFiveMinutes = std::chrono::hours(24 * 10);
+  std::chrono::seconds metricsRetentionHourly = std::chrono::hours(24 * 400);
   /// Ed25519 public keys (hex) of the offline release keys whose agent releases the
   /// server accepts and offers (`[updates] trusted_keys`); none: no updates published.
   std::vector<std::string> releaseKeys;

@@ -6,20 +6,25 @@
 
 namespace parc::server {
 
-alerts::HostInfo hostInfo(const store::Host& host) {
+alerts::HostInfo hostInfo(const store::Host& host, std::vector<store::Id> groups) {
   alerts::HostInfo info;
   info.hostId = host.id;
   info.tenantId = host.tenantId;
   info.name = host.hostname;
+  info.groups = std::move(groups);
   return info;
 }
 
 HealthLoop::HealthLoop(alerts::HealthService& health, store::Store& store, control::ControlHub& hub,
+                       const std::map<store::Id, std::vector<store::Id>>& hostGroups,
                        std::chrono::seconds interval)
     : health_(health), store_(store), hub_(hub), interval_(interval) {
-  // Every host the rules should know, with its tenant (absence needs the silent ones too).
+  // Every host the rules should know, with its tenant (absence needs the silent ones too)
+  // and its groups (group overrides). Later changes come from the host-group routes.
   for (const auto& h : store_.listHosts()) {
-    health_.setHost(hostInfo(h));
+    auto groups = hostGroups.find(h.id);
+    health_.setHost(
+        hostInfo(h, groups == hostGroups.end() ? std::vector<store::Id>{} : groups->second));
     if (h.lastSeen) health_.presence(h.id, h.tenantId, *h.lastSeen);
   }
   thread_ = std::thread([this] { run(); });

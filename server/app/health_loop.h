@@ -6,6 +6,7 @@
 // network threads.
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -15,12 +16,15 @@
 
 namespace parc::server {
 
-/// What the rules need to know of a host (tenant for scoping, name for messages).
-alerts::HostInfo hostInfo(const store::Host& host);
+/// What the rules need to know of a host (tenant for scoping, name for messages, groups
+/// for their rule overrides).
+alerts::HostInfo hostInfo(const store::Host& host, std::vector<store::Id> groups = {});
 
 class HealthLoop {
  public:
+  /// `hostGroups`: host → its groups (HostGroupStore::memberships()).
   HealthLoop(alerts::HealthService& health, store::Store& store, control::ControlHub& hub,
+             const std::map<store::Id, std::vector<store::Id>>& hostGroups = {},
              std::chrono::seconds interval = std::chrono::seconds(5));
   ~HealthLoop();
   HealthLoop(const HealthLoop&) = delete;

@@ -18,6 +18,7 @@
 #include "server/api/fleet_routes.h"
 #include "server/api/health_routes.h"
 #include "server/api/host_cert_routes.h"
+#include "server/api/host_group_routes.h"
 #include "server/api/remote_routes.h"
 #include "server/api/remote_session_routes.h"
 #include "server/api/update_routes.h"
@@ -124,6 +125,8 @@ int runServer(const ServerConfig& settings) {
                                   ? url(config.consoleListener.address, config.consoleListener.port)
                                   : config.consolePublicUrl;
   healthSettings.outgoingAllow = config.outgoingAllow;
+  healthSettings.retention = {config.metricsRetentionRaw, config.metricsRetentionFiveMinutes,
+                              config.metricsRetentionHourly};
   alerts::HealthService health(healthSettings);
   services.health = &health;
   // Backup policies, the daily retention job, and stale-backup alerts (docs/backups.md).
@@ -134,7 +137,9 @@ int runServer(const ServerConfig& settings) {
   services.backupJobs = &backupService.maintenance();
   health.engine().setLastBackup(backupService.lastBackupFn());
   health.engine().setBackupDamage(backupService.damageFn());
-  HealthLoop healthLoop(health, store, hub);
+  store::HostGroupStore hostGroups(config.dataDir / "parc.db");
+  services.hostGroups = &hostGroups;
+  HealthLoop healthLoop(health, store, hub, hostGroups.memberships());
   remote::RemoteService remoteService(store, hub, config.dataDir);
   services.remote = &remoteService;
   api::Router agentRouter, consoleRouter;
@@ -148,6 +153,7 @@ int runServer(const ServerConfig& settings) {
   api::addConsoleRoutes(consoleRouter, services);
   api::addHostCertRoutes(consoleRouter, services);
   api::addHealthRoutes(consoleRouter, services, health);
+  api::addHostGroupRoutes(consoleRouter, services);
   api::addRemoteSessionRoutes(consoleRouter, services);
   // Actions and signed scripts: the signing key lives beside the CA files.
   remote::CommandSigner commandSigner(config.dataDir / "tls" / "command-signing.key");

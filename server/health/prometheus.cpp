@@ -6,7 +6,10 @@
 namespace parc::server::health {
 
 std::string prometheusName(const std::string& metric) {
-  std::string out = "parc_";
+  // A namespace of their own: an agent metric named "hosts" must not become a second
+  // parc_hosts block (Prometheus rejects the whole scrape over one duplicated family).
+  // The server's own families never start with parc_agent_.
+  std::string out = "parc_agent_";
   for (char c : metric) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     out += ok ? c : '_';

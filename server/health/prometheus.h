@@ -21,7 +21,8 @@ struct FleetCounts {
   std::map<std::string, long> openAlertsBySeverity;
 };
 
-/// "disk.used_pct" → "parc_disk_used_pct".
+/// "disk.used_pct" → "parc_agent_disk_used_pct": agent metrics have their own prefix,
+/// which no family of the server's (parc_hosts, parc_metric_batches_total…) starts with.
 std::string prometheusName(const std::string& metric);
 /// A label value escaped for the text format (backslash, double quote, line feed).
 std::string prometheusLabel(const std::string& value);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/error.h"
 #include "server/alerts/health_service.h"
 
@@ -179,6 +181,47 @@ TEST_F(EngineTest, WholeSiteSilentGivesOneNotifiedAlert) {
   EXPECT_EQ(q[0].channelId, ch);
 }
 
+// In production a dark site's PCs are found silent one by one: each connection is seen
+// dead within 40 s and rounds run every 5 s. The first ones must not be paged before
+// the site alert has had a chance to form.
+TEST_F(EngineTest, StaggeredSiteSilenceGivesOneNotifiedAlert) {
+  channel(10, Severity::kWarning, 0);
+  const Time lastSeen[] = {kT0, kT0 + 10, kT0 + 25, kT0 + 40};
+  for (Id h = 1; h <= 4; ++h) engine->seen(h, lastSeen[h - 1]);
+  for (Time t = kT0 + 30 * 60; t <= kT0 + 40 * 60; t += 5) engine->evaluate(t);
+  auto site = open("site_silent");
+  ASSERT_EQ(site.size(), 1u);
+  ASSERT_EQ(open("host_silent").size(), 4u);
+  for (auto& a : open("host_silent")) EXPECT_EQ(a.suppressedBy, site[0].id);
+  auto q = queued();
+  ASSERT_EQ(q.size(), 1u);  // the site's alert only: no PC paged before it formed
+  EXPECT_EQ(q[0].alertId, site[0].id);
+}
+
+// The grace only delays a PC that is silent alone: it is still paged.
+TEST_F(EngineTest, LoneSilentHostIsNotifiedAfterTheSiteGrace) {
+  channel(10, Severity::kWarning, 0);
+  engine->seen(1, kT0);
+  Time t = kT0 + 30 * 60 + 5;
+  for (Id h = 2; h <= 4; ++h) engine->seen(h, t);
+  engine->evaluate(t);
+  ASSERT_EQ(open("host_silent").size(), 1u);
+  EXPECT_TRUE(queued().empty());  // held: the site might be going dark
+  for (t += 5; t < kT0 + 30 * 60 + 5 + 120; t += 5) {
+    for (Id h = 2; h <= 4; ++h) engine->seen(h, t);
+    engine->evaluate(t);
+  }
+  EXPECT_TRUE(queued().empty());
+  for (Id h = 2; h <= 4; ++h) engine->seen(h, t);
+  engine->evaluate(t);
+  auto q = queued();
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].alertId, open("host_silent").at(0).id);
+  EXPECT_TRUE(open("site_silent").empty());
+  engine->evaluate(t + 5);  // still due once: the hold is not started again
+  EXPECT_EQ(queued().size(), 1u);
+}
+
 TEST_F(EngineTest, EscalationAfterDelayUnlessAcknowledged) {
   Id first = channel(10, Severity::kWarning, 0, "helpdesk");
   Id escalation = channel(10, Severity::kWarning, 1800, "responsable");
@@ -282,6 +325,71 @@ TEST_F(EngineTest, OverridesPerTenantGroupAndHost) {
   auto it = std::find_if(rules.begin(), rules.end(), [](auto& r) { return r.id == "disk_usage"; });
   EXPECT_EQ(*it->warning, 70);
   EXPECT_EQ(*it->critical, 98);
+}
+
+// The defaults no other test fires: memory (15 min), temperature (5 min for both
+// levels), battery wear (the only "below" threshold, with its hysteresis) and the clock
+// (1 h unsynchronised).
+TEST_F(EngineTest, DefaultMemoryTemperatureBatteryAndClockRules) {
+  std::map<std::string, Time> firstOpen;
+  std::map<std::string, Severity> severity;
+  double battery = 45;
+  auto round = [&](Time t) {
+    engine->observe(1, {{"mem.used_pct", "", 96}}, t);
+    engine->observe(2, {{"temp.celsius", "Package id 0", 101}}, t);
+    engine->observe(3, {{"battery.health_pct", "BAT0", battery}}, t);
+    engine->observe(4, {{"time.synced", "", 0}}, t);
+    engine->evaluate(t);
+    for (const auto& a : open()) {
+      firstOpen.try_emplace(a.ruleId, t);
+      severity[a.ruleId] = a.severity;
+    }
+  };
+  for (Time t = kT0; t <= kT0 + 3600; t += 60) round(t);
+  EXPECT_EQ(firstOpen.at("memory_usage"), kT0 + 900);
+  EXPECT_EQ(severity.at("memory_usage"), Severity::kWarning);
+  EXPECT_EQ(firstOpen.at("temperature"), kT0 + 300);  // critical also waits 5 min
+  EXPECT_EQ(severity.at("temperature"), Severity::kCritical);
+  EXPECT_EQ(firstOpen.at("battery_worn"), kT0);  // below 50 %: at once
+  EXPECT_EQ(severity.at("battery_worn"), Severity::kWarning);
+  EXPECT_EQ(firstOpen.at("time_unsynced"), kT0 + 3600);
+  ASSERT_EQ(open("temperature").size(), 1u);
+  EXPECT_EQ(open("temperature")[0].subject, "Package id 0");
+  // A "below" rule's hysteresis: 52 % is above the threshold but below its clear level.
+  battery = 52;
+  for (Time t = kT0 + 3660; t <= kT0 + 3900; t += 60) round(t);
+  EXPECT_EQ(open("battery_worn").size(), 1u);
+  battery = 60;
+  for (Time t = kT0 + 3960; t <= kT0 + 4200; t += 60) round(t);
+  EXPECT_TRUE(open("battery_worn").empty());
+}
+
+// One host in two groups: each level overrides only what it sets, the narrower wins
+// (host > group > tenant > default), and a host outside the group is untouched.
+TEST_F(EngineTest, OverridePrecedenceHostOverGroupOverTenant) {
+  engine->setOverride({"tenant", 10, "disk_usage", Json{{"warning", 70}, {"critical", 95}}});
+  engine->setOverride({"group", 7, "disk_usage", Json{{"warning", 80}}});
+  engine->setOverride({"group", 8, "disk_usage", Json{{"for_seconds", 60}}});
+  engine->setOverride({"host", 1, "disk_usage", Json{{"warning", 85}}});
+  auto disk = [&](const HostInfo& h) {
+    for (auto& r : engine->effectiveRules(h)) {
+      if (r.id == "disk_usage") return r;
+    }
+    throw std::runtime_error("no disk_usage");
+  };
+  RuleConfig host1 = disk({1, 10, "pc-1", {7, 8}, {}});
+  EXPECT_EQ(*host1.warning, 85);       // host
+  EXPECT_EQ(host1.forSeconds, 60);     // group 8
+  EXPECT_EQ(*host1.critical, 95);      // tenant
+  EXPECT_EQ(*host1.warningClear, 80);  // default
+  RuleConfig host2 = disk({2, 10, "pc-2", {7}, {}});
+  EXPECT_EQ(*host2.warning, 80);  // group over tenant
+  EXPECT_EQ(host2.forSeconds, 0);
+  RuleConfig host3 = disk({3, 10, "pc-3", {}, {}});
+  EXPECT_EQ(*host3.warning, 70);  // tenant only
+  RuleConfig other = disk({5, 20, "pc-autre-mairie", {7}, {}});
+  EXPECT_EQ(*other.warning, 80);  // groups are matched by id: the engine trusts setHost
+  EXPECT_EQ(*other.critical, 98);
 }
 
 TEST_F(EngineTest, DiskFullPrediction) {

@@ -465,6 +465,53 @@ TEST(Notifications, GlpiTicketFollowupAndSolution) {
   EXPECT_EQ(svc->alerts().channelRef(alertId, 1)["ticket_id"], 321);
 }
 
+// GLPI opened the ticket, then refused to link it to the computer: the retry links that
+// ticket, and neither opens a second one nor adds a follow-up repeating the firing.
+TEST(Notifications, GlpiRetryAfterAFailedLinkOpensNoSecondTicket) {
+  std::mutex m;
+  std::vector<std::string> calls;
+  int linkAttempts = 0;
+  Receiver glpi([&](const net::Request& r) {
+    std::lock_guard lock(m);
+    std::string path = r.path();
+    calls.push_back(r.method + " " + path);
+    if (path == "/apirest.php/initSession") return json(200, {{"session_token", "sess-1"}});
+    if (path == "/apirest.php/killSession") return json(200, Json::object());
+    if (path == "/apirest.php/Ticket") return json(201, {{"id", 321}, {"message", ""}});
+    if (path == "/apirest.php/Item_Ticket") {
+      Json in = Json::parse(r.body)["input"];
+      if (in.value("tickets_id", 0) != 321) return json(400, Json::array({"ERROR", "bad"}));
+      if (++linkAttempts == 1) return json(500, Json::array({"ERROR", "base occupée"}));
+      return json(201, {{"id", 1}});
+    }
+    return json(201, {{"id", 5}});
+  });
+  auto svc = HealthService::inMemory(settings());
+  Channel c;
+  c.tenantId = 10;
+  c.kind = "glpi";
+  c.name = "GLPI";
+  c.settings = {{"url", glpi.url("/apirest.php")},
+                {"app_token", "app-123"},
+                {"user_token", "tech-456"},
+                {"ca_pem", pki().caPem}};
+  svc->createChannel(c);
+  svc->setHost({1, 10, "pc-accueil", {}, std::string("42")});
+  svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 95), kT0);
+  svc->evaluate(kT0);
+  EXPECT_EQ(svc->deliver(kT0), 0);  // the link failed: retried later
+  Id alertId = svc->alerts().openAlerts().at(0).id;
+  EXPECT_EQ(svc->alerts().channelRef(alertId, 1)["ticket_id"], 321);
+  ASSERT_EQ(svc->deliver(kT0 + 3600), 1);
+  std::lock_guard lock(m);
+  EXPECT_EQ(calls, (std::vector<std::string>{
+                       "GET /apirest.php/initSession", "POST /apirest.php/Ticket",
+                       "POST /apirest.php/Item_Ticket", "GET /apirest.php/killSession",
+                       "GET /apirest.php/initSession", "POST /apirest.php/Item_Ticket",
+                       "GET /apirest.php/killSession"}));
+  EXPECT_EQ(svc->alerts().channelRef(alertId, 1), (Json{{"ticket_id", 321}}));
+}
+
 // From the agent's own batch to the support desk's mailbox and webhook: fires once,
 // escalates until acknowledged, resolves when the disk is cleaned.
 TEST(Notifications, EndToEndFillingDisk) {

@@ -8,11 +8,13 @@
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "server/api/health_routes.h"
+#include "server/api/host_group_routes.h"
 #include "server/app/config.h"
 #include "server/auth/sessions.h"
 #include "server/ca/internal_ca.h"
 #include "server/control/control_hub.h"
 #include "server/security/rate_limiter.h"
+#include "server/store/sqlite/host_groups_store.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parc::server::api {
@@ -32,6 +34,7 @@ struct Server {
   security::RateLimiter limiterA{{1000, 1000}}, limiterB{{1000, 1000}};
   std::unique_ptr<Services> services;
   std::unique_ptr<alerts::HealthService> health;
+  std::unique_ptr<store::HostGroupStore> groups;
   Router router;
   store::Id tenantA = 0, tenantB = 0, hostA = 0, hostB = 0;
 
@@ -46,7 +49,11 @@ struct Server {
     alerts::HealthSettings hs;
     hs.outgoingAllow = {"127.0.0.1/32"};
     health = alerts::HealthService::inMemory(hs);
+    groups = std::make_unique<store::HostGroupStore>(dir / "parc.db");
+    services->health = health.get();
+    services->hostGroups = groups.get();
     addHealthRoutes(router, *services, *health);
+    addHostGroupRoutes(router, *services);
     tenantA = store->createTenant("Mairie de Saint-Affrique", "12208", kT0).id;
     tenantB = store->createTenant("Mairie de Millau", "12145", kT0).id;
     hostA = enrol(tenantA, "pc-a");
@@ -117,6 +124,12 @@ TEST(HealthRoutes, EveryRouteDeclaresAHealthPermission) {
   int n = 0;
   for (const auto& r : s.router.routes()) {
     ++n;
+    // Host groups are hosts' settings (hosts.read / hosts.write).
+    if (r.pattern.find("groups") != std::string::npos) {
+      EXPECT_TRUE(r.permission == Permission::kHostsRead || r.permission == Permission::kHostsWrite)
+          << r.method << " " << r.pattern;
+      continue;
+    }
     EXPECT_TRUE(
         r.permission == Permission::kAlertsRead || r.permission == Permission::kAlertsWrite ||
         r.permission == Permission::kAlertRulesWrite || r.permission == Permission::kChannelsWrite)
@@ -226,7 +239,19 @@ TEST(HealthRoutes, RuleOverridesAndChannels) {
                  {"settings", {{"enabled", false}}}},
                 std::vector<store::Id>{s.tenantA})
                 .first,
-            403);
+            404);
+  // A group that does not exist takes no setting (it would be stored and never apply),
+  // even from a caller who sees every tenant; removing a stale one is allowed.
+  EXPECT_EQ(put({{"scope", "group"},
+                 {"scope_id", 3},
+                 {"rule", "disk_usage"},
+                 {"settings", {{"enabled", false}}}})
+                .first,
+            404);
+  EXPECT_EQ(
+      put({{"scope", "group"}, {"scope_id", 3}, {"rule", "disk_usage"}, {"settings", nullptr}})
+          .first,
+      200);
   EXPECT_EQ(s.call("PUT", "/api/v1/alert-rules", Role::kHelpdesk, std::nullopt,
                    Json{{"scope", "tenant"},
                         {"scope_id", s.tenantA},
@@ -270,6 +295,97 @@ TEST(HealthRoutes, RuleOverridesAndChannels) {
   EXPECT_EQ(s.call("DELETE", path, Role::kTechnician, std::vector<store::Id>{s.tenantB}).first,
             404);
   EXPECT_EQ(s.call("DELETE", path, Role::kTechnician, std::nullopt).first, 200);
+}
+
+// Host groups: tenant-scoped, audited, fed to the rules engine, and their overrides
+// apply between the tenant's and the host's (host > group > tenant > default).
+TEST(HealthRoutes, HostGroupsAndTheirRuleOverrides) {
+  Server s;
+  using store::Role;
+  const std::vector<store::Id> onlyA{s.tenantA}, onlyB{s.tenantB};
+  auto group = [&](const std::string& name, std::optional<std::vector<store::Id>> scope) {
+    return s.call("POST", "/api/v1/host-groups", Role::kTechnician, scope,
+                  Json{{"tenant_id", s.tenantA}, {"name", name}});
+  };
+  EXPECT_EQ(group("Accueil", onlyB).first, 404);  // another commune's caller
+  EXPECT_EQ(s.call("POST", "/api/v1/host-groups", Role::kHelpdesk, std::nullopt,
+                   Json{{"tenant_id", s.tenantA}, {"name", "Accueil"}})
+                .first,
+            403);
+  auto created = group("Accueil", onlyA);
+  ASSERT_EQ(created.first, 201) << created.second.dump();
+  store::Id g = created.second["id"];
+  EXPECT_EQ(group("Accueil", onlyA).first, 409);
+  EXPECT_EQ(s.call("GET", "/api/v1/host-groups", Role::kReadOnly, onlyB).second["count"], 0);
+  EXPECT_EQ(s.call("GET", "/api/v1/host-groups", Role::kReadOnly, onlyA).second["count"], 1);
+
+  // Membership: only a group of the host's own tenant.
+  auto setGroups = [&](store::Id host, const Json& ids, std::optional<std::vector<store::Id>> sc) {
+    return s.call("PUT", "/api/v1/hosts/" + std::to_string(host) + "/groups", Role::kTechnician, sc,
+                  Json{{"groups", ids}});
+  };
+  EXPECT_EQ(setGroups(s.hostB, Json::array({g}), std::nullopt).first, 400);
+  EXPECT_EQ(setGroups(s.hostA, Json::array({g}), onlyB).first, 404);
+  ASSERT_EQ(setGroups(s.hostA, Json::array({g}), onlyA).first, 200);
+  EXPECT_EQ(s.health->engine().host(s.hostA)->groups, std::vector<store::Id>{g});
+  EXPECT_EQ(s.groups->groupsOf(s.hostA), std::vector<store::Id>{g});
+  auto listed = s.call("GET", "/api/v1/host-groups?tenant_id=" + std::to_string(s.tenantA),
+                       Role::kReadOnly, onlyA);
+  EXPECT_EQ(listed.second["items"][0]["hosts"], Json::array({s.hostA}));
+
+  // Precedence, disk at 96 %: default warns (> 90); the tenant's 97 silences it; the
+  // group's 95 wins over the tenant and warns again; the host's switch-off wins over all.
+  auto rule = [&](const std::string& scope, store::Id id, const Json& settings,
+                  std::optional<std::vector<store::Id>> sc = std::nullopt) {
+    return s
+        .call(
+            "PUT", "/api/v1/alert-rules", Role::kTechnician, sc,
+            Json{
+                {"scope", scope}, {"scope_id", id}, {"rule", "disk_usage"}, {"settings", settings}})
+        .first;
+  };
+  auto diskAlerts = [&](store::Time t) {
+    s.health->ingestMetrics(s.hostA, s.tenantA, "m" + std::to_string(t), fullDisk(t), t);
+    s.health->evaluate(t);
+    int n = 0;
+    for (const auto& a : s.health->alerts().openAlerts()) n += a.ruleId == "disk_usage";
+    return n;
+  };
+  ASSERT_EQ(rule("tenant", s.tenantA, {{"warning", 97}}), 200);
+  EXPECT_EQ(rule("group", g, {{"warning", 95}}, onlyB), 404);
+  ASSERT_EQ(rule("group", g, {{"warning", 95}}, onlyA), 200);
+  EXPECT_EQ(diskAlerts(kT0), 1);  // the group's setting over the tenant's
+  ASSERT_EQ(rule("host", s.hostA, {{"enabled", false}}), 200);
+  EXPECT_EQ(diskAlerts(kT0 + 60), 0);  // the host's over the group's (disabled: at once)
+  ASSERT_EQ(rule("host", s.hostA, nullptr), 200);
+  auto rules = s.call("GET", "/api/v1/alert-rules", Role::kReadOnly, onlyA).second;
+  int groupOverrides = 0;
+  for (const auto& o : rules["overrides"]) groupOverrides += o["scope"] == "group";
+  EXPECT_EQ(groupOverrides, 1);  // visible to the group's commune
+  rules = s.call("GET", "/api/v1/alert-rules", Role::kReadOnly, onlyB).second;
+  for (const auto& o : rules["overrides"]) EXPECT_NE(o["scope"], "group") << o.dump();
+
+  // Leaving the group: the tenant's 97 applies again.
+  ASSERT_EQ(setGroups(s.hostA, Json::array(), onlyA).first, 200);
+  EXPECT_TRUE(s.health->engine().host(s.hostA)->groups.empty());
+  ASSERT_EQ(setGroups(s.hostA, Json::array({g}), onlyA).first, 200);
+
+  // Deleting: 404 elsewhere; members leave it and its overrides go with it.
+  EXPECT_EQ(
+      s.call("DELETE", "/api/v1/host-groups/" + std::to_string(g), Role::kTechnician, onlyB).first,
+      404);
+  ASSERT_EQ(
+      s.call("DELETE", "/api/v1/host-groups/" + std::to_string(g), Role::kTechnician, onlyA).first,
+      200);
+  EXPECT_TRUE(s.health->engine().host(s.hostA)->groups.empty());
+  for (const auto& o : s.health->alerts().overrides()) EXPECT_NE(o.scope, "group");
+  EXPECT_TRUE(s.groups->groupsOf(s.hostA).empty());
+
+  std::string actions;
+  for (const auto& e : s.store->listAudit(100)) actions += e.action + " ";
+  EXPECT_NE(actions.find("host_group.create"), std::string::npos) << actions;
+  EXPECT_NE(actions.find("host.groups"), std::string::npos);
+  EXPECT_NE(actions.find("host_group.delete"), std::string::npos);
 }
 
 TEST(HealthRoutes, UnsilenceLiftsTheAlertsOwnSilence) {

@@ -278,9 +278,10 @@ TEST_F(Access, FleetSummaryAndPrometheusShowOnlyTheCallersCommunes) {
   net::Response scrape = call("GET", "/metrics", apiToken);
   ASSERT_EQ(scrape.status, 200) << scrape.body;
   EXPECT_EQ(scrape.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(scrape.body.find("parc_disk_used_pct{host=\"pc-espalion\",tenant=\"Mairie d'Espalion\","
-                             "subject=\"/\"} 93.5 "),
-            std::string::npos)
+  EXPECT_NE(
+      scrape.body.find("parc_agent_disk_used_pct{host=\"pc-espalion\",tenant=\"Mairie d'Espalion\","
+                       "subject=\"/\"} 93.5 "),
+      std::string::npos)
       << scrape.body;
   EXPECT_EQ(scrape.body.find("laguiole"), std::string::npos);
   EXPECT_EQ(scrape.body.find("parc_metric_batches_total"), std::string::npos);

@@ -2,7 +2,9 @@
 // notification (initSession with the App-Token and the technician's user_token), a
 // ticket when an alert fires, linked to the host's computer when its GLPI id is known,
 // a follow-up on each later change, a solution when it resolves; killSession after.
-// The ticket id is kept on the alert (the channel's ref) between events.
+// The ticket id is kept on the alert (the channel's ref) between events, and kept even
+// when a later step of the same send fails (the dispatcher stores the ref then too): a
+// retry links the ticket it already opened instead of opening a second one.
 #include "common/error.h"
 #include "server/alerts/notifiers/notifier.h"
 #include "server/alerts/notifiers/outgoing.h"
@@ -86,6 +88,11 @@ class Glpi : public Notifier {
                Call& call) {
     if (n.event == "test") return;  // the session alone was the test
     std::string body = frenchBody(n);
+    if (n.ref.contains("ticket_id") && n.ref.value("link_pending", false)) {
+      // A previous attempt opened the ticket, then failed to link it.
+      link(n, h, call, n.ref["ticket_id"].get<std::int64_t>());
+      if (n.event == "firing") return;  // the ticket itself tells the firing
+    }
     auto ticket = n.ref.find("ticket_id");
     if (ticket == n.ref.end()) {
       if (n.event != "firing") return;  // nothing was ever opened for it
@@ -101,12 +108,11 @@ class Glpi : public Notifier {
         throw Error(ErrorKind::kUnavailable, "GLPI did not return the new ticket's id");
       }
       std::int64_t id = created["id"];
+      // Remembered before the next call: if linking fails, the retry must not open a
+      // second ticket (the dispatcher keeps the ref of a failed send).
       n.ref["ticket_id"] = id;
-      if (n.host.glpiId) {
-        call("POST", "/Item_Ticket", h,
-             Json{{"input",
-                   {{"itemtype", "Computer"}, {"items_id", *n.host.glpiId}, {"tickets_id", id}}}});
-      }
+      n.ref["link_pending"] = true;
+      link(n, h, call, id);
       return;
     }
     std::int64_t id = *ticket;
@@ -117,6 +123,20 @@ class Glpi : public Notifier {
       call("POST", "/ITILFollowup", h,
            Json{{"input", {{"itemtype", "Ticket"}, {"items_id", id}, {"content", body}}}});
     }
+  }
+
+  /// Links the ticket to the host's GLPI computer (when known), then clears link_pending.
+  template <typename Call>
+  static void link(Notification& n, const std::map<std::string, std::string>& h, Call& call,
+                   std::int64_t ticketId) {
+    if (n.host.glpiId) {
+      call("POST", "/Item_Ticket", h,
+           Json{{"input",
+                 {{"itemtype", "Computer"},
+                  {"items_id", *n.host.glpiId},
+                  {"tickets_id", ticketId}}}});
+    }
+    n.ref.erase("link_pending");
   }
 
   OutgoingPolicy policy_;

@@ -18,7 +18,8 @@ struct Notification {
   HostInfo host;
   std::string consoleUrl;  // e.g. "https://parc.example.fr:8444"; the alert's page is appended
   /// What this channel keeps about this alert between events (GLPI: ticket id). The
-  /// notifier may change it; the dispatcher stores it after a successful send.
+  /// notifier may change it; the dispatcher stores it after the send, even a failed one
+  /// (what was done outside before the failure, such as a ticket opened, stays known).
   Json ref = Json::object();
 };
 

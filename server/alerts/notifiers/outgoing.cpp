@@ -130,7 +130,7 @@ void checkOutgoing(const net::Endpoint& target, const OutgoingPolicy& policy) {
       // a classic way around a check on the first one only.
       throw Error(ErrorKind::kForbidden, "outgoing request to " + target.host + " refused: " + ip +
                                              " is an internal address (allow it in the server's "
-                                             "alerts.outgoing_allow if intended)");
+                                             "[health] outgoing_allow if intended)");
     }
   }
 }

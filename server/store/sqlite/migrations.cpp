@@ -320,6 +320,23 @@ CREATE TABLE backup_damage (
   PRIMARY KEY (tenant_id, subject, host_id)
 );
 )sql"},
+      // 11: host groups of a tenant and their members, for alert-rule overrides per group
+      // (server/store/sqlite/host_groups_store.h).
+      {11, R"sql(
+CREATE TABLE host_groups (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE host_group_members (
+  group_id INTEGER NOT NULL REFERENCES host_groups(id),
+  host_id INTEGER NOT NULL REFERENCES hosts(id),
+  PRIMARY KEY (group_id, host_id)
+);
+CREATE INDEX host_group_members_host ON host_group_members(host_id);
+)sql"},
   };
   return kMigrations;
 }

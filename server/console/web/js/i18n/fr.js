@@ -315,7 +315,7 @@ export default {
   'alert.param.hours': 'Dernière sauvegarde il y a plus de (heures)', 'alert.param.hours.text': 'sans sauvegarde depuis {n} h',
 
   'rules.title': "Règles d'alerte", 'rules.noTenant': "Créez d'abord une commune.",
-  'rules.intro': "Chaque commune reçoit les règles par défaut ; un réglage propre à la commune, à un groupe de postes ou à un poste les remplace (le réglage du poste l'emporte).",
+  'rules.intro': "Chaque commune reçoit les règles par défaut ; un réglage propre à la commune, à un groupe de postes ou à un poste les remplace (le réglage du poste l'emporte sur celui du groupe, qui l'emporte sur celui de la commune).",
   'rules.caption': "Règles d'alerte de la commune", 'rules.col.rule': 'Règle', 'rules.col.kind': 'Type',
   'rules.col.default': 'Par défaut', 'rules.col.effective': 'Pour cette commune', 'rules.col.state': 'État',
   'rules.col.action': 'Action', 'rules.col.scope': 'Portée', 'rules.col.settings': 'Réglage',
