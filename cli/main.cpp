@@ -2,20 +2,22 @@
 #include <iostream>
 
 #include "cli/commands/commands.h"
+#include "cli/table.h"
 #include "common/error.h"
 
 namespace parc::cli {
 
 bool printJsonIf(const Globals& g, const Json& j) {
   if (!g.json) return false;
-  std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  std::cout << terminalJson(j) << "\n";
   return true;
 }
 
 std::string text(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "-";
   const Json& v = j[key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  // Whatever the server relays (agent host names, errors) may carry terminal escapes.
+  return printable(v.is_string() ? v.get<std::string>() : v.dump());
 }
 
 }  // namespace parc::cli
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const parc::Error& e) {
-    std::cerr << "parcctl: " << e.what() << "\n";
+    // The server's refusals may quote agent-supplied text.
+    std::cerr << "parcctl: " << parc::cli::printable(e.what()) << "\n";
     return e.kind() == parc::ErrorKind::kUnauthorized  ? 3
            : e.kind() == parc::ErrorKind::kUnavailable ? 4
                                                        : 1;

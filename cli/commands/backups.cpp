@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands/commands.h"
+#include "cli/table.h"
 #include "common/error.h"
 #include "common/files/files.h"
 
@@ -82,17 +83,19 @@ Json edited(Json doc, const PolicyOptions& o) {
 void printPolicy(const Json& p) {
   std::cout << "enabled:    " << (p.value("enabled", false) ? "yes" : "no") << "\n";
   std::cout << "include:    ";
-  for (const auto& i : p.value("include", Json::array())) std::cout << i.get<std::string>() << "  ";
+  for (const auto& i : p.value("include", Json::array()))
+    std::cout << printable(i.get<std::string>()) << "  ";
   std::cout << "\nexclude:    ";
-  for (const auto& i : p.value("exclude", Json::array())) std::cout << i.get<std::string>() << "  ";
+  for (const auto& i : p.value("exclude", Json::array()))
+    std::cout << printable(i.get<std::string>()) << "  ";
   const auto& s = p["schedule"];
   std::cout << "\nschedule:   ";
   if (s.value("kind", "") == "every") {
     std::cout << "every " << s.value("hours", 0) << " h";
   } else {
-    std::cout << "daily at " << s.value("at", "") << " (+ up to " << s.value("spread_minutes", 0)
-              << " min per host";
-    if (s.contains("start")) std::cout << "; this host: " << s.value("start", "");
+    std::cout << "daily at " << printable(s.value("at", "")) << " (+ up to "
+              << s.value("spread_minutes", 0) << " min per host";
+    if (s.contains("start")) std::cout << "; this host: " << printable(s.value("start", ""));
     std::cout << ")";
   }
   const auto& r = p["retention"];
@@ -104,7 +107,7 @@ void printPolicy(const Json& p) {
   std::cout << "bandwidth:  " << kib(b.value("office_kib_per_s", 0)) << " during office hours ("
             << b.value("office_hours", "");
   for (const auto& d : b.value("office_days", Json::array()))
-    std::cout << " " << d.get<std::string>();
+    std::cout << " " << printable(d.get<std::string>());
   std::cout << "), " << kib(b.value("other_kib_per_s", 0)) << " otherwise\n";
   if (p.value("legal_hold", false)) std::cout << "legal hold: yes (nothing is ever forgotten)\n";
 }
@@ -114,7 +117,7 @@ void printAnswer(const Globals& g, const Json& j) {
   if (j.contains("host_id")) {
     std::cout << "host " << text(j, "host_id") << " — "
               << (j["override"].is_null() ? "no override: the tenant's policy applies"
-                                          : "override: " + j["override"].dump())
+                                          : "override: " + printable(j["override"].dump()))
               << "\n";
     printPolicy(j["effective"]);
   } else {

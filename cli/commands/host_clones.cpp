@@ -27,8 +27,8 @@ void addHostCloneCommands(CLI::App& hosts, std::shared_ptr<Globals> g) {
     Json r = g->client().call(
         "POST", "/api/v1/hosts/" + std::to_string(accept->id) + "/hardware/accept", body);
     if (printJsonIf(*g, r)) return;
-    std::cout << "Host " << accept->id << ": new hardware accepted (" << r["hardware"].dump()
-              << ").\n";
+    std::cout << "Host " << accept->id << ": new hardware accepted ("
+              << printable(r["hardware"].dump()) << ").\n";
   });
 
   auto reportsId = std::make_shared<long long>(0);

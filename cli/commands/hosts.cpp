@@ -103,7 +103,7 @@ void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g) {
     if (printJsonIf(*g, reply)) return;
     std::cout << text(reply, "status");
     if (reply.contains("error")) std::cout << ": " << text(reply, "error");
-    std::cout << "\n" << reply["result"].dump(2) << "\n";
+    std::cout << "\n" << terminalJson(reply["result"]) << "\n";
   });
 
   auto cfg = std::make_shared<ConfigOptions>();
@@ -119,7 +119,7 @@ void addHostActionCommands(CLI::App& hosts, std::shared_ptr<Globals> g) {
     Json applied =
         g->client().call("PUT", "/api/v1/hosts/" + std::to_string(cfg->id) + "/config", body);
     if (!printJsonIf(*g, applied))
-      std::cout << "Settings of host " << cfg->id << ": " << applied.dump() << "\n";
+      std::cout << "Settings of host " << cfg->id << ": " << printable(applied.dump()) << "\n";
   });
 }
 

@@ -37,11 +37,14 @@ void printRun(const Globals& g, const Json& r) {
     if (!r.value("error", "").empty()) std::cout << "error: " << text(r, "error") << "\n";
     const Json& result = r["result"];
     if (result.is_object()) {
-      if (result.contains("output")) std::cout << result["output"].get<std::string>();
-      if (result.contains("stdout")) std::cout << result["stdout"].get<std::string>();
+      // A PC's output: lines kept, terminal escapes not (--json gives the exact bytes).
+      if (result.contains("output"))
+        std::cout << printableText(result["output"].get<std::string>());
+      if (result.contains("stdout"))
+        std::cout << printableText(result["stdout"].get<std::string>());
       if (result.contains("stderr") && !result["stderr"].get<std::string>().empty())
-        std::cerr << result["stderr"].get<std::string>();
-      if (result.contains("bundle")) std::cout << result["bundle"].dump(2) << "\n";
+        std::cerr << printableText(result["stderr"].get<std::string>());
+      if (result.contains("bundle")) std::cout << terminalJson(result["bundle"]) << "\n";
     }
   }
   if (!succeeded) throw CLI::RuntimeError(1);
@@ -117,7 +120,7 @@ void addRemoteCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   show->callback([g, s] {
     Json sc =
         g->client().call("GET", "/api/v1/scripts/" + std::to_string(resolveScript(*g, s->script)));
-    if (!printJsonIf(*g, sc)) std::cout << sc["body"].get<std::string>();
+    if (!printJsonIf(*g, sc)) std::cout << printableText(sc["body"].get<std::string>());
   });
   auto* add = scripts->add_subcommand("add", "add a script (administrators)");
   add->add_option("name", s->name, "script name")->required();

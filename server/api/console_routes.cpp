@@ -28,6 +28,13 @@ void addRouteIndex(Router& console, const Router& agent) {
                              {"pattern", route.pattern},
                              {"permission", auth::permissionName(route.permission)}});
       }
+      for (const auto& upgrade : router->upgrades()) {
+        items.push_back(Json{{"listener", router == &agent ? "agent" : "console"},
+                             {"method", "GET"},
+                             {"pattern", upgrade.pattern},
+                             {"permission", auth::permissionName(upgrade.permission)},
+                             {"websocket", true}});
+      }
     }
     return jsonResponse(200, Json{{"items", items}, {"count", items.size()}});
   });

@@ -7,6 +7,7 @@
 #include "common/compress/zstd.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
+#include "server/api/route_helpers.h"
 
 namespace parc::server::api {
 
@@ -91,15 +92,22 @@ void authenticateUser(Context& ctx, Services& services, auth::Permission permiss
   }
   if (!principal)
     throw Error(ErrorKind::kUnauthorized, "sign in first (missing, expired or unknown session)");
-  if (viaCookie) checkCsrf(ctx.request, token);
-  if (!auth::roleAllows(principal->user.role, permission)) {
-    throw Error(ErrorKind::kForbidden,
-                std::string("your role may not ") + auth::permissionName(permission));
-  }
   ctx.caller.scope = store::TenantScope::of(principal->user);
   ctx.caller.user = std::move(principal->user);
   ctx.caller.apiTokenId = principal->apiTokenId;
   ctx.caller.viaCookie = viaCookie;
+  try {
+    if (viaCookie) checkCsrf(ctx.request, token);
+    if (!auth::roleAllows(ctx.caller.user->role, permission)) {
+      throw Error(ErrorKind::kForbidden,
+                  std::string("your role may not ") + auth::permissionName(permission));
+    }
+  } catch (const Error& e) {
+    // A known account trying above its role (or a forged browser request riding its
+    // session): the audit log names who tried what, not only the server's log.
+    auditDenied(services, ctx, e.what());
+    throw;
+  }
   if (!principal->apiTokenId) ctx.caller.sessionToken = token;
 }
 
@@ -150,7 +158,14 @@ net::Response dispatch(const Router& router, Services& services, Listener listen
       authenticateUser(ctx, services, m.route->permission);
       break;
   }
-  return m.route->handler(ctx);
+  try {
+    return m.route->handler(ctx);
+  } catch (const Error& e) {
+    // A handler's own refusal (an API token above its owner, a role given beyond one's
+    // own): audited like the dispatcher's.
+    if (e.kind() == ErrorKind::kForbidden && ctx.caller.user) auditDenied(services, ctx, e.what());
+    throw;
+  }
 }
 
 }  // namespace

@@ -148,24 +148,41 @@ void audit(Services& s, const Context& ctx, const std::string& action, const std
   s.store.appendAudit(e);
 }
 
+void auditDenied(Services& s, const Context& ctx, const std::string& reason) {
+  audit(s, ctx, "access.denied", ctx.request.method + " " + ctx.request.path(), std::nullopt,
+        "denied", reason);
+}
+
+namespace {
+
+// The object exists but lies outside the caller's scope: answer as for a missing id,
+// and leave a trace of the probe.
+[[noreturn]] void outOfScope(Services& s, const Context& ctx, const std::string& what,
+                             store::Id tenantId) {
+  auditDenied(s, ctx, "out of scope: " + what + " of tenant " + std::to_string(tenantId));
+  throw Error(ErrorKind::kNotFound, "no such " + what);
+}
+
+}  // namespace
+
 store::Host scopedHost(Services& s, const Context& ctx, store::Id id) {
   auto host = s.store.findHost(id);
-  if (!host || !ctx.caller.scope.allows(host->tenantId))
-    throw Error(ErrorKind::kNotFound, "no such host");
+  if (!host) throw Error(ErrorKind::kNotFound, "no such host");
+  if (!ctx.caller.scope.allows(host->tenantId)) outOfScope(s, ctx, "host", host->tenantId);
   return *host;
 }
 
 store::Tenant scopedTenant(Services& s, const Context& ctx, store::Id id) {
   auto tenant = s.store.findTenant(id);
-  if (!tenant || !ctx.caller.scope.allows(tenant->id))
-    throw Error(ErrorKind::kNotFound, "no such tenant");
+  if (!tenant) throw Error(ErrorKind::kNotFound, "no such tenant");
+  if (!ctx.caller.scope.allows(tenant->id)) outOfScope(s, ctx, "tenant", tenant->id);
   return *tenant;
 }
 
 store::EnrollmentToken scopedToken(Services& s, const Context& ctx, store::Id id) {
   auto token = s.store.findToken(id);
-  if (!token || !ctx.caller.scope.allows(token->tenantId))
-    throw Error(ErrorKind::kNotFound, "no such token");
+  if (!token) throw Error(ErrorKind::kNotFound, "no such token");
+  if (!ctx.caller.scope.allows(token->tenantId)) outOfScope(s, ctx, "token", token->tenantId);
   return *token;
 }
 

@@ -38,8 +38,13 @@ void audit(Services& s, const Context& ctx, const std::string& action, const std
            std::optional<store::Id> tenantId, const std::string& result = "ok",
            const std::string& detail = {});
 
+/// Audits a refusal of a signed-in caller: action `access.denied`, target "METHOD path",
+/// result `denied`, the reason in the detail (no tenant: administrators of all see it).
+void auditDenied(Services& s, const Context& ctx, const std::string& reason);
+
 /// The host, tenant or token with this id, if the caller's scope covers it: otherwise
-/// kNotFound, exactly as for an id that does not exist (ids reveal nothing).
+/// kNotFound, exactly as for an id that does not exist (ids reveal nothing). An id that
+/// exists outside the caller's scope is a cross-tenant probe: audited (auditDenied).
 store::Host scopedHost(Services& s, const Context& ctx, store::Id id);
 store::Tenant scopedTenant(Services& s, const Context& ctx, store::Id id);
 store::EnrollmentToken scopedToken(Services& s, const Context& ctx, store::Id id);

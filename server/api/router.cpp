@@ -20,8 +20,10 @@ std::vector<std::string> splitPath(const std::string& path) {
   return parts;
 }
 
-bool matchPattern(const std::string& pattern, const std::string& path,
-                  std::map<std::string, std::string>& params) {
+}  // namespace
+
+bool matchPath(const std::string& pattern, const std::string& path,
+               std::map<std::string, std::string>& params) {
   auto want = splitPath(pattern), got = splitPath(path);
   if (want.size() != got.size()) return false;
   std::map<std::string, std::string> found;
@@ -35,8 +37,6 @@ bool matchPattern(const std::string& pattern, const std::string& path,
   params = std::move(found);
   return true;
 }
-
-}  // namespace
 
 std::string Caller::describe() const {
   if (user && apiTokenId) return "user:" + user->username + "/api:" + std::to_string(*apiTokenId);
@@ -65,11 +65,15 @@ void Router::add(std::string method, std::string pattern, auth::Permission permi
   routes_.push_back(Route{std::move(method), std::move(pattern), permission, std::move(handler)});
 }
 
+void Router::addUpgrade(std::string pattern, auth::Permission permission) {
+  upgrades_.push_back(UpgradeRoute{std::move(pattern), permission});
+}
+
 Match Router::match(const std::string& method, const std::string& path) const {
   Match m;
   for (const auto& r : routes_) {
     std::map<std::string, std::string> params;
-    if (!matchPattern(r.pattern, path, params)) continue;
+    if (!matchPath(r.pattern, path, params)) continue;
     m.pathKnown = true;
     if (r.method == method) {
       m.route = &r;

@@ -47,6 +47,13 @@ struct Route {
   RouteHandler handler;
 };
 
+/// A WebSocket endpoint: its upgrade is decided outside the router (RemoteService,
+/// ControlHub), but it is declared here so the route index and its tests see it.
+struct UpgradeRoute {
+  std::string pattern;
+  auth::Permission permission;
+};
+
 struct Match {
   const Route* route = nullptr;
   std::map<std::string, std::string> params;
@@ -60,9 +67,18 @@ class Router {
   Match match(const std::string& method, const std::string& path) const;
   const std::vector<Route>& routes() const { return routes_; }
 
+  /// Declares a WebSocket endpoint of this listener (GET + Upgrade) and its permission.
+  void addUpgrade(std::string pattern, auth::Permission permission);
+  const std::vector<UpgradeRoute>& upgrades() const { return upgrades_; }
+
  private:
   std::vector<Route> routes_;
+  std::vector<UpgradeRoute> upgrades_;
 };
+
+/// Matches a path against a pattern ("/api/v1/hosts/{id}"); fills params on success.
+bool matchPath(const std::string& pattern, const std::string& path,
+               std::map<std::string, std::string>& params);
 
 net::Response jsonResponse(int status, const Json& body);
 net::Response errorResponse(int status, const std::string& code, const std::string& message);

@@ -155,6 +155,11 @@ int runServer(const ServerConfig& settings) {
   api::addHealthRoutes(consoleRouter, services, health);
   api::addHostGroupRoutes(consoleRouter, services);
   api::addRemoteSessionRoutes(consoleRouter, services);
+  // The two WebSocket endpoints, decided by their services' upgrade handlers below:
+  // declared so that the route index (and the test that walks it) sees them.
+  agentRouter.addUpgrade(control::ControlHub::kPath, auth::Permission::kAgent);
+  consoleRouter.addUpgrade(remote::RemoteService::kSessionsPattern,
+                           remote::RemoteService::kSessionsPermission);
   // Actions and signed scripts: the signing key lives beside the CA files.
   remote::CommandSigner commandSigner(config.dataDir / "tls" / "command-signing.key");
   remote::ScriptLibrary scriptLibrary(config.dataDir / "parc.db");

@@ -44,7 +44,7 @@ ControlHub::~ControlHub() {
 
 net::UpgradeDecision ControlHub::upgrade(const net::Request& request) {
   net::UpgradeDecision decision;
-  if (request.path() != "/api/v1/control") {
+  if (request.path() != kPath) {
     decision.refusal = api::errorResponse(404, "not_found", "no such WebSocket");
     return decision;
   }

@@ -62,6 +62,9 @@ class ControlHub {
   ControlHub(const ControlHub&) = delete;
   ControlHub& operator=(const ControlHub&) = delete;
 
+  /// The control channel's WebSocket endpoint (agent listener, permission `agent`).
+  static constexpr const char* kPath = "/api/v1/control";
+
   /// Decides on `GET /api/v1/control` upgrades (agent listener): the client certificate
   /// must be an enrolled host's.
   net::UpgradeDecision upgrade(const net::Request& request);

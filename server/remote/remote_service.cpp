@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
-#include <regex>
 
 #include "common/crypto/hash.h"
 #include "common/error.h"
@@ -60,8 +59,6 @@ api::Caller authenticate(api::Services& s, const net::Request& req, store::Time 
   } else if (!origin.empty()) {
     throw Error(ErrorKind::kForbidden, "browsers use the session cookie, not a bearer token");
   }
-  if (!auth::roleAllows(principal->user.role, auth::Permission::kRemoteSupport))
-    throw Error(ErrorKind::kForbidden, "your role may not hosts.remote_support");
   api::Caller caller;
   caller.scope = store::TenantScope::of(principal->user);
   caller.user = std::move(principal->user);
@@ -105,19 +102,27 @@ RemoteService::~RemoteService() {
 
 net::UpgradeDecision RemoteService::upgrade(api::Services& s, const net::Request& request) {
   net::UpgradeDecision decision;
-  static const std::regex kPath(R"(^/api/v1/hosts/([0-9]{1,18})/sessions/([a-z-]{1,16})$)");
-  std::smatch m;
+  std::map<std::string, std::string> params;
   std::string path = request.path();
-  if (!std::regex_match(path, m, kPath)) {
+  if (!api::matchPath(kSessionsPattern, path, params)) {
     decision.refusal = api::errorResponse(404, "not_found", "no such WebSocket");
     return decision;
   }
   auto now = static_cast<store::Time>(std::time(nullptr));
   try {
+    // Who first (401, then 403 for a role without the permission), then what: a
+    // refused caller learns nothing about hosts or kinds.
     api::Caller caller = authenticate(s, request, now);
-    protocol::StreamKind kind = kindFromPath(m[2].str());
-    api::Context ctx{request, {}, caller, now};
-    store::Host host = api::scopedHost(s, ctx, std::stoll(m[1].str()));
+    api::Context ctx{request, params, caller, now};
+    if (!auth::roleAllows(caller.user->role, kSessionsPermission)) {
+      std::string why =
+          std::string("your role may not ") + auth::permissionName(kSessionsPermission);
+      api::auditDenied(s, ctx, why);  // a root terminal asked for by a role without it
+      throw Error(ErrorKind::kForbidden, why);
+    }
+    const std::string kindName = params["kind"];
+    protocol::StreamKind kind = kindFromPath(kindName);
+    store::Host host = api::scopedHost(s, ctx, ctx.id("id"));
     auto presence = hub_.presence(host.id);
     if (!presence || !presence->online) throw Error(ErrorKind::kUnavailable, "the host is offline");
 
@@ -133,7 +138,7 @@ net::UpgradeDecision RemoteService::upgrade(api::Services& s, const net::Request
     Json params{{"consent",
                  {{"policy", consentPolicyName(policy)},
                   {"technician", caller.user->username},
-                  {"what", m[2].str()}}}};
+                  {"what", kindName}}}};
     if (kind == protocol::StreamKind::kTerminal) {
       options.cols = queryNumber(request, "cols", 80, 2, 1000);
       options.rows = queryNumber(request, "rows", 24, 2, 1000);
@@ -159,7 +164,7 @@ net::UpgradeDecision RemoteService::upgrade(api::Services& s, const net::Request
     record.username = caller.user->username;
     record.hostId = host.id;
     record.tenantId = host.tenantId;
-    record.kind = m[2].str();
+    record.kind = kindName;
     record.consent = consentPolicyName(policy);
 
     auto relay = std::make_shared<Relay>(streams_, registry_, std::move(options), record);

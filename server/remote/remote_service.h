@@ -6,6 +6,7 @@
 
 #include "common/net/websocket.h"
 #include "server/api/services.h"
+#include "server/auth/permissions.h"
 #include "server/remote/session_registry.h"
 #include "server/remote/stream_hub.h"
 
@@ -13,6 +14,11 @@ namespace parc::server::remote {
 
 class RemoteService {
  public:
+  /// The sessions' WebSocket endpoint (console listener) and the permission it needs;
+  /// the route index lists them (server_app.cpp declares them on the console router).
+  static constexpr const char* kSessionsPattern = "/api/v1/hosts/{id}/sessions/{kind}";
+  static constexpr auth::Permission kSessionsPermission = auth::Permission::kRemoteSupport;
+
   RemoteService(store::Store& store, control::ControlHub& hub,
                 const std::filesystem::path& dataDir);
   ~RemoteService();

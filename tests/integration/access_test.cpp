@@ -3,9 +3,11 @@
 // hostile agent strings, connection floods. docs/security.md lists each with its test.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -104,7 +106,48 @@ class AccessAllRoutes : public Access {
   std::string securityToml() const override {
     return "[security]\npublic_request_burst = 100000\nrequest_burst = 100000\n";
   }
+  int checkSocketGuard(const Json& route, const std::string& path,
+                       const std::map<std::string, std::string>& tokens);
 };
+
+// A WebSocket upgrade as a browser or parcctl sends it (the server decides before 101).
+net::Request upgradeRequest(const std::string& path, const std::string& token) {
+  net::Request r{"GET", path, {}, "", {}, {}};
+  r.headers = {{"connection", "Upgrade"},
+               {"upgrade", "websocket"},
+               {"sec-websocket-version", "13"},
+               {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+  if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
+  return r;
+}
+
+// One WebSocket endpoint of the index: refused without credentials or a client
+// certificate, and, on the console, refused by role exactly where the table says so.
+int AccessAllRoutes::checkSocketGuard(const Json& route, const std::string& path,
+                                      const std::map<std::string, std::string>& tokens) {
+  std::string key = "WebSocket " + route["pattern"].get<std::string>();
+  if (route["listener"] == "agent") {
+    EXPECT_EQ(route["permission"], "agent") << key;
+    net::Response r = agentSide->send(upgradeRequest(path, ""));
+    EXPECT_EQ(r.status, 401) << key << " without a client certificate: " << r.body;
+    return 1;
+  }
+  auto permission = permissionNamed(route["permission"]);
+  EXPECT_TRUE(permission) << key;
+  if (!permission) return 0;
+  EXPECT_EQ(console->send(upgradeRequest(path, "")).status, 401) << key;
+  EXPECT_EQ(console->send(upgradeRequest(path, "parc_ses_forged")).status, 401) << key;
+  for (const auto& [role, token] : tokens) {
+    net::Response r = console->send(upgradeRequest(path, token));
+    bool refusedByRole = r.status == 403 && r.body.find("your role may not") != std::string::npos;
+    bool allowed = server::auth::roleAllows(*server::store::roleFromName(role), *permission);
+    EXPECT_NE(r.status, 401) << key << " as " << role;
+    EXPECT_NE(r.status, 101) << key << " as " << role;
+    EXPECT_EQ(refusedByRole, !allowed)
+        << key << " as " << role << ": " << r.status << " " << r.body;
+  }
+  return 1;
+}
 
 TEST_F(AccessAllRoutes, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions) {
   Json routes = ok("GET", "/api/v1/routes", admin)["items"];
@@ -124,7 +167,18 @@ TEST_F(AccessAllRoutes, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions
   createUser("u-town_hall_staff", "town_hall_staff", Json::array({tenant}));
   tokens["town_hall_staff"] = login("u-town_hall_staff", kStrongPassword);
 
-  int checked = 0;
+  // The WebSocket endpoints are decided outside the router, yet listed and walked too:
+  // a remote session is a root terminal on a PC.
+  std::set<std::string> sockets;
+  for (const auto& route : routes) {
+    if (route.value("websocket", false))
+      sockets.insert(route["listener"].get<std::string>() + " " +
+                     route["pattern"].get<std::string>());
+  }
+  EXPECT_EQ(sockets, (std::set<std::string>{"console /api/v1/hosts/{id}/sessions/{kind}",
+                                            "agent /api/v1/control"}));
+
+  int checked = 0, socketsChecked = 0;
   for (const auto& route : routes) {
     std::string method = route["method"], pattern = route["pattern"];
     std::string path = pattern;
@@ -132,6 +186,10 @@ TEST_F(AccessAllRoutes, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions
       path.replace(pos, path.find('}', pos) - pos + 1, "999999");  // no such object
     }
     std::string key = method + " " + pattern;
+    if (route.value("websocket", false)) {
+      socketsChecked += checkSocketGuard(route, path, tokens);
+      continue;
+    }
     auto permission = permissionNamed(route["permission"]);
     ASSERT_TRUE(permission) << key << " declares an unknown permission";
     if (route["permission"] == "public") {
@@ -162,6 +220,7 @@ TEST_F(AccessAllRoutes, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions
     }
   }
   EXPECT_GT(checked, 100);
+  EXPECT_EQ(socketsChecked, 2);
 }
 
 TEST_F(Access, TenantIsolationHoldsForEveryListingAndEveryGuessedId) {
@@ -223,6 +282,153 @@ TEST_F(Access, TenantIsolationHoldsForEveryListingAndEveryGuessedId) {
   Json allTokens = ok("GET", "/api/v1/tokens", admin);  // a named local: the loop reads into it
   for (const auto& tok : allTokens["items"]) {
     EXPECT_FALSE(tok["revoked"].get<bool>()) << tok.dump();
+  }
+}
+
+// The routes added after the first isolation test, in one table: for each detail route,
+// commune A's technician and (scoped) administrator get for commune B's real id exactly
+// what they get for an id that does not exist; writes on B's objects are refused and
+// change nothing; listings hold nothing of B; each probe of a real id is audited.
+TEST_F(Access, TenantIsolationHoldsForBackupsAlertsRemoteProfilesAndTheAuditLog) {
+  store_id a = createTenant("Mairie d'Espalion", "12096");
+  store_id b = createTenant("Mairie de Laguiole", "12119");
+  enrolHost(a, "pc-espalion");
+  store_id hostB = enrolHost(b, "pc-laguiole")["host_id"];
+  std::int64_t now = std::time(nullptr);
+  // Objects of B, made by the administrator of every commune.
+  store_id silenceB = ok("POST", "/api/v1/silences", admin,
+                         Json{{"tenant_id", b},
+                              {"host_id", hostB},
+                              {"ends_at", now + 3600},
+                              {"comment", "laguiole-maintenance"}})["id"];
+  ok("PUT", "/api/v1/alert-rules", admin,
+     Json{{"scope", "tenant"},
+          {"scope_id", b},
+          {"rule", "disk_usage"},
+          {"settings", {{"warning", 71}}}});
+  ok("PUT", "/api/v1/alert-rules", admin,
+     Json{{"scope", "host"},
+          {"scope_id", hostB},
+          {"rule", "disk_usage"},
+          {"settings", {{"warning", 72}}}});
+  Json consentB = ok("GET", "/api/v1/tenants/" + std::to_string(b) + "/remote-consent", admin);
+  Json scriptsB = ok("GET", "/api/v1/tenants/" + std::to_string(b) + "/scripts-policy", admin);
+  Json profileB = ok("GET", "/api/v1/tenants/" + std::to_string(b) + "/profile", admin);
+  createUser("tech-a", "technician", Json::array({a}));
+  createUser("admin-a", "administrator", Json::array({a}));
+
+  // {h}: a host id, {t}: a tenant id, {s}: a silence id.
+  const std::vector<std::string> reads = {
+      "/api/v1/hosts/{h}/backups",           "/api/v1/hosts/{h}/restores",
+      "/api/v1/hosts/{h}/backups/ab12/tree", "/api/v1/hosts/{h}/clone-reports",
+      "/api/v1/hosts/{h}/executions",        "/api/v1/hosts/{h}/backup-policy",
+      "/api/v1/hosts/{h}/metrics",           "/api/v1/tenants/{t}/backups",
+      "/api/v1/tenants/{t}/backup-policy",   "/api/v1/tenants/{t}/profile",
+      "/api/v1/tenants/{t}/remote-consent",  "/api/v1/tenants/{t}/scripts-policy",
+      "/api/v1/tenants/{t}/modules",         "/api/v1/alert-rules?tenant_id={t}"};
+  struct Write {
+    std::string method, path;
+    Json body;
+  };
+  const std::vector<Write> writes = {
+      {"PUT", "/api/v1/tenants/{t}/remote-consent", Json{{"policy", "none"}}},
+      {"PUT", "/api/v1/tenants/{t}/scripts-policy", Json{{"scripts_enabled", true}}},
+      {"PUT", "/api/v1/tenants/{t}/profile", Json{{"legal_name", "pris"}}},
+      {"POST", "/api/v1/silences", Json{{"tenant_id", "{t}"}, {"ends_at", now + 60}}},
+      {"DELETE", "/api/v1/silences/{s}", nullptr},
+      {"PUT", "/api/v1/alert-rules",
+       Json{{"scope", "tenant"},
+            {"scope_id", "{t}"},
+            {"rule", "disk_usage"},
+            {"settings", nullptr}}},
+      {"PUT", "/api/v1/alert-rules",
+       Json{
+           {"scope", "host"}, {"scope_id", "{h}"}, {"rule", "disk_usage"}, {"settings", nullptr}}}};
+  auto fill = [](std::string text, store_id h, store_id t, store_id sl) {
+    for (auto [key, v] :
+         std::vector<std::pair<std::string, store_id>>{{"{h}", h}, {"{t}", t}, {"{s}", sl}})
+      for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key))
+        text.replace(pos, key.size(), std::to_string(v));
+    return text;
+  };
+  // Body placeholders become numbers ("{t}" → 12), as a client would send them.
+  auto fillBody = [](Json body, store_id h, store_id t, store_id sl) {
+    if (!body.is_object()) return body;
+    for (auto it = body.begin(); it != body.end(); ++it) {
+      Json& v = it.value();
+      if (v == "{h}") v = h;
+      if (v == "{t}") v = t;
+      if (v == "{s}") v = sl;
+    }
+    return body;
+  };
+  constexpr store_id kNone = 999999;
+  for (std::string who : {"tech-a", "admin-a"}) {
+    SCOPED_TRACE(who);
+    std::string t = login(who, kStrongPassword);
+    for (const auto& path : reads) {
+      net::Response guessed = call("GET", fill(path, hostB, b, silenceB), t);
+      net::Response missing = call("GET", fill(path, kNone, kNone, kNone), t);
+      EXPECT_TRUE(guessed.status == 404 || guessed.status == 403) << path << ": " << guessed.status;
+      EXPECT_EQ(guessed.status, missing.status) << path;
+      EXPECT_EQ(guessed.body, missing.body) << path;
+      EXPECT_EQ(guessed.body.find("laguiole"), std::string::npos) << path;
+    }
+    for (const auto& w : writes) {
+      net::Response guessed =
+          call(w.method, fill(w.path, hostB, b, silenceB), t, fillBody(w.body, hostB, b, silenceB));
+      net::Response missing = call(w.method, fill(w.path, kNone, kNone, kNone), t,
+                                   fillBody(w.body, kNone, kNone, kNone));
+      EXPECT_TRUE(guessed.status == 404 || guessed.status == 403)
+          << w.method << " " << w.path << ": " << guessed.status << " " << guessed.body;
+      EXPECT_EQ(guessed.status, missing.status)
+          << w.method << " " << w.path << ": " << missing.body;
+    }
+    // Listings: nothing of B.
+    // Named locals: a range-for over ok(...)["items"] would read a destroyed temporary.
+    Json silencesA = ok("GET", "/api/v1/silences", t);
+    for (const auto& sl : silencesA["items"]) EXPECT_EQ(sl["tenant_id"], a);
+    Json rulesA = ok("GET", "/api/v1/alert-rules", t);
+    for (const auto& o : rulesA["overrides"]) {
+      EXPECT_FALSE(o["scope"] == "tenant" && o["scope_id"] == b) << o.dump();
+      EXPECT_FALSE(o["scope"] == "host" && o["scope_id"] == hostB) << o.dump();
+    }
+    Json sessionsA = ok("GET", "/api/v1/remote/sessions", t);
+    for (const auto& rs : sessionsA["items"]) EXPECT_NE(rs["host_id"], hostB) << rs.dump();
+    if (who == "admin-a") {
+      Json log = ok("GET", "/api/v1/audit?limit=1000", t)["items"];
+      EXPECT_FALSE(log.empty());
+      for (const auto& e : log) {
+        EXPECT_NE(e["tenant_id"], b) << e.dump();
+        EXPECT_EQ(e.dump().find("laguiole"), std::string::npos) << e.dump();
+      }
+      EXPECT_EQ(call("GET", "/api/v1/audit/export", t).status, 403);
+    } else {
+      EXPECT_EQ(call("GET", "/api/v1/audit", t).status, 403);
+    }
+  }
+  // B is as it was.
+  EXPECT_EQ(ok("GET", "/api/v1/tenants/" + std::to_string(b) + "/remote-consent", admin), consentB);
+  EXPECT_EQ(ok("GET", "/api/v1/tenants/" + std::to_string(b) + "/scripts-policy", admin), scriptsB);
+  EXPECT_EQ(ok("GET", "/api/v1/tenants/" + std::to_string(b) + "/profile", admin), profileB);
+  Json silences = ok("GET", "/api/v1/silences", admin)["items"];
+  ASSERT_EQ(silences.size(), 1u);
+  EXPECT_EQ(silences[0]["id"], silenceB);
+  EXPECT_EQ(ok("GET", "/api/v1/alert-rules", admin)["overrides"].size(), 2u);
+  // Each probe of B's real ids left a record naming the prober (the missing ids did not).
+  for (std::string who : {"tech-a", "admin-a"}) {
+    Json denied = ok("GET", "/api/v1/audit?limit=1000&action=access.denied&actor=user:" + who,
+                     admin)["items"];
+    std::set<std::string> targets;
+    for (const auto& e : denied) {
+      targets.insert(e["target"].get<std::string>());
+      // Ids that do not exist are no probe: only role refusals name them.
+      if (e["detail"].get<std::string>().rfind("out of scope", 0) == 0) {
+        EXPECT_EQ(e["target"].get<std::string>().find("999999"), std::string::npos) << e.dump();
+      }
+    }
+    EXPECT_TRUE(targets.count("GET /api/v1/hosts/" + std::to_string(hostB) + "/backups")) << who;
+    EXPECT_TRUE(targets.count("GET /api/v1/tenants/" + std::to_string(b) + "/profile")) << who;
   }
 }
 
@@ -318,13 +524,34 @@ TEST_F(Access, HelpdeskAndStaffCannotEscalate) {
       call("POST", "/api/v1/api-tokens", t, Json{{"name", "x"}, {"role", "administrator"}}).status,
       403);
   // A read-only API token of a technician reads but does not write.
-  std::string ro =
-      ok("POST", "/api/v1/api-tokens", t, Json{{"name", "ro"}, {"role", "read_only"}})["token"];
+  Json roToken = ok("POST", "/api/v1/api-tokens", t, Json{{"name", "ro"}, {"role", "read_only"}});
+  std::string ro = roToken["token"];
+  store_id roId = roToken["id"];
   EXPECT_EQ(call("GET", "/api/v1/hosts", ro).status, 200);
   EXPECT_EQ(call("POST", "/api/v1/tokens", ro, Json{{"tenant_id", a}}).status, 403);
-  // The audit log names who tried.
-  Json audit = ok("GET", "/api/v1/audit?actor=user:admin&action=user.create", admin)["items"];
-  EXPECT_EQ(audit.size(), 3u);
+  // Only the administrator's three accounts were created.
+  Json created = ok("GET", "/api/v1/audit?actor=user:admin&action=user.create", admin)["items"];
+  EXPECT_EQ(created.size(), 3u);
+  // Every refused attempt left a record naming who tried what, and why it was refused.
+  auto denied = [&](const std::string& actor) {
+    std::set<std::string> targets;
+    Json found = ok("GET", "/api/v1/audit?action=access.denied&actor=" + actor, admin);
+    for (const auto& e : found["items"]) {
+      EXPECT_EQ(e["result"], "denied") << e.dump();
+      EXPECT_FALSE(e["detail"].get<std::string>().empty()) << e.dump();
+      EXPECT_FALSE(e["source"].get<std::string>().empty()) << e.dump();
+      targets.insert(e["target"].get<std::string>());
+    }
+    return targets;
+  };
+  EXPECT_EQ(denied("user:helpdesk"),
+            (std::set<std::string>{"PUT " + self, "POST /api/v1/users", "POST /api/v1/tokens",
+                                   "GET /api/v1/audit"}));
+  EXPECT_EQ(denied("user:staff"),
+            (std::set<std::string>{"POST /api/v1/hosts/1/commands", "POST /api/v1/api-tokens"}));
+  EXPECT_EQ(denied("user:tech"), (std::set<std::string>{"POST /api/v1/api-tokens"}));
+  std::set<std::string> byToken = denied("user:tech/api:" + std::to_string(roId));
+  EXPECT_EQ(byToken, (std::set<std::string>{"POST /api/v1/tokens"}));
 }
 
 TEST_F(Access, SessionsEndAtLogoutIdleTimeoutAndDisablingAndApiTokensAtRevocation) {
@@ -450,7 +677,8 @@ TEST_F(Access, FailedLoginsAreThrottledPerAccountAndEnrolmentPerSource) {
 TEST_F(Access, HostileAgentStringsAreStoredAndServedInert) {
   const std::string nasty =
       "<script>alert(1)</script><img src=x onerror=alert(2)>'; DROP TABLE "
-      "hosts;--\x1b[2J\x1b]0;pwn\x07";
+      "hosts;--\x1b[2J\x1b]0;pwn\x07\xc2\x9b"
+      "2J";  // the last: C1 CSI U+009B, valid UTF-8
   store_id tenant = createTenant("Mairie de Sévérac", "12270");
   crypto::PrivateKey key;
   std::string cert;
@@ -489,16 +717,21 @@ TEST_F(Access, HostileAgentStringsAreStoredAndServedInert) {
   Json d = parseJson(detail.body);
   EXPECT_EQ(d["hostname"], nasty);
   EXPECT_EQ(d["inventory"]["software"][0]["name"], nasty);
+  EXPECT_EQ(d["inventory"]["monitors"][0]["name"], nasty);  // EDID strings too
   // The SQL did nothing: hosts are all there, and searchable by the hostile text.
   EXPECT_EQ(ok("GET", "/api/v1/hosts", admin)["total"], 1);
   EXPECT_EQ(ok("GET", "/api/v1/hosts?q=DROP%20TABLE", admin)["total"], 1);
   // parcctl shows no terminal escape.
   Parcctl ctl(tmp.path() / "home");
   ctl.login(*server);
-  RunResult table = ctl.run({"hosts", "list"});
-  EXPECT_EQ(table.exitCode, 0) << table.err;
-  EXPECT_EQ(table.out.find('\x1b'), std::string::npos);
-  EXPECT_EQ(table.out.find('\x07'), std::string::npos);
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"hosts", "list"}, {"hosts", "show", id}, {"--json", "hosts", "show", id}}) {
+    RunResult shown = ctl.run(args);
+    EXPECT_EQ(shown.exitCode, 0) << shown.err;
+    for (std::string control : {"\x1b", "\x07", "\xc2\x9b"}) {
+      EXPECT_EQ(shown.out.find(control), std::string::npos) << args.back() << " " << args.size();
+    }
+  }
 }
 
 TEST_F(Access, OversizeAndDeeplyNestedBodiesAreRefused) {
@@ -579,6 +812,72 @@ TEST_F(Access, SilentAndSlowConnectionsAreCut) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(14));
   ::close(silent);
   EXPECT_EQ(call("GET", "/api/v1/health", "").status, 200);
+}
+
+// A TLS handshake with the protocol versions capped at `maxVersion` (OpenSSL directly:
+// Parc's own client never offers less than TLS 1.3). Returns the negotiated group's
+// name, or "" when the server refused the handshake.
+std::string handshake(std::uint16_t port, int maxVersion) {
+  int fd = connectRaw(port);
+  if (fd < 0) return "";
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
+                                                        SSL_CTX_free);
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx.get(), maxVersion);
+  SSL_CTX_set_security_level(ctx.get(), 0);  // offer even what a server must refuse
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
+  SSL_set_fd(ssl.get(), fd);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string group;
+  if (SSL_connect(ssl.get()) == 1) {
+    const char* name = SSL_group_to_name(ssl.get(), SSL_get_negotiated_group(ssl.get()));
+    group = name ? name : "?";
+  }
+  ::close(fd);
+  return group;
+}
+
+// TLS 1.3 only on both listeners: a client that offers at most TLS 1.2 (or 1.1, 1.0) gets
+// no connection at all; a TLS 1.3 client negotiates one of the strong groups.
+TEST_F(Access, TlsBelow13IsRefusedOnBothListeners) {
+  const std::set<std::string> strong = {"x25519", "X25519",    "secp256r1", "prime256v1",
+                                        "P-256",  "secp384r1", "P-384"};
+  for (auto [name, port] : std::vector<std::pair<std::string, std::uint16_t>>{
+           {"console", server->consolePort}, {"agent", server->agentPort}}) {
+    SCOPED_TRACE(name);
+    for (int old : {TLS1_2_VERSION, TLS1_1_VERSION, TLS1_VERSION}) {
+      EXPECT_EQ(handshake(port, old), "") << "protocol version 0x" << std::hex << old;
+    }
+    std::string group = handshake(port, TLS1_3_VERSION);
+    EXPECT_TRUE(strong.count(group)) << "negotiated group '" << group << "'";
+  }
+}
+
+// What the console answers carries the browser-side protections: HSTS, no framing
+// (X-Frame-Options and CSP frame-ancestors), no Referer, no MIME sniffing — on the API,
+// on errors and on the console's own pages.
+TEST_F(Access, ConsoleAnswersCarryHstsFramingAndReferrerHeaders) {
+  for (auto [path, token] :
+       std::vector<std::pair<std::string, std::string>>{{"/api/v1/health", ""},
+                                                        {"/api/v1/hosts", admin},
+                                                        {"/api/v1/hosts", ""},             // 401
+                                                        {"/api/v1/no-such-route", admin},  // 404
+                                                        {"/", ""}}) {  // the console's page
+    SCOPED_TRACE(path + (token.empty() ? " anonymous" : " signed in"));
+    net::Response r = call("GET", path, token);
+    const auto& h = r.headers;
+    ASSERT_TRUE(h.count("strict-transport-security")) << r.status;
+    EXPECT_NE(h.at("strict-transport-security").find("max-age=31536000"), std::string::npos);
+    ASSERT_TRUE(h.count("x-frame-options"));
+    EXPECT_EQ(h.at("x-frame-options"), "DENY");
+    ASSERT_TRUE(h.count("content-security-policy"));
+    EXPECT_NE(h.at("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+    ASSERT_TRUE(h.count("referrer-policy"));
+    EXPECT_EQ(h.at("referrer-policy"), "no-referrer");
+    EXPECT_EQ(h.count("x-content-type-options") ? h.at("x-content-type-options") : "", "nosniff");
+  }
 }
 
 }  // namespace

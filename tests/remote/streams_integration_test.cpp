@@ -303,6 +303,90 @@ TEST_F(RemoteStreams, HelpdeskNeedsConsentEvenWhereThePolicyIsNone) {
   EXPECT_TRUE(t->waitType("ready", 20s));
 }
 
+// The session socket is a root terminal (or the desktop, or any file) on a PC: a
+// read-only account, the town hall's own staff and a technician of another commune who
+// guesses the host id are all refused before the agent hears of it, and each refusal is
+// audited. Status codes are read from a plain upgrade request; the real WebSocket client
+// shows that no socket opens.
+TEST_F(RemoteStreams, ReadOnlyStaffAndOtherCommunesAreRefusedTheSessionSocket) {
+  ctl.json({"tenants", "create", "--name", "Mairie de Rodez", "--insee", "12202"});
+  const std::string password = "Tres-long-mot-de-passe-2026!\n";
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"lecteur", "--role", "read_only"},
+        std::vector<std::string>{"secretaire", "--role", "town_hall_staff", "--tenant", "1"},
+        std::vector<std::string>{"tech-rodez", "--role", "technician", "--tenant", "2"},
+        std::vector<std::string>{"admin-rodez", "--role", "administrator", "--tenant", "2"}}) {
+    args.insert(args.begin(), {"users", "create"});
+    RunResult r = ctl.run(args, password);
+    ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  }
+  tls::ClientTlsConfig t;
+  t.pinnedFingerprint = server->caFingerprint;
+  net::HttpsClient client(net::parseUrl(server->consoleUrl), tls::TlsContext::client(t));
+  auto upgrade = [&](const std::string& path, const std::string& token) {
+    net::Request r{"GET", path, {}, "", {}, {}};
+    r.headers = {{"connection", "Upgrade"},
+                 {"upgrade", "websocket"},
+                 {"sec-websocket-version", "13"},
+                 {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                 {"authorization", "Bearer " + token}};
+    return client.send(r);
+  };
+  const std::vector<std::string> kinds = {"terminal", "desktop",
+                                          "file-get?path=" + (tmp.path() / "files" / "a").string()};
+  struct Attempt {
+    std::string user;
+    int status;
+  };
+  for (auto [user, status] : std::vector<Attempt>{
+           {"lecteur", 403}, {"secretaire", 403}, {"tech-rodez", 404}, {"admin-rodez", 404}}) {
+    SCOPED_TRACE(user);
+    std::string token = login(user, "Tres-long-mot-de-passe-2026!").token;
+    for (const auto& kind : kinds) {
+      net::Response r = upgrade("/api/v1/hosts/1/sessions/" + kind, token);
+      EXPECT_EQ(r.status, status) << kind << ": " << r.body;
+      if (status == 404) {
+        // Host 1 of Conques answers exactly like a host that does not exist.
+        EXPECT_EQ(r.body, upgrade("/api/v1/hosts/999999/sessions/" + kind, token).body) << kind;
+      } else {
+        EXPECT_NE(r.body.find("your role may not hosts.remote_support"), std::string::npos)
+            << r.body;
+      }
+    }
+    auto socket = open("/api/v1/hosts/1/sessions/terminal", token);
+    EXPECT_TRUE(socket->waitEnded(10s));
+    EXPECT_FALSE(socket->waitOpen(1ms));
+  }
+  // The agent was never asked, no session was recorded, and the audit log names each try.
+  EXPECT_FALSE(fs::exists(tmp.path() / "asked.log"));
+  EXPECT_EQ(ctl.json({"sessions", "list"})["count"], 0);
+  // A running session of Conques is invisible to Rodez's technician, listed or guessed.
+  auto running = open("/api/v1/hosts/1/sessions/terminal", adminToken());
+  auto ready = running->waitType("ready", 20s);
+  ASSERT_TRUE(ready) << running->endReason();
+  std::string sessionId = std::to_string((*ready)["session"].get<long long>());
+  auto get = [&](const std::string& path, const std::string& token) {
+    return client.send({"GET", path, {{"authorization", "Bearer " + token}}, "", {}, {}});
+  };
+  for (std::string user : {"tech-rodez", "admin-rodez"}) {
+    std::string rodez = login(user, "Tres-long-mot-de-passe-2026!").token;
+    net::Response listed = get("/api/v1/remote/sessions", rodez);
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    EXPECT_EQ(parseJson(listed.body)["items"].size(), 0u) << user << ": " << listed.body;
+    net::Response guessed = get("/api/v1/remote/sessions/" + sessionId, rodez);
+    EXPECT_EQ(guessed.status, 404) << user << ": " << guessed.body;
+    EXPECT_EQ(guessed.body, get("/api/v1/remote/sessions/999999", rodez).body) << user;
+  }
+  EXPECT_EQ(get("/api/v1/remote/sessions/" + sessionId, adminToken()).status, 200);
+  running->close();
+  for (std::string user : {"lecteur", "secretaire", "tech-rodez", "admin-rodez"}) {
+    Json denied =
+        ctl.json({"audit", "list", "--actor", "user:" + user, "--action", "access.denied"});
+    ASSERT_GE(denied["count"].get<int>(), 4) << user << ": " << denied.dump();
+    EXPECT_EQ(denied["items"][0]["target"], "GET /api/v1/hosts/1/sessions/terminal") << user;
+  }
+}
+
 TEST_F(RemoteStreams, BrowserSocketsNeedTheCsrfTokenAndTheConsoleOrigin) {
   Login a = login("admin", server->adminPassword);
   std::string origin = server->consoleUrl;
