@@ -106,6 +106,7 @@ TEST_F(Installers, PackagesHoldProgramsUnitsDocsAndSharedLibraryDependencies) {
       {previous_.agent,
        "parc-agent",
        {"./usr/bin/parc-agent", "./lib/systemd/system/parc-agent.service",
+        "./lib/systemd/system-generators/parc-agent-generator",
         "./usr/share/parc-agent/agent.toml", "./usr/share/doc/parc-agent/copyright",
         "./usr/share/doc/parc-agent/changelog.Debian.gz", "./usr/share/man/man8/parc-agent.8.gz"},
        {"libc6", "libssl3", "libsqlite3-0", "libsystemd0", "libhwloc15", "libzstd1"}},
