@@ -165,6 +165,18 @@ std::vector<SessionRecord> SessionRegistry::list(std::optional<store::Id> userId
   return out;
 }
 
+std::vector<SessionRecord> SessionRegistry::listForTenant(store::Id tenantId, int limit) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement s(db_,
+                      std::string("SELECT ") + kColumns +
+                          " FROM remote_sessions WHERE tenant_id = ? ORDER BY id DESC LIMIT ?");
+  s.bind(1, tenantId);
+  s.bind(2, limit);
+  std::vector<SessionRecord> out;
+  while (s.step()) out.push_back(read(s));
+  return out;
+}
+
 std::optional<SessionRecord> SessionRegistry::find(store::Id id) {
   std::lock_guard lock(mutex_);
   sqlite::Statement s(db_,

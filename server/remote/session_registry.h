@@ -58,6 +58,8 @@ class SessionRegistry {
   /// Newest first; `userId` narrows to one technician's, `scope` to tenants.
   std::vector<SessionRecord> list(std::optional<store::Id> userId, const store::TenantScope& scope,
                                   int limit);
+  /// One tenant's sessions, newest first (what its town hall may see).
+  std::vector<SessionRecord> listForTenant(store::Id tenantId, int limit);
   std::optional<SessionRecord> find(store::Id id);
   /// Asks a live session to end; false when it is not running here.
   bool end(store::Id id, const std::string& why);
