@@ -3,13 +3,20 @@
 // round-trips with the same SHA-256 and escapes are refused, consent is enforced by the
 // agent through a real asker program, browser sockets need CSRF + Origin, and every
 // session is in the sessions registry and the audit log.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "common/crypto/hash.h"
 #include "common/files/files.h"
@@ -26,6 +33,7 @@ namespace fs = std::filesystem;
 class RemoteStreams : public ::testing::Test {
  protected:
   void SetUp() override {
+    vncPort = freePort();
     server = std::make_unique<ServerFixture>(tmp.path() / "server");
     ctl.login(*server);
     ctl.json({"tenants", "create", "--name", "Mairie de Conques", "--insee", "12076"});
@@ -53,7 +61,9 @@ class RemoteStreams : public ::testing::Test {
                            (tmp.path() / "ask.sh").string() +
                            "\", \"{technician}\", \"{what}\"]\n"
                            "consent_notify_command = [\"true\"]\n"
-                           "consent_timeout = 5\n",
+                           "consent_timeout = 5\n"
+                           "vnc_port = " +
+                           std::to_string(vncPort) + "\n",
                        0644);
     RunResult r = runProgram({binary("parc-agent"), "enroll", "--config",
                               (tmp.path() / "agent.toml").string(), "--server", server->agentUrl,
@@ -185,7 +195,21 @@ class RemoteStreams : public ::testing::Test {
     return end ? *end : Json{{"status", "no end"}};
   }
 
+  // A loopback port nothing listens on yet (the desktop test's stand-in VNC server).
+  static std::uint16_t freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+  }
+
   TempDir tmp;
+  std::uint16_t vncPort = 0;
   Parcctl ctl{tmp.path() / "home"};
   std::unique_ptr<ServerFixture> server;
   std::unique_ptr<Process> agent;
@@ -524,6 +548,49 @@ TEST_F(RemoteStreams, AnAdministratorEndsATechniciansSessionAndOthersCannot) {
   Json terminalEnd = ctl.json({"audit", "list", "--action", "remote.terminal.end"});
   ASSERT_GE(terminalEnd["items"].size(), 1u);
   EXPECT_EQ(terminalEnd["items"][0]["result"], "ended") << terminalEnd.dump();
+}
+
+// A desktop session through the tunnel reaches the PC's VNC port (here a stand-in that
+// speaks the RFB greeting) and is in the sessions list and the audit log like the others.
+TEST_F(RemoteStreams, DesktopSessionIsTunnelledAndAudited) {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  int one = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(vncPort);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  std::thread vnc([listener] {
+    int c = ::accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    const char greeting[] = "RFB 003.008\n";
+    (void)::write(c, greeting, sizeof greeting - 1);
+    char buf[64];
+    (void)::read(c, buf, sizeof buf);  // until the tunnel closes
+    ::close(c);
+  });
+  auto s = open("/api/v1/hosts/1/sessions/desktop", adminToken());
+  bool greeted = s->waitOutput("RFB 003.008", 20s);
+  s->close();
+  ::shutdown(listener, SHUT_RDWR);
+  vnc.join();
+  ::close(listener);
+  ASSERT_TRUE(greeted) << agent->stderrText();
+
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return !ctl.json({"audit", "list", "--action", "remote.desktop.end"})["items"].empty();
+      },
+      15s));
+  Json starts = ctl.json({"audit", "list", "--action", "remote.desktop.start"});
+  EXPECT_EQ(starts["items"].size(), 1u) << starts.dump();
+  Json listed = ctl.json({"sessions", "list"});
+  ASSERT_GE(listed["items"].size(), 1u);
+  EXPECT_EQ(listed["items"][0]["kind"], "desktop");
+  EXPECT_EQ(listed["items"][0]["username"], "admin");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -89,6 +90,29 @@ std::vector<std::string> unitValues(const std::string& unit, const std::string& 
     if (line.rfind(key + "=", 0) == 0) out.push_back(line.substr(key.size() + 1));
   }
   return out;
+}
+
+// The shipped generator with the built agent: the drop-in lands where systemd reads it,
+// and a broken configuration leaves no file (the unit keeps its read-only sandbox).
+TEST_F(SandboxPathsTest, GeneratorWritesTheDropInAndNeverFails) {
+  auto conf = config("data_dir = \"" + (dir_ / "data").string() +
+                     "\"\n[remote]\nfile_roots = [\"/srv/partage\"]\n");
+  const std::string env = "PARC_AGENT_PROGRAM=" PARC_AGENT_BINARY " PARC_AGENT_CONFIG=";
+  const std::string generator = PARC_SOURCE_DIR "/installers/systemd/parc-agent-generator ";
+  fs::create_directories(dir_ / "normal");
+  ASSERT_EQ(
+      std::system((env + conf.string() + " " + generator + (dir_ / "normal").string()).c_str()), 0);
+  std::string dropIn =
+      readText(dir_ / "normal" / "parc-agent.service.d" / "50-writable-paths.conf");
+  EXPECT_NE(dropIn.find("[Service]\nReadWritePaths=-\"/srv/partage\"\n"), std::string::npos)
+      << dropIn;
+
+  auto bad = config("[remote]\nfile_roots = [\"relative\"]\n");
+  fs::create_directories(dir_ / "bad");
+  ASSERT_EQ(std::system((env + bad.string() + " " + generator + (dir_ / "bad").string()).c_str()),
+            0);
+  EXPECT_FALSE(fs::exists(dir_ / "bad" / "parc-agent.service.d" / "50-writable-paths.conf"));
+  EXPECT_FALSE(fs::exists(dir_ / "bad" / "parc-agent.service.d" / "50-writable-paths.conf.tmp"));
 }
 
 TEST(AgentUnit, KeepsItsSandboxAndAllowsUploadsAndRestores) {
