@@ -114,7 +114,8 @@ net::Response runAction(Context& ctx, Remote& r) {
   exec.kind = "action";
   exec.name = spec.name;
   exec.params = params;
-  Json consent = consentFor(r, ctx, host, "action " + spec.name);
+  // The user reads the French label; the name keeps it unambiguous.
+  Json consent = consentFor(r, ctx, host, spec.label + " (" + spec.name + ")");
   Json out = runOnHost(r, ctx, host, exec, "action",
                        Json{{"name", spec.name}, {"params", params}, {"consent", consent}},
                        withConsentTime(timeout, consent), "remote.action:" + spec.name);

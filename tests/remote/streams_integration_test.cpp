@@ -392,7 +392,8 @@ TEST_F(RemoteStreams, HelpdeskActionsNeedTheUsersConsentToo) {
   Json refused = parseJson(no.body);
   EXPECT_NE(refused["status"], "ok") << no.body;
   EXPECT_NE(refused["error"].get<std::string>().find("declined"), std::string::npos) << no.body;
-  EXPECT_NE(files::read(tmp.path() / "asked.log").find("marie action inventory_now"),
+  EXPECT_NE(files::read(tmp.path() / "asked.log")
+                .find("marie Lancer l'inventaire maintenant (inventory_now)"),
             std::string::npos);
 
   files::writeAtomic(tmp.path() / "answer", "0\n", 0644);  // now yes
