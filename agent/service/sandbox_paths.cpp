@@ -1,5 +1,7 @@
 #include "agent/service/sandbox_paths.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -82,6 +84,15 @@ std::string sandboxDropIn(const std::vector<fs::path>& paths) {
     } else {
       out += "# skipped: a folder whose name holds a control character\n";
     }
+  }
+  return out;
+}
+
+std::vector<fs::path> readOnlyPaths(const std::vector<fs::path>& paths) {
+  std::vector<fs::path> out;
+  for (const auto& p : paths) {
+    struct statvfs st {};
+    if (::statvfs(p.c_str(), &st) == 0 && (st.f_flag & ST_RDONLY)) out.push_back(p);
   }
   return out;
 }

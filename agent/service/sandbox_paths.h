@@ -24,4 +24,9 @@ std::vector<std::filesystem::path> writablePaths(const std::filesystem::path& co
 /// a comment only.
 std::string sandboxDropIn(const std::vector<std::filesystem::path>& paths);
 
+/// The folders of `paths` that exist but sit on a read-only mount here (the unit's
+/// sandbox before the drop-in was regenerated): a warning at the service's start names
+/// them and the command that fixes it, rather than a first upload failing.
+std::vector<std::filesystem::path> readOnlyPaths(const std::vector<std::filesystem::path>& paths);
+
 }  // namespace parc::agent::service

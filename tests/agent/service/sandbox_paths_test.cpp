@@ -5,10 +5,14 @@
 #include "agent/service/sandbox_paths.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -68,6 +72,28 @@ TEST_F(SandboxPathsTest, NothingConfiguredLeavesTheSandboxReadOnly) {
   std::string dropIn = sandboxDropIn(paths);
   EXPECT_EQ(dropIn.find("ReadWritePaths"), std::string::npos) << dropIn;
   EXPECT_EQ(dropIn.find("[Service]"), std::string::npos) << dropIn;
+}
+
+TEST_F(SandboxPathsTest, ReadOnlyMountsAreNamed) {
+  std::vector<fs::path> paths = {dir_, "/nonexistent-parc"};
+  EXPECT_TRUE(readOnlyPaths(paths).empty());
+  // A read-only mount as the unit's sandbox makes one, in a child's own mount namespace
+  // (root only: the namespace and the mount need CAP_SYS_ADMIN).
+  fs::create_directories(dir_ / "ro");
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::unshare(CLONE_NEWNS) != 0) ::_exit(77);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(77);
+    if (::mount("tmpfs", (dir_ / "ro").c_str(), "tmpfs", MS_RDONLY, "size=4k") != 0) ::_exit(77);
+    auto found = readOnlyPaths({dir_, dir_ / "ro"});
+    ::_exit(found == std::vector<fs::path>{dir_ / "ro"} ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "no private mount namespace here (not root?)";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the read-only folder was not named";
 }
 
 TEST_F(SandboxPathsTest, DropInQuotesNamesAndSkipsControlCharacters) {
