@@ -31,7 +31,10 @@ struct SessionRecord {
   std::string detail;
   std::string consent = "none";  // the policy applied
   std::string recording;         // asciicast file, terminal sessions only
-  bool active = false;           // in memory: still running in this server
+  /// What the session is about beyond its kind: the file's path for file-get/file-put.
+  /// Kept in `detail` (before the end's own detail) and in both audit entries.
+  std::string subject;
+  bool active = false;  // in memory: still running in this server
 };
 
 enum class ConsentPolicy { kNone, kNotify, kAsk };

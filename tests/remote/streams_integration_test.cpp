@@ -335,6 +335,16 @@ TEST_F(RemoteStreams, FileRoundTripsWithTheSameChecksumAndEscapesAreRefused) {
     EXPECT_GE(starts["items"].size(), 1u) << kind;
     EXPECT_TRUE(results.count("ok")) << kind << ": " << ends.dump();
     EXPECT_TRUE(results.count("refused")) << kind << ": " << ends.dump();
+    // Which file: in both audit entries and in the sessions list.
+    const std::string file = "path " + (tmp.path() / "files").string();
+    EXPECT_NE(starts["items"][0]["detail"].get<std::string>().find(file), std::string::npos)
+        << starts.dump();
+    EXPECT_NE(ends["items"][0]["detail"].get<std::string>().find(file), std::string::npos)
+        << ends.dump();
+  }
+  Json listed = ctl.json({"sessions", "list"});
+  for (const auto& r : listed["items"]) {
+    EXPECT_EQ(r["detail"].get<std::string>().rfind("path /", 0), 0u) << r.dump();
   }
 }
 
