@@ -50,7 +50,8 @@ Json withNetworkManager(const ActionEnv& env, Steps& steps, const std::string& i
 Json renewDhcp(const ActionEnv& env, const Json& params) {
   Steps steps(env);
   std::string iface = params.value("interface", "");
-  if (unitActive(env, steps, "NetworkManager.service")) return withNetworkManager(env, steps, iface);
+  if (unitActive(env, steps, "NetworkManager.service"))
+    return withNetworkManager(env, steps, iface);
   if (unitActive(env, steps, "systemd-networkd.service") && env.runner.find("networkctl")) {
     if (iface.empty())
       throw Error(ErrorKind::kBadRequest, "renew_dhcp: name the interface (networkctl renew)");
