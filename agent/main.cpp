@@ -9,6 +9,7 @@
 #include "agent/backup/commands.h"
 #include "agent/collectors/glpi_format.h"
 #include "agent/config/agent_config.h"
+#include "agent/service/sandbox_paths.h"
 #include "agent/service/service.h"
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
@@ -97,6 +98,8 @@ int main(int argc, char** argv) {
   parc::agent::backup::Commands backupCommands(app);
   auto* applyCmd = app.add_subcommand(
       "update-apply", "install a staged update, wait for it to check in, roll back otherwise");
+  auto* sandboxCmd = app.add_subcommand(
+      "sandbox-paths", "print the unit drop-in that lets the agent write its configured folders");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -118,6 +121,12 @@ int main(int argc, char** argv) {
       int code = parc::agent::service::run(config);
       parc::systemd::notifyStopping();
       return code;
+    }
+    if (*sandboxCmd) {
+      // Read by installers/systemd/parc-agent-generator at boot and daemon-reload.
+      std::cout << parc::agent::service::sandboxDropIn(
+          parc::agent::service::writablePaths(config.configFile, config.dataDir));
+      return 0;
     }
     if (*applyCmd) {
       return parc::agent::update::applyUpdate(

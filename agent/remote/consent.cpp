@@ -44,8 +44,8 @@ void notifyUser(const RemoteSettings& s, const std::string& technician, const st
       return;
     }
     argv = inUserSession(*user, {"notify-send", "Parc",
-                                 "{technician} (support informatique) ouvre une session "
-                                 "à distance : {what}"});
+                                 "{technician} (support informatique) intervient à "
+                                 "distance sur ce poste : {what}"});
   }
   try {
     auto status = runWithTimeout(expand(argv, technician, what), std::chrono::seconds(5));
@@ -78,11 +78,11 @@ ConsentOutcome obtainConsent(const RemoteSettings& settings, const Json& consent
       spdlog::info("remote support: consent required and nobody is at this PC's screen");
       return {false, "consent required: nobody is logged in at the PC's screen to answer"};
     }
-    argv = inUserSession(
-        *user, {"zenity", "--question", "--title=Parc",
-                "--timeout=" + std::to_string(settings.consentTimeout.count()),
-                "--text={technician} (support informatique) demande à ouvrir une session à "
-                "distance ({what}) sur ce poste. Accepter ?"});
+    argv =
+        inUserSession(*user, {"zenity", "--question", "--title=Parc",
+                              "--timeout=" + std::to_string(settings.consentTimeout.count()),
+                              "--text={technician} (support informatique) demande à intervenir à "
+                              "distance sur ce poste ({what}). Accepter ?"});
   }
   spdlog::info("remote support: asking the user to accept a {} session by {}", what, technician);
   std::optional<int> status;

@@ -1,12 +1,14 @@
 #pragma once
 // The one-shot half of remote support on the agent: the `action` and `script_run`
-// control commands, under the PC's local policy (docs/remote-support.md).
+// control commands, under the PC's local policy and, like sessions, the consent the
+// server asks for (docs/remote-support.md, "Consent policies").
 #include <filesystem>
 #include <functional>
 
 #include "agent/control/commands.h"
 #include "agent/remote/policy.h"
 #include "agent/remote/process_runner.h"
+#include "agent/remote/remote_config.h"
 #include "agent/remote/scripts.h"
 
 namespace parc::agent::remote {
@@ -25,6 +27,7 @@ class OneShotCommands {
 
  private:
   RemotePolicy policy_;
+  RemoteSettings consentSettings_;  // how the user is asked or told ([remote] consent_*)
   ProcessRunner runner_;
   ScriptExecutor scripts_;
   std::function<void()> inventoryNow_;

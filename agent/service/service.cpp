@@ -27,6 +27,7 @@
 #include "agent/remote/stream_manager.h"
 #include "agent/service/clone_guard.h"
 #include "agent/service/inventory_state.h"
+#include "agent/service/sandbox_paths.h"
 #include "agent/service/system_root.h"
 #include "agent/service/watchdog.h"
 #include "agent/transport/identity.h"
@@ -184,6 +185,7 @@ class Service {
     control::ControlChannel channel(identity_, std::move(commands), timing);
     // Terminal, files and desktop streams, under the same [remote] table.
     remote::StreamManager streams(remote::loadRemoteSettings(config_.configFile));
+    warnReadOnlyFolders();
     channel.setStreamHandler(&streams);
     // Certificate renewal and trust anchors: a new identity reaches both channels.
     // Signed agent releases offered by the server (docs/operations.md, "Agent self-update").
@@ -271,6 +273,20 @@ class Service {
     }
     stop_.poke();
     return applied;
+  }
+
+  // Uploads and restores need these folders writable; under the packaged unit that takes
+  // a daemon-reload after a configuration change (docs/operations.md, "Hardening").
+  void warnReadOnlyFolders() {
+    try {
+      for (const auto& p : readOnlyPaths(writablePaths(config_.configFile, config_.dataDir)))
+        spdlog::warn(
+            "{} is read-only for the agent: uploads and restores there will fail until "
+            "`systemctl daemon-reload && systemctl restart parc-agent`",
+            p.string());
+    } catch (const Error& e) {
+      spdlog::warn("cannot check the writable folders: {}", e.what());
+    }
   }
 
   std::int64_t intervalSeconds() {

@@ -26,22 +26,37 @@ void addSessionCommands(CLI::App& app, std::shared_ptr<Globals> g) {
 
   auto active = std::make_shared<bool>(false);
   auto limit = std::make_shared<int>(50);
+  auto listTenant = std::make_shared<long long>(0);
   auto* list = sessions->add_subcommand(
-      "list", "newest first: everyone's for administrators, one's own otherwise");
+      "list",
+      "newest first: everyone's for administrators, one's own otherwise; --tenant: that "
+      "commune's (any account that reads it, town-hall staff included)");
   list->add_flag("--active", *active, "only sessions running now");
   list->add_option("--limit", *limit, "how many (default 50)")->check(CLI::Range(1, 1000));
-  list->callback([g, active, limit] {
-    std::string path = "/api/v1/remote/sessions?limit=" + std::to_string(*limit);
-    if (*active) path += "&active=1";
+  list->add_option("--tenant", *listTenant, "the sessions on this tenant's PCs");
+  list->callback([g, active, limit, listTenant] {
+    std::string path = *listTenant > 0 ? "/api/v1/tenants/" + std::to_string(*listTenant) +
+                                             "/remote-sessions?limit=" + std::to_string(*limit)
+                                       : "/api/v1/remote/sessions?limit=" + std::to_string(*limit);
     Json r = g->client().call("GET", path);
+    if (*active) {
+      Json kept = Json::array();
+      for (const auto& s : r["items"])
+        if (s.value("active", false)) kept.push_back(s);
+      r["items"] = kept;
+      r["count"] = kept.size();
+    }
     if (printJsonIf(*g, r)) return;
     std::vector<std::vector<std::string>> rows;
     for (const auto& s : r["items"]) {
       std::string duration =
           s.contains("duration_seconds") ? text(s, "duration_seconds") + " s" : "";
-      rows.push_back({text(s, "id"), text(s, "username"), text(s, "host_id"), text(s, "kind"),
+      std::string host = s.contains("hostname") ? text(s, "hostname") : text(s, "host_id");
+      rows.push_back({text(s, "id"), text(s, "username"), host, text(s, "kind"),
                       when(s["started_at"]), duration, text(s, "result"),
-                      text(s, "bytes_to_host") + "/" + text(s, "bytes_from_host"),
+                      s.contains("bytes_to_host")
+                          ? text(s, "bytes_to_host") + "/" + text(s, "bytes_from_host")
+                          : "",
                       text(s, "consent")});
     }
     printTable(

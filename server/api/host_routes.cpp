@@ -3,6 +3,7 @@
 #include "server/api/console_routes.h"
 #include "server/api/host_clones.h"
 #include "server/api/route_helpers.h"
+#include "server/remote/remote_service.h"
 
 namespace parc::server::api {
 
@@ -81,6 +82,16 @@ net::Response hostCommand(Context& ctx, Services& s) {
   Json payload = body.value("payload", Json::object());
   if (!payload.is_object()) throw Error(ErrorKind::kBadRequest, "payload must be an object");
   int timeout = optionalInt(body, "timeout_seconds", 30, 1, 120);
+  // Actions and scripts sent raw still carry the tenant's consent policy: the agent asks
+  // or tells the user first, as through their own routes (a caller's own "consent" is
+  // replaced, never trusted).
+  if ((command == "action" || command == "script_run") && s.remote) {
+    auto policy = s.remote->registry().consentPolicy(host.tenantId);
+    payload["consent"] =
+        Json{{"policy", remote::consentPolicyName(policy)},
+             {"technician", ctx.caller.user ? ctx.caller.user->username : ctx.caller.describe()},
+             {"what", command == "action" ? "action" : "script"}};
+  }
   std::string target = "host:" + std::to_string(host.id);
   try {
     protocol::Reply reply = s.hub.call(host.id, command, payload, std::chrono::seconds(timeout));

@@ -9,6 +9,7 @@
 #include "common/remote/action_catalog.h"
 #include "common/remote/envelope.h"
 #include "server/api/route_helpers.h"
+#include "server/remote/remote_service.h"
 
 namespace parc::server::api {
 
@@ -35,6 +36,26 @@ std::string hostTarget(const store::Host& host) {
   return "host:" + std::to_string(host.id) + " (" + host.hostname + ")";
 }
 
+// Under ask, the user has consent_timeout (30 s by default) to answer before anything runs.
+constexpr int kConsentAllowanceSeconds = 90;
+
+// The consent an action or a script needs, as for sessions (docs/remote-support.md,
+// "Consent policies"): the tenant's policy, and always the user's yes for a helpdesk
+// account. Sent beside the command; the agent asks or tells before running it.
+Json consentFor(Remote& r, const Context& ctx, const store::Host& host, const std::string& what) {
+  auto policy = remote::ConsentPolicy::kNone;
+  if (r.s.remote) policy = r.s.remote->registry().consentPolicy(host.tenantId);
+  if (ctx.caller.user && ctx.caller.user->role == store::Role::kHelpdesk)
+    policy = remote::ConsentPolicy::kAsk;
+  return Json{{"policy", remote::consentPolicyName(policy)},
+              {"technician", ctx.caller.user ? ctx.caller.user->username : ctx.caller.describe()},
+              {"what", what}};
+}
+
+int withConsentTime(int timeoutSeconds, const Json& consent) {
+  return consent["policy"] == "ask" ? timeoutSeconds + kConsentAllowanceSeconds : timeoutSeconds;
+}
+
 // Sends the command and records/audits the outcome. `auditAction` e.g. "remote.action:flush_dns".
 Json runOnHost(Remote& r, Context& ctx, const store::Host& host, remote::Execution exec,
                const std::string& command, const Json& payload, int timeoutSeconds,
@@ -45,6 +66,7 @@ Json runOnHost(Remote& r, Context& ctx, const store::Host& host, remote::Executi
   exec.startedAt = ctx.now;
   store::Id id = r.library.startExecution(exec);
   Json detail{{"execution_id", id}, {"params", exec.params}};
+  if (payload.contains("consent")) detail["consent"] = payload["consent"]["policy"];
   if (!exec.scriptSha256.empty()) detail["script_sha256"] = exec.scriptSha256;
   protocol::Reply reply;
   try {
@@ -92,8 +114,11 @@ net::Response runAction(Context& ctx, Remote& r) {
   exec.kind = "action";
   exec.name = spec.name;
   exec.params = params;
-  Json out = runOnHost(r, ctx, host, exec, "action", Json{{"name", spec.name}, {"params", params}},
-                       timeout, "remote.action:" + spec.name);
+  // The user reads the French label; the name keeps it unambiguous.
+  Json consent = consentFor(r, ctx, host, spec.label + " (" + spec.name + ")");
+  Json out = runOnHost(r, ctx, host, exec, "action",
+                       Json{{"name", spec.name}, {"params", params}, {"consent", consent}},
+                       withConsentTime(timeout, consent), "remote.action:" + spec.name);
   return jsonResponse(200, out);
 }
 
@@ -139,8 +164,11 @@ net::Response runScript(Context& ctx, Remote& r) {
   exec.scriptId = script.id;
   exec.scriptSha256 = script.sha256;
   exec.params = Json{{"timeout_seconds", timeout}, {"nonce", e.nonce}};
-  Json out = runOnHost(r, ctx, host, exec, "script_run", parc::remote::toJson(signedScript),
-                       timeout + 15, action);
+  Json payload = parc::remote::toJson(signedScript);
+  Json consent = consentFor(r, ctx, host, "script " + script.name);
+  payload["consent"] = consent;
+  Json out = runOnHost(r, ctx, host, exec, "script_run", payload,
+                       withConsentTime(timeout + 15, consent), action);
   return jsonResponse(200, out);
 }
 

@@ -1,5 +1,7 @@
 #include "server/api/remote_session_routes.h"
 
+#include <map>
+
 #include "common/error.h"
 #include "server/api/route_helpers.h"
 #include "server/remote/remote_service.h"
@@ -73,6 +75,38 @@ net::Response end(Context& ctx, Services& s) {
   return jsonResponse(200, Json{{"ended", true}, {"id", r->id}});
 }
 
+// GET /api/v1/tenants/{id}/remote-sessions?limit= — who connected to the tenant's PCs,
+// when, for what and how it ended: readable by everyone who reads the tenant, town-hall
+// staff and read-only accounts included (the issue's "the town hall can see who
+// connected and when"). No recording path nor error detail: those stay with the
+// technicians (GET /api/v1/remote/sessions) and the audit log.
+net::Response tenantSessions(Context& ctx, Services& s) {
+  store::Tenant t = scopedTenant(s, ctx, ctx.id("id"));
+  int limit = static_cast<int>(queryInt(ctx, "limit", 100, 1, 1000));
+  std::map<store::Id, std::string> hostNames;
+  Json items = Json::array();
+  for (const auto& r : service(s).registry().listForTenant(t.id, limit)) {
+    auto name = hostNames.find(r.hostId);
+    if (name == hostNames.end()) {
+      auto host = s.store.findHost(r.hostId);
+      name = hostNames.emplace(r.hostId, host ? host->hostname : std::string()).first;
+    }
+    Json j{{"id", r.id},
+           {"username", r.username},
+           {"host_id", r.hostId},
+           {"hostname", name->second},
+           {"kind", r.kind},
+           {"started_at", r.startedAt},
+           {"ended_at", r.endedAt ? Json(*r.endedAt) : Json()},
+           {"result", r.result},
+           {"consent", r.consent},
+           {"active", r.active}};
+    if (r.endedAt) j["duration_seconds"] = *r.endedAt - r.startedAt;
+    items.push_back(std::move(j));
+  }
+  return jsonResponse(200, Json{{"tenant_id", t.id}, {"items", items}, {"count", items.size()}});
+}
+
 net::Response getConsent(Context& ctx, Services& s) {
   store::Tenant t = scopedTenant(s, ctx, ctx.id("id"));
   return jsonResponse(
@@ -101,6 +135,8 @@ void addRemoteSessionRoutes(Router& r, Services& s) {
         [&s](Context& c) { return get(c, s); });
   r.add("DELETE", "/api/v1/remote/sessions/{id}", Permission::kRemoteSupport,
         [&s](Context& c) { return end(c, s); });
+  r.add("GET", "/api/v1/tenants/{id}/remote-sessions", Permission::kTenantsRead,
+        [&s](Context& c) { return tenantSessions(c, s); });
   r.add("GET", "/api/v1/tenants/{id}/remote-consent", Permission::kTenantsRead,
         [&s](Context& c) { return getConsent(c, s); });
   r.add("PUT", "/api/v1/tenants/{id}/remote-consent", Permission::kTenantsWrite,

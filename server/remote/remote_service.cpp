@@ -166,6 +166,11 @@ net::UpgradeDecision RemoteService::upgrade(api::Services& s, const net::Request
     record.tenantId = host.tenantId;
     record.kind = kindName;
     record.consent = consentPolicyName(policy);
+    if (options.params.contains("path")) {
+      record.subject = "path " + options.params["path"].get<std::string>();
+      if (options.params.contains("size"))
+        record.subject += " (" + std::to_string(options.params["size"].get<std::int64_t>()) + " B)";
+    }
 
     auto relay = std::make_shared<Relay>(streams_, registry_, std::move(options), record);
     net::WsHandlers h;

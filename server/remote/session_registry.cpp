@@ -64,10 +64,10 @@ store::Id SessionRegistry::begin(SessionRecord record, const std::string& source
   record.result = "active";
   sqlite::Statement s(db_,
                       "INSERT INTO remote_sessions (user_id, username, host_id, tenant_id, kind, "
-                      "started_at, consent) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                      "started_at, consent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, record.userId).bind(2, record.username).bind(3, record.hostId);
   s.bind(4, record.tenantId).bind(5, record.kind).bind(6, record.startedAt);
-  s.bind(7, record.consent);
+  s.bind(7, record.consent).bind(8, record.subject.substr(0, 500));
   s.run();
   record.id = db_.lastInsertId();
   record.active = true;
@@ -79,7 +79,8 @@ store::Id SessionRegistry::begin(SessionRecord record, const std::string& source
   e.source = source;
   e.result = "ok";
   e.tenantId = record.tenantId;
-  e.detail = "session " + std::to_string(record.id) + ", consent policy " + record.consent;
+  e.detail = "session " + std::to_string(record.id) + ", consent policy " + record.consent +
+             (record.subject.empty() ? "" : ", " + record.subject.substr(0, 300));
   store_.appendAudit(e);
   store::Id id = record.id;
   live_[id] = Live{std::move(record), std::move(end)};
@@ -99,7 +100,10 @@ void SessionRegistry::finish(store::Id id, const std::string& result, const std:
                         "UPDATE remote_sessions SET ended_at = ?, bytes_to_host = ?, "
                         "bytes_from_host = ?, result = ?, detail = ? WHERE id = ?");
     s.bind(1, t).bind(2, bytesToHost).bind(3, bytesFromHost).bind(4, result);
-    s.bind(5, detail.substr(0, 500)).bind(6, id);
+    std::string kept = r.subject.empty() ? detail
+                       : detail.empty()  ? r.subject
+                                         : r.subject + " — " + detail;
+    s.bind(5, kept.substr(0, 500)).bind(6, id);
     s.run();
     store::AuditEntry e;
     e.at = t;
@@ -111,6 +115,7 @@ void SessionRegistry::finish(store::Id id, const std::string& result, const std:
     e.detail = "session " + std::to_string(id) + ", " + std::to_string(t - r.startedAt) + " s, " +
                std::to_string(bytesToHost) + " B to host, " + std::to_string(bytesFromHost) +
                " B from host" + (r.recording.empty() ? "" : ", recording " + r.recording) +
+               (r.subject.empty() ? "" : ", " + r.subject.substr(0, 300)) +
                (detail.empty() ? "" : ": " + detail.substr(0, 300));
     store_.appendAudit(e);
   } catch (const Error& e) {
@@ -162,6 +167,18 @@ std::vector<SessionRecord> SessionRegistry::list(std::optional<store::Id> userId
     if (!scope.all() && (!r.tenantId || !scope.allows(*r.tenantId))) continue;
     out.push_back(std::move(r));
   }
+  return out;
+}
+
+std::vector<SessionRecord> SessionRegistry::listForTenant(store::Id tenantId, int limit) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement s(db_,
+                      std::string("SELECT ") + kColumns +
+                          " FROM remote_sessions WHERE tenant_id = ? ORDER BY id DESC LIMIT ?");
+  s.bind(1, tenantId);
+  s.bind(2, limit);
+  std::vector<SessionRecord> out;
+  while (s.step()) out.push_back(read(s));
   return out;
 }
 

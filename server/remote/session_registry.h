@@ -31,7 +31,10 @@ struct SessionRecord {
   std::string detail;
   std::string consent = "none";  // the policy applied
   std::string recording;         // asciicast file, terminal sessions only
-  bool active = false;           // in memory: still running in this server
+  /// What the session is about beyond its kind: the file's path for file-get/file-put.
+  /// Kept in `detail` (before the end's own detail) and in both audit entries.
+  std::string subject;
+  bool active = false;  // in memory: still running in this server
 };
 
 enum class ConsentPolicy { kNone, kNotify, kAsk };
@@ -58,6 +61,8 @@ class SessionRegistry {
   /// Newest first; `userId` narrows to one technician's, `scope` to tenants.
   std::vector<SessionRecord> list(std::optional<store::Id> userId, const store::TenantScope& scope,
                                   int limit);
+  /// One tenant's sessions, newest first (what its town hall may see).
+  std::vector<SessionRecord> listForTenant(store::Id tenantId, int limit);
   std::optional<SessionRecord> find(store::Id id);
   /// Asks a live session to end; false when it is not running here.
   bool end(store::Id id, const std::string& why);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Remote support in the browser: the xterm.js terminal types a command and sees its
 output through the server and a real parc-agent's PTY; noVNC shows x11vnc (started by
-the agent for the session) under Xvfb through the tunnel; the sessions page lists both."""
+the agent for the session) under Xvfb through the tunnel; the sessions page lists both;
+a town hall's staff account sees who connected to its PCs and when."""
 import os
 import socket
 import subprocess
@@ -48,6 +49,7 @@ class ConsoleRemoteTest(e2e.ConsoleTestCase):
                                               stderr=open(os.path.join(cls.tmp, "agent.log"), "wb")))
         online = e2e.wait_for(lambda: [h for h in s.hosts() if h.get("online")], 30, what="the agent online")
         cls.host_id = online[0]["id"]
+        cls.tenant_id = tenant["id"]
 
     def setUp(self):
         if not self.browser.css("[data-testid=username]"):
@@ -101,6 +103,32 @@ class ConsoleRemoteTest(e2e.ConsoleTestCase):
         self.assertEqual([], b.csp_violations())
         b.go("#/sessions")
         e2e.wait_for(lambda: any("desktop" in t for t in b.texts("table tr")), 15, what="the session listed")
+
+    def test_town_hall_staff_sees_who_connected_and_when(self):
+        b = self.browser
+        # A session of the administrator's on the commune's PC (self-contained: not
+        # relying on the other tests having run first).
+        b.go(f"#/postes/{self.host_id}/terminal")
+        e2e.wait_for(lambda: b.driver.execute_script(
+            "const v = document.querySelector('[data-testid=terminal]'); return v && v.closest('[data-state]')"
+            " && v.closest('[data-state]').dataset.state") == "ready", 20, what="terminal ready")
+        b.go("#/")
+        self.server.request("POST", "/api/v1/users", {"username": "secretaire", "password": "Secretariat-mairie-2026!",
+                                                      "role": "town_hall_staff", "tenants": [self.tenant_id]})
+        self.logout()
+        try:
+            b.login("secretaire", "Secretariat-mairie-2026!")
+            b.wait_css("[data-testid=username]", text="secretaire")
+            b.wait_css("a[href='#/sessions']", text="Connexions à distance").click()
+            b.wait_route("#/sessions")
+            rows = f"[data-testid=tenant-sessions-{self.tenant_id}] table tbody tr"
+            e2e.wait_for(lambda: any("admin" in t and "terminal" in t for t in b.texts(rows)), 15,
+                         what="the administrator's terminal session listed for the town hall")
+            b.screenshot("remote-town-hall-sessions")
+            self.assertNoBrowserErrors()
+        finally:
+            self.logout()
+            self.admin_login()
 
 
 if __name__ == "__main__":

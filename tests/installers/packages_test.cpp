@@ -106,8 +106,9 @@ TEST_F(Installers, PackagesHoldProgramsUnitsDocsAndSharedLibraryDependencies) {
       {previous_.agent,
        "parc-agent",
        {"./usr/bin/parc-agent", "./lib/systemd/system/parc-agent.service",
-        "./usr/share/parc-agent/agent.toml", "./usr/share/doc/parc-agent/copyright",
-        "./usr/share/doc/parc-agent/changelog.Debian.gz", "./usr/share/man/man8/parc-agent.8.gz"},
+        "./lib/systemd/system-generators/parc-agent-generator", "./usr/share/parc-agent/agent.toml",
+        "./usr/share/doc/parc-agent/copyright", "./usr/share/doc/parc-agent/changelog.Debian.gz",
+        "./usr/share/man/man8/parc-agent.8.gz"},
        {"libc6", "libssl3", "libsqlite3-0", "libsystemd0", "libhwloc15", "libzstd1"}},
       {previous_.server,
        "parc-server",
@@ -135,6 +136,11 @@ TEST_F(Installers, PackagesHoldProgramsUnitsDocsAndSharedLibraryDependencies) {
     // Owned by root (lintian checks that the binaries are stripped).
     EXPECT_FALSE(std::regex_search(listing, std::regex(" (?!root/root)[a-z]+/[a-z]+ "))) << listing;
   }
+  // Remote support's consent dialogs and notifications; the desktop's VNC server.
+  std::string agentInfo = debInfo(previous_.agent);
+  EXPECT_TRUE(contains(agentInfo, "Recommends: smartmontools, zenity, libnotify-bin\n"))
+      << agentInfo;
+  EXPECT_TRUE(contains(agentInfo, "Suggests: x11vnc\n")) << agentInfo;
   // The server's configuration is a conffile; the agent's is made by its postinst.
   EXPECT_EQ(debInfo(previous_.server, "conffiles"), "/etc/parc/server.toml\n");
   EXPECT_NE(runProgram({tool("dpkg-deb"), "-I", previous_.agent, "conffiles"}).exitCode, 0);

@@ -122,6 +122,57 @@ TEST_F(Actions, MissingProgramIsNamed) {
   }
 }
 
+// Debian's systemd package ships networkctl on every PC: which manager *runs* decides.
+class RenewDhcp : public Actions {
+ protected:
+  void SetUp() override {
+    Actions::SetUp();
+    fake("networkctl", "echo \"networkctl $*\" >> " + log());
+    fake("dhclient", "echo \"dhclient $*\" >> " + log());
+    fake("nmcli", "echo \"nmcli $*\" >> " + log() +
+                      "\nif [ \"$1\" = -t ]; then printf 'enp1s0:ethernet:connected\\n"
+                      "lo:loopback:connected (externally)\\nwlp2s0:wifi:disconnected\\n"
+                      "virbr0:bridge:connected\\n'; fi");
+  }
+  // systemctl is-active answers yes for `unit` only.
+  void running(const std::string& unit) {
+    fake("systemctl", "echo \"systemctl $*\" >> " + log() + "\n[ \"$3\" = \"" + unit + "\" ]");
+  }
+};
+
+TEST_F(RenewDhcp, NetworkManagerRenewsTheConnectedInterfacesThroughNmcli) {
+  running("NetworkManager.service");
+  Json r = run("renew_dhcp");
+  EXPECT_EQ(calls(),
+            "systemctl is-active --quiet NetworkManager.service\n"
+            "nmcli -t -f DEVICE,TYPE,STATE device\n"
+            "nmcli device connect enp1s0\n");
+  EXPECT_EQ(r["manager"], "NetworkManager");
+  std::filesystem::remove(log());
+  run("renew_dhcp", Json{{"interface", "wlp2s0"}});
+  EXPECT_EQ(calls(),
+            "systemctl is-active --quiet NetworkManager.service\n"
+            "nmcli device connect wlp2s0\n");
+}
+
+TEST_F(RenewDhcp, SystemdNetworkdRenewsThroughNetworkctl) {
+  running("systemd-networkd.service");
+  Json r = run("renew_dhcp", Json{{"interface", "eth0"}});
+  EXPECT_EQ(calls(),
+            "systemctl is-active --quiet NetworkManager.service\n"
+            "systemctl is-active --quiet systemd-networkd.service\n"
+            "networkctl renew -- eth0\n");
+  EXPECT_EQ(r["manager"], "systemd-networkd");
+}
+
+TEST_F(RenewDhcp, NeitherManagerRunningFallsBackToDhclient) {
+  running("nothing.service");
+  Json r = run("renew_dhcp", Json{{"interface", "eth0"}});
+  EXPECT_NE(calls().find("dhclient -r eth0\ndhclient eth0\n"), std::string::npos) << calls();
+  EXPECT_EQ(calls().find("networkctl"), std::string::npos) << calls();
+  EXPECT_EQ(r["manager"], "dhclient");
+}
+
 TEST(ProcessRunner, TimeoutKillsTheProcessGroup) {
   ProcessRunner runner;
   RunLimits limits;

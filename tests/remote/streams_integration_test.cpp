@@ -3,12 +3,20 @@
 // round-trips with the same SHA-256 and escapes are refused, consent is enforced by the
 // agent through a real asker program, browser sockets need CSRF + Origin, and every
 // session is in the sessions registry and the audit log.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "common/crypto/hash.h"
 #include "common/files/files.h"
@@ -25,6 +33,7 @@ namespace fs = std::filesystem;
 class RemoteStreams : public ::testing::Test {
  protected:
   void SetUp() override {
+    vncPort = freePort();
     server = std::make_unique<ServerFixture>(tmp.path() / "server");
     ctl.login(*server);
     ctl.json({"tenants", "create", "--name", "Mairie de Conques", "--insee", "12076"});
@@ -52,7 +61,9 @@ class RemoteStreams : public ::testing::Test {
                            (tmp.path() / "ask.sh").string() +
                            "\", \"{technician}\", \"{what}\"]\n"
                            "consent_notify_command = [\"true\"]\n"
-                           "consent_timeout = 5\n",
+                           "consent_timeout = 5\n"
+                           "vnc_port = " +
+                           std::to_string(vncPort) + "\n",
                        0644);
     RunResult r = runProgram({binary("parc-agent"), "enroll", "--config",
                               (tmp.path() / "agent.toml").string(), "--server", server->agentUrl,
@@ -106,6 +117,43 @@ class RemoteStreams : public ::testing::Test {
     return {j["token"], j["csrf_token"]};
   }
 
+  // GET with a bearer token (an account other than parcctl's).
+  net::Response get(const std::string& path, const std::string& token) {
+    return send("GET", path, token, "");
+  }
+  net::Response send(const std::string& method, const std::string& path, const std::string& token,
+                     const std::string& body) {
+    tls::ClientTlsConfig t;
+    t.pinnedFingerprint = server->caFingerprint;
+    net::HttpsClient client(net::parseUrl(server->consoleUrl), tls::TlsContext::client(t));
+    net::Request req;
+    req.method = method;
+    req.target = path;
+    req.headers["authorization"] = "Bearer " + token;
+    if (!body.empty()) {
+      req.headers["content-type"] = "application/json";
+      req.body = body;
+    }
+    return client.send(req);
+  }
+
+  // A second PC, in another tenant, with the same settings as the first.
+  std::unique_ptr<Process> startSecondAgent(const std::string& tenant) {
+    std::string token = ctl.json({"tokens", "create", "--tenant", tenant})["token"];
+    std::string conf = files::read(tmp.path() / "agent.toml");
+    conf.replace(conf.find(tmp.path().string() + "/agent\""),
+                 (tmp.path() / "agent").string().size(), (tmp.path() / "agent2").string());
+    files::writeAtomic(tmp.path() / "agent2.toml", conf, 0644);
+    RunResult r = runProgram({binary("parc-agent"), "enroll", "--config",
+                              (tmp.path() / "agent2.toml").string(), "--server", server->agentUrl,
+                              "--ca-fingerprint", server->caFingerprint, "--token", token});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    return std::make_unique<Process>(
+        std::vector<std::string>{binary("parc-agent"), "run", "--config",
+                                 (tmp.path() / "agent2.toml").string(), "--retry-max-seconds", "1"},
+        tmp.path() / "agent2-log");
+  }
+
   std::unique_ptr<ConsoleSocket> open(const std::string& path, const std::string& token) {
     return std::make_unique<ConsoleSocket>(
         server->consoleUrl, server->caFingerprint, path,
@@ -147,7 +195,21 @@ class RemoteStreams : public ::testing::Test {
     return end ? *end : Json{{"status", "no end"}};
   }
 
+  // A loopback port nothing listens on yet (the desktop test's stand-in VNC server).
+  static std::uint16_t freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+  }
+
   TempDir tmp;
+  std::uint16_t vncPort = 0;
   Parcctl ctl{tmp.path() / "home"};
   std::unique_ptr<ServerFixture> server;
   std::unique_ptr<Process> agent;
@@ -263,6 +325,27 @@ TEST_F(RemoteStreams, FileRoundTripsWithTheSameChecksumAndEscapesAreRefused) {
   EXPECT_EQ(putEscape["status"], "refused");
   EXPECT_FALSE(fs::exists(tmp.path() / "planted"));
   EXPECT_EQ(files::read(tmp.path() / "outside" / "secret"), "not for you");
+
+  // Every transfer, done or refused, is in the audit log under its kind.
+  for (const char* kind : {"file-get", "file-put"}) {
+    Json starts = ctl.json({"audit", "list", "--action", std::string("remote.") + kind + ".start"});
+    Json ends = ctl.json({"audit", "list", "--action", std::string("remote.") + kind + ".end"});
+    std::set<std::string> results;
+    for (const auto& e : ends["items"]) results.insert(e["result"].get<std::string>());
+    EXPECT_GE(starts["items"].size(), 1u) << kind;
+    EXPECT_TRUE(results.count("ok")) << kind << ": " << ends.dump();
+    EXPECT_TRUE(results.count("refused")) << kind << ": " << ends.dump();
+    // Which file: in both audit entries and in the sessions list.
+    const std::string file = "path " + (tmp.path() / "files").string();
+    EXPECT_NE(starts["items"][0]["detail"].get<std::string>().find(file), std::string::npos)
+        << starts.dump();
+    EXPECT_NE(ends["items"][0]["detail"].get<std::string>().find(file), std::string::npos)
+        << ends.dump();
+  }
+  Json listed = ctl.json({"sessions", "list"});
+  for (const auto& r : listed["items"]) {
+    EXPECT_EQ(r["detail"].get<std::string>().rfind("path /", 0), 0u) << r.dump();
+  }
 }
 
 TEST_F(RemoteStreams, ConsentIsAskedAndARefusalStopsTheSession) {
@@ -387,6 +470,48 @@ TEST_F(RemoteStreams, ReadOnlyStaffAndOtherCommunesAreRefusedTheSessionSocket) {
   }
 }
 
+// Consent covers actions too (docs/remote-support.md, "Consent policies"): a helpdesk
+// account's action runs only once the user says yes, whatever the tenant's policy; a
+// technician under policy none is not asked; each run's audit entry names the policy.
+TEST_F(RemoteStreams, HelpdeskActionsNeedTheUsersConsentToo) {
+  RunResult r =
+      ctl.run({"users", "create", "marie", "--role", "helpdesk"}, "Tres-long-mot-de-passe-2026!\n");
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  Login marie = login("marie", "Tres-long-mot-de-passe-2026!");
+  const std::string action = "/api/v1/hosts/1/actions/inventory_now";
+
+  files::writeAtomic(tmp.path() / "answer", "1\n", 0644);  // the user says no
+  net::Response no = send("POST", action, marie.token, "{}");
+  ASSERT_EQ(no.status, 200) << no.body;
+  Json refused = parseJson(no.body);
+  EXPECT_NE(refused["status"], "ok") << no.body;
+  EXPECT_NE(refused["error"].get<std::string>().find("declined"), std::string::npos) << no.body;
+  EXPECT_NE(files::read(tmp.path() / "asked.log")
+                .find("marie Lancer l'inventaire maintenant (inventory_now)"),
+            std::string::npos);
+
+  files::writeAtomic(tmp.path() / "answer", "0\n", 0644);  // now yes
+  net::Response yes = send("POST", action, marie.token, "{}");
+  ASSERT_EQ(yes.status, 200) << yes.body;
+  EXPECT_EQ(parseJson(yes.body)["status"], "ok") << yes.body;
+
+  // The administrator (a technician's rights) under policy none: not asked.
+  fs::remove(tmp.path() / "asked.log");
+  Json admin = ctl.json({"action", "1", "inventory_now"});
+  EXPECT_EQ(admin["status"], "ok") << admin.dump();
+  EXPECT_FALSE(fs::exists(tmp.path() / "asked.log"));
+
+  Json audit = ctl.json({"audit", "list", "--action", "remote.action:inventory_now"});
+  int asked = 0, none = 0;
+  for (const auto& e : audit["items"]) {
+    Json detail = parseJson(e["detail"].get<std::string>());
+    asked += detail.value("consent", "") == "ask";
+    none += detail.value("consent", "") == "none";
+  }
+  EXPECT_EQ(asked, 2) << audit.dump();
+  EXPECT_EQ(none, 1) << audit.dump();
+}
+
 TEST_F(RemoteStreams, BrowserSocketsNeedTheCsrfTokenAndTheConsoleOrigin) {
   Login a = login("admin", server->adminPassword);
   std::string origin = server->consoleUrl;
@@ -429,6 +554,138 @@ TEST_F(RemoteStreams, AnAdministratorEndsARunningSession) {
   Json after = ctl.json({"sessions", "list"});
   EXPECT_EQ(after["items"][0]["result"], "ended");
   EXPECT_EQ(ctl.json({"sessions", "list", "--active"})["count"], 0);
+}
+
+// "The town hall can see who connected and when": staff and read-only accounts of
+// commune A list the sessions on A's PCs (who, when, what, which PC), never B's.
+TEST_F(RemoteStreams, TownHallAccountsSeeTheirCommunesSessionsOnly) {
+  ctl.json({"tenants", "create", "--name", "Mairie de Belcastel", "--insee", "12025"});
+  auto agent2 = startSecondAgent("2");
+  ASSERT_TRUE(waitFor(
+      [&] {
+        Json hosts = ctl.json({"hosts", "list"});
+        return hosts["items"].size() == 2 && hosts["items"][0]["online"] == true &&
+               hosts["items"][1]["online"] == true;
+      },
+      30s))
+      << agent2->stderrText();
+  for (const char* host : {"1", "2"}) {
+    auto s = open(std::string("/api/v1/hosts/") + host + "/sessions/terminal", adminToken());
+    ASSERT_TRUE(s->waitType("ready", 20s)) << host;
+    s->close();
+  }
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"sessions", "list", "--active"})["count"] == 0;
+      },
+      10s));
+
+  const std::string password = "Tres-long-mot-de-passe-2026!\n";
+  for (const char* role : {"town_hall_staff", "read_only"}) {
+    std::string user = std::string("conques-") + role;
+    RunResult r = ctl.run({"users", "create", user, "--role", role, "--tenant", "1"}, password);
+    ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+    Login l = login(user, "Tres-long-mot-de-passe-2026!");
+
+    net::Response mine = get("/api/v1/tenants/1/remote-sessions", l.token);
+    ASSERT_EQ(mine.status, 200) << role << ": " << mine.body;
+    Json items = parseJson(mine.body)["items"];
+    ASSERT_EQ(items.size(), 1u) << role << ": " << mine.body;
+    EXPECT_EQ(items[0]["username"], "admin");
+    EXPECT_EQ(items[0]["host_id"], 1);
+    EXPECT_FALSE(items[0]["hostname"].get<std::string>().empty());
+    EXPECT_EQ(items[0]["kind"], "terminal");
+    EXPECT_GT(items[0]["started_at"].get<std::int64_t>(), 0);
+    EXPECT_FALSE(items[0]["ended_at"].is_null());
+    EXPECT_FALSE(items[0].contains("recording"));  // for technicians only
+
+    // Commune B's sessions: not even that the tenant exists.
+    EXPECT_EQ(get("/api/v1/tenants/2/remote-sessions", l.token).status, 404) << role;
+    // The technicians' list stays theirs.
+    EXPECT_EQ(get("/api/v1/remote/sessions", l.token).status, 403) << role;
+  }
+  // An administrator reading commune B's list sees B's session only.
+  Json b = ctl.json({"sessions", "list", "--tenant", "2"});
+  ASSERT_EQ(b["count"], 1);
+  EXPECT_EQ(b["items"][0]["host_id"], 2);
+}
+
+// An administrator sees a technician's running session and ends it; another technician
+// neither sees nor ends it; the end is audited with who ended it.
+TEST_F(RemoteStreams, AnAdministratorEndsATechniciansSessionAndOthersCannot) {
+  const std::string password = "Tres-long-mot-de-passe-2026!";
+  for (const char* user : {"paul", "luc"}) {
+    RunResult r = ctl.run({"users", "create", user, "--role", "technician"}, password + "\n");
+    ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  }
+  Login paul = login("paul", password), luc = login("luc", password);
+  auto s = open("/api/v1/hosts/1/sessions/terminal", paul.token);
+  auto ready = s->waitType("ready", 20s);
+  ASSERT_TRUE(ready);
+  const std::string id = std::to_string((*ready)["session"].get<long long>());
+
+  Json active = ctl.json({"sessions", "list", "--active"});  // the administrator's view
+  ASSERT_EQ(active["count"], 1);
+  EXPECT_EQ(active["items"][0]["username"], "paul");
+  Json lucs = parseJson(get("/api/v1/remote/sessions?active=1", luc.token).body);
+  EXPECT_EQ(lucs["count"], 0) << lucs.dump();
+  EXPECT_EQ(send("DELETE", "/api/v1/remote/sessions/" + id, luc.token, "").status, 404);
+
+  ctl.json({"sessions", "end", id});
+  auto end = s->waitType("end", 10s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ((*end)["status"], "ended");
+  Json ended = ctl.json({"audit", "list", "--action", "remote.session.end"});
+  ASSERT_EQ(ended["items"].size(), 1u) << ended.dump();
+  EXPECT_EQ(ended["items"][0]["target"], "session:" + id);
+  EXPECT_EQ(ended["items"][0]["actor"].get<std::string>().rfind("user:admin", 0), 0u)
+      << ended.dump();
+  Json terminalEnd = ctl.json({"audit", "list", "--action", "remote.terminal.end"});
+  ASSERT_GE(terminalEnd["items"].size(), 1u);
+  EXPECT_EQ(terminalEnd["items"][0]["result"], "ended") << terminalEnd.dump();
+}
+
+// A desktop session through the tunnel reaches the PC's VNC port (here a stand-in that
+// speaks the RFB greeting) and is in the sessions list and the audit log like the others.
+TEST_F(RemoteStreams, DesktopSessionIsTunnelledAndAudited) {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  int one = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(vncPort);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  std::thread vnc([listener] {
+    int c = ::accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    const char greeting[] = "RFB 003.008\n";
+    (void)::write(c, greeting, sizeof greeting - 1);
+    char buf[64];
+    (void)::read(c, buf, sizeof buf);  // until the tunnel closes
+    ::close(c);
+  });
+  auto s = open("/api/v1/hosts/1/sessions/desktop", adminToken());
+  bool greeted = s->waitOutput("RFB 003.008", 20s);
+  s->close();
+  ::shutdown(listener, SHUT_RDWR);
+  vnc.join();
+  ::close(listener);
+  ASSERT_TRUE(greeted) << agent->stderrText();
+
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return !ctl.json({"audit", "list", "--action", "remote.desktop.end"})["items"].empty();
+      },
+      15s));
+  Json starts = ctl.json({"audit", "list", "--action", "remote.desktop.start"});
+  EXPECT_EQ(starts["items"].size(), 1u) << starts.dump();
+  Json listed = ctl.json({"sessions", "list"});
+  ASSERT_GE(listed["items"].size(), 1u);
+  EXPECT_EQ(listed["items"][0]["kind"], "desktop");
+  EXPECT_EQ(listed["items"][0]["username"], "admin");
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ function renderHeader(active) {
       link('nav.alerts', '#/alertes', 'alerts'),
       link('nav.backups', '#/sauvegardes', 'backups'),
       can('hosts.command') ? link('nav.scripts', '#/scripts', 'scripts') : null,
-      can('hosts.remote_support') ? link('nav.sessions', '#/sessions', 'sessions') : null,
+      link(can('hosts.remote_support') ? 'nav.sessions' : 'nav.townHallSessions', '#/sessions', 'sessions'),
       can('tenants.write') || can('tokens.read') || can('audit.read') ?
         link('nav.admin', '#/admin', 'admin') : null,
       moduleLinks(link, can('tenants.write')))),
