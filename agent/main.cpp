@@ -14,6 +14,7 @@
 #include "agent/transport/identity.h"
 #include "agent/transport/outbox.h"
 #include "agent/update/updater.h"
+#include "common/config/config_changes.h"
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/log/log.h"
@@ -43,24 +44,24 @@ parc::agent::AgentConfig resolve(const Overrides& o, bool configGiven) {
 }
 
 // `systemctl reload` (SIGHUP): the file is read and checked again; the log level applies
-// at once, the other settings at the next restart (the journal says which changed).
-void reload(const Overrides& o, bool configGiven, parc::agent::AgentConfig& running) {
+// at once. Everything else ([remote], [update], [backup], the server…) applies at the next
+// restart: each entry changed since the start is named in the journal, so that nobody
+// believes a reload applied it.
+void reload(const Overrides& o, bool configGiven, parc::agent::AgentConfig& running,
+            const parc::config::ConfigSnapshot& atStart) {
   auto next = resolve(o, configGiven);
   if (next.logLevel != running.logLevel) {
     spdlog::set_level(spdlog::level::from_str(next.logLevel));
     spdlog::info("log level now {}", next.logLevel);
     running.logLevel = next.logLevel;
   }
-  auto pending = [](const char* key) {
-    spdlog::warn("{} changed in the configuration: applies at the next restart", key);
-  };
-  if (next.server != running.server) pending("server");
-  if (next.caFingerprint != running.caFingerprint) pending("ca_fingerprint");
-  if (next.dataDir != running.dataDir) pending("data_dir");
-  if (next.inventoryInterval != running.inventoryInterval) pending("inventory_interval");
-  if (next.retryMax != running.retryMax) pending("retry_max_seconds");
-  if (next.disabledCollectors != running.disabledCollectors) pending("disabled_collectors");
-  if (next.fullInventoryEvery != running.fullInventoryEvery) pending("full_inventory_every");
+  auto now = parc::config::ConfigSnapshot::read(next.configFile);
+  for (const auto& entry : now.changedSince(atStart)) {
+    // The token only serves enrolment; the agent removes it from the file once enrolled.
+    if (entry == "log_level" || entry == "token") continue;
+    spdlog::warn("{} changed in {}: NOT applied by this reload, applies at the next restart", entry,
+                 next.configFile.string());
+  }
 }
 
 }  // namespace
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
     parc::systemd::useJournalFormatIfConnected();
     if (*enrollCmd) {
       auto id = parc::agent::transport::enroll(config);
+      parc::agent::forgetSpentToken(config);
       std::cout << "enrolled as host " << id.hostId << " (tenant " << id.tenantId << ")\n";
       return 0;
     }
@@ -115,8 +117,9 @@ int main(int argc, char** argv) {
       // Ready as soon as the loop runs: enrolment and delivery retry inside it, and a
       // start that waited for the server would fail installs made before it is reachable.
       auto running = config;
+      auto atStart = parc::config::ConfigSnapshot::read(config.configFile);
       parc::systemd::Supervisor supervisor(
-          {[&] { reload(o, configOpt->count() > 0, running); }, {}});
+          {[&] { reload(o, configOpt->count() > 0, running, atStart); }, {}});
       parc::systemd::notifyReady("running");
       int code = parc::agent::service::run(config);
       parc::systemd::notifyStopping();

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/config/config_changes.h"
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/json/json.h"
@@ -48,29 +49,24 @@ parc::server::ServerConfig resolve(const Flags& f) {
   return config;
 }
 
-// `systemctl reload` (SIGHUP): the log level applies at once; listeners, certificates and
-// the data directory at the next restart (the journal says which changed).
-void reload(const Flags& f, parc::server::ServerConfig& running) {
+// `systemctl reload` (SIGHUP): the log level applies at once. Everything else (listeners,
+// certificates, the data directory, [updates], [[glpi_forward]]…) applies at the next
+// restart: each entry changed since the start is named in the journal, so that nobody
+// believes a reload applied it.
+void reload(const Flags& f, parc::server::ServerConfig& running,
+            const parc::config::ConfigSnapshot& atStart) {
   auto next = resolve(f);
   if (next.logLevel != running.logLevel) {
     spdlog::set_level(spdlog::level::from_str(next.logLevel));
     spdlog::info("log level now {}", next.logLevel);
     running.logLevel = next.logLevel;
   }
-  auto pending = [](const char* key) {
-    spdlog::warn("{} changed in the configuration: applies at the next restart", key);
-  };
-  if (next.dataDir != running.dataDir) pending("data_dir");
-  if (next.agentListener.address != running.agentListener.address ||
-      next.agentListener.port != running.agentListener.port)
-    pending("[agent] address/port");
-  if (next.consoleListener.address != running.consoleListener.address ||
-      next.consoleListener.port != running.consoleListener.port)
-    pending("[console] address/port");
-  if (next.consoleCertificate != running.consoleCertificate ||
-      next.consoleKey != running.consoleKey)
-    pending("[console] certificate/key");
-  if (next.serverNames != running.serverNames) pending("server_names");
+  auto now = parc::config::ConfigSnapshot::read(f.configFile);
+  for (const auto& entry : now.changedSince(atStart)) {
+    if (entry == "log_level") continue;
+    spdlog::warn("{} changed in {}: NOT applied by this reload, applies at the next restart", entry,
+                 f.configFile);
+  }
 }
 
 // runServer writes server.json, with our pid, once both listeners are bound: that is the
@@ -144,9 +140,10 @@ int main(int argc, char** argv) {
     parc::log::setup("parc-server", config.logLevel);
     parc::systemd::useJournalFormatIfConnected();
     auto running = config;
+    auto atStart = parc::config::ConfigSnapshot::read(f.configFile);
     auto startedAt = std::time(nullptr);
     // Before runServer starts any thread (they inherit the blocked SIGHUP).
-    parc::systemd::Supervisor supervisor({[&] { reload(f, running); }, {}});
+    parc::systemd::Supervisor supervisor({[&] { reload(f, running, atStart); }, {}});
     supervisor.readyWhen([&] { return listenersBound(config.dataDir, startedAt); }, "serving",
                          std::chrono::minutes(5));
     int code = parc::server::runServer(config);

@@ -1,7 +1,13 @@
 #include "agent/config/agent_config.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <sstream>
+
 #include "common/config/toml_file.h"
 #include "common/error.h"
+#include "common/files/files.h"
 
 namespace parc::agent {
 
@@ -42,6 +48,48 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required) {
     }
   }
   return c;
+}
+
+namespace {
+
+// A top-level `token = …` line: before the first [table], key "token" then "=".
+bool isTokenLine(const std::string& line) {
+  auto start = line.find_first_not_of(" \t");
+  if (start == std::string::npos || line.compare(start, 5, "token") != 0) return false;
+  auto next = line.find_first_not_of(" \t", start + 5);
+  return next != std::string::npos && line[next] == '=';
+}
+
+}  // namespace
+
+bool forgetEnrolmentToken(const std::filesystem::path& file, const std::string& spentToken) {
+  if (spentToken.empty() || file.empty() || !std::filesystem::exists(file)) return false;
+  std::string text = files::read(file);
+  if (config::getString(config::parseToml(text, file.string()), "token", "") != spentToken)
+    return false;
+  std::istringstream in(text);
+  std::string kept;
+  bool topLevel = true;
+  for (std::string line; std::getline(in, line);) {
+    auto first = line.find_first_not_of(" \t");
+    if (first != std::string::npos && line[first] == '[') topLevel = false;
+    if (topLevel && isTokenLine(line)) continue;
+    kept += line + "\n";
+  }
+  struct stat st {};
+  mode_t mode = ::stat(file.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0600;
+  files::writeAtomic(file, kept, mode);
+  return true;
+}
+
+void forgetSpentToken(const AgentConfig& config) {
+  try {
+    if (forgetEnrolmentToken(config.configFile, config.token))
+      spdlog::info("enrolled: the enrolment token was removed from {}", config.configFile.string());
+  } catch (const std::exception& e) {
+    spdlog::warn("enrolled, but the enrolment token stays in {}: {}; remove its token line",
+                 config.configFile.string(), e.what());
+  }
 }
 
 }  // namespace parc::agent

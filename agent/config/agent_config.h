@@ -33,4 +33,14 @@ struct AgentConfig {
 /// Reads `path` over the defaults; a missing file is an error only when `required`.
 AgentConfig loadAgentConfig(const std::filesystem::path& path, bool required);
 
+/// Once enrolled, removes the top-level `token = …` line from `file` when it holds
+/// `spentToken` (a multi-use token must not linger on every PC it enrolled), keeping
+/// the file's other lines and its mode. False when there was nothing to remove (no file,
+/// no token, another token: one given on the command line). Throws when it cannot write.
+bool forgetEnrolmentToken(const std::filesystem::path& file, const std::string& spentToken);
+
+/// After a successful enrolment: forgetEnrolmentToken on the configuration file, saying
+/// in the log what it did or why the token stays (never throws: enrolment succeeded).
+void forgetSpentToken(const AgentConfig& config);
+
 }  // namespace parc::agent

@@ -61,7 +61,8 @@ std::optional<std::filesystem::path> ProcessRunner::find(const std::string& prog
 }
 
 RunOutcome ProcessRunner::run(const std::string& program, const std::vector<std::string>& args,
-                              const RunLimits& limits) const {
+                              const RunLimits& limits,
+                              const std::vector<std::string>& extraEnv) const {
   RunOutcome outcome;
   outcome.command = program;
   for (const auto& a : args) outcome.command += " " + a;
@@ -73,6 +74,7 @@ RunOutcome ProcessRunner::run(const std::string& program, const std::vector<std:
   for (const auto& d : searchPath_) pathVar += (pathVar.size() > 5 ? ":" : "") + d.string();
   std::vector<std::string> envStrings = {pathVar, "LANG=C.UTF-8", "HOME=/root",
                                          "SYSTEMD_PAGER=", "TERM=dumb"};
+  envStrings.insert(envStrings.end(), extraEnv.begin(), extraEnv.end());
   std::vector<char*> envp;
   for (auto& e : envStrings) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -38,9 +38,10 @@ class ProcessRunner {
   std::optional<std::filesystem::path> find(const std::string& program) const;
   /// Runs `program` (a name looked up in the search path) with `args`. kNotFound when
   /// the program is not there; kInternal when it cannot be started. A non-zero exit or
-  /// a timeout is an outcome, not a throw.
+  /// a timeout is an outcome, not a throw. `extraEnv` ("NAME=value") is added to the
+  /// minimal environment, for the rare caller that must pass one permission on purpose.
   RunOutcome run(const std::string& program, const std::vector<std::string>& args,
-                 const RunLimits& limits = {}) const;
+                 const RunLimits& limits = {}, const std::vector<std::string>& extraEnv = {}) const;
 
  private:
   std::vector<std::filesystem::path> searchPath_;

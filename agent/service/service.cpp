@@ -21,6 +21,7 @@
 #include "agent/collectors/sections.h"
 #include "agent/collectors/selection.h"
 #include "agent/collectors/stable.h"
+#include "agent/config/agent_config.h"
 #include "agent/control/control_channel.h"
 #include "agent/health/monitor.h"
 #include "agent/remote/one_shot.h"
@@ -139,7 +140,9 @@ transport::Identity ensureEnrolled(const AgentConfig& config, StopSignal& stop) 
   for (int attempt = 0;; ++attempt) {
     if (auto id = transport::loadIdentity(config.dataDir)) return *id;
     try {
-      return transport::enroll(config);
+      auto id = transport::enroll(config);
+      forgetSpentToken(config);
+      return id;
     } catch (const Error& e) {
       auto wait = backoff(attempt);
       spdlog::error("enrolment failed: {} (retrying in {} s)", e.what(), wait.count() / 1000);

@@ -30,8 +30,14 @@ std::int64_t now() {
   return static_cast<std::int64_t>(std::time(nullptr));
 }
 
+enum class Direction { kForward, kRollback };
+
 // Runs the install command on `package`; the outcome's text for the state's detail.
-remote::RunOutcome install(const UpdateSettings& s, const std::string& package) {
+// A rollback reinstalls an older package, which the package's preinst refuses unless
+// PARC_ALLOW_DOWNGRADE=1: that permission is given to this one call only, so an older
+// package offered as an update is still refused by dpkg as well as by the agent.
+remote::RunOutcome install(const UpdateSettings& s, const std::string& package,
+                           Direction direction) {
   std::vector<std::string> argv = s.installCommand;
   for (auto& a : argv) {
     if (a == "{package}") a = package;
@@ -44,8 +50,11 @@ remote::RunOutcome install(const UpdateSettings& s, const std::string& package) 
   remote::RunLimits limits;
   limits.timeout = s.installTimeout;
   limits.maxOutputBytes = 16 * 1024;
-  spdlog::info("update: installing {}", package);
-  return runner.run(program.filename().string(), {argv.begin() + 1, argv.end()}, limits);
+  std::vector<std::string> env;
+  if (direction == Direction::kRollback) env.emplace_back("PARC_ALLOW_DOWNGRADE=1");
+  spdlog::info("update: {} {}", direction == Direction::kRollback ? "reinstalling" : "installing",
+               package);
+  return runner.run(program.filename().string(), {argv.begin() + 1, argv.end()}, limits, env);
 }
 
 std::string describe(const remote::RunOutcome& o) {
@@ -327,9 +336,9 @@ int applyUpdate(const fs::path& dataDir, const UpdateSettings& settings) {
     writeState(dataDir, latest);
     spdlog::warn("update-apply: {} → {}: {}: {}", st.from, st.to, phase, detail);
   };
-  auto installed = install(settings, st.package);
+  auto installed = install(settings, st.package, Direction::kForward);
   if (!installed.succeeded()) {
-    auto back = install(settings, st.rollbackPackage);
+    auto back = install(settings, st.rollbackPackage, Direction::kRollback);
     finish("failed",
            describe(installed) +
                (back.succeeded() ? "; previous version reinstalled"
@@ -344,7 +353,7 @@ int applyUpdate(const fs::path& dataDir, const UpdateSettings& settings) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  auto back = install(settings, st.rollbackPackage);
+  auto back = install(settings, st.rollbackPackage, Direction::kRollback);
   finish("rolled_back",
          st.to + " did not check in within " + std::to_string(settings.healthTimeout.count()) +
              " s; " +

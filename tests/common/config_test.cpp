@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "agent/config/agent_config.h"
+#include "common/config/config_changes.h"
 #include "common/config/toml_file.h"
 #include "common/error.h"
 #include "common/files/files.h"
@@ -102,6 +103,66 @@ TEST(Url, QueryParametersAreDecoded) {
   EXPECT_EQ(r.query("limit"), "5");
   EXPECT_EQ(r.query("empty"), "");
   EXPECT_EQ(r.query("absent"), "");
+}
+
+// What a reload names as not applied: every top-level key and table whose value changed,
+// was added or removed — not the entries left alone, whatever their order or spacing.
+TEST(ConfigSnapshot, NamesEveryChangedKeyAndSection) {
+  using config::ConfigSnapshot;
+  using config::parseToml;
+  ConfigSnapshot before(
+      parseToml("log_level = \"info\"\nserver = \"https://a:8443\"\n[remote]\nscripts = true\n"
+                "[update]\ncheck_interval = 60\n[backup]\nroots = [\"/home\"]\n"
+                "[[glpi_forward]]\nurl = \"https://g\"\n",
+                "before"));
+  ConfigSnapshot after(parseToml(
+      "server   = \"https://a:8443\"  # same value, other spacing\nlog_level = \"debug\"\n"
+      "[update]\ncheck_interval = 120\n[remote]\nscripts = true\n[backup]\n"
+      "roots = [\"/home\", \"/srv\"]\n[[glpi_forward]]\nurl = \"https://g2\"\n"
+      "[agent]\nport = 1\n",
+      "after"));
+  EXPECT_EQ(after.changedSince(before),
+            (std::vector<std::string>{"[[glpi_forward]]", "[agent]", "[backup]", "[update]",
+                                      "log_level"}));
+  EXPECT_TRUE(before.changedSince(before).empty());
+  // A removed section counts too; a missing file is an empty configuration.
+  EXPECT_EQ(ConfigSnapshot().changedSince(before).size(), 6u);
+  EXPECT_TRUE(ConfigSnapshot::read("/nonexistent/agent.toml").changedSince({}).empty());
+}
+
+// Once enrolled, the token leaves agent.toml: only the top-level key, only the token that
+// was spent, the rest of the file and its mode kept.
+TEST(AgentConfig, SpentEnrolmentTokenIsRemovedFromTheFile) {
+  auto file =
+      writeTemp("token.toml",
+                "# Parc agent\nserver = \"https://a:8443\"\n  token = \"parc_enr_1\"  # once\n"
+                "tokens_seen = 2\n[remote]\ntoken = \"kept\"\n");
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_FALSE(agent::forgetEnrolmentToken(file, "parc_enr_other"));  // given by --token
+  EXPECT_TRUE(agent::forgetEnrolmentToken(file, "parc_enr_1"));
+  EXPECT_EQ(files::read(file),
+            "# Parc agent\nserver = \"https://a:8443\"\ntokens_seen = 2\n[remote]\n"
+            "token = \"kept\"\n");
+  EXPECT_EQ(std::filesystem::status(file).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(agent::loadAgentConfig(file, true).token, "");
+  EXPECT_FALSE(agent::forgetEnrolmentToken(file, "parc_enr_1"));  // nothing left to remove
+  EXPECT_FALSE(agent::forgetEnrolmentToken("/nonexistent/agent.toml", "parc_enr_1"));
+}
+
+// The packaged template, as the postinst fills it in.
+TEST(AgentConfig, SpentEnrolmentTokenIsRemovedFromThePackagedTemplate) {
+  std::string text =
+      files::read(std::filesystem::path(PARC_SOURCE_DIR) / "installers/debian/agent.toml");
+  auto at = text.find("# token = ");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, text.find('\n', at) - at, "token = \"parc_enr_x-y_z\"");
+  auto file = writeTemp("template.toml", text);
+  EXPECT_EQ(agent::loadAgentConfig(file, true).token, "parc_enr_x-y_z");
+  EXPECT_TRUE(agent::forgetEnrolmentToken(file, "parc_enr_x-y_z"));
+  EXPECT_EQ(agent::loadAgentConfig(file, true).token, "");
+  EXPECT_EQ(files::read(file).find("parc_enr_x-y_z"), std::string::npos);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 
@@ -115,7 +116,7 @@ TEST_F(Installers, PackagesHoldProgramsUnitsDocsAndSharedLibraryDependencies) {
        {"./usr/bin/parc-server", "./lib/systemd/system/parc-server.service",
         "./etc/parc/server.toml", "./usr/share/doc/parc-server/copyright",
         "./usr/share/man/man8/parc-server.8.gz"},
-       {"adduser", "libssl3", "libsqlite3-0", "libsystemd0", "libargon2-1"}},
+       {"adduser", "sqlite3, tzdata", "libssl3", "libsqlite3-0", "libsystemd0", "libargon2-1"}},
       {previous_.cli,
        "parcctl",
        {"./usr/bin/parcctl", "./usr/share/doc/parcctl/copyright",
@@ -188,6 +189,31 @@ TEST_F(Installers, UnitsAreSandboxed) {
         "IOSchedulingClass=idle", "Nice=", "WatchdogSec=", "ExecReload="}) {
     EXPECT_TRUE(contains(agentUnit, line)) << line;
   }
+}
+
+// The documented build command ships the release keys agents trust; what it cannot ship
+// (no folder, no key, a line the agent would refuse) stops it before anything is built.
+TEST(BuildPackages, RefusesReleaseKeysItCannotShip) {
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "empty");
+  fs::create_directories(tmp.path() / "bad");
+  fs::create_directories(tmp.path() / "comment-only");
+  files::writeAtomic(tmp.path() / "bad" / "2026.pub",
+                     "# release 2026\n" + std::string(64, 'a') + " \n");
+  files::writeAtomic(tmp.path() / "comment-only" / "2026.pub", "# release 2026\n");
+  const std::string script = (kSourceDir / "installers/debian/build-packages.sh").string();
+  for (const auto& [dir, why] : std::vector<std::pair<std::string, std::string>>{
+           {"missing", "no folder"},
+           {"empty", "no *.pub file"},
+           {"bad", "is not one hexadecimal Ed25519 public key a line"},
+           {"comment-only", "no key in"}}) {
+    RunResult r = runProgram({"/bin/bash", script},
+                             {{"PARC_RELEASE_KEYS_DIR", (tmp.path() / dir).string()},
+                              {"PARC_PACKAGE_BUILD_DIR", (tmp.path() / "build").string()}});
+    EXPECT_EQ(r.exitCode, 2) << dir << ": " << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, why)) << dir << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(tmp.path() / "build")) << "refused before configuring";
 }
 
 // The throw-away root: every command runs in it; files are read through it too (a
@@ -336,7 +362,7 @@ TEST_F(Installers, InstallEnrolReloadUpgradeRemovePurgeInThrowawayRoot) {
 
   // 4. The server comes back on the same port: the agent, run as its unit runs it, enrols
   // from the configuration and reports; a reload keeps it running.
-  std::string identityBefore, keyBefore, outboxBefore;
+  std::string identityBefore, keyBefore, outboxBefore, agentLog;
   {
     RootServer server(root, agentPort, consolePort, tmp.path() / "server2");
     Process agent(root.argv({"/usr/bin/parc-agent", "--config", "/etc/parc/agent.toml", "run"}),
@@ -349,15 +375,29 @@ TEST_F(Installers, InstallEnrolReloadUpgradeRemovePurgeInThrowawayRoot) {
         },
         60s))
         << agent.stderrText();
+    // A reload applies the log level only, and names what it leaves for the next restart.
+    ASSERT_EQ(root.run({"sh", "-c",
+                        "printf '\\n[update]\\ncheck_interval = 7200\\n' >> /etc/parc/agent.toml"})
+                  .exitCode,
+              0);
     ::kill(agent.pid(), SIGHUP);
     EXPECT_TRUE(
         waitFor([&] { return contains(agent.stderrText(), "configuration reloaded"); }, 10s))
         << agent.stderrText();
+    EXPECT_TRUE(contains(agent.stderrText(),
+                         "[update] changed in /etc/parc/agent.toml: NOT applied by this reload"))
+        << agent.stderrText();
+    EXPECT_FALSE(contains(agent.stderrText(), "[remote] changed")) << agent.stderrText();
     EXPECT_TRUE(agent.running());
     EXPECT_EQ(agent.stop(), 0) << agent.stderrText();
     EXPECT_FALSE(contains(agent.stderrText(), token)) << "the token must not be logged";
+    agentLog = agent.stderrText();
     EXPECT_EQ(server.process->stop(), 0);
   }
+  // The service enrolled: it removed the token from its file itself (no package run yet).
+  config = root.read("/etc/parc/agent.toml");
+  EXPECT_FALSE(contains(config, token)) << config << agentLog;
+  EXPECT_TRUE(contains(config, "server = \"" + agentUrl + "\"")) << config;
   ASSERT_TRUE(root.exists("/var/lib/parc-agent/identity.json"));
   // Something queued while the server is away must survive the upgrade.
   r = root.run({"/usr/bin/parc-agent", "--config", "/etc/parc/agent.toml", "emit", "--text",
@@ -367,13 +407,31 @@ TEST_F(Installers, InstallEnrolReloadUpgradeRemovePurgeInThrowawayRoot) {
   keyBefore = fileHash(root, "/var/lib/parc-agent/agent.key");
   outboxBefore = fileHash(root, "/var/lib/parc-agent/outbox.db");
 
-  // 5. Upgrade both: identity, outbox and settings kept (the spent token dropped), the
-  // database copied first.
+  // A tenant's backup index, as the server's backup repositories keep it (WAL).
+  r = root.run({"runuser", "-u", "parc", "--", "sh", "-c",
+                "mkdir -p /var/lib/parc-server/backups/1 && sqlite3 "
+                "/var/lib/parc-server/backups/1/index.db 'PRAGMA journal_mode=WAL; "
+                "CREATE TABLE probe(x); INSERT INTO probe VALUES (42)'"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+
+  // 5. Upgrade both: identity, outbox and settings kept (the spent token dropped), every
+  // database the server migrates copied first.
   r = root.run({"dpkg", "-i", next_.server, next_.agent, next_.cli});
   ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
-  EXPECT_TRUE(contains(r.out, "database saved to /var/lib/parc-server/backups/parc.db." +
-                                  std::string(PARC_VERSION) + "-1."))
-      << r.out;
+  const std::string copies = "/var/lib/parc-server/upgrade-copies/";
+  EXPECT_TRUE(contains(r.out, "databases saved to " + copies + PARC_VERSION + "-1.")) << r.out;
+  RunResult sets = root.run({"ls", copies});
+  ASSERT_EQ(std::count(sets.out.begin(), sets.out.end(), '\n'), 1) << sets.out;
+  const std::string set = copies + sets.out.substr(0, sets.out.size() - 1) + "/";
+  // Self-contained SQLite files (no -wal beside them), readable by the upgraded server's user.
+  EXPECT_EQ(root.run({"ls", set}).out,
+            "alerts.sqlite\nbackups-1-index.db\nmetrics.sqlite\nparc.db\n");
+  for (const char* name : {"alerts.sqlite", "backups-1-index.db", "metrics.sqlite", "parc.db"}) {
+    r = root.run({"runuser", "-u", "parc", "--", "sqlite3", set + name, "PRAGMA quick_check"});
+    EXPECT_EQ(r.out, "ok\n") << name << ": " << r.err;
+  }
+  EXPECT_EQ(root.run({"sqlite3", set + "backups-1-index.db", "SELECT x FROM probe"}).out, "42\n");
+  EXPECT_EQ(root.run({"sqlite3", set + "parc.db", "SELECT count(*) FROM tenants"}).out, "1\n");
   EXPECT_TRUE(contains(root.status("parc-agent"),
                        "install ok installed " + std::string(PARC_VERSION) + "-2"));
   EXPECT_TRUE(contains(root.status("parc-server"),
@@ -384,10 +442,6 @@ TEST_F(Installers, InstallEnrolReloadUpgradeRemovePurgeInThrowawayRoot) {
   config = root.read("/etc/parc/agent.toml");
   EXPECT_TRUE(contains(config, "server = \"" + agentUrl + "\"")) << config;
   EXPECT_FALSE(contains(config, token)) << "the spent token is removed once enrolled";
-  EXPECT_EQ(root.run({"sh", "-c",
-                      "ls /var/lib/parc-server/backups | grep -v -- -wal | grep -c '^parc.db.'"})
-                .out,
-            "1\n");
   {
     // The upgraded server opens (and would migrate) the same database: the host is there.
     RootServer server(root, agentPort, consolePort, tmp.path() / "server3");

@@ -66,6 +66,8 @@ class SelfUpdate : public ::testing::Test {
     for (const char* script : {"supervise.sh", "install.sh"}) {
       fs::copy_file(fs::path(PARC_SOURCE_DIR) / "tests/update" / script, pc / script);
     }
+    // The package's real preinst, which install.sh runs as dpkg would.
+    fs::copy_file(fs::path(PARC_SOURCE_DIR) / "installers/debian/agent/preinst", pc / "preinst");
     files::writeAtomic(
         pc / "agent.toml",
         "[update]\ncheck_interval = 1\nhealth_timeout = " + std::to_string(healthTimeout) +
@@ -158,8 +160,13 @@ TEST_F(SelfUpdate, ReleaseThatDoesNotComeBackHealthyIsRolledBackAndNotOfferedAga
   EXPECT_NE(hostResult().value("detail", "").find("did not check in"), std::string::npos);
   EXPECT_EQ(shaOf(pc / "bin" / "parc-agent"), originalSha);
   std::string installs = files::tryRead(pc / "installs.log").value_or("");
-  EXPECT_NE(installs.find("9.9.9"), std::string::npos);
-  EXPECT_NE(installs.find(current), std::string::npos) << installs;  // the rollback
+  // The update is installed without the permission to downgrade; the rollback, which the
+  // package's preinst refuses without it, with it.
+  EXPECT_NE(installs.find("_9.9.9_amd64.deb PARC_ALLOW_DOWNGRADE=\n"), std::string::npos)
+      << installs;
+  EXPECT_NE(installs.find("_" + current + "_amd64.deb PARC_ALLOW_DOWNGRADE=1\n"), std::string::npos)
+      << installs;
+  EXPECT_EQ(files::tryRead(pc / "installed.version").value_or(""), current + "\n");
   // The old agent runs again and is not offered the failed release once more.
   std::this_thread::sleep_for(std::chrono::seconds(4));
   EXPECT_EQ(hostResult().value("status", ""), "rolled_back");
