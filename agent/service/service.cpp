@@ -457,7 +457,10 @@ class Service {
             outbox_,
             [this](const auto& batch, const auto& evicted) { return send(batch, evicted); },
             [this](const transport::BatchResult& r) { inventoryDelivered(r); });
-        if (sent > 0) spdlog::info("{} message(s) delivered", sent);
+        if (sent > 0) {
+          spdlog::info("{} message(s) delivered", sent);
+          malloc_trim(0);  // the batch, its JSON and compression: gone until the next one
+        }
         failures = 0;
       } catch (const Error& e) {
         wait = backoff(failures++, config_.retryMax);

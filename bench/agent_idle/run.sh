@@ -27,6 +27,7 @@ token=$("$ctl" --json tokens create --tenant 1 | python3 -c "import json,sys; pr
 agent_pid=$!
 for _ in $(seq 1 600); do grep -qs "message(s) delivered" "$work/agent.log" && break; sleep 0.1; done
 sleep 5  # the first inventory's memory handed back (malloc_trim)
+[ -n "${PARC_IDLE_MALLOC_STATS:-}" ] && gdb -p "$agent_pid" -batch -ex "call (void)malloc_stats()" >/dev/null 2>&1 && tail -n 12 "$work/agent.log"
 
 ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
 kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$agent_pid/smaps_rollup"; }
