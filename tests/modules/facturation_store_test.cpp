@@ -1,6 +1,7 @@
 // The facturation store on a real SQLite file: billing runs numbered gap-free (also under
 // concurrent runs on separate connections), issued rows immutable, credit notes, payments,
 // attendance imports all-or-nothing, tenant isolation.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -386,10 +387,9 @@ TEST(FacturationNumbering, ConcurrentRunsLeaveNoGapAndNoDuplicate) {
   for (int m = 1; m <= 6; ++m) {
     if (m == 3) continue;
     for (auto a : st.attendance("2026-03")) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "2026-%02d-%s", m, a.date.substr(8).c_str());
-      if (!validDate(buf)) continue;
-      a.date = buf;
+      std::string date = fmt::format("2026-{:02}-{}", m, a.date.substr(8));
+      if (!validDate(date)) continue;
+      a.date = date;
       more.push_back({a, false});
     }
   }
