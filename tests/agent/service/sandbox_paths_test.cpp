@@ -148,8 +148,9 @@ TEST(AgentUnit, KeepsItsSandboxAndAllowsUploadsAndRestores) {
   EXPECT_EQ(unitValues(unit, "ProtectSystem"), std::vector<std::string>{"strict"});
   EXPECT_EQ(unitValues(unit, "ProtectHome"), std::vector<std::string>{"read-only"});
   EXPECT_EQ(unitValues(unit, "NoNewPrivileges"), std::vector<std::string>{"yes"});
-  // ReadWritePaths comes from the generator only: never a blanket folder in the unit.
-  EXPECT_TRUE(unitValues(unit, "ReadWritePaths").empty());
+  // The unit itself opens only /etc/parc (the spent enrolment token is removed from
+  // agent.toml); upload and restore folders come from the generator: never a blanket one.
+  EXPECT_EQ(unitValues(unit, "ReadWritePaths"), std::vector<std::string>{"/etc/parc"});
   // Writing into another user's folder, and giving restored files their owner back.
   auto caps = unitValues(unit, "CapabilityBoundingSet");
   ASSERT_EQ(caps.size(), 1u);
