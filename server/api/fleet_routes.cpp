@@ -1,9 +1,13 @@
 #include "server/api/fleet_routes.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <unordered_set>
 
+#include "server/control/report_workers.h"
 #include "server/health/prometheus.h"
 
 namespace parc::server::api {
@@ -83,8 +87,11 @@ Json summary(Services& s, alerts::HealthService& h, const Context& ctx) {
   for (const auto& a : h.alerts().openAlerts()) {
     auto host = byId.find(a.hostId);
     if (host == byId.end()) continue;  // another commune's, or a site-wide alert
-    Json row{{"host_id", a.hostId}, {"hostname", host->second->hostname},
-             {"tenant_id", a.tenantId}, {"subject", a.subject}, {"since", a.openedAt}};
+    Json row{{"host_id", a.hostId},
+             {"hostname", host->second->hostname},
+             {"tenant_id", a.tenantId},
+             {"subject", a.subject},
+             {"since", a.openedAt}};
     if (a.ruleId == "smart_failing") failingDisks.push_back(std::move(row));
     if (a.ruleId == "backup_stale") staleBackups.push_back(std::move(row));
   }
@@ -102,6 +109,23 @@ Json summary(Services& s, alerts::HealthService& h, const Context& ctx) {
               {"failing_disks", failingDisks},
               {"stale_backups", staleBackups},
               {"disk_threshold_pct", kDiskNearFullPct}};
+}
+
+// The server's SQLite files on disk, with their write-ahead logs.
+std::string databaseSizes(const std::filesystem::path& dataDir) {
+  std::string out =
+      "# HELP parc_database_bytes Size of the server's SQLite files, write-ahead log included.\n"
+      "# TYPE parc_database_bytes gauge\n";
+  for (const char* name : {"parc.db", "metrics.sqlite", "alerts.sqlite", "glpi-forward.db"}) {
+    std::error_code ec;
+    std::uintmax_t bytes = 0;
+    for (const std::string suffix : {"", "-wal"}) {
+      auto size = std::filesystem::file_size(dataDir / (name + suffix), ec);
+      if (!ec) bytes += size;
+    }
+    out += fmt::format("parc_database_bytes{{file=\"{}\"}} {}\n", name, bytes);
+  }
+  return out;
 }
 
 net::Response prometheus(Services& s, alerts::HealthService& h, const Context& ctx) {
@@ -122,7 +146,11 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
   r.body = health::prometheusText(
       counts, h.metrics().latest(std::nullopt, ctx.now - kCurrentSeconds), labels);
   // The server's own counters are fleet-wide: only for callers who see every commune.
-  if (ctx.caller.scope.all()) r.body += h.prometheusText();
+  if (ctx.caller.scope.all()) {
+    r.body += h.prometheusText();
+    if (s.reports) r.body += s.reports->prometheusText();
+    r.body += databaseSizes(s.config.dataDir);
+  }
   return r;
 }
 

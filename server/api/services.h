@@ -20,6 +20,9 @@ class Maintenance;
 namespace parc::server::remote {
 class RemoteService;
 }
+namespace parc::server::control {
+class ReportWorkers;
+}
 namespace parc::server::store {
 class HostGroupStore;
 }
@@ -44,6 +47,7 @@ struct Services {
   std::string commandSigningKey{};          // Ed25519 public key (hex) given to agents at enrolment
   remote::RemoteService* remote = nullptr;  // terminal, files, desktop sessions
   store::HostGroupStore* hostGroups = nullptr;  // host groups (alert-rule overrides)
+  control::ReportWorkers* reports = nullptr;    // reports over the control channels
 };
 
 }  // namespace parc::server::api

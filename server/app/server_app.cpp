@@ -179,6 +179,7 @@ int runServer(const ServerConfig& settings) {
       },
       4, 50000);
   hub.setReportSink(&channelReports);
+  services.reports = &channelReports;  // its queue and latency in /metrics
 
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;

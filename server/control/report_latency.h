@@ -24,6 +24,13 @@ class ReportLatency {
   /// Logs what the current period holds, however short (at shutdown).
   void flush() { log(Clock::now(), true); }
 
+  /// Arrival-to-answer figures of the last period logged (for /metrics).
+  struct Answered {
+    std::size_t count = 0;
+    double sumSeconds = 0, p50Seconds = 0, p99Seconds = 0;
+  };
+  Answered lastAnswered();
+
  private:
   void log(Clock::time_point now, bool early);
 
@@ -32,6 +39,7 @@ class ReportLatency {
   Clock::duration period_;
   Clock::time_point since_ = Clock::now();
   std::array<std::vector<float>, kStageCount> ms_;
+  Answered lastAnswered_;
 };
 
 }  // namespace parc::server::control

@@ -122,6 +122,24 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
   latency_.maybeLog(answered);
 }
 
+std::string ReportWorkers::prometheusText() {
+  std::size_t queued = 0;
+  {
+    std::lock_guard lock(mutex_);
+    queued = queue_.size();
+  }
+  ReportLatency::Answered a = latency_.lastAnswered();
+  return fmt::format(
+      "# HELP parc_reports_queued Channel reports waiting for a storage worker.\n"
+      "# TYPE parc_reports_queued gauge\nparc_reports_queued {}\n"
+      "# HELP parc_report_answer_seconds Arrival to answer of channel reports, last minute "
+      "logged.\n# TYPE parc_report_answer_seconds summary\n"
+      "parc_report_answer_seconds{{quantile=\"0.5\"}} {:.6f}\n"
+      "parc_report_answer_seconds{{quantile=\"0.99\"}} {:.6f}\n"
+      "parc_report_answer_seconds_sum {:.6f}\nparc_report_answer_seconds_count {}\n",
+      queued, a.p50Seconds, a.p99Seconds, a.sumSeconds, a.count);
+}
+
 std::optional<store::Host> ReportWorkers::host(store::Id hostId) {
   auto now = std::chrono::steady_clock::now();
   {

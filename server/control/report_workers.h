@@ -41,6 +41,10 @@ class ReportWorkers : public ReportSink {
   void report(store::Id hostId, const std::string& source, protocol::Report report,
               Answer answer) override;
 
+  /// The workers' own figures in Prometheus text: reports waiting, and arrival-to-answer
+  /// latency over the last minute logged (docs/health.md, "The server watches itself").
+  std::string prometheusText();
+
  private:
   struct Job {
     store::Id hostId;

@@ -493,6 +493,13 @@ TEST_F(Access, FleetSummaryAndPrometheusShowOnlyTheCallersCommunes) {
   EXPECT_EQ(scrape.body.find("parc_metric_batches_total"), std::string::npos);
   net::Response full = call("GET", "/metrics", admin);
   EXPECT_NE(full.body.find("parc_metric_batches_total 2"), std::string::npos) << full.body;
+  // The server watches itself: channel reports waiting and their latency, database sizes.
+  EXPECT_NE(full.body.find("\nparc_reports_queued 0\n"), std::string::npos) << full.body;
+  EXPECT_NE(full.body.find("parc_report_answer_seconds_count "), std::string::npos);
+  EXPECT_EQ(full.body.find("parc_database_bytes{file=\"parc.db\"} 0\n"), std::string::npos);
+  EXPECT_NE(full.body.find("parc_database_bytes{file=\"parc.db\"} "), std::string::npos)
+      << full.body;
+  EXPECT_EQ(scrape.body.find("parc_reports_queued"), std::string::npos) << "fleet-wide only";
   // The hostile host name stays inside its quoted label: no line starts with it.
   EXPECT_NE(full.body.find("host=\"pc-laguiole\\\"}\\nparc_hosts 9\""), std::string::npos)
       << full.body;

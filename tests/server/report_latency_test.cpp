@@ -46,6 +46,12 @@ TEST_F(ReportLatencyLog, LogsEachStagesPercentilesOncePerPeriod) {
   EXPECT_NE(line.find("answered p50 100.0 / p99 198.0 / max 200 ms"), std::string::npos) << line;
   EXPECT_NE(line.find("store p50 7.0 / p99 7.0 / max 7 ms"), std::string::npos) << line;
   EXPECT_EQ(line.find("health"), std::string::npos) << "no sample, no figure: " << line;
+  // What /metrics reports: the period just logged.
+  ReportLatency::Answered a = latency.lastAnswered();
+  EXPECT_EQ(a.count, 100u);
+  EXPECT_NEAR(a.p50Seconds, 0.100, 1e-6);
+  EXPECT_NEAR(a.p99Seconds, 0.198, 1e-6);
+  EXPECT_NEAR(a.sumSeconds, 10.1, 1e-3);  // 2 + 4 + … + 200 ms
 
   out.str("");
   latency.maybeLog(start + 200s);
