@@ -105,6 +105,17 @@ inline Invoice canteenExempt() {
   return inv;
 }
 
+// `inv` with every line but `keep` made "not subject to VAT" (category O), totals
+// recomputed and the O breakdown given its reason: the O rules' test material.
+inline Invoice notSubject(Invoice inv, std::size_t keep) {
+  for (std::size_t i = 0; i < inv.lines.size(); ++i)
+    if (i != keep) inv.lines[i].vatCategory = VatCategory::kNotSubject;
+  computeTotals(inv);
+  for (auto& v : inv.vat)
+    if (v.category == VatCategory::kNotSubject) v.exemptionReason = "Non soumis à la TVA";
+  return inv;
+}
+
 /// Water bill: drinking water 5.5 %, subscription 20 %.
 inline Invoice mixedRates() {
   Invoice inv = base("FAC-2026-000002");

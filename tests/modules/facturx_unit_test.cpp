@@ -152,14 +152,7 @@ TEST(FacturxPrevalidate, MutationsGiveRuleIds) {
 
 // Category O (not subject to VAT) is all or nothing and excludes VAT identifiers.
 TEST(FacturxPrevalidate, NotSubjectRules) {
-  auto notSubject = [](fx::Invoice inv, std::size_t keep) {
-    for (std::size_t i = 0; i < inv.lines.size(); ++i)
-      if (i != keep) inv.lines[i].vatCategory = fx::VatCategory::kNotSubject;
-    fx::samples::computeTotals(inv);
-    for (auto& v : inv.vat)
-      if (v.category == fx::VatCategory::kNotSubject) v.exemptionReason = "Non soumis à la TVA";
-    return inv;
-  };
+  using fx::samples::notSubject;
   auto clean = notSubject(fx::samples::canteenExempt(), 99);
   clean.seller.vatId.clear();
   EXPECT_TRUE(fx::prevalidate(clean).empty()) << fx::describe(fx::prevalidate(clean));

@@ -90,14 +90,7 @@ std::vector<Mutation> mutations() {
   out.push_back({"mut-grand-total", grand, "BR-CO-15"});
 
   // Not subject to VAT (O): what the facturation module refuses before issuing.
-  auto notSubject = [](fx::Invoice inv, std::size_t keep) {
-    for (std::size_t i = 0; i < inv.lines.size(); ++i)
-      if (i != keep) inv.lines[i].vatCategory = fx::VatCategory::kNotSubject;
-    fx::samples::computeTotals(inv);
-    for (auto& v : inv.vat)
-      if (v.category == fx::VatCategory::kNotSubject) v.exemptionReason = "Non soumis à la TVA";
-    return inv;
-  };
+  using fx::samples::notSubject;
   auto withVatId = notSubject(fx::samples::canteenExempt(), 99);
   withVatId.seller.vatId = "FR44213105554";  // O lines with the seller's VAT identifier
   out.push_back({"mut-o-vat-id", withVatId, "BR-O-02"});
