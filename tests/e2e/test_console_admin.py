@@ -54,10 +54,12 @@ class ConsoleAdminTest(e2e.ConsoleTestCase):
         self.browser.go("#/admin/journal")
         self.browser.wait_css("[data-testid=audit-action]").send_keys("token.create")
         self.browser.css("[data-testid=audit-filter]")[0].click()
-        self.browser.wait_css("[data-testid=audit-table] tbody tr", text="token.create")
-        rows = [r.text for r in self.browser.css("[data-testid=audit-table] tbody tr")]
-        self.assertTrue(rows)
-        self.assertTrue(all("token.create" in r for r in rows), rows)
+        # The unfiltered page also lists token.create rows: wait until the filtered one is
+        # drawn (every row matching), reading the rows in one step as the table re-renders.
+        def filtered_rows():
+            rows = self.browser.texts("[data-testid=audit-table] tbody tr")
+            return rows if rows and all("token.create" in r for r in rows) else None
+        rows = e2e.wait_for(filtered_rows, what="audit rows filtered on token.create")
         self.assertIn("user:admin", rows[0])
         self.assertRegex(self.browser.texts("[data-testid=audit-table] tbody tr td:first-child")[0],
                          r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
