@@ -39,6 +39,7 @@
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/files/files.h"
+#include "common/liveness/liveness.h"
 #include "common/protocol/messages.h"
 #include "common/version.h"
 
@@ -50,6 +51,12 @@ using namespace std::chrono_literals;
 
 constexpr auto kBackoffBase = 1s;
 constexpr std::chrono::milliseconds kInventoryRetry = 15s;
+// The longest one round of a loop may legitimately take (every step in it has its own
+// timeout); past it plus its wait, the loop is hung and the systemd watchdog is let go
+// (common/liveness). Deliberately loose: a restart is the last resort.
+constexpr auto kInventoryWorkBound = 30min;
+constexpr auto kSampleWorkBound = 10min;
+constexpr auto kDeliveryWorkBound = 10min;  // per batch: a long backlog drains in many
 
 // Wakes the service's loops early on SIGTERM/SIGINT.
 class StopSignal {
@@ -356,6 +363,7 @@ class Service {
         lastHash_.clear();  // unreadable: send again rather than never
       }
     }
+    Heartbeat heartbeat(Liveness::process(), "the inventory loop", kInventoryWorkBound);
     while (!stop_.stopped()) {
       // A failed run (e.g. the outbox busy past SQLite's timeout) is tried again soon, not
       // an interval later.
@@ -370,6 +378,7 @@ class Service {
       // Give the collection's memory back to the system: the agent idles between runs.
       malloc_trim(0);
       watchdog_.check();
+      heartbeat.resting(wait);
       if (!stop_.sleepFor(wait, [this] { return std::exchange(inventoryRequested_, false); }))
         break;
     }
@@ -404,6 +413,7 @@ class Service {
     health::HealthMonitor monitor(std::move(context), health::allSamplers(),
                                   config_.metricsInterval, std::chrono::hours(1),
                                   health::defaultLocalThresholds(), std::chrono::minutes(5));
+    Heartbeat heartbeat(Liveness::process(), "the health loop", kSampleWorkBound);
     while (!stop_.stopped()) {
       try {
         health::HealthSample s = monitor.sample();
@@ -417,6 +427,7 @@ class Service {
       // As after an inventory: what a sample read (apt, smartctl, /proc) goes back to the
       // system, or the freed heap stays resident until the next inventory, an hour later.
       malloc_trim(0);
+      heartbeat.resting(config_.metricsInterval);
       if (!stop_.sleepFor(config_.metricsInterval)) break;
     }
   }
@@ -450,12 +461,16 @@ class Service {
 
   void senderLoop() {
     int failures = 0;
+    Heartbeat heartbeat(Liveness::process(), "the delivery loop", kDeliveryWorkBound);
     while (!stop_.stopped()) {
       std::chrono::milliseconds wait = 60s;
       try {
         std::size_t sent = transport::drainOutbox(
             outbox_,
-            [this](const auto& batch, const auto& evicted) { return send(batch, evicted); },
+            [this, &heartbeat](const auto& batch, const auto& evicted) {
+              heartbeat.progress();
+              return send(batch, evicted);
+            },
             [this](const transport::BatchResult& r) { inventoryDelivered(r); });
         if (sent > 0) {
           spdlog::info("{} message(s) delivered", sent);
@@ -469,6 +484,7 @@ class Service {
       }
       // Woken early when something new is queued (unless backing off).
       bool backingOff = failures > 0;
+      heartbeat.resting(wait);
       if (!stop_.sleepFor(wait, [this, backingOff] { return !backingOff && queued() > 0; })) break;
     }
   }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -42,7 +43,17 @@ struct EventLoop::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
       io.get_executor()};
 
+  // The last no-op posted to a pool for the watchdog: when posted, when it ran (steady
+  // clock ticks; ran < posted while it waits).
+  struct Probe {
+    std::atomic<std::chrono::steady_clock::rep> posted{now()}, ran{now()};
+  };
+  Probe networkProbe, workerProbe;
+
   Impl(int net, int work) : io(net), workers(static_cast<std::size_t>(work)), networkThreads(net) {}
+  static std::chrono::steady_clock::rep now() {
+    return std::chrono::steady_clock::now().time_since_epoch().count();
+  }
 };
 
 struct HttpsServer::Impl : std::enable_shared_from_this<HttpsServer::Impl> {
@@ -500,6 +511,29 @@ struct GraceWatch : std::enable_shared_from_this<GraceWatch> {
 };
 
 }  // namespace
+
+namespace {
+
+// How long the pool took to run the last probe, or has been keeping it waiting; a new
+// probe only once that one ran (a stuck pool is not flooded).
+template <typename Executor, typename Probe>
+std::chrono::steady_clock::rep probePool(Executor&& pool, Probe& probe,
+                                         std::chrono::steady_clock::rep now) {
+  auto posted = probe.posted.load(), ran = probe.ran.load();
+  if (ran < posted) return now - posted;
+  probe.posted = now;
+  asio::post(pool, [&probe] { probe.ran = EventLoop::Impl::now(); });
+  return ran - posted;
+}
+
+}  // namespace
+
+std::chrono::steady_clock::duration EventLoop::probe() {
+  auto now = Impl::now();
+  return std::chrono::steady_clock::duration(
+      std::max(probePool(impl_->io, impl_->networkProbe, now),
+               probePool(impl_->workers, impl_->workerProbe, now)));
+}
 
 void EventLoop::stop(std::chrono::milliseconds grace) {
   if (impl_->stopping.exchange(true)) return;

@@ -25,6 +25,11 @@ class EventLoop {
   void run(const std::function<void(int)>& onSignal = {});
   /// Stops accepting, lets requests in flight finish for up to `grace`, then returns from run().
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+  /// For the systemd watchdog: how long the network threads and the workers took to run
+  /// the last no-op posted to them, or have kept it waiting so far (the worse of the
+  /// two), and posts the next ones. Small while both pools move; grows without end when
+  /// either hangs.
+  std::chrono::steady_clock::duration probe();
 
   struct Impl;
   Impl& impl() { return *impl_; }

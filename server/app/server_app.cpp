@@ -9,6 +9,7 @@
 
 #include "common/crypto/password.h"
 #include "common/files/files.h"
+#include "common/liveness/liveness.h"
 #include "common/net/server.h"
 #include "server/api/agent_routes.h"
 #include "server/api/backup_console_routes.h"
@@ -36,6 +37,10 @@
 namespace parc::server {
 
 namespace {
+
+// A pool that has kept a no-op waiting this long is hung, not busy (the watchdog asks
+// every WatchdogSec/2; installers/systemd/parc-server.service sets 60 s).
+constexpr auto kLoopAnswerBound = std::chrono::seconds(20);
 
 std::vector<std::string> certificateNames(const ServerConfig& config) {
   std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
@@ -184,6 +189,10 @@ int runServer(const ServerConfig& settings) {
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;
   net::EventLoop loop(config.networkThreads, config.workerThreads);
+  // systemd's keep-alive (WatchdogSec=) only while both thread pools answer: a hung
+  // event loop or a worker pool stuck on one lock gets the server restarted.
+  auto loopWatch = Liveness::process().watch("the server's event loop",
+                                             [&loop] { return loop.probe() - kLoopAnswerBound; });
   net::HttpsServer agentServer(loop, "agent listener", config.agentListener.address,
                                config.agentListener.port, agentTls(ca), limits,
                                api::makeDispatcher(agentRouter, services, api::Listener::kAgent),

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -291,6 +292,41 @@ TEST(HttpsClientKeepAlive, RealServerIdleTimeoutAndConcurrentSenders) {
   // Four threads need at most four more connections, not eighty.
   EXPECT_LE(client.connectionsOpened(), 6u);
   EXPECT_EQ(handled.load(), 91);
+
+  loop.stop(std::chrono::milliseconds(200));
+  serverThread.join();
+}
+
+// The probe behind the server's systemd watchdog (server_app.cpp): small while the pools
+// answer, growing while a handler holds the only worker, small again once it is free.
+TEST(EventLoopProbe, GrowsWhileTheWorkersAreHeldAndRecovers) {
+  Pki pki;
+  EventLoop loop(1, 1);
+  std::promise<void> release, held;
+  std::shared_future<void> released = release.get_future().share();
+  HttpsServer server(loop, "test", "127.0.0.1", 0, pki.server(), ServerLimits{},
+                     [&](const Request&) {
+                       held.set_value();
+                       released.wait();
+                       return Response{200, {{"content-type", "text/plain"}}, "late"};
+                     });
+  std::thread serverThread([&] { loop.run(); });
+  auto settled = [&] {
+    loop.probe();
+    std::this_thread::sleep_for(20ms);
+    return loop.probe();
+  };
+  EXPECT_LT(settled(), 100ms) << "an idle loop answers its probes at once";
+
+  HttpsClient client(Endpoint{"127.0.0.1", server.port()}, pki.client(), 10s);
+  auto answer = std::async(std::launch::async, [&] { return client.send(get("/held")).body; });
+  held.get_future().wait();
+  loop.probe();  // queued behind the held worker
+  std::this_thread::sleep_for(300ms);
+  EXPECT_GE(loop.probe(), 300ms) << "kept waiting by the held worker";
+  release.set_value();
+  EXPECT_EQ(answer.get(), "late");
+  EXPECT_LT(settled(), 100ms) << "answered again once the worker is free";
 
   loop.stop(std::chrono::milliseconds(200));
   serverThread.join();
