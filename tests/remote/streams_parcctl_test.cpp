@@ -124,6 +124,28 @@ TEST_F(RemoteStreams, ParcctlTerminalRoundTripsThroughAPipe) {
   EXPECT_FALSE(missing.err.empty());
 }
 
+// With a terminal on stdin (a PTY from util-linux's script(1)), parcctl opens the session
+// at the window's size, passes the bytes raw and follows the window (SIGWINCH → resize):
+// the PC's `stty size` says 43 132, then 30 100 once the window has shrunk.
+TEST_F(RemoteStreams, ParcctlTerminalFollowsTheWindowSizeOnATerminal) {
+  const std::string command =
+      "stty cols 132 rows 43; (sleep 5; stty cols 100 rows 30 </dev/tty) & exec " +
+      binary("parcctl") + " remote terminal 1";
+  // The input waits until parcctl has set raw mode (which flushes what came before).
+  RunResult r = runProgram({"/bin/sh", "-c",
+                            "(sleep 3; printf 'stty size\\n'; sleep 4; printf 'stty size\\n'; "
+                            "sleep 1; printf 'exit\\n') | script -qefc '" +
+                                command + "' /dev/null"},
+                           {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}}, "", 40s);
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  auto first = r.out.find("43 132");
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("30 100", first), std::string::npos) << r.out;
+  Json sessions = ctl.json({"sessions", "list"});
+  ASSERT_EQ(sessions["count"], 1);
+  EXPECT_EQ(sessions["items"][0]["kind"], "terminal");
+}
+
 // Each TCP connection to the tunnel's local port is one desktop session through the
 // server to the PC's VNC port; bytes go both ways; each is audited under the account.
 TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession) {
