@@ -160,6 +160,10 @@ class Connections {
 void runTunnel(const Globals& g, long long host, const std::string& local, bool once) {
   sockaddr_in address = parseLocal(local);
   sessionSocketOptions(g, "/");  // no session: say so before listening
+  if ((ntohl(address.sin_addr.s_addr) >> 24) != 127)
+    std::cerr << "warning: " << local
+              << " is not a loopback address: whoever reaches it uses the PC's desktop under "
+                 "your account\n";
   Fd listener(listenOn(address, local));
   struct sigaction sa {};
   sa.sa_handler = onStopSignal;

@@ -184,6 +184,18 @@ TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession
     EXPECT_GT(row["bytes_to_host"].get<int>(), 0) << row.dump();
   }
 
+  // --once: one connection, then parcctl exits by itself.
+  std::uint16_t once = freePort();
+  Process single({binary("parcctl"), "remote", "tunnel", "1", "--once", "--local",
+                  "127.0.0.1:" + std::to_string(once)},
+                 tmp.path() / "tunnel-once-log",
+                 {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
+  int fd = -1;
+  ASSERT_TRUE(waitFor([&] { return (fd = connectLoopback(once)) >= 0; }, 10s));
+  EXPECT_NE(readUntil(fd, "RFB 003.008\n").find("RFB"), std::string::npos);
+  ::close(fd);
+  EXPECT_TRUE(waitFor([&] { return !single.running(); }, 10s)) << single.stderrText();
+
   // A malformed --local is refused before anything listens.
   RunResult bad = ctl.run({"remote", "tunnel", "1", "--local", "localhost"});
   EXPECT_NE(bad.exitCode, 0);
