@@ -170,6 +170,11 @@ class ConsoleRemoteTest(e2e.ConsoleTestCase):
         b.css("[data-testid=file-download]")[0].click()
         b.wait_css("[data-testid=file-result] .error", 10, text="Chemin refusé")
         self.assertIn("« .. »", " ".join(b.texts("[data-testid=file-result]")))
+        # A well-formed path outside the PC's allowed folders: the PC itself refuses.
+        path.clear()
+        path.send_keys("/etc/hostname")
+        b.css("[data-testid=file-download]")[0].click()
+        b.wait_css("[data-testid=file-result] .error", 20, text="Transfert refusé par le poste")
         self.assertEqual([], b.csp_violations())
         self.assertNoBrowserErrors()
 

@@ -287,6 +287,7 @@ export default {
   'files.checksumMismatch': 'Empreinte SHA-256 différente : le fichier est corrompu et n’a pas été gardé.',
   'files.refused': 'Transfert refusé par le poste : {reason}', 'files.failed': 'Transfert interrompu : {reason}',
   'files.cut': 'La connexion au poste a été coupée avant la fin du transfert.',
+  'files.notOpened': 'Le serveur n’a pas ouvert le transfert : le poste est hors ligne, ou votre rôle ne le permet pas.',
 
   // Alert detail, rules and channels (js/pages/alert_detail.js, alert_rules.js, alert_channels.js).
   'alerts.tabs': 'Rubriques des alertes', 'alerts.tab.list': 'Liste des alertes', 'alerts.tab.rules': 'Règles',

@@ -25,8 +25,8 @@ async function sha256Hex(buffer) {
 }
 
 // The end of a transfer, in French: refused by the PC (path, consent, size), or failed.
-function endProblem(end) {
-  if (!end) return t('files.cut');
+function endProblem(end, opened) {
+  if (!end) return t(opened ? 'files.cut' : 'files.notOpened');
   if (end.status === 'refused') return t('files.refused', {reason: end.reason || ''});
   return t('files.failed', {reason: end.reason || end.status || ''});
 }
@@ -38,6 +38,8 @@ function transfer(hostId, kind, params, {onReady} = {}) {
     ws.binaryType = 'arraybuffer';
     const parts = [];
     let end = null;
+    let opened = false;
+    ws.addEventListener('open', () => { opened = true; });
     ws.addEventListener('message', (ev) => {
       if (typeof ev.data !== 'string') {
         parts.push(ev.data);
@@ -47,7 +49,7 @@ function transfer(hostId, kind, params, {onReady} = {}) {
       if (m.type === 'end') end = m;
       else if (onReady) onReady(m, ws);
     });
-    ws.addEventListener('close', () => resolve({end, parts}));
+    ws.addEventListener('close', () => resolve({end, parts, opened}));
   });
 }
 
@@ -123,8 +125,8 @@ export function hostFilesPanel(host) {
     download.disabled = true;
     say('', t('files.downloading', {path}));
     try {
-      const {end, parts} = await transfer(host.id, 'file-get', {path});
-      if (!end || end.status !== 'ok') return say('error', endProblem(end));
+      const {end, parts, opened} = await transfer(host.id, 'file-get', {path});
+      if (!end || end.status !== 'ok') return say('error', endProblem(end, opened));
       const blob = new Blob(parts);
       const digest = await sha256Hex(await blob.arrayBuffer());
       if (digest !== (end.info && end.info.sha256)) return say('error', t('files.checksumMismatch'));
@@ -151,9 +153,9 @@ export function hostFilesPanel(host) {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const sha256 = await sha256Hex(bytes);
-      const {end} = await transfer(host.id, 'file-put', {path, size: bytes.byteLength, sha256},
+      const {end, opened} = await transfer(host.id, 'file-put', {path, size: bytes.byteLength, sha256},
         {onReady: uploader(bytes)});
-      if (!end || end.status !== 'ok') return say('error', endProblem(end));
+      if (!end || end.status !== 'ok') return say('error', endProblem(end, opened));
       if ((end.info && end.info.sha256) !== sha256) return say('error', t('files.checksumMismatch'));
       say('ok', t('files.uploaded', {path, bytes: bytes.byteLength}), t('files.checksum', {sha: sha256}));
     } finally {
