@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   parc::cli::addRemoteCommands(app, globals);
   parc::cli::addSessionCommands(app, globals);
   parc::cli::addFileCommands(app, globals);
+  parc::cli::addRemoteSessionCommands(app, globals);
   parc::cli::addUpdateCommands(app, globals);
   parc::cli::addBackupCommands(app, globals);
   parc::cli::addBackupBrowseCommands(app, globals);

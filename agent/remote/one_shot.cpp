@@ -59,8 +59,14 @@ void OneShotCommands::addTo(control::CommandRegistry& registry) {
     for (const auto& a : actionList()) {
       if (policy_.refuseAction(a.name).empty()) actions.push_back(a.name);
     }
-    return Json{
-        {"actions", actions}, {"scripts", policy_.scriptsEnabled}, {"services", policy_.services}};
+    // The folders file transfer may use, for the console's file panel to offer them.
+    Json roots = Json::array();
+    for (const auto& root : consentSettings_.fileRoots) roots.push_back(root.string());
+    return Json{{"actions", actions},
+                {"scripts", policy_.scriptsEnabled},
+                {"services", policy_.services},
+                {"file_roots", roots},
+                {"max_file_bytes", consentSettings_.maxFileBytes}};
   });
 }
 

@@ -27,7 +27,8 @@ class OneShotCommands {
 
  private:
   RemotePolicy policy_;
-  RemoteSettings consentSettings_;  // how the user is asked or told ([remote] consent_*)
+  RemoteSettings
+      consentSettings_;  // how the user is asked or told ([remote] consent_*), file roots
   ProcessRunner runner_;
   ScriptExecutor scripts_;
   std::function<void()> inventoryNow_;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Remote-support stream benchmarks (docs/benchmarks.md): a real parc-server and
 # parc-agent on loopback, then parc-streams-bench: keystroke echo latency, file download
-# throughput through the server, and simultaneous terminal sessions.
+# throughput through the server, and simultaneous terminal sessions; the upload
+# throughput with parcctl files put.
 #   bench/remote/streams_run.sh [BUILD_DIR] [SESSIONS] [FILE_MIB]
 set -eu
 BUILD=${1:-build}
@@ -59,6 +60,13 @@ SESSION_TOKEN=$(python3 -c "import tomllib;print(tomllib.load(open('$TMP/home/pa
   --what echo
 "$BUILD/bench/parc-streams-bench" --console-url "$CONSOLE" --fingerprint "$FP" --token "$SESSION_TOKEN" \
   --what throughput --file "$TMP/files/big.bin"
+# Upload: parcctl files put (reads the file, SHA-256 here, sends within the server's
+# credit; the agent checks size and SHA-256, fsyncs and renames), timed end to end.
+T0=$(date +%s.%N)
+"$BUILD/cli/parcctl" files put 1 "$TMP/files/big.bin" "$TMP/files/uploaded.bin" >/dev/null
+T1=$(date +%s.%N)
+cmp -s "$TMP/files/big.bin" "$TMP/files/uploaded.bin" || { echo "upload differs" >&2; exit 1; }
+python3 -c "d=$T1-$T0;print(f'file upload through the server (parcctl files put): $MIB MiB in {d:.2f} s = {$MIB/d:.1f} MiB/s (sha256 verified)')"
 "$BUILD/bench/parc-streams-bench" --console-url "$CONSOLE" --fingerprint "$FP" --token "$SESSION_TOKEN" \
   --what sessions --sessions "$SESSIONS" &
 BENCH=$!

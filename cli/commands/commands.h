@@ -27,9 +27,12 @@ void addAuditCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addAlertCommands(CLI::App& app, std::shared_ptr<Globals> globals);
 void addUserCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // users + api-tokens
 void addGlpiCommands(CLI::App& app, std::shared_ptr<Globals> globals);
-void addRemoteCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // remote.cpp
+void addRemoteCommands(CLI::App& app, std::shared_ptr<Globals> globals);   // remote.cpp
 void addSessionCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // sessions.cpp
 void addFileCommands(CLI::App& app, std::shared_ptr<Globals> globals);     // files.cpp
+/// remote terminal|tunnel|recording.
+void addRemoteSessionCommands(CLI::App& app,
+                              std::shared_ptr<Globals> globals);          // remote_sessions.cpp
 void addUpdateCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // updates.cpp
 void addBackupCommands(CLI::App& app, std::shared_ptr<Globals> globals);  // backups.cpp
 /// list, browse, restore, restores under `backups` (call after addBackupCommands).

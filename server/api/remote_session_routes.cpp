@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "common/files/files.h"
 #include "server/api/route_helpers.h"
 #include "server/remote/remote_service.h"
 
@@ -60,6 +61,31 @@ net::Response get(Context& ctx, Services& s) {
       (r->tenantId && !ctx.caller.scope.allows(*r->tenantId)))
     throw Error(ErrorKind::kNotFound, "no such session");
   return jsonResponse(200, sessionJson(*r));
+}
+
+// GET /api/v1/remote/sessions/{id}/recording: a terminal session's asciicast file, for
+// whoever may read the session (administrators in their scope, the others their own; any
+// other answers 404, like a session that does not exist). What was shown may be
+// confidential: each download is audited.
+net::Response recording(Context& ctx, Services& s) {
+  auto r = service(s).registry().find(ctx.id("id"));
+  if (!r || (!isAdmin(ctx) && r->userId != ctx.caller.user->id) ||
+      (r->tenantId && !ctx.caller.scope.allows(*r->tenantId)))
+    throw Error(ErrorKind::kNotFound, "no such session");
+  if (r->recording.empty()) throw Error(ErrorKind::kNotFound, "this session has no recording");
+  auto cast = files::tryRead(r->recording);
+  if (!cast)
+    throw Error(ErrorKind::kNotFound, "the recording of session " + std::to_string(r->id) +
+                                          " is no longer on the server");
+  audit(s, ctx, "remote.session.recording", "session:" + std::to_string(r->id), r->tenantId, "ok",
+        std::to_string(cast->size()) + " bytes");
+  net::Response res;
+  res.status = 200;
+  res.headers["content-type"] = "application/x-asciicast";
+  res.headers["content-disposition"] =
+      "attachment; filename=\"session-" + std::to_string(r->id) + ".cast\"";
+  res.body = std::move(*cast);
+  return res;
 }
 
 // DELETE /api/v1/remote/sessions/{id}: an administrator ends anyone's, a technician theirs.
@@ -133,6 +159,8 @@ void addRemoteSessionRoutes(Router& r, Services& s) {
         [&s](Context& c) { return list(c, s); });
   r.add("GET", "/api/v1/remote/sessions/{id}", Permission::kRemoteSupport,
         [&s](Context& c) { return get(c, s); });
+  r.add("GET", "/api/v1/remote/sessions/{id}/recording", Permission::kRemoteSupport,
+        [&s](Context& c) { return recording(c, s); });
   r.add("DELETE", "/api/v1/remote/sessions/{id}", Permission::kRemoteSupport,
         [&s](Context& c) { return end(c, s); });
   r.add("GET", "/api/v1/tenants/{id}/remote-sessions", Permission::kTenantsRead,

@@ -268,6 +268,26 @@ export default {
   'rsession.ended': 'Session {id} terminée.', 'rsession.id': 'N°', 'rsession.user': 'Technicien',
   'rsession.host': 'Poste', 'rsession.kind': 'Type', 'rsession.started': 'Début', 'rsession.duration': 'Durée',
   'rsession.result': 'Résultat', 'rsession.bytes': 'Octets envoyés / reçus', 'rsession.consent': 'Consentement',
+  'rsession.recording': 'Enregistrement', 'rsession.recordingLink': 'Télécharger (asciicast)',
+
+  // File transfer on the host page (js/pages/host_files.js).
+  'host.files': 'Transfert de fichiers',
+  'files.intro': 'Télécharger un fichier du poste ou y déposer un fichier, dans les seuls dossiers que le poste autorise. L’empreinte SHA-256 est vérifiée de bout en bout.',
+  'files.showRoots': 'Afficher les dossiers autorisés', 'files.rootsLoading': 'Lecture de la configuration du poste…',
+  'files.noRoots': 'Ce poste n’autorise aucun dossier : le transfert de fichiers y est désactivé.',
+  'files.path': 'Chemin sur le poste', 'files.file': 'Fichier à déposer',
+  'files.download': 'Télécharger depuis le poste', 'files.upload': 'Déposer sur le poste',
+  'files.pathMissing': 'Indiquez le chemin complet du fichier sur le poste.',
+  'files.pathNotAbsolute': 'Chemin refusé : il doit être complet et commencer par « / ».',
+  'files.pathEscape': 'Chemin refusé : « .. » et « . » ne sont pas permis. Indiquez un chemin complet dans un dossier autorisé.',
+  'files.noFile': 'Choisissez d’abord un fichier à déposer.',
+  'files.downloading': 'Téléchargement de {path}…', 'files.uploading': 'Envoi de {name} vers {path}…',
+  'files.downloaded': '{name} téléchargé ({bytes} octets).', 'files.uploaded': 'Fichier déposé : {path} ({bytes} octets).',
+  'files.checksum': 'Empreinte SHA-256 vérifiée : {sha}', 'files.save': 'Enregistrer {name} à nouveau',
+  'files.checksumMismatch': 'Empreinte SHA-256 différente : le fichier est corrompu et n’a pas été gardé.',
+  'files.refused': 'Transfert refusé par le poste : {reason}', 'files.failed': 'Transfert interrompu : {reason}',
+  'files.cut': 'La connexion au poste a été coupée avant la fin du transfert.',
+  'files.notOpened': 'Le serveur n’a pas ouvert le transfert : le poste est hors ligne, ou votre rôle ne le permet pas.',
 
   // Alert detail, rules and channels (js/pages/alert_detail.js, alert_rules.js, alert_channels.js).
   'alerts.tabs': 'Rubriques des alertes', 'alerts.tab.list': 'Liste des alertes', 'alerts.tab.rules': 'Règles',

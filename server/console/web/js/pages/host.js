@@ -10,6 +10,7 @@ import {tenantsById, tenantName} from '../tenants.js';
 import {renderInventory, memorySummary, cpuSummary} from '../inventory_view.js';
 import {statusBadge} from './host_status.js';
 import {remoteActionsPanel} from './host_actions.js';
+import {hostFilesPanel} from './host_files.js';
 import {hostBackupsPanel} from './host_backups.js';
 import {cloneBanner} from './host_clone.js';
 
@@ -48,6 +49,8 @@ export async function render(view, params) {
         h('h2', {id: 'h-actions'}, t('host.actions')), actions(host))),
     h('section', {class: 'card', 'aria-labelledby': 'h-remote'},
       h('h2', {id: 'h-remote'}, t('host.remoteActions')), remoteActionsPanel(host)),
+    h('section', {class: 'card', 'aria-labelledby': 'h-files'},
+      h('h2', {id: 'h-files'}, t('host.files')), hostFilesPanel(host)),
     h('section', {class: 'card backups', 'aria-labelledby': 'h-backups'},
       h('h2', {id: 'h-backups'}, t('host.backups')), hostBackupsPanel(host)),
     h('section', {'aria-labelledby': 'h-health'}, h('h2', {id: 'h-health'}, t('host.health')), health(id)),

@@ -58,6 +58,10 @@ export async function render(view) {
     {label: t('rsession.result'), value: (s) => (s.active ? t('rsession.active') : s.result)},
     {label: t('rsession.bytes'), value: (s) => `${s.bytes_to_host} / ${s.bytes_from_host}`},
     {label: t('rsession.consent'), value: (s) => s.consent},
+    // A terminal's asciicast file (GET, the session cookie; each download is audited).
+    {label: t('rsession.recording'), value: (s) => (s.recording ? h('a', {
+      href: `/api/v1/remote/sessions/${s.id}/recording`, download: `session-${s.id}.cast`,
+      'data-testid': `recording-${s.id}`}, t('rsession.recordingLink')) : '')},
     {label: '', value: (s) => (s.active ? endButton(s) : '')},
   ];
   view.append(table(columns, list.items, {caption: t('rsession.listTitle')}));

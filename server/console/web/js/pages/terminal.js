@@ -1,7 +1,7 @@
 // The terminal page (#/postes/12/terminal): xterm.js (Debian's node-xterm, bundled at
 // build time) on a WebSocket that the server relays to a PTY on the PC. The session is
 // recorded on the server (asciicast) and listed under #/sessions.
-import {h, clear} from '../dom.js';
+import {h, clear, debounce} from '../dom.js';
 import {t} from '../i18n.js';
 import {can} from '../session.js';
 
@@ -61,6 +61,7 @@ export async function render(view, {id}) {
       if (m.type === 'ready') {
         status.textContent = t('rsession.connected', {user: (m.info && m.info.user) || '?'});
         view.dataset.state = 'ready';
+        sendSize();  // the size fitted to the page, if it changed before the session opened
         term.focus();
       } else if (m.type === 'end') {
         end = m;
@@ -79,12 +80,29 @@ export async function render(view, {id}) {
   term.on('data', (data) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
   });
-  term.on('resize', ({cols, rows}) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({type: 'resize', cols, rows}));
-  });
+  // The PTY follows the terminal's size: xterm.js fits the box (fit addon), each new size
+  // goes to the PC as a resize message (TIOCSWINSZ there). data-size says it for the tests.
+  function sendSize() {
+    screen.dataset.size = `${term.cols}x${term.rows}`;
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({type: 'resize', cols: term.cols, rows: term.rows}));
+  }
+  term.on('resize', sendSize);
+  const fit = () => {
+    if (!term.element || screen.clientWidth === 0) return;  // not shown (yet)
+    const g = term.proposeGeometry();  // null or Infinity until xterm has measured a cell
+    if (g && Number.isFinite(g.cols) && Number.isFinite(g.rows) && g.cols > 1 && g.rows > 1) term.fit();
+  };
+  const observer = new ResizeObserver(debounce(fit, 100));
   // Leaving the page ends the session.
-  window.addEventListener('hashchange', () => ws.close(), {once: true});
+  window.addEventListener('hashchange', () => {
+    observer.disconnect();
+    ws.close();
+  }, {once: true});
   // xterm measures itself once in the document: open it after the page is shown.
-  setTimeout(() => term.open(screen), 0);
+  setTimeout(() => {
+    term.open(screen);
+    fit();
+    observer.observe(screen);
+  }, 0);
   clear(screen);
 }

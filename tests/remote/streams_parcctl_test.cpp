@@ -1,0 +1,258 @@
+// parcctl's streamed remote support end to end, with the real server, agent and parcctl
+// on loopback: `parcctl remote terminal` driven through a pipe, `parcctl remote tunnel`
+// relaying TCP connections to the PC's VNC port (a stand-in echo server), and terminal
+// recordings downloaded through the API by their owner only, audited.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "tests/remote/streams_fixture.h"
+
+namespace parc::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Connects to 127.0.0.1:port; -1 if nothing listens there (yet).
+int connectLoopback(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{10, 0};  // every read below is bounded
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Reads until `expected` has arrived (or the peer closes, or 10 s pass).
+std::string readUntil(int fd, const std::string& expected) {
+  std::string got;
+  char buf[256];
+  while (got.find(expected) == std::string::npos) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+// A stand-in VNC server on the PC's loopback: greets like RFB, then echoes.
+class EchoVnc {
+ public:
+  explicit EchoVnc(std::uint16_t port) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    bound_ = ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+             ::listen(listener_, 4) == 0;
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~EchoVnc() {
+    ::shutdown(listener_, SHUT_RDWR);
+    thread_.join();
+    ::close(listener_);
+  }
+  bool bound() const { return bound_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = ::accept(listener_, nullptr, nullptr);
+      if (c < 0) return;
+      ++accepted_;
+      std::thread([c] {
+        const char greeting[] = "RFB 003.008\n";
+        (void)::write(c, greeting, sizeof greeting - 1);
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(c, buf, sizeof buf)) > 0) (void)::write(c, buf, n);
+        ::close(c);
+      }).detach();
+    }
+  }
+  int listener_ = -1;
+  bool bound_ = false;
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+// A terminal from parcctl with stdin a pipe: the keystrokes go, the output comes back,
+// `stty size` shows the pipe's default size, the session is registered and audited.
+TEST_F(RemoteStreams, ParcctlTerminalRoundTripsThroughAPipe) {
+  RunResult r = ctl.run({"remote", "terminal", "1"}, "echo parc-$((6*7))\nstty size\nexit\n");
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out << agent->stderrText();
+  EXPECT_NE(r.out.find("parc-42"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("24 80"), std::string::npos) << r.out;
+
+  // The end of stdin ends the shell even without `exit` (^D).
+  RunResult eof = ctl.run({"remote", "terminal", "1"}, "echo bye-$((1+1))\n");
+  ASSERT_EQ(eof.exitCode, 0) << eof.err << eof.out;
+  EXPECT_NE(eof.out.find("bye-2"), std::string::npos) << eof.out;
+
+  Json sessions;  // the end message reaches parcctl a moment before the row is completed
+  ASSERT_TRUE(waitFor(
+      [&] {
+        sessions = ctl.json({"sessions", "list"});
+        return sessions["count"] == 2 && sessions["items"][0]["active"] == false &&
+               sessions["items"][1]["active"] == false;
+      },
+      10s))
+      << sessions.dump();
+  for (const auto& row : sessions["items"]) {
+    EXPECT_EQ(row["kind"], "terminal");
+    EXPECT_EQ(row["username"], "admin");
+    EXPECT_EQ(row["result"], "ok") << row.dump();
+  }
+  EXPECT_EQ(ctl.json({"audit", "list", "--action", "remote.terminal.start"})["count"], 2);
+
+  // A host out of reach: a clear error and a non-zero exit.
+  RunResult missing = ctl.run({"remote", "terminal", "999"}, "exit\n");
+  EXPECT_NE(missing.exitCode, 0);
+  EXPECT_FALSE(missing.err.empty());
+}
+
+// With a terminal on stdin (a PTY from util-linux's script(1)), parcctl opens the session
+// at the window's size, passes the bytes raw and follows the window (SIGWINCH → resize):
+// the PC's `stty size` says 43 132, then 30 100 once the window has shrunk.
+TEST_F(RemoteStreams, ParcctlTerminalFollowsTheWindowSizeOnATerminal) {
+  const std::string command =
+      "stty cols 132 rows 43; (sleep 5; stty cols 100 rows 30 </dev/tty) & exec " +
+      binary("parcctl") + " remote terminal 1";
+  // The input waits until parcctl has set raw mode (which flushes what came before).
+  RunResult r = runProgram({"/bin/sh", "-c",
+                            "(sleep 3; printf 'stty size\\n'; sleep 4; printf 'stty size\\n'; "
+                            "sleep 1; printf 'exit\\n') | script -qefc '" +
+                                command + "' /dev/null"},
+                           {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}}, "", 40s);
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  auto first = r.out.find("43 132");
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("30 100", first), std::string::npos) << r.out;
+  Json sessions = ctl.json({"sessions", "list"});
+  ASSERT_EQ(sessions["count"], 1);
+  EXPECT_EQ(sessions["items"][0]["kind"], "terminal");
+}
+
+// Each TCP connection to the tunnel's local port is one desktop session through the
+// server to the PC's VNC port; bytes go both ways; each is audited under the account.
+TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession) {
+  EchoVnc vnc(vncPort);
+  ASSERT_TRUE(vnc.bound());
+  std::uint16_t local = freePort();
+  Process tunnel(
+      {binary("parcctl"), "remote", "tunnel", "1", "--local", "127.0.0.1:" + std::to_string(local)},
+      tmp.path() / "tunnel-log", {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    int fd = -1;
+    ASSERT_TRUE(waitFor([&] { return (fd = connectLoopback(local)) >= 0; }, 10s))
+        << tunnel.stderrText();
+    EXPECT_NE(readUntil(fd, "RFB 003.008\n").find("RFB 003.008"), std::string::npos)
+        << tunnel.stderrText() << agent->stderrText();
+    std::string ping = "ping-" + std::to_string(i) + "-through-the-tunnel";
+    ASSERT_EQ(::write(fd, ping.data(), ping.size()), static_cast<ssize_t>(ping.size()));
+    EXPECT_NE(readUntil(fd, ping).find(ping), std::string::npos);
+    ::close(fd);
+  }
+  EXPECT_EQ(vnc.accepted(), 2);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"audit", "list", "--action", "remote.desktop.end"})["count"] == 2;
+      },
+      15s));
+  EXPECT_EQ(tunnel.stop(), 0);  // SIGTERM: a clean stop
+  Json starts = ctl.json({"audit", "list", "--action", "remote.desktop.start"});
+  EXPECT_EQ(starts["count"], 2) << starts.dump();
+  Json listed = ctl.json({"sessions", "list"});
+  ASSERT_EQ(listed["count"], 2);
+  for (const auto& row : listed["items"]) {
+    EXPECT_EQ(row["kind"], "desktop");
+    EXPECT_EQ(row["username"], "admin");
+    EXPECT_GT(row["bytes_to_host"].get<int>(), 0) << row.dump();
+  }
+
+  // --once: one connection, then parcctl exits by itself.
+  std::uint16_t once = freePort();
+  Process single({binary("parcctl"), "remote", "tunnel", "1", "--once", "--local",
+                  "127.0.0.1:" + std::to_string(once)},
+                 tmp.path() / "tunnel-once-log",
+                 {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
+  int fd = -1;
+  ASSERT_TRUE(waitFor([&] { return (fd = connectLoopback(once)) >= 0; }, 10s));
+  EXPECT_NE(readUntil(fd, "RFB 003.008\n").find("RFB"), std::string::npos);
+  ::close(fd);
+  EXPECT_TRUE(waitFor([&] { return !single.running(); }, 10s)) << single.stderrText();
+
+  // A malformed --local is refused before anything listens.
+  RunResult bad = ctl.run({"remote", "tunnel", "1", "--local", "localhost"});
+  EXPECT_NE(bad.exitCode, 0);
+  EXPECT_NE(bad.err.find("--local wants"), std::string::npos) << bad.err;
+}
+
+// A terminal session's recording: its owner downloads it (API and parcctl), another
+// commune's administrator and another technician get 404 like a missing session, a
+// read-only account 403; each download is audited.
+TEST_F(RemoteStreams, RecordingsAreDownloadableByTheirOwnerOnlyAndAudited) {
+  RunResult r = ctl.run({"remote", "terminal", "1"}, "echo parc-$((6*7))\nexit\n");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  Json sessions = ctl.json({"sessions", "list"});
+  ASSERT_EQ(sessions["count"], 1);
+  const std::string id = std::to_string(sessions["items"][0]["id"].get<long long>());
+
+  fs::path out = tmp.path() / "session.cast";
+  RunResult got = ctl.run({"remote", "recording", id, "-o", out.string()});
+  ASSERT_EQ(got.exitCode, 0) << got.err;
+  std::string cast = files::read(out);
+  EXPECT_EQ(parseJson(cast.substr(0, cast.find('\n')))["version"], 2) << cast;
+  EXPECT_NE(cast.find("parc-42"), std::string::npos);
+  RunResult toStdout = ctl.run({"remote", "recording", id});
+  EXPECT_EQ(toStdout.out, cast);
+
+  ctl.json({"tenants", "create", "--name", "Mairie de Rodez", "--insee", "12202"});
+  const std::string password = "Tres-long-mot-de-passe-2026!";
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"admin-rodez", "--role", "administrator", "--tenant", "2"},
+        std::vector<std::string>{"paul", "--role", "technician"},
+        std::vector<std::string>{"lecteur", "--role", "read_only"}}) {
+    args.insert(args.begin(), {"users", "create"});
+    RunResult created = ctl.run(args, password + "\n");
+    ASSERT_EQ(created.exitCode, 0) << created.err << created.out;
+  }
+  const std::string path = "/api/v1/remote/sessions/" + id + "/recording";
+  net::Response mine = get(path, adminToken());
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.body, cast);
+  EXPECT_EQ(mine.headers["content-type"], "application/x-asciicast");
+  for (auto [user, status] : std::vector<std::pair<std::string, int>>{
+           {"admin-rodez", 404}, {"paul", 404}, {"lecteur", 403}}) {
+    SCOPED_TRACE(user);
+    std::string token = login(user, password).token;
+    net::Response other = get(path, token);
+    EXPECT_EQ(other.status, status) << other.body;
+    EXPECT_EQ(other.body.find("parc-42"), std::string::npos);
+    if (status == 404) {
+      EXPECT_EQ(other.body, get("/api/v1/remote/sessions/999999/recording", token).body);
+    }
+  }
+  EXPECT_EQ(get("/api/v1/remote/sessions/999999/recording", adminToken()).status, 404);
+
+  Json audited = ctl.json({"audit", "list", "--action", "remote.session.recording"});
+  ASSERT_EQ(audited["count"], 3) << audited.dump();  // parcctl twice, the API once
+  EXPECT_EQ(audited["items"][0]["target"], "session:" + id);
+}
+
+}  // namespace
+}  // namespace parc::testing
