@@ -56,12 +56,14 @@ class SystemdRoot {
           return comm >> name && name == "systemd";
         },
         10s);
-    // Its bus socket appears a moment after it starts: asked until it answers.
+    // Its marks (/run/systemd/system, then its bus socket) appear a moment after it
+    // starts: "offline" or no connection until then; asked until it answers.
     waitFor(
         [&] {
           RunResult booted = run({"systemctl", "is-system-running", "--wait"});
           state_ = booted.out + booted.err;
-          return state_.find("Failed to connect") == std::string::npos;
+          return state_.find("Failed to connect") == std::string::npos &&
+                 state_.find("offline") == std::string::npos;
         },
         60s);
   }
@@ -168,7 +170,43 @@ TEST_F(InstallersUnderSystemd, ServerAndAgentServicesStartReloadAndAreWatched) {
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(systemd.show("parc-agent", "ActiveState"), "active");
 
-  // 4. A frozen server sends no keep-alive: the watchdog kills it and it is restarted.
+  // 4. Remote support's helpers leave the agent's sandbox for units of their own, as the
+  // package's agent.toml asks (scripts_in_own_unit, terminal_in_own_unit): a library
+  // script and a terminal run as transient units, accounted apart, and end with their work.
+  r = systemd.run({"sh", "-c",
+                   "useradd --create-home --shell /bin/bash support && sed -i "
+                   "'s/^# terminal_user = .*/terminal_user = \"support\"/' /etc/parc/agent.toml "
+                   "&& systemctl restart parc-agent"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto hosts = parseJson(systemd.run({"parcctl", "--json", "hosts", "list"}).out);
+        return hosts["items"][0]["online"] == true;
+      },
+      30s));
+  r = systemd.run(
+      {"sh", "-c",
+       "printf 'id -un\\ngrep -o \"parc-script-[^/]*\" /proc/self/cgroup | head -n 1\\n' "
+       "| parcctl scripts add where-am-i - && parcctl script run 1 where-am-i"});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("root\nparc-script-"), std::string::npos) << r.out << r.err;
+  r = systemd.run({"sh", "-c",
+                   "printf 'id -un; grep -o \"parc-terminal-[^/]*\" /proc/self/cgroup | head -n 1; "
+                   "exit\\n' | parcctl remote terminal 1"});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("support"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("parc-terminal-"), std::string::npos) << r.out << r.err;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return systemd
+            .run({"systemctl", "list-units", "--no-legend", "parc-terminal-*", "parc-script-*"})
+            .out.empty();
+      },
+      10s))
+      << "nothing outlives the session: "
+      << systemd.run({"systemctl", "list-units", "parc-terminal-*", "parc-script-*"}).out;
+
+  // 5. A frozen server sends no keep-alive: the watchdog kills it and it is restarted.
   ASSERT_EQ(systemd.run({"systemctl", "kill", "-s", "SIGSTOP", "parc-server"}).exitCode, 0);
   EXPECT_TRUE(waitFor(
       [&] {
@@ -181,7 +219,7 @@ TEST_F(InstallersUnderSystemd, ServerAndAgentServicesStartReloadAndAreWatched) {
   EXPECT_NE(systemd.run({"journalctl", "-u", "parc-server"}).out.find("Watchdog timeout"),
             std::string::npos);
 
-  // 5. Stopped cleanly.
+  // 6. Stopped cleanly.
   EXPECT_EQ(systemd.run({"systemctl", "stop", "parc-agent", "parc-server"}).exitCode, 0);
   EXPECT_EQ(systemd.show("parc-server", "ActiveState"), "inactive");
   EXPECT_EQ(systemd.show("parc-agent", "ActiveState"), "inactive");
