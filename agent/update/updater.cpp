@@ -1,13 +1,9 @@
 #include "agent/update/updater.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <random>
 
-#include "agent/remote/process_runner.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/files/files.h"
@@ -28,33 +24,6 @@ fs::path updateDir(const fs::path& dataDir) {
 
 std::int64_t now() {
   return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-enum class Direction { kForward, kRollback };
-
-// Runs the install command on `package`; the outcome's text for the state's detail.
-// A rollback reinstalls an older package, which the package's preinst refuses unless
-// PARC_ALLOW_DOWNGRADE=1: that permission is given to this one call only, so an older
-// package offered as an update is still refused by dpkg as well as by the agent.
-remote::RunOutcome install(const UpdateSettings& s, const std::string& package,
-                           Direction direction) {
-  std::vector<std::string> argv = s.installCommand;
-  for (auto& a : argv) {
-    if (a == "{package}") a = package;
-  }
-  fs::path program = argv.front();
-  // dpkg's maintainer scripts need the sbin directories on PATH.
-  auto path = remote::ProcessRunner::defaultPath();
-  if (program.is_absolute()) path.insert(path.begin(), program.parent_path());
-  remote::ProcessRunner runner(path);
-  remote::RunLimits limits;
-  limits.timeout = s.installTimeout;
-  limits.maxOutputBytes = 16 * 1024;
-  std::vector<std::string> env;
-  if (direction == Direction::kRollback) env.emplace_back("PARC_ALLOW_DOWNGRADE=1");
-  spdlog::info("update: {} {}", direction == Direction::kRollback ? "reinstalling" : "installing",
-               package);
-  return runner.run(program.filename().string(), {argv.begin() + 1, argv.end()}, limits, env);
 }
 
 std::string describe(const remote::RunOutcome& o) {
@@ -120,6 +89,7 @@ Updater::Updater(fs::path dataDir, fs::path configFile, transport::Identity iden
     : dataDir_(std::move(dataDir)),
       configFile_(std::move(configFile)),
       settings_(std::move(settings)),
+      platform_(nativeUpdatePlatform(settings_)),
       identity_(std::move(identity)) {}
 
 Updater::~Updater() {
@@ -200,8 +170,7 @@ std::string Updater::download(const std::string& target, const parc::update::Rel
     throw Error(ErrorKind::kBadRequest,
                 "package " + expected.version + " differs from its signed manifest");
   }
-  fs::path file = updateDir(dataDir_) /
-                  ("parc-agent_" + expected.version + "_" + expected.architecture + ".deb");
+  fs::path file = updateDir(dataDir_) / platform_->packageFileName(expected);
   fs::create_directories(updateDir(dataDir_));
   files::writeAtomic(file, res.body, 0600);
   return file.string();
@@ -288,38 +257,9 @@ void Updater::checkOnce() {
 }
 
 void Updater::launchApply() {
-  std::vector<std::string> argv = settings_.launcher;
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  argv.push_back(ec ? std::string("/usr/bin/parc-agent") : self.string());
-  argv.insert(argv.end(), {"update-apply", "--data-dir", dataDir_.string()});
-  if (!configFile_.empty()) argv.insert(argv.end(), {"--config", configFile_.string()});
-  fs::path log = updateDir(dataDir_) / "apply.log";
-  std::string line;
-  for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
-  spdlog::info("update: starting the apply step: {}", line);
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  pid_t child = fork();
-  if (child < 0) throw Error(ErrorKind::kInternal, "fork failed");
-  if (child == 0) {
-    // Detached twice over: its own session, reparented to init, none of our descriptors.
-    setsid();
-    if (fork() != 0) _exit(0);
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    int null = ::open("/dev/null", O_RDONLY);
-    if (null >= 0) dup2(null, 0);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    close_range(3, ~0U, 0);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
-  int ignored = 0;
-  waitpid(child, &ignored, 0);
+  std::vector<std::string> arguments = {"--data-dir", dataDir_.string()};
+  if (!configFile_.empty()) arguments.insert(arguments.end(), {"--config", configFile_.string()});
+  platform_->launchApply(arguments, updateDir(dataDir_) / "apply.log");
 }
 
 int applyUpdate(const fs::path& dataDir, const UpdateSettings& settings) {
@@ -336,9 +276,10 @@ int applyUpdate(const fs::path& dataDir, const UpdateSettings& settings) {
     writeState(dataDir, latest);
     spdlog::warn("update-apply: {} → {}: {}: {}", st.from, st.to, phase, detail);
   };
-  auto installed = install(settings, st.package, Direction::kForward);
+  auto platform = nativeUpdatePlatform(settings);
+  auto installed = platform->install(st.package, false);
   if (!installed.succeeded()) {
-    auto back = install(settings, st.rollbackPackage, Direction::kRollback);
+    auto back = platform->install(st.rollbackPackage, true);
     finish("failed",
            describe(installed) +
                (back.succeeded() ? "; previous version reinstalled"
@@ -353,7 +294,7 @@ int applyUpdate(const fs::path& dataDir, const UpdateSettings& settings) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  auto back = install(settings, st.rollbackPackage, Direction::kRollback);
+  auto back = platform->install(st.rollbackPackage, true);
   finish("rolled_back",
          st.to + " did not check in within " + std::to_string(settings.healthTimeout.count()) +
              " s; " +

@@ -14,6 +14,7 @@
 // Files under <data>/update/: state.json, the staged packages, apply.log.
 #include <condition_variable>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -21,6 +22,7 @@
 #include <thread>
 
 #include "agent/transport/identity.h"
+#include "agent/update/platform.h"
 #include "agent/update/update_settings.h"
 #include "common/net/client.h"
 #include "common/update/release.h"
@@ -73,6 +75,7 @@ class Updater {
 
   std::filesystem::path dataDir_, configFile_;
   UpdateSettings settings_;
+  std::unique_ptr<UpdatePlatform> platform_;  // after settings_: made from them
   std::mutex mutex_;
   transport::Identity identity_;  // guarded by mutex_
   std::condition_variable wake_;
