@@ -153,6 +153,45 @@ TEST_F(FacturationStoreTest, NotSubjectServicesAreRefusedWithAVatIdentifier) {
   }
 }
 
+// The VAT mention follows the category: article 256 B (outside the scope of VAT) only for
+// O with VATEX-EU-O, the exemption articles for E with VATEX-EU-132, in the BT-22 note,
+// the BG-23 breakdown (BT-120/121) and nowhere else.
+bool mentions(const Invoice& inv, const std::string& text) {
+  for (const auto& n : inv.notes)
+    if (n.find(text) != std::string::npos) return true;
+  return false;
+}
+
+TEST_F(FacturationStoreTest, VatMentionMatchesTheCategory) {
+  auto exempt = issueMarch();
+  for (const auto& inv : exempt.invoices) {
+    EXPECT_FALSE(mentions(inv, "256 B")) << inv.number << ": E is not outside the scope";
+    EXPECT_TRUE(mentions(inv, "Exonération de TVA : article 261 du CGI")) << inv.number;
+    for (const auto& v : toFacturx(inv).vat) {
+      if (v.category != facturx::VatCategory::kExempt) continue;
+      EXPECT_EQ(v.exemptionReasonCode, "VATEX-EU-132") << inv.number;
+      EXPECT_EQ(v.exemptionReason.find("256 B"), std::string::npos) << inv.number;
+    }
+  }
+  FacturationStore other(base.db, base.tenant2);
+  loadTown(other, cases());
+  makeEveryServiceNotSubject(other);
+  TenantProfile p = profile(base.tenant2);
+  p.vatId.clear();
+  auto outside = other.issueRun("2026-03", "2026-04-02", p, "Millau", "u", 1);
+  ASSERT_FALSE(outside.invoices.empty());
+  for (const auto& inv : outside.invoices) {
+    EXPECT_TRUE(mentions(inv, "TVA non applicable, article 256 B du CGI")) << inv.number;
+    EXPECT_FALSE(mentions(inv, "Exonération")) << inv.number;
+    auto x = toFacturx(inv);
+    ASSERT_EQ(x.vat.size(), 1u);
+    EXPECT_EQ(x.vat[0].exemptionReasonCode, "VATEX-EU-O");
+    EXPECT_NE(x.vat[0].exemptionReason.find("256 B"), std::string::npos);
+  }
+  // Standard-rated only: no VAT exemption statement at all (BR-S-10).
+  EXPECT_FALSE(vatStatement({{VatCategory::kStandard, 550, 1000, 55}}));
+}
+
 TEST_F(FacturationStoreTest, InvoicesFailingEn16931AreRefusedBeforeNumbering) {
   // No VAT id and no SIRET: nothing identifies the seller (BR-CO-26). Only the in-process
   // Factur-X check at issue catches this one.

@@ -65,6 +65,18 @@ TEST(FacturationValidation, IssuedDocumentsPassXsdAndSchematrons) {
       ++n;
     }
   ASSERT_EQ(n, 11 + 4 + 10 + 1);
+  // The mention and the code agree (the schematrons check the code list, BR-CL-22): the
+  // exempt town cites the exemption (VATEX-EU-132), the other art. 256 B (VATEX-EU-O).
+  auto read = [](const std::filesystem::path& f) {
+    std::ifstream in(f);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::string rodez = read(dir / "rodez-FAC-2026-000001.xml");
+  std::string outside = read(dir / "millau-FAC-2026-000001.xml");
+  EXPECT_NE(rodez.find("<ram:ExemptionReasonCode>VATEX-EU-132<"), std::string::npos);
+  EXPECT_EQ(rodez.find("256 B"), std::string::npos);
+  EXPECT_NE(outside.find("<ram:ExemptionReasonCode>VATEX-EU-O<"), std::string::npos);
+  EXPECT_NE(outside.find("256 B"), std::string::npos);
   auto report = base.dir.path() / "report.json";
   std::string cmd = "/usr/bin/python3 " PARC_SOURCE_DIR
                     "/tests/modules/facturx_validate.py --rules cen,facturx --json " +

@@ -653,6 +653,7 @@ RunResult FacturationStore::issueRun(const std::string& month, const std::string
     inv.payer = payerJson(f, month);
     inv.seller = sellerJson;
     inv.notes = mandatoryNotes(seller, month, f);
+    if (auto vat = vatStatement(d.totals.vat)) inv.notes.push_back(*vat);
     inv.totalLines = d.totals.lines;
     inv.totalTax = d.totals.tax;
     inv.total = d.totals.total;
@@ -906,6 +907,13 @@ Payment FacturationStore::recordPayment(const Payment& p, std::int64_t now) {
       throw Error(ErrorKind::kConflict, "the payment exceeds what the invoice still owes (" +
                                             formatCents(due(*inv).due()) + " EUR)");
   }
+  Payment out = p;
+  out.id = insertPayment(p, now);
+  tx.commit();
+  return out;
+}
+
+Id FacturationStore::insertPayment(const Payment& p, std::int64_t now) {
   sqlite::Statement q(db_,
                       "INSERT INTO mod_facturation_payments (tenant_id, family_id, invoice_id, "
                       "paid_on, amount_cents, method, reference, recorded_by, created_at) "
@@ -913,10 +921,7 @@ Payment FacturationStore::recordPayment(const Payment& p, std::int64_t now) {
   q.bind(1, tenant_).bind(2, p.familyId).bind(3, p.invoiceId).bind(4, p.paidOn);
   q.bind(5, p.amount).bind(6, p.method).bind(7, p.reference).bind(8, p.recordedBy);
   q.bind(9, now).run();
-  Payment out = p;
-  out.id = db_.lastInsertId();
-  tx.commit();
-  return out;
+  return db_.lastInsertId();
 }
 
 std::vector<Payment> FacturationStore::payments(std::optional<Id> familyId) {
@@ -949,11 +954,13 @@ std::vector<Balance> FacturationStore::balances() {
       "type_code='380'), "
       "(SELECT COALESCE(SUM(total),0) FROM mod_facturation_invoices WHERE family_id=f.id AND "
       "type_code='381'), "
-      "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_payments WHERE family_id=f.id) "
+      "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_payments WHERE family_id=f.id), "
+      "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_refunds WHERE family_id=f.id) "
       "FROM mod_facturation_families f WHERE f.tenant_id = ? ORDER BY f.payer_name, f.id");
   q.bind(1, tenant_);
   std::vector<Balance> out;
-  while (q.step()) out.push_back({q.int64(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)});
+  while (q.step())
+    out.push_back({q.int64(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.int64(5)});
   return out;
 }
 
@@ -991,47 +998,6 @@ void FacturationStore::storeDocument(Id invoiceId, const std::string& xml,
   q.run();
 }
 
-// ---- SEPA direct-debit files ----
-
-std::set<Id> FacturationStore::presentedForDebit() {
-  std::set<Id> out;
-  sqlite::Statement q(db_,
-                      "SELECT d.invoice_id FROM mod_facturation_sepa_debits d JOIN "
-                      "mod_facturation_sepa_files f ON f.id = d.file_id WHERE f.tenant_id = ?");
-  q.bind(1, tenant_);
-  while (q.step()) out.insert(q.int64(0));
-  return out;
-}
-
-Id FacturationStore::recordDirectDebitFile(const std::string& messageId, const std::string& month,
-                                           const std::string& collectionDate,
-                                           const std::vector<std::pair<Id, Cents>>& debits,
-                                           const std::string& xml, const std::string& actor,
-                                           std::int64_t now) {
-  sqlite::Transaction tx(db_);  // BEGIN IMMEDIATE: two generations cannot both record
-  const auto presented = presentedForDebit();
-  for (const auto& [invoiceId, amount] : debits) {
-    auto inv = invoice(invoiceId);
-    if (!inv) throw Error(ErrorKind::kNotFound, "no such invoice");
-    if (presented.count(invoiceId))
-      throw Error(ErrorKind::kConflict, "la facture " + inv->number +
-                                            " a déjà été présentée au prélèvement dans un "
-                                            "autre fichier : ce fichier n'est pas émis");
-  }
-  sqlite::Statement f(db_,
-                      "INSERT INTO mod_facturation_sepa_files (tenant_id, message_id, month, "
-                      "collection_date, created_by, created_at, xml) VALUES (?,?,?,?,?,?,?)");
-  f.bind(1, tenant_).bind(2, messageId).bind(3, month).bind(4, collectionDate);
-  f.bind(5, actor).bind(6, now).bind(7, xml).run();
-  Id fileId = db_.lastInsertId();
-  for (const auto& [invoiceId, amount] : debits) {
-    sqlite::Statement d(db_, "INSERT INTO mod_facturation_sepa_debits VALUES (?,?,?)");
-    d.bind(1, invoiceId).bind(2, fileId).bind(3, amount).run();
-  }
-  tx.commit();
-  return fileId;
-}
-
 // ---- texts ----
 
 std::vector<std::string> mandatoryNotes(const TenantProfile& seller, const std::string& month,
@@ -1051,8 +1017,6 @@ std::vector<std::string> mandatoryNotes(const TenantProfile& seller, const std::
       "suivant la réception du présent avis, vous pouvez contester la somme en saisissant "
       "directement le tribunal judiciaire ou le tribunal administratif compétent selon la "
       "nature de la créance.",
-      "TVA non applicable : service public administratif (article 256 B du CGI), sauf "
-      "mention contraire par ligne.",
   };
 }
 
@@ -1220,6 +1184,7 @@ Json toJson(const Balance& b) {
               {"invoiced", formatCents(b.invoiced)},
               {"credited", formatCents(b.credited)},
               {"paid", formatCents(b.paid)},
+              {"refunded", formatCents(b.refunded)},
               {"due", formatCents(b.due())}};
 }
 

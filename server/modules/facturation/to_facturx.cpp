@@ -1,5 +1,7 @@
 #include "server/modules/facturation/to_facturx.h"
 
+#include "server/modules/facturation/vat_rules.h"
+
 namespace parc::modules::facturation {
 
 namespace {
@@ -80,10 +82,10 @@ facturx::Invoice toFacturx(const Invoice& inv) {
     x.rate = v.rate;
     x.taxableAmount = v.base;
     x.taxAmount = v.tax;
-    if (v.category == VatCategory::kExempt)
-      x.exemptionReason =
-          "Exonération de TVA : service public administratif (article 256 B du CGI)";
-    if (v.category == VatCategory::kNotSubject) x.exemptionReason = "Non soumis à la TVA";
+    if (auto mention = vatMention(v.category)) {  // BT-120 and BT-121, consistent
+      x.exemptionReason = mention->reason;
+      x.exemptionReasonCode = mention->code;
+    }
     out.vat.push_back(x);
   }
   out.totals.lineTotal = t.lines;

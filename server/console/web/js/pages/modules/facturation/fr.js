@@ -49,6 +49,18 @@ export default {
   'payments.invoice': 'Facture', 'payments.method': 'Mode de paiement', 'payments.recorded': 'Paiement enregistré.',
   'method.cash': 'Espèces', 'method.cheque': 'Chèque', 'method.card': 'Carte', 'method.sepa_direct_debit': 'Prélèvement SEPA', 'method.transfer': 'Virement',
 
+  'tab.prelevements': 'Prélèvements',
+  'debits.title': 'Prélèvements SEPA', 'debits.none': "Aucun fichier de prélèvement n'a encore été généré.",
+  'debits.help': "Pour chaque fichier remis à la banque, enregistrez sa réponse : les prélèvements encaissés deviennent des paiements ; un prélèvement rejeté (code de rejet de la banque) reste dû et, si le motif le permet, sera présenté dans le prochain fichier.",
+  'debits.file': 'Fichier {id} — prélevé le {date} — {total} €', 'debits.e2e': 'Identifiant', 'debits.sequence': 'Séquence',
+  'debits.status': 'État', 'debits.settledOn': 'Date de la réponse', 'debits.presented': 'En attente de la banque',
+  'debits.collected': 'Encaissé', 'debits.rejectedBecause': 'Rejeté : {code} ({label})',
+  'debits.rejectOption': 'Rejeté — {code} : {label}', 'debits.answer': 'Réponse de la banque',
+  'debits.answerFor': 'Réponse pour la facture {number}', 'debits.record': 'Enregistrer la réponse',
+  'debits.recorded': ({collected, rejected, amount}) => `${collected} ${plural(collected, 'prélèvement encaissé', 'prélèvements encaissés')} (${amount} €), ${rejected} ${plural(rejected, 'rejeté', 'rejetés')}.`,
+  'refunds.title': 'Remboursements', 'refunds.add': 'Rembourser un trop-perçu', 'refunds.family': 'Famille (trop-perçu)',
+  'refunds.reason': 'Motif', 'refunds.recorded': 'Remboursement enregistré.', 'col.refunded': 'Remboursé (€)',
+  'method.refund.transfer': 'Virement', 'method.refund.cheque': 'Chèque', 'method.refund.cash': 'Espèces',
   'balances.title': 'Soldes des familles', 'balances.total': 'Total restant dû : {total} €',
   'reminders.title': 'Relances (factures échues)', 'reminders.none': 'Aucune facture échue impayée.',
 };

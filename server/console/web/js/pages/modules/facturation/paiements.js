@@ -1,4 +1,5 @@
-// Paiements: what the régisseur cashed (cash, cheque, card, direct debit, transfer).
+// Paiements: what the régisseur cashed (cash, cheque, card, direct debit, transfer), and
+// refunds of what a family paid beyond what it owed.
 import {get, post} from '../../../api.js';
 import {h, field, toast} from '../../../dom.js';
 import {errorText} from '../../../nav.js';
@@ -42,4 +43,38 @@ export async function render(view, ctx) {
     } catch (err) { toast(errorText(err), 'bad'); }
   });
   if (open.length) view.append(form);
+  await renderRefunds(view, ctx, name);
+}
+
+// Refunds: listed for everyone with a role; the form offers the families in credit only.
+async function renderRefunds(view, ctx, name) {
+  const [refunds, balances] = await Promise.all([get(`${ctx.base}/refunds`), get(`${ctx.base}/balances`)]);
+  view.append(h('h2', {}, ft('refunds.title')),
+    h('table', {'data-testid': 'fac-refunds'},
+      h('thead', {}, h('tr', {}, ['col.date', 'col.family', 'col.method', 'col.amount', 'refunds.reason']
+        .map((k) => h('th', {scope: 'col'}, ft(k))))),
+      h('tbody', {}, refunds.items.length ? refunds.items.map((r) => h('tr', {},
+        h('td', {}, r.refunded_on), h('td', {}, name(r.family_id)), h('td', {}, ft(`method.refund.${r.method}`)),
+        h('td', {class: 'num'}, euros(r.amount)), h('td', {}, r.reason))) : emptyRow(5))));
+  const inCredit = balances.items.filter((b) => b.due.startsWith('-'));
+  if (!inCredit.length || (!ctx.roles.includes('regisseur') && !ctx.roles.includes('ordonnateur'))) return;
+  const family = h('select', {name: 'family_id', 'data-testid': 'fac-refund-family', required: true},
+    inCredit.map((b) => h('option', {value: b.family_id}, `${b.payer_name} — ${euros(b.due.slice(1))} €`)));
+  const form = h('form', {class: 'card', 'data-testid': 'fac-refund-form'}, h('h3', {}, ft('refunds.add')),
+    field(ft('refunds.family'), family),
+    field(ft('payments.amount'), h('input', {name: 'amount', required: true, inputmode: 'decimal', 'data-testid': 'fac-refund-amount'})),
+    field(ft('payments.method'), h('select', {name: 'method'}, ['transfer', 'cheque', 'cash'].map((m) => h('option', {value: m}, ft(`method.refund.${m}`))))),
+    field(ft('refunds.reason'), h('input', {name: 'reason', required: true, maxlength: 500, 'data-testid': 'fac-refund-reason'})),
+    h('button', {type: 'submit', 'data-testid': 'fac-refund-save'}, ft('save')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const d = Object.fromEntries(new FormData(form));
+    try {
+      await post(`${ctx.base}/refunds`, {family_id: Number(d.family_id), amount: d.amount.replace(',', '.'),
+        method: d.method, reason: d.reason});
+      toast(ft('refunds.recorded'));
+      await rerender();
+    } catch (err) { toast(errorText(err), 'bad'); }
+  });
+  view.append(form);
 }
