@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Facturation module in the console: a secretary enters a family, its child and the
-month's attendance (grid and CSV import), previews the month; the ordonnateur issues the
-invoices; the régisseur records the payment; the balance falls to zero. Navigation shows
-the module only to those who hold a role in it, where it is active."""
+"""Facturation module in the console, a month run entirely from the browser: the secretary
+creates the canteen service (unit, VAT category, absence rule) and its price grid by
+quotient familial, a family with its quotient (then edits it), its child and the month's
+attendance (grid and CSV import), previews the month; the ordonnateur issues the invoices
+and sees the PDF; the régisseur records the payment; a credit note leaves the family in
+credit, which the régisseur refunds. Wrong input is refused with a French message and
+changes nothing. Navigation shows the module only to those who hold a role in it, where it
+is active."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 import console_e2e as e2e  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 PASSWORD = "Cantine-Rodez-2026!x"
 
@@ -61,14 +66,6 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         self.assertEqual("FR44211202023",
                          self.server.request("GET", f"/api/v1/tenants/{self.tenant}/profile")["vat_id"])
         self.assertNoBrowserErrors()
-        # The price grid (its forms are exercised by the secretary's family and child).
-        s = self.server
-        svc = s.request("POST", f"{self.base}/services", {"code": "cantine", "name": "Restauration scolaire"})
-        self.service = svc["id"]
-        s.request("POST", f"{self.base}/prices", {"service_id": svc["id"], "valid_from": "2026-01-01",
-                                                  "qf_min": 0, "qf_max": 700, "unit_price": "2.90"})
-        s.request("POST", f"{self.base}/prices", {"service_id": svc["id"], "valid_from": "2026-01-01",
-                                                  "qf_min": 701, "unit_price": "4.10"})
 
     def test_full_monthly_billing_run(self):
         b = self.browser
@@ -78,12 +75,30 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         self.sign_in("secretaire")
         b.wait_css("[data-testid=nav-module-facturation] a", text="Facturation").click()
         b.wait_route(tab)
+        self.secretary_sets_up_services_and_prices(tab)
+        b.go(f"{tab}/familles")
         b.wait_css("[data-testid=fac-family-form]")
         for name, value in [("payer_name", "Famille Martin"), ("address_line1", "3 rue Béteille"),
-                            ("postcode", "12000"), ("city", "Rodez"), ("quotient", "650")]:
-            b.css(f"[data-testid=fac-{name}]")[0].send_keys(value)
+                            ("postcode", "12000"), ("city", "Rodez"), ("quotient", "800")]:
+            b.css(f"[data-testid=fac-family-form] [data-testid=fac-{name}]")[0].send_keys(value)
         b.css("[data-testid=fac-family-save]")[0].click()
         b.wait_css("[data-testid=fac-families]", text="Famille Martin")
+        # The family's new quotient (650 from 1 March): a quotient without its date is
+        # refused in French and changes nothing; with the date it is kept with the history.
+        b.wait_css("[data-testid=fac-family-modify]").click()
+        edit = b.wait_css("[data-testid=fac-family-edit]")
+        edit.find_element("css selector", "[data-testid=fac-quotient]").send_keys("650")
+        edit.find_element("css selector", "[data-testid=fac-family-update]").click()
+        b.wait_css("[data-testid=fac-family-edit] [data-testid=fac-form-error]", text="date à partir de laquelle")
+        family = self.server.request("GET", f"{self.base}/families")["items"][0]
+        self.assertEqual([800], [q["quotient"] for q in family["quotients"]])
+        qf_from = edit.find_element("css selector", "[data-testid=fac-quotient_from]")
+        b.driver.execute_script("arguments[0].value = '2026-03-01'", qf_from)
+        edit.find_element("css selector", "[data-testid=fac-family-update]").click()
+        b.wait_css("#toast div", text="Redevable « Famille Martin » modifié")
+        b.wait_css("[data-testid=fac-family-qf]", text="650")
+        family = self.server.request("GET", f"{self.base}/families")["items"][0]
+        self.assertEqual([800, 650], [q["quotient"] for q in family["quotients"]])
         b.wait_css("[data-testid=fac-child-form] [data-testid=fac-first_name]").send_keys("Léa")
         b.css("[data-testid=fac-child-form] [data-testid=fac-last_name]")[0].send_keys("Martin")
         b.css("[data-testid=fac-child-save]")[0].click()
@@ -155,6 +170,21 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         b.wait_css("[data-testid=fac-invoices]", text="AV-2026-000001")
         b.go(f"{tab}/soldes")
         b.wait_css("[data-testid=fac-balance-due]", text="-5,80")
+        # The régisseur refunds the overpayment: never more than the family's credit.
+        b.go(f"{tab}/paiements")
+        refund = b.wait_css("[data-testid=fac-refund-form]")
+        refund.find_element("css selector", "[data-testid=fac-refund-amount]").send_keys("5,81")
+        refund.find_element("css selector", "[data-testid=fac-refund-reason]").send_keys("avoir après paiement")
+        refund.find_element("css selector", "[data-testid=fac-refund-save]").click()
+        b.wait_css("[data-testid=fac-refund-form] [data-testid=fac-form-error]", text="trop-perçu")
+        self.assertEqual([], self.server.request("GET", f"{self.base}/refunds")["items"])
+        amount = b.css("[data-testid=fac-refund-amount]")[0]
+        amount.clear()
+        amount.send_keys("5,80")
+        b.css("[data-testid=fac-refund-save]")[0].click()
+        b.wait_css("[data-testid=fac-refunds]", text="avoir après paiement")
+        b.go(f"{tab}/soldes")
+        b.wait_css("[data-testid=fac-balance-due]", text="0,00")
         self.assertNoBrowserErrors()
 
         # Millau's secretary: no module in the navigation (inactive there), and Rodez's is 404.
@@ -162,6 +192,61 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         self.assertEqual([], b.css("[data-testid=nav-module-facturation]"))
         b.go(f"{tab}/factures", wait=False)
         b.wait_css("main p.error")
+
+    def secretary_sets_up_services_and_prices(self, tab):
+        """The canteen: counted per meal, exempt from VAT, unjustified absences billed;
+        two prices by quotient familial. A bad VAT rate and a bad price are refused in
+        French and create nothing."""
+        b = self.browser
+        b.go(f"{tab}/services")
+        form = b.wait_css("[data-testid=fac-service-form]")
+        form.find_element("css selector", "[data-testid=fac-code]").send_keys("cantine")
+        form.find_element("css selector", "[data-testid=fac-name]").send_keys("Cantine")
+        Select(form.find_element("css selector", "[data-testid=fac-unit_code]")).select_by_value("C62")
+        Select(form.find_element("css selector", "[data-testid=fac-vat_category]")).select_by_value("S")
+        form.find_element("css selector", "[data-testid=fac-vat_rate]").send_keys("5,555")
+        form.find_element("css selector", "[data-testid=fac-service-save]").click()
+        b.wait_css("[data-testid=fac-service-form] [data-testid=fac-form-error]", text="deux décimales au plus")
+        self.assertEqual([], self.server.request("GET", f"{self.base}/services")["items"])
+        Select(b.css("[data-testid=fac-service-form] [data-testid=fac-vat_category]")[0]).select_by_value("E")
+        self.assertTrue(b.css("[data-testid=fac-service-form] [data-testid=fac-bill_unjustified_absence]")[0].is_selected())
+        b.css("[data-testid=fac-service-save]")[0].click()
+        b.wait_css("[data-testid=fac-services]", text="Exonéré (E)")
+        # Renamed afterwards: the edit form comes prefilled.
+        b.wait_css("[data-testid=fac-service-modify]").click()
+        name = b.wait_css("[data-testid=fac-service-edit] [data-testid=fac-name]")
+        self.assertEqual("Cantine", name.get_attribute("value"))
+        name.clear()
+        name.send_keys("Restauration scolaire")
+        b.css("[data-testid=fac-service-update]")[0].click()
+        b.wait_css("[data-testid=fac-services]", text="Restauration scolaire")
+        services = self.server.request("GET", f"{self.base}/services")["items"]
+        self.assertEqual([("cantine", "C62", "E", 0, True)],
+                         [(x["code"], x["unit_code"], x["vat_category"], x["vat_rate"],
+                           x["bill_unjustified_absence"]) for x in services])
+        self.service = services[0]["id"]
+        # The price grid: up to QF 700 at 2,90, above at 4,10.
+        for qf_min, qf_max, price in [("0", "700", "2,90€"), ("0", "700", "2,90"), ("701", "", "4,10")]:
+            form = b.wait_css("[data-testid=fac-price-form]")
+            b.driver.execute_script("arguments[0].value = '2026-01-01'",
+                                    form.find_element("css selector", "[data-testid=fac-valid_from]"))
+            low = form.find_element("css selector", "[data-testid=fac-qf_min]")
+            low.clear()
+            low.send_keys(qf_min)
+            form.find_element("css selector", "[data-testid=fac-qf_max]").send_keys(qf_max)
+            form.find_element("css selector", "[data-testid=fac-unit_price]").send_keys(price)
+            form.find_element("css selector", "[data-testid=fac-price-save]").click()
+            if price.endswith("€"):
+                b.wait_css("[data-testid=fac-price-form] [data-testid=fac-form-error]", text="quatre décimales")
+                self.assertEqual([], self.server.request("GET", f"{self.base}/prices")["items"])
+                b.go(f"{tab}/familles")
+                b.go(f"{tab}/services")
+            else:
+                b.wait_css("[data-testid=fac-prices]", text=price)
+        prices = self.server.request("GET", f"{self.base}/prices")["items"]
+        self.assertEqual([("2.90", 700), ("4.10", None)], [(p["unit_price"], p["qf_max"]) for p in prices])
+        b.screenshot("facturation-services")
+        self.assertNoBrowserErrors()
 
     def _alert_accept(self, text=None):
         try:

@@ -1,10 +1,8 @@
 // Paiements: what the régisseur cashed (cash, cheque, card, direct debit, transfer), and
 // refunds of what a family paid beyond what it owed.
 import {get, post} from '../../../api.js';
-import {h, field, toast} from '../../../dom.js';
-import {errorText} from '../../../nav.js';
-import {render as rerender} from '../../../main.js';
-import {ft, euros, emptyRow} from './common.js';
+import {h, field} from '../../../dom.js';
+import {ft, euros, emptyRow, send} from './common.js';
 
 const methods = ['cash', 'cheque', 'card', 'sepa_direct_debit', 'transfer'];
 
@@ -35,12 +33,8 @@ export async function render(view, ctx) {
     e.preventDefault();
     const d = Object.fromEntries(new FormData(form));
     const inv = open.find((i) => i.id === Number(d.invoice_id));
-    try {
-      await post(`${ctx.base}/payments`, {family_id: inv.family_id, invoice_id: inv.id,
-        amount: d.amount.replace(',', '.'), method: d.method, reference: d.reference});
-      toast(ft('payments.recorded'));
-      await rerender();
-    } catch (err) { toast(errorText(err), 'bad'); }
+    send(form, () => post(`${ctx.base}/payments`, {family_id: inv.family_id, invoice_id: inv.id,
+      amount: d.amount.replace(',', '.'), method: d.method, reference: d.reference}), () => ft('payments.recorded'));
   });
   if (open.length) view.append(form);
   await renderRefunds(view, ctx, name);
@@ -69,12 +63,8 @@ async function renderRefunds(view, ctx, name) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const d = Object.fromEntries(new FormData(form));
-    try {
-      await post(`${ctx.base}/refunds`, {family_id: Number(d.family_id), amount: d.amount.replace(',', '.'),
-        method: d.method, reason: d.reason});
-      toast(ft('refunds.recorded'));
-      await rerender();
-    } catch (err) { toast(errorText(err), 'bad'); }
+    send(form, () => post(`${ctx.base}/refunds`, {family_id: Number(d.family_id), amount: d.amount.replace(',', '.'),
+      method: d.method, reason: d.reason}), () => ft('refunds.recorded'));
   });
   view.append(form);
 }

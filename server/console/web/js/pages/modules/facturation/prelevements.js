@@ -3,10 +3,8 @@
 // again and, when the reason allows it, go into the next file (FRST/RCUR chosen by the
 // server).
 import {get, post} from '../../../api.js';
-import {h, field, toast} from '../../../dom.js';
-import {errorText} from '../../../nav.js';
-import {render as rerender} from '../../../main.js';
-import {ft, euros, emptyRow} from './common.js';
+import {h, field} from '../../../dom.js';
+import {ft, euros, emptyRow, send} from './common.js';
 
 function debitRow(d) {
   const status = d.status === 'rejected' ? ft('debits.rejectedBecause', {code: d.reason_code, label: d.reason_label}) : ft(`debits.${d.status}`);
@@ -27,15 +25,12 @@ function answerForm(file, reasons, ctx) {
     field(ft('debits.settledOn'), date),
     awaiting.map((d, k) => field(`${d.invoice_number} — ${euros(d.amount)} €`, choices[k])),
     h('button', {type: 'submit', 'data-testid': 'fac-settlement-save'}, ft('debits.record')));
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
     const rejections = awaiting.map((d, k) => ({invoice_id: d.invoice_id, reason_code: choices[k].value}))
       .filter((r) => r.reason_code);
-    try {
-      const done = await post(`${ctx.base}/sepa/files/${file.id}/settlement`, {settled_on: date.value, rejections});
-      toast(ft('debits.recorded', {collected: done.collected, rejected: done.rejected, amount: euros(done.collected_amount)}));
-      await rerender();
-    } catch (err) { toast(errorText(err), 'bad'); }
+    send(form, () => post(`${ctx.base}/sepa/files/${file.id}/settlement`, {settled_on: date.value, rejections}),
+      (done) => ft('debits.recorded', {collected: done.collected, rejected: done.rejected, amount: euros(done.collected_amount)}));
   });
   return form;
 }
