@@ -53,6 +53,7 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         for k, v in [("legal_name", "Commune de Rodez"), ("siret", "21120202300019"), ("vat_id", "FR44211202023"),
                      ("address_line1", "Place Adrien Rozier"), ("postcode", "12000"), ("city", "Rodez"),
                      ("iban", "FR7630001007941234567890185"), ("bic", "BDFEFRPPCCT"),
+                     ("sepa_creditor_id", "FR72ZZZ123456"),
                      ("ordonnateur_name", "Marie Dupont"), ("ordonnateur_title", "Maire")]:
             field = b.css(f"[data-testid=mod-profile-{k}]")[0]
             field.clear()
@@ -79,8 +80,11 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         b.go(f"{tab}/familles")
         b.wait_css("[data-testid=fac-family-form]")
         for name, value in [("payer_name", "Famille Martin"), ("address_line1", "3 rue Béteille"),
-                            ("postcode", "12000"), ("city", "Rodez"), ("quotient", "800")]:
+                            ("postcode", "12000"), ("city", "Rodez"), ("quotient", "800"),
+                            ("iban", "FR7630006000011234567890189"), ("mandate_reference", "MANDAT-MARTIN")]:
             b.css(f"[data-testid=fac-family-form] [data-testid=fac-{name}]")[0].send_keys(value)
+        b.driver.execute_script("arguments[0].value = '2025-09-01'",
+                                b.css("[data-testid=fac-family-form] [data-testid=fac-mandate_date]")[0])
         b.css("[data-testid=fac-family-save]")[0].click()
         b.wait_css("[data-testid=fac-families]", text="Famille Martin")
         # The family's new quotient (650 from 1 March): a quotient without its date is
@@ -155,11 +159,38 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
                 {"child_id": child, "service_id": self.service, "date": "2026-03-10", "presence": "present"}]})
         self.assertEqual(409, refused.exception.status)
 
-        # The régisseur records the payment; the balance is settled.
+        # The régisseur records 1,00 in cash, then debits the rest (4,80) by SEPA: the bank
+        # rejects it (AM04), the next file presents it again (still FRST), it is collected.
         b.go(f"{tab}/paiements")
-        b.wait_css("[data-testid=fac-pay-amount]").send_keys("5,80")
+        b.wait_css("[data-testid=fac-pay-amount]").send_keys("1,00")
         b.css("[data-testid=fac-pay-save]")[0].click()
         b.wait_css("[data-testid=fac-payments]", text="Espèces")
+        first = self.sepa_file(tab)
+        self.assertIn("<SeqTp>FRST</SeqTp>", first)
+        self.assertIn('<InstdAmt Ccy="EUR">4.80</InstdAmt>', first)
+        b.go(f"{tab}/prelevements")
+        Select(b.wait_css("[data-testid=fac-debit-answer]")).select_by_value("AM04")
+        b.driver.execute_script("arguments[0].value = '2026-04-16'", b.css("[data-testid=fac-settled-on]")[0])
+        b.css("[data-testid=fac-settlement-save]")[0].click()
+        b.wait_css("[data-testid=fac-debit-status]", text="Rejeté : AM04")
+        self.assertEqual(["cash"], [p["method"] for p in self.server.request("GET", f"{self.base}/payments")["items"]])
+        # The second file (Chromium may hold back a page's further downloads: the file the
+        # server recorded is read through the API).
+        b.go(f"{tab}/factures?mois=2026-03")
+        b.driver.execute_script("arguments[0].value = '2026-05-15'", b.wait_css("[data-testid=fac-sepa-date]"))
+        b.css("[data-testid=fac-sepa]")[0].click()
+        files = e2e.wait_for(lambda: (lambda f: f if len(f) == 2 else None)(
+            self.server.request("GET", f"{self.base}/sepa/files")["items"]), 15, what="second SEPA file")
+        self.assertEqual([("FAC-2026-000001-2", "FRST", "4.80", "presented")],
+                         [(d["end_to_end_id"], d["sequence_type"], d["amount"], d["status"])
+                          for d in files[0]["debits"]])
+        b.go(f"{tab}/prelevements")
+        b.wait_css("[data-testid=fac-settled-on]")
+        b.driver.execute_script("arguments[0].value = '2026-05-16'", b.css("[data-testid=fac-settled-on]")[0])
+        b.css("[data-testid=fac-settlement-save]")[0].click()
+        b.wait_css("#toast div", text="1 prélèvement encaissé (4,80 €)")
+        b.go(f"{tab}/paiements")
+        b.wait_css("[data-testid=fac-payments]", text="Prélèvement SEPA")
         b.go(f"{tab}/soldes")
         b.wait_css("[data-testid=fac-balance-due]", text="0,00")
         self.assertIn("Aucune facture échue", b.body_text())
@@ -247,6 +278,22 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         self.assertEqual([("2.90", 700), ("4.10", None)], [(p["unit_price"], p["qf_max"]) for p in prices])
         b.screenshot("facturation-services")
         self.assertNoBrowserErrors()
+
+    def sepa_file(self, tab):
+        """Generates the March SEPA file from the invoices page and returns its text."""
+        b = self.browser
+        before = set(os.listdir(b.downloads))
+        b.go(f"{tab}/factures?mois=2026-03")
+        b.driver.execute_script("arguments[0].value = '2026-04-15'", b.wait_css("[data-testid=fac-sepa-date]"))
+        b.css("[data-testid=fac-sepa]")[0].click()
+
+        def new_file():
+            names = [n for n in set(os.listdir(b.downloads)) - before
+                     if n.startswith("prelevements-2026-03") and n.endswith(".xml")]
+            return names[0] if names else None
+        name = e2e.wait_for(new_file, 15, what="SEPA file download")
+        with open(os.path.join(b.downloads, name), encoding="utf-8") as f:
+            return f.read()
 
     def _alert_accept(self, text=None):
         try:
