@@ -192,6 +192,43 @@ TEST_F(FacturationStoreTest, VatMentionMatchesTheCategory) {
   EXPECT_FALSE(vatStatement({{VatCategory::kStandard, 550, 1000, 55}}));
 }
 
+// A public body paying: its SIRET is checked, and its invoice is a B2G one (buyer SIRET
+// and SIREN, service code BT-10, commitment BT-13, billing mode S1, notes PMT/PMD/AAB)
+// that passes our French CTC rules; a family's stays B2C.
+TEST_F(FacturationStoreTest, PublicBodyPayerGetsAB2gInvoice) {
+  Family cc = family(0, "Communauté de communes", 900);
+  cc.siret = "20010000600003";  // check digit wrong
+  EXPECT_THROW(st.saveFamily(cc, 1), Error);
+  cc.siret.clear();
+  cc.serviceCode = "SERVICE-ENFANCE";
+  EXPECT_THROW(st.saveFamily(cc, 1), Error) << "a service code without a SIRET";
+  size_t before = st.families().size();
+  cc.siret = "20010000600002";
+  cc.engagement = "EJ-2026-0042";
+  Id kid = st.saveChild({0, st.saveFamily(cc, 1).id, "Lou", "L"}).id;
+  EXPECT_EQ(st.families().size(), before + 1);
+  st.setAttendance({{{kid, town.service.at(kCantine), "2026-03-04"}, false}});
+  auto run = issueMarch();
+  int publicOnes = 0;
+  for (const auto& inv : run.invoices) {
+    auto x = toFacturx(inv);
+    if (!isPublicBuyer(inv)) {
+      EXPECT_TRUE(x.businessProcess.empty()) << inv.number;
+      continue;
+    }
+    ++publicOnes;
+    EXPECT_EQ(x.buyer.siret, "20010000600002");
+    EXPECT_EQ(x.buyer.siren, "200100006");
+    EXPECT_EQ(x.buyerReference, "SERVICE-ENFANCE");
+    EXPECT_EQ(x.purchaseOrderReference, "EJ-2026-0042");
+    EXPECT_EQ(x.businessProcess, "S1");
+    ASSERT_EQ(x.subjectNotes.size(), 3u);
+    EXPECT_TRUE(facturx::prevalidate(x, {true}).empty())
+        << facturx::describe(facturx::prevalidate(x, {true}));
+  }
+  EXPECT_EQ(publicOnes, 1);
+}
+
 TEST_F(FacturationStoreTest, InvoicesFailingEn16931AreRefusedBeforeNumbering) {
   // No VAT id and no SIRET: nothing identifies the seller (BR-CO-26). Only the in-process
   // Factur-X check at issue catches this one.

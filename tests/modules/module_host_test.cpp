@@ -85,7 +85,7 @@ TEST(ModuleRegistry, FacturationRoutesAndPermissions) {
   EXPECT_EQ(routes.at("POST /refunds"), (V{"regisseur", "ordonnateur"}));
   EXPECT_EQ(routes.at("PUT /services/{id}"), (V{"secretaire", "ordonnateur"}));
   EXPECT_EQ(routes.at("GET /invoices").size(), 3u) << "every role reads";
-  EXPECT_EQ(m->migrations.size(), 3u);
+  EXPECT_EQ(m->migrations.size(), 4u);
 }
 
 TEST(ModuleHost, EveryModuleIsMigratedToItsNewestVersionOnce) {

@@ -244,6 +244,13 @@ CREATE TABLE mod_facturation_refunds (
 );
 CREATE INDEX mod_facturation_refunds_family ON mod_facturation_refunds(family_id);
 )sql"},
+      {4, R"sql(
+-- A payer may be a public body (another commune, an intercommunality): its SIRET, the
+-- Chorus Pro service code (BT-10) and the commitment number (BT-13) it gave.
+ALTER TABLE mod_facturation_families ADD COLUMN siret TEXT NOT NULL DEFAULT '';
+ALTER TABLE mod_facturation_families ADD COLUMN service_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE mod_facturation_families ADD COLUMN engagement TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

@@ -105,6 +105,9 @@ Family familyFrom(const Json& b, Family f) {
   keep("mandate_date", 10, f.mandateDate);
   keep("iban", 34, f.iban);
   keep("bic", 11, f.bic);
+  keep("siret", 14, f.siret);
+  keep("service_code", 100, f.serviceCode);
+  keep("engagement", 50, f.engagement);
   f.quotients.clear();
   if (b.contains("quotient")) {
     std::string from = b.contains("quotient_from") ? str(b, "quotient_from", 10) : "1900-01-01";
@@ -149,7 +152,7 @@ std::pair<std::string, std::vector<std::uint8_t>> documents(ModuleContext& m, co
   if (auto d = st.document(inv.id)) return *d;
 #ifdef PARC_HAVE_FACTURX
   facturx::Invoice x = toFacturx(inv);
-  std::string xml = facturx::writeCii(x);
+  std::string xml = facturx::writeCii(x, {true, isPublicBuyer(inv)});
   std::string pdf = facturx::writePdf(x, xml);
   std::vector<std::uint8_t> bytes(pdf.begin(), pdf.end());
   st.storeDocument(inv.id, xml, bytes);

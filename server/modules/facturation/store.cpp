@@ -194,6 +194,13 @@ Family FacturationStore::saveFamily(const Family& f, std::int64_t now) {
       throw Error(ErrorKind::kBadRequest,
                   "a SEPA mandate needs a reference (≤ 35), a signature date and an IBAN");
   }
+  if (!f.siret.empty() && !validSiret(f.siret))
+    throw Error(ErrorKind::kBadRequest, "siret must be 14 digits with a valid check digit");
+  if (f.siret.empty() && (!f.serviceCode.empty() || !f.engagement.empty()))
+    throw Error(ErrorKind::kBadRequest,
+                "service_code and engagement are for a public body payer: give its siret");
+  if (f.serviceCode.size() > 100 || f.engagement.size() > 50)
+    throw Error(ErrorKind::kBadRequest, "service_code (≤ 100) or engagement (≤ 50) is too long");
   Family out = f;
   sqlite::Transaction tx(db_);  // the family and its quotient, or nothing
   if (f.id == 0) {
@@ -219,6 +226,11 @@ Family FacturationStore::saveFamily(const Family& f, std::int64_t now) {
     q.bind(11, f.bic).bind(12, f.id).bind(13, tenant_).run();
     if (db_.changes() == 0) throw Error(ErrorKind::kNotFound, "no such family");
   }
+  sqlite::Statement pb(db_,
+                       "UPDATE mod_facturation_families SET siret=?, service_code=?, engagement=? "
+                       "WHERE id=? AND tenant_id=?");
+  pb.bind(1, f.siret).bind(2, f.serviceCode).bind(3, f.engagement).bind(4, out.id);
+  pb.bind(5, tenant_).run();
   for (const auto& qp : f.quotients) setQuotient(out.id, qp.validFrom, qp.quotient);
   tx.commit();
   return *family(out.id);
@@ -239,7 +251,8 @@ std::vector<Family> FacturationStore::familiesWhere(std::optional<Id> only) {
   // Two forms rather than "(? IS NULL OR id = ?)", which would forgo the primary key.
   sqlite::Statement q(db_, std::string("SELECT id, payer_name, address_line1, address_line2, "
                                        "postcode, city, country_code, email, mandate_reference, "
-                                       "mandate_date, iban, bic FROM mod_facturation_families "
+                                       "mandate_date, iban, bic, siret, service_code, engagement "
+                                       "FROM mod_facturation_families "
                                        "WHERE tenant_id = ?") +
                                (only ? " AND id = ?" : " ORDER BY payer_name, id"));
   q.bind(1, tenant_);
@@ -255,6 +268,9 @@ std::vector<Family> FacturationStore::familiesWhere(std::optional<Id> only) {
     f.mandateDate = q.text(9);
     f.iban = q.text(10);
     f.bic = q.text(11);
+    f.siret = q.text(12);
+    f.serviceCode = q.text(13);
+    f.engagement = q.text(14);
     index[f.id] = out.size();
     out.push_back(f);
   }
@@ -551,7 +567,10 @@ Json payerJson(const Family& f, const std::string& month) {
       {"mandate_reference", f.mandateReference},
       {"mandate_date", f.mandateDate},
       {"iban", f.iban},
-      {"bic", f.bic}};
+      {"bic", f.bic},
+      {"siret", f.siret},
+      {"service_code", f.serviceCode},
+      {"engagement", f.engagement}};
 }
 
 // The lines of an issued document as the billing rules see them (to recompute its VAT).
@@ -566,7 +585,7 @@ std::vector<DraftLine> draftLines(const Invoice& inv) {
 // the transaction commits: an invalid invoice is refused, never numbered nor stored.
 void requireValidFacturx(const Invoice& inv) {
   try {
-    facturx::writeCii(toFacturx(inv));
+    facturx::writeCii(toFacturx(inv), {true, isPublicBuyer(inv)});
   } catch (const Error& e) {
     throw Error(ErrorKind::kConflict, "le document " + inv.number +
                                           " ne serait pas une facture EN 16931 valide, rien "
@@ -1082,7 +1101,10 @@ Json toJson(const Family& f) {
               {"mandate_reference", f.mandateReference},
               {"mandate_date", f.mandateDate},
               {"iban", f.iban},
-              {"bic", f.bic}};
+              {"bic", f.bic},
+              {"siret", f.siret},
+              {"service_code", f.serviceCode},
+              {"engagement", f.engagement}};
 }
 
 Json toJson(const Child& c) {

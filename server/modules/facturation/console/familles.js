@@ -9,6 +9,16 @@ async function submit(e, form, request, message) {
   send(form, request, message);
 }
 
+// A public body paying (another commune, an intercommunality): its SIRET makes the invoice
+// a B2G one for Chorus Pro, with its service code and commitment number.
+function publicBody(f = {}) {
+  return h('fieldset', {}, h('legend', {}, ft('families.public')),
+    h('p', {class: 'hint'}, ft('families.publicHelp')),
+    field(ft('families.siret'), input('siret', {inputmode: 'numeric', pattern: '[0-9]{14}', maxlength: 14, value: f.siret || ''})),
+    field(ft('families.serviceCode'), input('service_code', {maxlength: 100, value: f.service_code || ''})),
+    field(ft('families.engagement'), input('engagement', {maxlength: 50, value: f.engagement || ''})));
+}
+
 // Edits a family: address, e-mail, mandate; a new quotient takes effect from a date (the
 // earlier ones stay for the months they covered).
 function editForm(ctx, f) {
@@ -22,6 +32,7 @@ function editForm(ctx, f) {
     field(ft('families.iban'), input('iban', {value: f.iban})),
     field(ft('families.mandate'), input('mandate_reference', {maxlength: 35, value: f.mandate_reference})),
     field(ft('families.mandateDate'), input('mandate_date', {type: 'date', value: f.mandate_date})),
+    publicBody(f),
     h('fieldset', {}, h('legend', {}, ft('families.newQf')),
       h('p', {class: 'hint'}, ft('families.qfHistory', {list: f.quotients.map((q) => `${q.quotient} (${ft('families.since')} ${q.valid_from})`).join(', ') || '—'})),
       field(ft('families.qf'), input('quotient', {type: 'number', min: 0, max: 99999})),
@@ -73,11 +84,12 @@ export async function render(view, ctx) {
     field(ft('families.iban'), input('iban')),
     field(ft('families.mandate'), input('mandate_reference', {maxlength: 35})),
     field(ft('families.mandateDate'), input('mandate_date', {type: 'date'})),
+    publicBody(),
     h('button', {type: 'submit', 'data-testid': 'fac-family-save'}, ft('save')));
   fam.addEventListener('submit', (e) => {
     const d = Object.fromEntries(new FormData(fam));
     const body = {...d, quotient: Number(d.quotient)};
-    for (const k of ['iban', 'mandate_reference', 'mandate_date', 'email']) if (!body[k]) delete body[k];
+    for (const k of ['iban', 'mandate_reference', 'mandate_date', 'email', 'siret', 'service_code', 'engagement']) if (!body[k]) delete body[k];
     submit(e, fam, () => post(`${ctx.base}/families`, body), (r) => ft('families.created', {name: r.payer_name}));
   });
 
