@@ -3,7 +3,11 @@
 // and refunds of an overpayment. Real SQLite file, real store (store_fixture.h).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/error.h"
+#include "common/sqlite/database.h"
+#include "server/modules/facturation/module.h"
 #include "server/modules/facturation/sepa.h"
 #include "tests/modules/store_fixture.h"
 
@@ -168,6 +172,49 @@ TEST_F(Debits, OverpaymentBecomesCreditAndIsRefundedAtMostOnce) {
   // A family owing money has nothing to refund.
   Refund none{0, c.familyId, "2026-05-20", 100, "cash", "erreur", "", "u"};
   EXPECT_THROW(st.recordRefund(none, 14), Error);
+}
+
+// Upgrading a store whose files were generated before migration 3: every debit they
+// presented is kept (still presented, so never presented again, RCUR, its end-to-end id
+// the invoice number, its mandate the one issued with the invoice), and can be answered.
+TEST(DebitsMigration, DebitsRecordedBeforeVersion3AreKept) {
+  auto db = sqlite::Database::openMemory();
+  db.exec("CREATE TABLE tenants (id INTEGER PRIMARY KEY); INSERT INTO tenants VALUES (1);");
+  const auto& all = migrations();
+  ASSERT_GE(all.size(), 3u);
+  sqlite::migrate(db, {all[0], all[1]});
+  db.exec(
+      "INSERT INTO mod_facturation_families (id, tenant_id, payer_name, created_at) "
+      "VALUES (7, 1, 'Famille B', 1);"
+      "INSERT INTO mod_facturation_invoices (id, tenant_id, number, type_code, family_id, month, "
+      "issue_date, due_date, payer, seller, notes, total_lines, total_tax, total, issued_by, "
+      "created_at) VALUES (3, 1, 'FAC-2026-000003', '380', 7, '2026-03', '2026-04-02', "
+      "'2026-05-02', '{\"name\":\"Famille B\",\"mandate_reference\":\"MANDAT-2\"}', '{}', "
+      "'[]', 2075, 0, 2075, 'u', 1);"
+      "INSERT INTO mod_facturation_sepa_files (id, tenant_id, message_id, month, "
+      "collection_date, created_by, created_at, xml) VALUES (5, 1, 'PARC-1-2026-03', "
+      "'2026-03', '2026-04-15', 'u', 1, '<x/>');"
+      "INSERT INTO mod_facturation_sepa_debits VALUES (3, 5, 2075);");
+  std::vector<sqlite::Migration> upgrade(all.begin(), all.end());
+  EXPECT_EQ(sqlite::migrate(db, upgrade), static_cast<int>(all.size()));
+  FacturationStore st(db, 1);
+  auto history = st.debitHistory();
+  ASSERT_EQ(history.size(), 1u);
+  const DirectDebitRecord& d = history[0];
+  EXPECT_EQ(d.invoiceId, 3);
+  EXPECT_EQ(d.fileId, 5);
+  EXPECT_EQ(d.amount, 2075);
+  EXPECT_EQ(d.endToEndId, "FAC-2026-000003");
+  EXPECT_EQ(d.mandateReference, "MANDAT-2");
+  EXPECT_EQ(d.sequenceType, "RCUR");
+  EXPECT_EQ(d.status, "presented");
+  EXPECT_EQ(st.presentedForDebit(), std::set<Id>{3});
+  EXPECT_EQ(sequenceType(history, 7, "MANDAT-2"), "RCUR");
+  // Still one live presentation per invoice at most (the partial unique index).
+  EXPECT_THROW(db.exec("INSERT INTO mod_facturation_sepa_debits (invoice_id, file_id, "
+                       "amount_cents, end_to_end_id, mandate_reference, sequence_type) "
+                       "VALUES (3, 5, 2075, 'x', 'MANDAT-2', 'RCUR')"),
+               Error);
 }
 
 TEST(SepaSequence, PaymentInformationPerSequenceType) {
