@@ -277,6 +277,12 @@ TEST_F(ModulesRest, MonthlyBillingEndToEndWithRolesAndIsolation) {
   EXPECT_NE(second.body.find("-2</EndToEndId>"), std::string::npos) << second.body;
   files = ok("GET", base(rodez) + "/sepa/files", regie);
   ASSERT_EQ(files["items"].size(), 2u);
+  // Either file again, byte for byte as handed out; not for the secretary.
+  std::string again2 = base(rodez) + "/sepa/files/" +
+                       std::to_string(files["items"][0]["id"].get<std::int64_t>()) + "/pain008";
+  EXPECT_EQ(call("GET", again2, regie).body, second.body);
+  EXPECT_EQ(call("GET", again2, secretary).status, 403);
+  EXPECT_EQ(call("GET", base(rodez) + "/sepa/files/99999/pain008", regie).status, 404);
   EXPECT_EQ(files["items"][1]["debits"][0]["status"], "rejected");
   Json collected =
       ok("POST", settlement(files["items"][0]), regie, Json{{"settled_on", "2026-06-16"}});

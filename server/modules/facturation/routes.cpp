@@ -168,6 +168,20 @@ void addDebitRoutes(std::vector<ModuleRoute>& r) {
   r.push_back({"GET", "/sepa/files", kAnyRole, [](ModuleContext& m) {
                  return jsonResponse(200, items(storeOf(m).directDebitFiles()));
                }});
+  // The file again, as recorded (the bank lost it, the browser held the download back).
+  r.push_back({"GET", "/sepa/files/{id}/pain008", kRegisseur, [](ModuleContext& m) {
+                 Id id = m.http.id("id");
+                 auto file = storeOf(m).directDebitFileXml(id);
+                 if (!file) throw Error(ErrorKind::kNotFound, "no such direct-debit file");
+                 m.audit("facturation.sepa.download", "sepa_file:" + std::to_string(id));
+                 net::Response res;
+                 res.headers["content-type"] = "application/xml; charset=utf-8";
+                 res.headers["content-disposition"] = "attachment; filename=\"prelevements-" +
+                                                      file->first + "-" + std::to_string(id) +
+                                                      ".xml\"";
+                 res.body = file->second;
+                 return res;
+               }});
   r.push_back(
       {"GET", "/sepa/reject-reasons", kAnyRole, [](ModuleContext&) {
          Json a = Json::array();

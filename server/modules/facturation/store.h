@@ -208,6 +208,8 @@ class FacturationStore {
                            const std::vector<Presentation>& debits, const std::string& xml,
                            const std::string& actor, std::int64_t now);
   std::vector<DirectDebitFile> directDebitFiles();
+  /// The pain.008 document of a recorded file, as it was handed out (nullopt: not ours).
+  std::optional<std::pair<std::string, std::string>> directDebitFileXml(Id fileId);
   /// The bank's answer for a file, in one transaction: the listed debits are rejected
   /// (reason code), every other debit still presented is collected and becomes a payment
   /// (sepa_direct_debit) on its invoice — what exceeds what the invoice still owes (a

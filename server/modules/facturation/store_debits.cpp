@@ -116,6 +116,15 @@ std::vector<DirectDebitFile> FacturationStore::directDebitFiles() {
   return out;
 }
 
+std::optional<std::pair<std::string, std::string>> FacturationStore::directDebitFileXml(Id fileId) {
+  sqlite::Statement q(db_,
+                      "SELECT month, xml FROM mod_facturation_sepa_files WHERE id = ? AND "
+                      "tenant_id = ?");
+  q.bind(1, fileId).bind(2, tenant_);
+  if (!q.step()) return std::nullopt;
+  return std::make_pair(q.text(0), q.text(1));
+}
+
 Settlement FacturationStore::settleDirectDebitFile(Id fileId, const std::string& settledOn,
                                                    const std::vector<Rejection>& rejections,
                                                    const std::string& actor, std::int64_t now) {

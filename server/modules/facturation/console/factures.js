@@ -7,7 +7,7 @@ import {render as rerender} from '../../../main.js';
 import {ft, euros, monthPicker, emptyRow} from './common.js';
 
 // Documents come through the API (cookie or bearer), then are offered as a download.
-async function download(path, filename) {
+export async function download(path, filename) {
   try {
     const res = await fetch(path, {credentials: 'same-origin', cache: 'no-store'});
     if (!res.ok) {  // the server's reason (e.g. "aucun prélèvement à présenter…")

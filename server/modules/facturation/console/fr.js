@@ -74,7 +74,7 @@ export default {
   'tab.prelevements': 'Prélèvements',
   'debits.title': 'Prélèvements SEPA', 'debits.none': "Aucun fichier de prélèvement n'a encore été généré.",
   'debits.help': "Pour chaque fichier remis à la banque, enregistrez sa réponse : les prélèvements encaissés deviennent des paiements ; un prélèvement rejeté (code de rejet de la banque) reste dû et, si le motif le permet, sera présenté dans le prochain fichier.",
-  'debits.file': 'Fichier {id} — prélevé le {date} — {total} €', 'debits.e2e': 'Identifiant', 'debits.sequence': 'Séquence',
+  'debits.file': 'Fichier {id} — prélevé le {date} — {total} €', 'debits.download': 'Télécharger le fichier', 'debits.e2e': 'Identifiant', 'debits.sequence': 'Séquence',
   'debits.status': 'État', 'debits.settledOn': 'Date de la réponse', 'debits.presented': 'En attente de la banque',
   'debits.collected': 'Encaissé', 'debits.rejectedBecause': 'Rejeté : {code} ({label})',
   'debits.rejectOption': 'Rejeté — {code} : {label}', 'debits.answer': 'Réponse de la banque',

@@ -5,6 +5,7 @@
 import {get, post} from '../../../api.js';
 import {h, field} from '../../../dom.js';
 import {ft, euros, emptyRow, send} from './common.js';
+import {download} from './factures.js';
 
 function debitRow(d) {
   const status = d.status === 'rejected' ? ft('debits.rejectedBecause', {code: d.reason_code, label: d.reason_label}) : ft(`debits.${d.status}`);
@@ -43,6 +44,9 @@ export async function render(view, ctx) {
   for (const f of files.items) {
     view.append(h('section', {class: 'card', 'data-testid': 'fac-sepa-file', 'data-message-id': f.message_id},
       h('h3', {}, ft('debits.file', {id: f.message_id, date: f.collection_date, total: euros(f.total)})),
+      regie ? h('button', {type: 'button', class: 'secondary', 'data-testid': 'fac-sepa-again',
+        onclick: () => download(`${ctx.base}/sepa/files/${f.id}/pain008`, `prelevements-${f.month}-${f.id}.xml`)},
+      ft('debits.download')) : null,
       h('table', {},
         h('thead', {}, h('tr', {}, ['col.number', 'debits.e2e', 'debits.sequence', 'col.amount', 'debits.status', 'debits.settledOn']
           .map((k) => h('th', {scope: 'col'}, ft(k))))),
