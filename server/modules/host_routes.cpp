@@ -207,6 +207,7 @@ net::Response myModules(Context& ctx, Services& s, const Host& host) {
                        {"tenant_name", t.name},
                        {"module", name},
                        {"title", m->title},
+                       {"nav_label", m->navLabel.empty() ? m->title : m->navLabel},
                        {"roles", roles}});
     }
   }
@@ -214,7 +215,10 @@ net::Response myModules(Context& ctx, Services& s, const Host& host) {
   for (const auto& m : registry()) {
     Json roles = Json::array();
     for (const auto& r : m.roles) roles.push_back({{"name", r.name}, {"label", r.label}});
-    catalogue.push_back({{"name", m.name}, {"title", m.title}, {"roles", roles}});
+    catalogue.push_back({{"name", m.name},
+                         {"title", m.title},
+                         {"nav_label", m.navLabel.empty() ? m.title : m.navLabel},
+                         {"roles", roles}});
   }
   return jsonResponse(200, Json{{"items", items}, {"modules", catalogue}});
 }

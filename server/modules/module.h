@@ -47,8 +47,9 @@ struct ModuleRoute {
 };
 
 struct Module {
-  std::string name;   // folder name, URL segment and table prefix: [a-z]+
-  std::string title;  // French, for the console
+  std::string name;      // folder name, URL segment and table prefix: [a-z]+
+  std::string title;     // French, for the console
+  std::string navLabel;  // French, short, the console header's entry (title when empty)
   std::vector<ModuleRole> roles;
   std::vector<sqlite::Migration> migrations;  // the module's own numbering, from 1
   std::function<std::vector<ModuleRoute>()> routes;

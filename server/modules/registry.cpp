@@ -1,13 +1,12 @@
 #include "server/modules/registry.h"
 
-#include "server/modules/facturation/module.h"
+// Generated from server/modules/modules.cmake: one include and one entry per module.
+#include "server/modules/registry_modules.h"
 
 namespace parc::modules {
 
 const std::vector<Module>& registry() {
-  static const std::vector<Module> kModules = {
-      facturation::module(),  // canteen, childcare and leisure-centre billing of families
-  };
+  static const std::vector<Module> kModules = {PARC_REGISTERED_MODULES};
   return kModules;
 }
 

@@ -9,14 +9,25 @@ import unittest
 WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "server", "console", "web")
 
 
+MODULES = os.path.join(WEB, "..", "..", "modules")
+
+
 def read_all(ext):
+    """The console's files by URL path, the modules' pages (server/modules/<name>/console/,
+    served under js/pages/modules/<name>/) included."""
     out = {}
-    for root, _, files in os.walk(WEB):
-        for f in files:
-            if f.endswith(ext):
-                p = os.path.join(root, f)
-                with open(p, encoding="utf-8") as fh:
-                    out[os.path.relpath(p, WEB)] = fh.read()
+    trees = [(WEB, "")]
+    for name in sorted(os.listdir(MODULES)):
+        pages = os.path.join(MODULES, name, "console")
+        if os.path.isdir(pages):
+            trees.append((pages, f"js/pages/modules/{name}/"))
+    for top, prefix in trees:
+        for root, _, files in os.walk(top):
+            for f in files:
+                if f.endswith(ext):
+                    p = os.path.join(root, f)
+                    with open(p, encoding="utf-8") as fh:
+                        out[prefix + os.path.relpath(p, top)] = fh.read()
     return out
 
 

@@ -80,7 +80,8 @@ class ConsoleAccessibilityTest(e2e.ConsoleTestCase):
         if self.facturation:
             pages.append(("Modules", "#/modules/administration", "[data-testid=mod-active-save]"))
             pages += [(f"Facturation : {tab}", f"{fac}/{tab}", f"[data-testid=fac-page-{tab}]")
-                      for tab in ("familles", "presences", "facturation", "factures", "paiements", "soldes")]
+                      for tab in ("services", "familles", "presences", "facturation", "factures", "paiements",
+                                  "prelevements", "soldes")]
         return pages
 
     def audit(self, name, fragment=None, ready=None, reports=None):

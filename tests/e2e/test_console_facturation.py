@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Facturation module in the console: a secretary enters a family, its child and the
-month's attendance (grid and CSV import), previews the month; the ordonnateur issues the
-invoices; the régisseur records the payment; the balance falls to zero. Navigation shows
-the module only to those who hold a role in it, where it is active."""
+"""Facturation module in the console, a month run entirely from the browser: the secretary
+creates the canteen service (unit, VAT category, absence rule) and its price grid by
+quotient familial, a family with its quotient (then edits it), its child and the month's
+attendance (grid and CSV import), previews the month; the ordonnateur issues the invoices
+and sees the PDF; the régisseur records the payment; a credit note leaves the family in
+credit, which the régisseur refunds. Wrong input is refused with a French message and
+changes nothing. Navigation shows the module only to those who hold a role in it, where it
+is active."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 import console_e2e as e2e  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 PASSWORD = "Cantine-Rodez-2026!x"
 
@@ -48,6 +53,7 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         for k, v in [("legal_name", "Commune de Rodez"), ("siret", "21120202300019"), ("vat_id", "FR44211202023"),
                      ("address_line1", "Place Adrien Rozier"), ("postcode", "12000"), ("city", "Rodez"),
                      ("iban", "FR7630001007941234567890185"), ("bic", "BDFEFRPPCCT"),
+                     ("sepa_creditor_id", "FR72ZZZ123456"),
                      ("ordonnateur_name", "Marie Dupont"), ("ordonnateur_title", "Maire")]:
             field = b.css(f"[data-testid=mod-profile-{k}]")[0]
             field.clear()
@@ -61,14 +67,6 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         self.assertEqual("FR44211202023",
                          self.server.request("GET", f"/api/v1/tenants/{self.tenant}/profile")["vat_id"])
         self.assertNoBrowserErrors()
-        # The price grid (its forms are exercised by the secretary's family and child).
-        s = self.server
-        svc = s.request("POST", f"{self.base}/services", {"code": "cantine", "name": "Restauration scolaire"})
-        self.service = svc["id"]
-        s.request("POST", f"{self.base}/prices", {"service_id": svc["id"], "valid_from": "2026-01-01",
-                                                  "qf_min": 0, "qf_max": 700, "unit_price": "2.90"})
-        s.request("POST", f"{self.base}/prices", {"service_id": svc["id"], "valid_from": "2026-01-01",
-                                                  "qf_min": 701, "unit_price": "4.10"})
 
     def test_full_monthly_billing_run(self):
         b = self.browser
@@ -78,12 +76,33 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         self.sign_in("secretaire")
         b.wait_css("[data-testid=nav-module-facturation] a", text="Facturation").click()
         b.wait_route(tab)
+        self.secretary_sets_up_services_and_prices(tab)
+        b.go(f"{tab}/familles")
         b.wait_css("[data-testid=fac-family-form]")
         for name, value in [("payer_name", "Famille Martin"), ("address_line1", "3 rue Béteille"),
-                            ("postcode", "12000"), ("city", "Rodez"), ("quotient", "650")]:
-            b.css(f"[data-testid=fac-{name}]")[0].send_keys(value)
+                            ("postcode", "12000"), ("city", "Rodez"), ("quotient", "800"),
+                            ("iban", "FR7630006000011234567890189"), ("mandate_reference", "MANDAT-MARTIN")]:
+            b.css(f"[data-testid=fac-family-form] [data-testid=fac-{name}]")[0].send_keys(value)
+        b.driver.execute_script("arguments[0].value = '2025-09-01'",
+                                b.css("[data-testid=fac-family-form] [data-testid=fac-mandate_date]")[0])
         b.css("[data-testid=fac-family-save]")[0].click()
         b.wait_css("[data-testid=fac-families]", text="Famille Martin")
+        # The family's new quotient (650 from 1 March): a quotient without its date is
+        # refused in French and changes nothing; with the date it is kept with the history.
+        b.wait_css("[data-testid=fac-family-modify]").click()
+        edit = b.wait_css("[data-testid=fac-family-edit]")
+        edit.find_element("css selector", "[data-testid=fac-quotient]").send_keys("650")
+        edit.find_element("css selector", "[data-testid=fac-family-update]").click()
+        b.wait_css("[data-testid=fac-family-edit] [data-testid=fac-form-error]", text="date à partir de laquelle")
+        family = self.server.request("GET", f"{self.base}/families")["items"][0]
+        self.assertEqual([800], [q["quotient"] for q in family["quotients"]])
+        qf_from = edit.find_element("css selector", "[data-testid=fac-quotient_from]")
+        b.driver.execute_script("arguments[0].value = '2026-03-01'", qf_from)
+        edit.find_element("css selector", "[data-testid=fac-family-update]").click()
+        b.wait_css("#toast div", text="Redevable « Famille Martin » modifié")
+        b.wait_css("[data-testid=fac-family-qf]", text="650")
+        family = self.server.request("GET", f"{self.base}/families")["items"][0]
+        self.assertEqual([800, 650], [q["quotient"] for q in family["quotients"]])
         b.wait_css("[data-testid=fac-child-form] [data-testid=fac-first_name]").send_keys("Léa")
         b.css("[data-testid=fac-child-form] [data-testid=fac-last_name]")[0].send_keys("Martin")
         b.css("[data-testid=fac-child-save]")[0].click()
@@ -140,11 +159,38 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
                 {"child_id": child, "service_id": self.service, "date": "2026-03-10", "presence": "present"}]})
         self.assertEqual(409, refused.exception.status)
 
-        # The régisseur records the payment; the balance is settled.
+        # The régisseur records 1,00 in cash, then debits the rest (4,80) by SEPA: the bank
+        # rejects it (AM04), the next file presents it again (still FRST), it is collected.
         b.go(f"{tab}/paiements")
-        b.wait_css("[data-testid=fac-pay-amount]").send_keys("5,80")
+        b.wait_css("[data-testid=fac-pay-amount]").send_keys("1,00")
         b.css("[data-testid=fac-pay-save]")[0].click()
         b.wait_css("[data-testid=fac-payments]", text="Espèces")
+        first = self.sepa_file(tab)
+        self.assertIn("<SeqTp>FRST</SeqTp>", first)
+        self.assertIn('<InstdAmt Ccy="EUR">4.80</InstdAmt>', first)
+        b.go(f"{tab}/prelevements")
+        Select(b.wait_css("[data-testid=fac-debit-answer]")).select_by_value("AM04")
+        b.driver.execute_script("arguments[0].value = '2026-04-16'", b.css("[data-testid=fac-settled-on]")[0])
+        b.css("[data-testid=fac-settlement-save]")[0].click()
+        b.wait_css("[data-testid=fac-debit-status]", text="Rejeté : AM04")
+        self.assertEqual(["cash"], [p["method"] for p in self.server.request("GET", f"{self.base}/payments")["items"]])
+        # The second file (Chromium may hold back a page's further downloads: the file the
+        # server recorded is read through the API).
+        b.go(f"{tab}/factures?mois=2026-03")
+        b.driver.execute_script("arguments[0].value = '2026-05-15'", b.wait_css("[data-testid=fac-sepa-date]"))
+        b.css("[data-testid=fac-sepa]")[0].click()
+        files = e2e.wait_for(lambda: (lambda f: f if len(f) == 2 else None)(
+            self.server.request("GET", f"{self.base}/sepa/files")["items"]), 15, what="second SEPA file")
+        self.assertEqual([("FAC-2026-000001-2", "FRST", "4.80", "presented")],
+                         [(d["end_to_end_id"], d["sequence_type"], d["amount"], d["status"])
+                          for d in files[0]["debits"]])
+        b.go(f"{tab}/prelevements")
+        b.wait_css("[data-testid=fac-settled-on]")
+        b.driver.execute_script("arguments[0].value = '2026-05-16'", b.css("[data-testid=fac-settled-on]")[0])
+        b.css("[data-testid=fac-settlement-save]")[0].click()
+        b.wait_css("#toast div", text="1 prélèvement encaissé (4,80 €)")
+        b.go(f"{tab}/paiements")
+        b.wait_css("[data-testid=fac-payments]", text="Prélèvement SEPA")
         b.go(f"{tab}/soldes")
         b.wait_css("[data-testid=fac-balance-due]", text="0,00")
         self.assertIn("Aucune facture échue", b.body_text())
@@ -155,6 +201,21 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         b.wait_css("[data-testid=fac-invoices]", text="AV-2026-000001")
         b.go(f"{tab}/soldes")
         b.wait_css("[data-testid=fac-balance-due]", text="-5,80")
+        # The régisseur refunds the overpayment: never more than the family's credit.
+        b.go(f"{tab}/paiements")
+        refund = b.wait_css("[data-testid=fac-refund-form]")
+        refund.find_element("css selector", "[data-testid=fac-refund-amount]").send_keys("5,81")
+        refund.find_element("css selector", "[data-testid=fac-refund-reason]").send_keys("avoir après paiement")
+        refund.find_element("css selector", "[data-testid=fac-refund-save]").click()
+        b.wait_css("[data-testid=fac-refund-form] [data-testid=fac-form-error]", text="trop-perçu")
+        self.assertEqual([], self.server.request("GET", f"{self.base}/refunds")["items"])
+        amount = b.css("[data-testid=fac-refund-amount]")[0]
+        amount.clear()
+        amount.send_keys("5,80")
+        b.css("[data-testid=fac-refund-save]")[0].click()
+        b.wait_css("[data-testid=fac-refunds]", text="avoir après paiement")
+        b.go(f"{tab}/soldes")
+        b.wait_css("[data-testid=fac-balance-due]", text="0,00")
         self.assertNoBrowserErrors()
 
         # Millau's secretary: no module in the navigation (inactive there), and Rodez's is 404.
@@ -162,6 +223,77 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         self.assertEqual([], b.css("[data-testid=nav-module-facturation]"))
         b.go(f"{tab}/factures", wait=False)
         b.wait_css("main p.error")
+
+    def secretary_sets_up_services_and_prices(self, tab):
+        """The canteen: counted per meal, exempt from VAT, unjustified absences billed;
+        two prices by quotient familial. A bad VAT rate and a bad price are refused in
+        French and create nothing."""
+        b = self.browser
+        b.go(f"{tab}/services")
+        form = b.wait_css("[data-testid=fac-service-form]")
+        form.find_element("css selector", "[data-testid=fac-code]").send_keys("cantine")
+        form.find_element("css selector", "[data-testid=fac-name]").send_keys("Cantine")
+        Select(form.find_element("css selector", "[data-testid=fac-unit_code]")).select_by_value("C62")
+        Select(form.find_element("css selector", "[data-testid=fac-vat_category]")).select_by_value("S")
+        form.find_element("css selector", "[data-testid=fac-vat_rate]").send_keys("5,555")
+        form.find_element("css selector", "[data-testid=fac-service-save]").click()
+        b.wait_css("[data-testid=fac-service-form] [data-testid=fac-form-error]", text="deux décimales au plus")
+        self.assertEqual([], self.server.request("GET", f"{self.base}/services")["items"])
+        Select(b.css("[data-testid=fac-service-form] [data-testid=fac-vat_category]")[0]).select_by_value("E")
+        self.assertTrue(b.css("[data-testid=fac-service-form] [data-testid=fac-bill_unjustified_absence]")[0].is_selected())
+        b.css("[data-testid=fac-service-save]")[0].click()
+        b.wait_css("[data-testid=fac-services]", text="Exonéré (E)")
+        # Renamed afterwards: the edit form comes prefilled.
+        b.wait_css("[data-testid=fac-service-modify]").click()
+        name = b.wait_css("[data-testid=fac-service-edit] [data-testid=fac-name]")
+        self.assertEqual("Cantine", name.get_attribute("value"))
+        name.clear()
+        name.send_keys("Restauration scolaire")
+        b.css("[data-testid=fac-service-update]")[0].click()
+        b.wait_css("[data-testid=fac-services]", text="Restauration scolaire")
+        services = self.server.request("GET", f"{self.base}/services")["items"]
+        self.assertEqual([("cantine", "C62", "E", 0, True)],
+                         [(x["code"], x["unit_code"], x["vat_category"], x["vat_rate"],
+                           x["bill_unjustified_absence"]) for x in services])
+        self.service = services[0]["id"]
+        # The price grid: up to QF 700 at 2,90, above at 4,10.
+        for qf_min, qf_max, price in [("0", "700", "2,90€"), ("0", "700", "2,90"), ("701", "", "4,10")]:
+            form = b.wait_css("[data-testid=fac-price-form]")
+            b.driver.execute_script("arguments[0].value = '2026-01-01'",
+                                    form.find_element("css selector", "[data-testid=fac-valid_from]"))
+            low = form.find_element("css selector", "[data-testid=fac-qf_min]")
+            low.clear()
+            low.send_keys(qf_min)
+            form.find_element("css selector", "[data-testid=fac-qf_max]").send_keys(qf_max)
+            form.find_element("css selector", "[data-testid=fac-unit_price]").send_keys(price)
+            form.find_element("css selector", "[data-testid=fac-price-save]").click()
+            if price.endswith("€"):
+                b.wait_css("[data-testid=fac-price-form] [data-testid=fac-form-error]", text="quatre décimales")
+                self.assertEqual([], self.server.request("GET", f"{self.base}/prices")["items"])
+                b.go(f"{tab}/familles")
+                b.go(f"{tab}/services")
+            else:
+                b.wait_css("[data-testid=fac-prices]", text=price)
+        prices = self.server.request("GET", f"{self.base}/prices")["items"]
+        self.assertEqual([("2.90", 700), ("4.10", None)], [(p["unit_price"], p["qf_max"]) for p in prices])
+        b.screenshot("facturation-services")
+        self.assertNoBrowserErrors()
+
+    def sepa_file(self, tab):
+        """Generates the March SEPA file from the invoices page and returns its text."""
+        b = self.browser
+        before = set(os.listdir(b.downloads))
+        b.go(f"{tab}/factures?mois=2026-03")
+        b.driver.execute_script("arguments[0].value = '2026-04-15'", b.wait_css("[data-testid=fac-sepa-date]"))
+        b.css("[data-testid=fac-sepa]")[0].click()
+
+        def new_file():
+            names = [n for n in set(os.listdir(b.downloads)) - before
+                     if n.startswith("prelevements-2026-03") and n.endswith(".xml")]
+            return names[0] if names else None
+        name = e2e.wait_for(new_file, 15, what="SEPA file download")
+        with open(os.path.join(b.downloads, name), encoding="utf-8") as f:
+            return f.read()
 
     def _alert_accept(self, text=None):
         try:

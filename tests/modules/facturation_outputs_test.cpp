@@ -101,8 +101,9 @@ TEST_F(Outputs, SepaFilesNeverPresentAnInvoiceTwice) {
   auto batch = directDebitBatch(st, profile(base.tenant1), "2026-03", "2026-04-15",
                                 "2026-04-02T09:00:00", "PARC-1-2026-03-a");
   ASSERT_EQ(batch.debits.size(), 2u);
-  std::vector<std::pair<Id, Cents>> debits;
-  for (const auto& d : batch.debits) debits.emplace_back(d.invoiceId, d.amount);
+  std::vector<Presentation> debits;
+  for (const auto& d : batch.debits)
+    debits.push_back({d.invoiceId, d.amount, d.endToEndId, d.mandateReference, d.sequenceType});
   std::string xml = writePain008(batch);
   st.recordDirectDebitFile(batch.messageId, "2026-03", "2026-04-15", debits, xml, "u", 10);
   EXPECT_EQ(st.presentedForDebit().size(), 2u);

@@ -153,6 +153,82 @@ TEST_F(FacturationStoreTest, NotSubjectServicesAreRefusedWithAVatIdentifier) {
   }
 }
 
+// The VAT mention follows the category: article 256 B (outside the scope of VAT) only for
+// O with VATEX-EU-O, the exemption articles for E with VATEX-EU-132, in the BT-22 note,
+// the BG-23 breakdown (BT-120/121) and nowhere else.
+bool mentions(const Invoice& inv, const std::string& text) {
+  for (const auto& n : inv.notes)
+    if (n.find(text) != std::string::npos) return true;
+  return false;
+}
+
+TEST_F(FacturationStoreTest, VatMentionMatchesTheCategory) {
+  auto exempt = issueMarch();
+  for (const auto& inv : exempt.invoices) {
+    EXPECT_FALSE(mentions(inv, "256 B")) << inv.number << ": E is not outside the scope";
+    EXPECT_TRUE(mentions(inv, "Exonération de TVA : article 261 du CGI")) << inv.number;
+    for (const auto& v : toFacturx(inv).vat) {
+      if (v.category != facturx::VatCategory::kExempt) continue;
+      EXPECT_EQ(v.exemptionReasonCode, "VATEX-EU-132") << inv.number;
+      EXPECT_EQ(v.exemptionReason.find("256 B"), std::string::npos) << inv.number;
+    }
+  }
+  FacturationStore other(base.db, base.tenant2);
+  loadTown(other, cases());
+  makeEveryServiceNotSubject(other);
+  TenantProfile p = profile(base.tenant2);
+  p.vatId.clear();
+  auto outside = other.issueRun("2026-03", "2026-04-02", p, "Millau", "u", 1);
+  ASSERT_FALSE(outside.invoices.empty());
+  for (const auto& inv : outside.invoices) {
+    EXPECT_TRUE(mentions(inv, "TVA non applicable, article 256 B du CGI")) << inv.number;
+    EXPECT_FALSE(mentions(inv, "Exonération")) << inv.number;
+    auto x = toFacturx(inv);
+    ASSERT_EQ(x.vat.size(), 1u);
+    EXPECT_EQ(x.vat[0].exemptionReasonCode, "VATEX-EU-O");
+    EXPECT_NE(x.vat[0].exemptionReason.find("256 B"), std::string::npos);
+  }
+  // Standard-rated only: no VAT exemption statement at all (BR-S-10).
+  EXPECT_FALSE(vatStatement({{VatCategory::kStandard, 550, 1000, 55}}));
+}
+
+// A public body paying: its SIRET is checked, and its invoice is a B2G one (buyer SIRET
+// and SIREN, service code BT-10, commitment BT-13, billing mode S1, notes PMT/PMD/AAB)
+// that passes our French CTC rules; a family's stays B2C.
+TEST_F(FacturationStoreTest, PublicBodyPayerGetsAB2gInvoice) {
+  Family cc = family(0, "Communauté de communes", 900);
+  cc.siret = "20010000600003";  // check digit wrong
+  EXPECT_THROW(st.saveFamily(cc, 1), Error);
+  cc.siret.clear();
+  cc.serviceCode = "SERVICE-ENFANCE";
+  EXPECT_THROW(st.saveFamily(cc, 1), Error) << "a service code without a SIRET";
+  size_t before = st.families().size();
+  cc.siret = "20010000600002";
+  cc.engagement = "EJ-2026-0042";
+  Id kid = st.saveChild({0, st.saveFamily(cc, 1).id, "Lou", "L"}).id;
+  EXPECT_EQ(st.families().size(), before + 1);
+  st.setAttendance({{{kid, town.service.at(kCantine), "2026-03-04"}, false}});
+  auto run = issueMarch();
+  int publicOnes = 0;
+  for (const auto& inv : run.invoices) {
+    auto x = toFacturx(inv);
+    if (!isPublicBuyer(inv)) {
+      EXPECT_TRUE(x.businessProcess.empty()) << inv.number;
+      continue;
+    }
+    ++publicOnes;
+    EXPECT_EQ(x.buyer.siret, "20010000600002");
+    EXPECT_EQ(x.buyer.siren, "200100006");
+    EXPECT_EQ(x.buyerReference, "SERVICE-ENFANCE");
+    EXPECT_EQ(x.purchaseOrderReference, "EJ-2026-0042");
+    EXPECT_EQ(x.businessProcess, "S1");
+    ASSERT_EQ(x.subjectNotes.size(), 3u);
+    EXPECT_TRUE(facturx::prevalidate(x, {true}).empty())
+        << facturx::describe(facturx::prevalidate(x, {true}));
+  }
+  EXPECT_EQ(publicOnes, 1);
+}
+
 TEST_F(FacturationStoreTest, InvoicesFailingEn16931AreRefusedBeforeNumbering) {
   // No VAT id and no SIRET: nothing identifies the seller (BR-CO-26). Only the in-process
   // Factur-X check at issue catches this one.

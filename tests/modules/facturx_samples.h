@@ -41,7 +41,8 @@ inline void computeTotals(Invoice& inv) {
     const std::int64_t p = base * key.second;
     v.taxAmount = (p + (p >= 0 ? 5000 : -5000)) / 10000;
     if (v.category == VatCategory::kExempt) {
-      v.exemptionReason = "Service public administratif non assujetti (CGI art. 256 B)";
+      v.exemptionReason = "Exonération de TVA : article 261 du CGI";
+      v.exemptionReasonCode = "VATEX-EU-132";
     }
     inv.totals.taxTotal += v.taxAmount;
     inv.vat.push_back(v);
@@ -112,7 +113,10 @@ inline Invoice notSubject(Invoice inv, std::size_t keep) {
     if (i != keep) inv.lines[i].vatCategory = VatCategory::kNotSubject;
   computeTotals(inv);
   for (auto& v : inv.vat)
-    if (v.category == VatCategory::kNotSubject) v.exemptionReason = "Non soumis à la TVA";
+    if (v.category == VatCategory::kNotSubject) {
+      v.exemptionReason = "TVA non applicable, article 256 B du CGI";
+      v.exemptionReasonCode = "VATEX-EU-O";
+    }
   return inv;
 }
 

@@ -1,7 +1,14 @@
 // The module host: per-module migrations, activation, module roles, reference checks.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
 #include "common/error.h"
+#include "server/console/embedded_assets.h"
 #include "server/modules/registry.h"
 #include "tests/modules/store_fixture.h"
 
@@ -9,6 +16,77 @@ namespace parc::modules {
 namespace {
 
 using facturation::testing::Database;
+
+// The names of server/modules/modules.cmake's one list, in order (comments dropped).
+std::vector<std::string> listedModules() {
+  std::ifstream in(PARC_SOURCE_DIR "/server/modules/modules.cmake");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string body = text.str();
+  std::smatch block;
+  EXPECT_TRUE(std::regex_search(body, block, std::regex(R"(set\(PARC_MODULES([^)]*)\))")));
+  std::vector<std::string> names;
+  std::istringstream lines(block[1].str());
+  for (std::string line; std::getline(lines, line);) {
+    line = line.substr(0, line.find('#'));
+    std::istringstream words(line);
+    for (std::string w; words >> w;) names.push_back(w);
+  }
+  return names;
+}
+
+// "A folder and a line": from its line in modules.cmake alone, a module is in the
+// server's registry with its roles, numbered migrations and routes (whose permissions
+// name its own roles), and its console pages are embedded where the console loads them.
+TEST(ModuleRegistry, OneLineRegistersRoutesPermissionsMigrationsAndPages) {
+  std::vector<std::string> listed = listedModules();
+  ASSERT_FALSE(listed.empty());
+  std::vector<std::string> registered;
+  for (const auto& m : registry()) registered.push_back(m.name);
+  EXPECT_EQ(registered, listed) << "the registry is generated from modules.cmake";
+  std::set<std::string_view> assets;
+  for (const auto& a : server::console::embeddedAssets()) assets.insert(a.path);
+  for (const auto& m : registry()) {
+    SCOPED_TRACE(m.name);
+    EXPECT_TRUE(std::regex_match(m.name, std::regex("[a-z]+")));
+    EXPECT_FALSE(m.title.empty());
+    EXPECT_EQ(findModule(m.name), &m);
+    std::set<std::string> roles;
+    for (const auto& r : m.roles) roles.insert(r.name);
+    EXPECT_FALSE(roles.empty());
+    ASSERT_FALSE(m.migrations.empty());
+    for (size_t i = 0; i < m.migrations.size(); ++i)
+      EXPECT_EQ(m.migrations[i].version, static_cast<int>(i + 1)) << "numbered from 1, no gap";
+    auto routes = m.routes();
+    EXPECT_FALSE(routes.empty());
+    std::set<std::string> seen;
+    for (const auto& r : routes) {
+      EXPECT_EQ(r.path.rfind('/', 0), 0u) << r.path;
+      EXPECT_TRUE(seen.insert(r.method + " " + r.path).second) << r.method << " " << r.path;
+      EXPECT_FALSE(r.roles.empty()) << r.path;
+      for (const auto& role : r.roles) EXPECT_TRUE(roles.count(role)) << r.path << ": " << role;
+      EXPECT_TRUE(r.handler) << r.path;
+    }
+    EXPECT_TRUE(assets.count("/js/pages/modules/" + m.name + "/index.js"))
+        << "console pages from server/modules/" << m.name << "/console/";
+  }
+  EXPECT_EQ(findModule("etatcivil"), nullptr);
+}
+
+// The facturation module, as its one line registers it: what docs/modules.md lists.
+TEST(ModuleRegistry, FacturationRoutesAndPermissions) {
+  const Module* m = findModule("facturation");
+  ASSERT_NE(m, nullptr);
+  std::map<std::string, std::vector<std::string>> routes;
+  for (const auto& r : m->routes()) routes[r.method + " " + r.path] = r.roles;
+  using V = std::vector<std::string>;
+  EXPECT_EQ(routes.at("POST /billing/runs"), V{"ordonnateur"});
+  EXPECT_EQ(routes.at("POST /sepa/files/{id}/settlement"), (V{"regisseur", "ordonnateur"}));
+  EXPECT_EQ(routes.at("POST /refunds"), (V{"regisseur", "ordonnateur"}));
+  EXPECT_EQ(routes.at("PUT /services/{id}"), (V{"secretaire", "ordonnateur"}));
+  EXPECT_EQ(routes.at("GET /invoices").size(), 3u) << "every role reads";
+  EXPECT_EQ(m->migrations.size(), 4u);
+}
 
 TEST(ModuleHost, EveryModuleIsMigratedToItsNewestVersionOnce) {
   Database base;
@@ -31,9 +109,9 @@ TEST(ModuleHost, ModuleTablesArePrefixed) {
   while (q.step()) {
     std::string name = q.text(0);
     ++n;
-    EXPECT_TRUE(name.rfind("mod_facturation_", 0) == 0 || name.rfind("mod_host_", 0) == 0 ||
-                name == "mod_schema")
-        << name;
+    bool owned = name.rfind("mod_host_", 0) == 0 || name == "mod_schema";
+    for (const auto& m : registry()) owned = owned || name.rfind("mod_" + m.name + "_", 0) == 0;
+    EXPECT_TRUE(owned) << name << ": a module's tables are prefixed mod_<name>_";
   }
   EXPECT_GT(n, 10);
 }

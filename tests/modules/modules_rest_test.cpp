@@ -2,6 +2,8 @@
 // activation, module roles, tenant isolation, a month billed end to end over REST.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/net/client.h"
 #include "tests/integration/harness.h"
 
@@ -244,6 +246,63 @@ TEST_F(ModulesRest, MonthlyBillingEndToEndWithRolesAndIsolation) {
   net::Response again = call("GET", sepa, regie);
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_NE(again.body.find("aucun prélèvement"), std::string::npos) << again.body;
+  EXPECT_NE(file.body.find("<SeqTp>FRST</SeqTp>"), std::string::npos) << "a new mandate";
+
+  // The bank's answer: the debit is rejected (insufficient funds); the invoice owes again
+  // and the next file presents it again, still FRST; collected, it becomes a payment.
+  Json files = ok("GET", base(rodez) + "/sepa/files", regie);
+  ASSERT_EQ(files["items"].size(), 1u) << files.dump();
+  const std::string aprilInv =
+      std::to_string(files["items"][0]["debits"][0]["invoice_id"].get<std::int64_t>());
+  auto settlement = [&](const Json& f) {
+    return base(rodez) + "/sepa/files/" + std::to_string(f["id"].get<std::int64_t>()) +
+           "/settlement";
+  };
+  std::string settle = settlement(files["items"][0]);
+  Json rejectAm04{
+      {"settled_on", "2026-05-16"},
+      {"rejections", {{{"invoice_id", std::stoll(aprilInv)}, {"reason_code", "AM04"}}}}};
+  EXPECT_EQ(call("POST", settle, secretary, rejectAm04).status, 403);
+  Json unknownCode = rejectAm04;
+  unknownCode["rejections"][0]["reason_code"] = "ZZ99";
+  EXPECT_EQ(call("POST", settle, regie, unknownCode).status, 400);
+  Json answer = ok("POST", settle, regie, rejectAm04);
+  EXPECT_EQ(answer["rejected"], 1);
+  EXPECT_EQ(answer["collected"], 0);
+  EXPECT_EQ(call("POST", settle, regie, Json{{"settled_on", "2026-05-17"}}).status, 409);
+  net::Response second =
+      call("GET", base(rodez) + "/sepa/pain008?month=2026-05&collection_date=2026-06-15", regie);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_NE(second.body.find("<SeqTp>FRST</SeqTp>"), std::string::npos) << second.body;
+  EXPECT_NE(second.body.find("-2</EndToEndId>"), std::string::npos) << second.body;
+  files = ok("GET", base(rodez) + "/sepa/files", regie);
+  ASSERT_EQ(files["items"].size(), 2u);
+  // Either file again, byte for byte as handed out; not for the secretary.
+  std::string again2 = base(rodez) + "/sepa/files/" +
+                       std::to_string(files["items"][0]["id"].get<std::int64_t>()) + "/pain008";
+  EXPECT_EQ(call("GET", again2, regie).body, second.body);
+  EXPECT_EQ(call("GET", again2, secretary).status, 403);
+  EXPECT_EQ(call("GET", base(rodez) + "/sepa/files/99999/pain008", regie).status, 404);
+  EXPECT_EQ(files["items"][1]["debits"][0]["status"], "rejected");
+  Json collected =
+      ok("POST", settlement(files["items"][0]), regie, Json{{"settled_on", "2026-06-16"}});
+  EXPECT_EQ(collected["collected"], 1);
+  ASSERT_EQ(collected["payments"].size(), 1u);
+  EXPECT_EQ(collected["payments"][0]["amount"], "4.10");
+  EXPECT_EQ(collected["payments"][0]["method"], "sepa_direct_debit");
+  // Credited after it was paid: the family's credit is refunded, never more.
+  ok("POST", base(rodez) + "/invoices/" + aprilInv + "/credit-notes", maire,
+     Json{{"reason", "repas non servi"}, {"issue_date", "2026-06-17"}});
+  Json refund{{"family_id", debtor["id"]},
+              {"amount", "4.11"},
+              {"method", "transfer"},
+              {"refunded_on", "2026-06-18"},
+              {"reason", "trop-perçu"}};
+  EXPECT_EQ(call("POST", base(rodez) + "/refunds", regie, refund).status, 409);
+  refund["amount"] = "4.10";
+  EXPECT_EQ(call("POST", base(rodez) + "/refunds", secretary, refund).status, 403);
+  ok("POST", base(rodez) + "/refunds", regie, refund);
+  EXPECT_EQ(ok("GET", base(rodez) + "/refunds", secretary)["items"].size(), 1u);
 
   // May: a service "not subject to VAT" (O) while the commune states a VAT identifier.
   // The preview says so, and the run is refused whole (BR-O-02): nothing numbered.
@@ -280,9 +339,12 @@ TEST_F(ModulesRest, MonthlyBillingEndToEndWithRolesAndIsolation) {
 
   // Audited, with the tenant.
   Json audit = ok("GET", "/api/v1/audit?action=facturation.", admin);
-  bool issued = false;
-  for (const auto& e : audit["items"]) issued = issued || e["action"] == "facturation.run.issue";
-  EXPECT_TRUE(issued) << audit.dump();
+  std::set<std::string> actions;
+  for (const auto& e : audit["items"]) actions.insert(e["action"].get<std::string>());
+  for (const char* a :
+       {"facturation.run.issue", "facturation.sepa.settlement", "facturation.sepa.reject",
+        "facturation.payment.record", "facturation.refund.record"})
+    EXPECT_TRUE(actions.count(a)) << a << " " << audit.dump().substr(0, 2000);
 }
 
 }  // namespace

@@ -80,6 +80,13 @@ struct Family {
   std::string mandateReference;           // SEPA mandate (optional)
   std::string mandateDate;
   std::string iban, bic;
+  // A public body paying (another commune, an intercommunality…): its SIRET makes the
+  // invoice a B2G one (Chorus Pro), with its service code (BT-10) and the commitment
+  // number (BT-13) it gave, and the French CTC rules (BR-FR) apply.
+  std::string siret;
+  std::string serviceCode;
+  std::string engagement;
+  bool publicBody() const { return !siret.empty(); }
 };
 
 struct Child {

@@ -197,6 +197,60 @@ CREATE TABLE mod_facturation_sepa_debits (
 );
 CREATE INDEX mod_facturation_sepa_debits_file ON mod_facturation_sepa_debits(file_id);
 )sql"},
+      {3, R"sql(
+-- SEPA debits get a life after the file: collected (a payment row), or rejected by the
+-- bank (R-transaction reason code) and then, when the reason allows it, presented again
+-- in a later file. An invoice may so have several presentations, at most one not
+-- rejected (partial unique index). The sequence type (FRST/RCUR) and the mandate are
+-- kept per presentation: a mandate is FRST until one of its debits was not rejected.
+CREATE TABLE mod_facturation_sepa_debits_v3 (
+  id INTEGER PRIMARY KEY,
+  invoice_id INTEGER NOT NULL REFERENCES mod_facturation_invoices(id),
+  file_id INTEGER NOT NULL REFERENCES mod_facturation_sepa_files(id),
+  amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+  end_to_end_id TEXT NOT NULL,
+  mandate_reference TEXT NOT NULL,
+  sequence_type TEXT NOT NULL CHECK (sequence_type IN ('FRST', 'RCUR')),
+  status TEXT NOT NULL DEFAULT 'presented'
+    CHECK (status IN ('presented', 'collected', 'rejected')),
+  reason_code TEXT NOT NULL DEFAULT '',
+  settled_on TEXT,
+  settled_by TEXT,
+  payment_id INTEGER REFERENCES mod_facturation_payments(id)
+);
+INSERT INTO mod_facturation_sepa_debits_v3 (invoice_id, file_id, amount_cents, end_to_end_id,
+    mandate_reference, sequence_type)
+  SELECT d.invoice_id, d.file_id, d.amount_cents, i.number,
+         COALESCE(json_extract(i.payer, '$.mandate_reference'), ''), 'RCUR'
+  FROM mod_facturation_sepa_debits d JOIN mod_facturation_invoices i ON i.id = d.invoice_id;
+DROP TABLE mod_facturation_sepa_debits;
+ALTER TABLE mod_facturation_sepa_debits_v3 RENAME TO mod_facturation_sepa_debits;
+CREATE INDEX mod_facturation_sepa_debits_file ON mod_facturation_sepa_debits(file_id);
+CREATE UNIQUE INDEX mod_facturation_sepa_debits_live ON mod_facturation_sepa_debits(invoice_id)
+  WHERE status <> 'rejected';
+-- Refunds of an overpayment (a family paid more than it owes, e.g. a credit note after
+-- the payment): never more than the family's credit.
+CREATE TABLE mod_facturation_refunds (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  family_id INTEGER NOT NULL REFERENCES mod_facturation_families(id),
+  refunded_on TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+  method TEXT NOT NULL CHECK (method IN ('cash', 'cheque', 'transfer')),
+  reason TEXT NOT NULL,
+  reference TEXT NOT NULL DEFAULT '',
+  recorded_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX mod_facturation_refunds_family ON mod_facturation_refunds(family_id);
+)sql"},
+      {4, R"sql(
+-- A payer may be a public body (another commune, an intercommunality): its SIRET, the
+-- Chorus Pro service code (BT-10) and the commitment number (BT-13) it gave.
+ALTER TABLE mod_facturation_families ADD COLUMN siret TEXT NOT NULL DEFAULT '';
+ALTER TABLE mod_facturation_families ADD COLUMN service_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE mod_facturation_families ADD COLUMN engagement TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@ Module module() {
   Module m;
   m.name = "facturation";
   m.title = "Facturation des familles";
+  m.navLabel = "Facturation";
   m.roles = {
       {"secretaire", "Secrétaire de mairie (familles, présences, aperçu)"},
       {"regisseur", "Régisseur (encaissements, prélèvements)"},

@@ -105,6 +105,9 @@ Family familyFrom(const Json& b, Family f) {
   keep("mandate_date", 10, f.mandateDate);
   keep("iban", 34, f.iban);
   keep("bic", 11, f.bic);
+  keep("siret", 14, f.siret);
+  keep("service_code", 100, f.serviceCode);
+  keep("engagement", 50, f.engagement);
   f.quotients.clear();
   if (b.contains("quotient")) {
     std::string from = b.contains("quotient_from") ? str(b, "quotient_from", 10) : "1900-01-01";
@@ -149,7 +152,7 @@ std::pair<std::string, std::vector<std::uint8_t>> documents(ModuleContext& m, co
   if (auto d = st.document(inv.id)) return *d;
 #ifdef PARC_HAVE_FACTURX
   facturx::Invoice x = toFacturx(inv);
-  std::string xml = facturx::writeCii(x);
+  std::string xml = facturx::writeCii(x, {true, isPublicBuyer(inv)});
   std::string pdf = facturx::writePdf(x, xml);
   std::vector<std::uint8_t> bytes(pdf.begin(), pdf.end());
   st.storeDocument(inv.id, xml, bytes);
@@ -158,6 +161,98 @@ std::pair<std::string, std::vector<std::uint8_t>> documents(ModuleContext& m, co
   (void)inv;
   throw Error(ErrorKind::kUnavailable, "this server was built without the Factur-X writer");
 #endif
+}
+
+// The bank's answer to a direct-debit file, and refunds (store_debits.cpp).
+void addDebitRoutes(std::vector<ModuleRoute>& r) {
+  r.push_back({"GET", "/sepa/files", kAnyRole, [](ModuleContext& m) {
+                 return jsonResponse(200, items(storeOf(m).directDebitFiles()));
+               }});
+  // The file again, as recorded (the bank lost it, the browser held the download back).
+  r.push_back({"GET", "/sepa/files/{id}/pain008", kRegisseur, [](ModuleContext& m) {
+                 Id id = m.http.id("id");
+                 auto file = storeOf(m).directDebitFileXml(id);
+                 if (!file) throw Error(ErrorKind::kNotFound, "no such direct-debit file");
+                 m.audit("facturation.sepa.download", "sepa_file:" + std::to_string(id));
+                 net::Response res;
+                 res.headers["content-type"] = "application/xml; charset=utf-8";
+                 res.headers["content-disposition"] = "attachment; filename=\"prelevements-" +
+                                                      file->first + "-" + std::to_string(id) +
+                                                      ".xml\"";
+                 res.body = file->second;
+                 return res;
+               }});
+  r.push_back(
+      {"GET", "/sepa/reject-reasons", kAnyRole, [](ModuleContext&) {
+         Json a = Json::array();
+         for (const auto& x : rejectReasons())
+           a.push_back({{"code", x.code}, {"label", x.label}, {"representable", x.representable}});
+         return jsonResponse(200, Json{{"items", a}});
+       }});
+  r.push_back(
+      {"POST", "/sepa/files/{id}/settlement", kRegisseur, [](ModuleContext& m) {
+         Id file = m.http.id("id");
+         Json b = server::api::bodyObject(m.http);
+         std::string on = str(b, "settled_on", 10, true);
+         std::vector<Rejection> rejections;
+         if (b.contains("rejections")) {
+           if (!b["rejections"].is_array())
+             throw Error(ErrorKind::kBadRequest, "rejections must be a list");
+           for (const auto& x : b["rejections"]) {
+             if (!x.is_object())
+               throw Error(ErrorKind::kBadRequest,
+                           "each rejection is {\"invoice_id\", \"reason_code\"}");
+             rejections.push_back(
+                 {integer(x, "invoice_id", 0, true), str(x, "reason_code", 4, true)});
+           }
+         }
+         auto st = storeOf(m);
+         std::string actor = m.http.caller.describe();
+         Settlement done = st.settleDirectDebitFile(file, on, rejections, actor, m.http.now);
+         const std::string target = "sepa_file:" + std::to_string(file);
+         m.audit("facturation.sepa.settlement", target,
+                 std::to_string(done.collected) + " collected (" +
+                     formatCents(done.collectedAmount) + " EUR), " + std::to_string(done.rejected) +
+                     " rejected");
+         for (const auto& p : done.payments)
+           m.audit("facturation.payment.record", "payment:" + std::to_string(p.id),
+                   formatCents(p.amount) + " EUR sepa_direct_debit " + p.reference);
+         for (const auto& x : rejections)
+           m.audit("facturation.sepa.reject", "invoice:" + std::to_string(x.invoiceId),
+                   x.reasonCode + " (" + target + ")");
+         Json payments = Json::array();
+         for (const auto& p : done.payments) payments.push_back(toJson(p));
+         return jsonResponse(200, Json{{"collected", done.collected},
+                                       {"rejected", done.rejected},
+                                       {"collected_amount", formatCents(done.collectedAmount)},
+                                       {"payments", payments}});
+       }});
+  r.push_back({"GET", "/refunds", kAnyRole, [](ModuleContext& m) {
+                 std::optional<Id> fam;
+                 if (!m.http.request.query("family_id").empty())
+                   fam = server::api::queryInt(m.http, "family_id", 0, 1, INT64_MAX);
+                 return jsonResponse(200, items(storeOf(m).refunds(fam)));
+               }});
+  r.push_back({"POST", "/refunds", kRegisseur, [](ModuleContext& m) {
+                 Json b = server::api::bodyObject(m.http);
+                 Refund x;
+                 x.familyId = integer(b, "family_id", 0, true);
+                 x.refundedOn = b.contains("refunded_on") ? str(b, "refunded_on", 10, true)
+                                                          : today(m.http.now);
+                 PriceE4 a = parsePrice(str(b, "amount", 20, true));
+                 if (a % 100 != 0)
+                   throw Error(ErrorKind::kBadRequest, "amount has more than 2 decimals");
+                 x.amount = a / 100;
+                 x.method = str(b, "method", 30, true);
+                 x.reason = str(b, "reason", 500, true);
+                 x.reference = str(b, "reference", 140);
+                 x.recordedBy = m.http.caller.describe();
+                 x = storeOf(m).recordRefund(x, m.http.now);
+                 m.audit("facturation.refund.record", "refund:" + std::to_string(x.id),
+                         formatCents(x.amount) + " EUR " + x.method +
+                             " family:" + std::to_string(x.familyId));
+                 return jsonResponse(201, toJson(x));
+               }});
 }
 
 std::vector<ModuleRoute> build() {
@@ -537,8 +632,10 @@ std::vector<ModuleRoute> build() {
          if (!problems.empty())
            throw Error(ErrorKind::kInternal, "generated pain.008 is invalid: " + problems[0]);
          // Recorded before it is handed out: a second generation leaves these invoices out.
-         std::vector<std::pair<Id, Cents>> debits;
-         for (const auto& d : batch.debits) debits.emplace_back(d.invoiceId, d.amount);
+         std::vector<Presentation> debits;
+         for (const auto& d : batch.debits)
+           debits.push_back(
+               {d.invoiceId, d.amount, d.endToEndId, d.mandateReference, d.sequenceType});
          st.recordDirectDebitFile(msgId, mo, date, debits, xml, m.http.caller.describe(),
                                   m.http.now);
          m.audit("facturation.sepa.batch", "month:" + mo,
@@ -550,6 +647,7 @@ std::vector<ModuleRoute> build() {
          res.body = xml;
          return res;
        }});
+  addDebitRoutes(r);
   return r;
 }
 

@@ -135,41 +135,62 @@ std::string sepaText(const std::string& s, size_t max) {
   return out;
 }
 
+namespace {
+
+std::string paymentInformation(const DirectDebitBatch& b, const std::string& sequence,
+                               const std::vector<const DirectDebit*>& debits) {
+  Cents sum = 0;
+  for (const auto* d : debits) sum += d->amount;
+  std::string x =
+      "<PmtInf><PmtInfId>" + esc(b.messageId) + "-" + sequence +
+      "</PmtInfId><PmtMtd>DD</PmtMtd><NbOfTxs>" + std::to_string(debits.size()) +
+      "</NbOfTxs><CtrlSum>" + formatCents(sum) +
+      "</CtrlSum><PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl><LclInstrm><Cd>CORE</Cd>"
+      "</LclInstrm><SeqTp>" +
+      sequence + "</SeqTp></PmtTpInf><ReqdColltnDt>" + esc(b.collectionDate) +
+      "</ReqdColltnDt><Cdtr><Nm>" + esc(sepaText(b.creditorName, 70)) +
+      "</Nm></Cdtr><CdtrAcct><Id><IBAN>" + esc(b.creditorIban) +
+      "</IBAN></Id></CdtrAcct><CdtrAgt>" + agent(b.creditorBic) +
+      "</CdtrAgt><ChrgBr>SLEV</ChrgBr><CdtrSchmeId><Id><PrvtId><Othr><Id>" + esc(b.creditorId) +
+      "</Id><SchmeNm><Prtry>SEPA</Prtry></SchmeNm></Othr></PrvtId></Id></CdtrSchmeId>\n";
+  for (const auto* d : debits) {
+    x += "<DrctDbtTxInf><PmtId><EndToEndId>" + esc(d->endToEndId) +
+         "</EndToEndId></PmtId><InstdAmt Ccy=\"EUR\">" + formatCents(d->amount) +
+         "</InstdAmt><DrctDbtTx><MndtRltdInf><MndtId>" + esc(d->mandateReference) +
+         "</MndtId><DtOfSgntr>" + esc(d->mandateDate) +
+         "</DtOfSgntr></MndtRltdInf></DrctDbtTx><DbtrAgt>" + agent(d->debtorBic) +
+         "</DbtrAgt><Dbtr><Nm>" + esc(sepaText(d->debtorName, 70)) +
+         "</Nm></Dbtr><DbtrAcct><Id><IBAN>" + esc(d->debtorIban) +
+         "</IBAN></Id></DbtrAcct><RmtInf><Ustrd>" + esc(sepaText(d->remittance, 140)) +
+         "</Ustrd></RmtInf></DrctDbtTxInf>\n";
+  }
+  return x + "</PmtInf>\n";
+}
+
+}  // namespace
+
 std::string writePain008(const DirectDebitBatch& b) {
   if (b.debits.empty()) throw Error(ErrorKind::kBadRequest, "no direct debit to collect");
   if (b.creditorIban.empty() || b.creditorId.empty() || b.creditorName.empty())
     throw Error(ErrorKind::kBadRequest,
                 "the tenant profile needs the town hall's IBAN and SEPA creditor identifier");
   Cents sum = 0;
-  for (const auto& d : b.debits) sum += d.amount;
+  std::map<std::string, std::vector<const DirectDebit*>> bySequence;
+  for (const auto& d : b.debits) {
+    if (d.sequenceType != "FRST" && d.sequenceType != "RCUR")
+      throw Error(ErrorKind::kBadRequest, "sequence type must be FRST or RCUR");
+    sum += d.amount;
+    bySequence[d.sequenceType].push_back(&d);
+  }
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"" +
                   std::string(kNs) + "\">\n<CstmrDrctDbtInitn>\n";
   x += "<GrpHdr><MsgId>" + esc(b.messageId) + "</MsgId><CreDtTm>" + esc(b.createdAt) +
        "</CreDtTm><NbOfTxs>" + std::to_string(b.debits.size()) + "</NbOfTxs><CtrlSum>" +
        formatCents(sum) + "</CtrlSum><InitgPty><Nm>" + esc(sepaText(b.creditorName, 70)) +
        "</Nm></InitgPty></GrpHdr>\n";
-  x += "<PmtInf><PmtInfId>" + esc(b.messageId) + "-1</PmtInfId><PmtMtd>DD</PmtMtd><NbOfTxs>" +
-       std::to_string(b.debits.size()) + "</NbOfTxs><CtrlSum>" + formatCents(sum) +
-       "</CtrlSum><PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl><LclInstrm><Cd>CORE</Cd></LclInstrm>"
-       "<SeqTp>" +
-       esc(b.sequenceType) + "</SeqTp></PmtTpInf><ReqdColltnDt>" + esc(b.collectionDate) +
-       "</ReqdColltnDt><Cdtr><Nm>" + esc(sepaText(b.creditorName, 70)) +
-       "</Nm></Cdtr><CdtrAcct><Id><IBAN>" + esc(b.creditorIban) +
-       "</IBAN></Id></CdtrAcct><CdtrAgt>" + agent(b.creditorBic) +
-       "</CdtrAgt><ChrgBr>SLEV</ChrgBr><CdtrSchmeId><Id><PrvtId><Othr><Id>" + esc(b.creditorId) +
-       "</Id><SchmeNm><Prtry>SEPA</Prtry></SchmeNm></Othr></PrvtId></Id></CdtrSchmeId>\n";
-  for (const auto& d : b.debits) {
-    x += "<DrctDbtTxInf><PmtId><EndToEndId>" + esc(d.endToEndId) +
-         "</EndToEndId></PmtId><InstdAmt Ccy=\"EUR\">" + formatCents(d.amount) +
-         "</InstdAmt><DrctDbtTx><MndtRltdInf><MndtId>" + esc(d.mandateReference) +
-         "</MndtId><DtOfSgntr>" + esc(d.mandateDate) +
-         "</DtOfSgntr></MndtRltdInf></DrctDbtTx><DbtrAgt>" + agent(d.debtorBic) +
-         "</DbtrAgt><Dbtr><Nm>" + esc(sepaText(d.debtorName, 70)) +
-         "</Nm></Dbtr><DbtrAcct><Id><IBAN>" + esc(d.debtorIban) +
-         "</IBAN></Id></DbtrAcct><RmtInf><Ustrd>" + esc(sepaText(d.remittance, 140)) +
-         "</Ustrd></RmtInf></DrctDbtTxInf>\n";
-  }
-  x += "</PmtInf>\n</CstmrDrctDbtInitn>\n</Document>\n";
+  for (const auto& [sequence, debits] : bySequence)  // FRST sorts before RCUR
+    x += paymentInformation(b, sequence, debits);
+  x += "</CstmrDrctDbtInitn>\n</Document>\n";
   return x;
 }
 
@@ -195,11 +216,26 @@ std::vector<std::string> checkPain008(const std::string& xml) {
   };
   const std::string root = "/p:Document/p:CstmrDrctDbtInitn";
   for (const char* required :
-       {"/p:GrpHdr/p:MsgId", "/p:GrpHdr/p:CreDtTm", "/p:GrpHdr/p:NbOfTxs", "/p:GrpHdr/p:InitgPty",
-        "/p:PmtInf/p:PmtInfId", "/p:PmtInf/p:PmtMtd[.='DD']", "/p:PmtInf/p:PmtTpInf/p:SeqTp",
-        "/p:PmtInf/p:ReqdColltnDt", "/p:PmtInf/p:Cdtr/p:Nm", "/p:PmtInf/p:CdtrAcct/p:Id/p:IBAN",
-        "/p:PmtInf/p:CdtrAgt/p:FinInstnId", "/p:PmtInf/p:CdtrSchmeId/p:Id/p:PrvtId/p:Othr/p:Id"})
+       {"/p:GrpHdr/p:MsgId", "/p:GrpHdr/p:CreDtTm", "/p:GrpHdr/p:NbOfTxs", "/p:GrpHdr/p:InitgPty"})
     if (count(root + required) != 1) problems.push_back(std::string("missing ") + required);
+  const int blocks = count(root + "/p:PmtInf");
+  if (blocks == 0) problems.push_back("no PmtInf");
+  for (const char* required : {"p:PmtInfId", "p:PmtMtd[.='DD']",
+                               "p:PmtTpInf/p:SeqTp[.='FRST' or .='RCUR' or .='OOFF' or .='FNAL']",
+                               "p:ReqdColltnDt", "p:Cdtr/p:Nm", "p:CdtrAcct/p:Id/p:IBAN",
+                               "p:CdtrAgt/p:FinInstnId", "p:CdtrSchmeId/p:Id/p:PrvtId/p:Othr/p:Id"})
+    if (count(root + "/p:PmtInf/" + required) != blocks)
+      problems.push_back(std::string("a PmtInf lacks ") + required);
+  for (int i = 1; i <= blocks; ++i) {
+    const std::string block = root + "/p:PmtInf[" + std::to_string(i) + "]";
+    if (count(block + "/p:NbOfTxs") == 1 &&
+        static_cast<int>(number(block + "/p:NbOfTxs")) != count(block + "/p:DrctDbtTxInf"))
+      problems.push_back("PmtInf/NbOfTxs differs from its transactions");
+    double blockSum = number("sum(" + block + "/p:DrctDbtTxInf/p:InstdAmt)");
+    if (count(block + "/p:CtrlSum") == 1 &&
+        std::llround(blockSum * 100) != std::llround(number(block + "/p:CtrlSum") * 100))
+      problems.push_back("PmtInf/CtrlSum differs from the sum of its amounts");
+  }
   int txs = count(root + "/p:PmtInf/p:DrctDbtTxInf");
   if (txs == 0) problems.push_back("no DrctDbtTxInf");
   for (const char* each :
@@ -217,6 +253,42 @@ std::vector<std::string> checkPain008(const std::string& xml) {
   return problems;
 }
 
+const std::vector<RejectReason>& rejectReasons() {
+  static const std::vector<RejectReason> kReasons = {
+      {"AM04", "Provision insuffisante", true},
+      {"MS03", "Raison non communiquée par la banque", true},
+      {"FF01", "Format de l'opération invalide", true},
+      {"AC01", "IBAN du débiteur incorrect", false},
+      {"AC04", "Compte clôturé", false},
+      {"AC06", "Compte bloqué", false},
+      {"AG01", "Opération interdite sur ce compte", false},
+      {"AG02", "Code opération incorrect", false},
+      {"AM05", "Opération en double", false},
+      {"BE05", "Créancier non reconnu", false},
+      {"MD01", "Pas de mandat valide", false},
+      {"MD02", "Données du mandat manquantes ou incorrectes", false},
+      {"MD07", "Débiteur décédé", false},
+      {"MS02", "Refus du débiteur", false},
+      {"RC01", "BIC incorrect", false},
+      {"RR01", "Raison réglementaire : identification du débiteur", false},
+      {"SL01", "Service spécifique de la banque du débiteur", false},
+  };
+  return kReasons;
+}
+
+const RejectReason* rejectReason(const std::string& code) {
+  for (const auto& r : rejectReasons())
+    if (code == r.code) return &r;
+  return nullptr;
+}
+
+std::string sequenceType(const std::vector<DirectDebitRecord>& history, Id familyId,
+                         const std::string& mandateReference) {
+  for (const auto& d : history)
+    if (d.familyId == familyId && d.mandateReference == mandateReference && d.live()) return "RCUR";
+  return "FRST";
+}
+
 DirectDebitBatch directDebitBatch(FacturationStore& store, const TenantProfile& creditor,
                                   const std::string& month, const std::string& collectionDate,
                                   const std::string& createdAt, const std::string& messageId) {
@@ -230,15 +302,33 @@ DirectDebitBatch directDebitBatch(FacturationStore& store, const TenantProfile& 
   b.creditorId = creditor.sepaCreditorId;
   std::map<Id, Family> families;
   for (auto& f : store.families()) families[f.id] = f;
-  const auto presented = store.presentedForDebit();
-  for (const auto& inv : store.invoices(month, std::nullopt)) {
-    if (inv.typeCode != "380" || presented.count(inv.id)) continue;
+  const auto history = store.debitHistory();
+  std::map<Id, std::vector<const DirectDebitRecord*>> byInvoice;
+  for (const auto& d : history) byInvoice[d.invoiceId].push_back(&d);
+  for (const auto& inv : store.invoices("", std::nullopt)) {
+    if (inv.typeCode != "380") continue;
+    const auto& earlier = byInvoice[inv.id];
+    if (earlier.empty() ? inv.month != month : earlier.back()->live()) continue;
+    if (!earlier.empty()) {  // rejected: again only when the reason allows it
+      const RejectReason* why = rejectReason(earlier.back()->reasonCode);
+      if (!why || !why->representable) continue;
+    }
     const Family& f = families.at(inv.familyId);
     if (f.mandateReference.empty() || f.iban.empty()) continue;
     Cents due = store.due(inv).due();
     if (due <= 0) continue;
-    b.debits.push_back({inv.id, inv.number, due, f.mandateReference, f.mandateDate, f.payerName,
-                        f.iban, f.bic, "Facture " + inv.number + " " + monthLabel(inv.month)});
+    DirectDebit d{inv.id,
+                  inv.number,
+                  sequenceType(history, f.id, f.mandateReference),
+                  due,
+                  f.mandateReference,
+                  f.mandateDate,
+                  f.payerName,
+                  f.iban,
+                  f.bic,
+                  "Facture " + inv.number + " " + monthLabel(inv.month)};
+    if (!earlier.empty()) d.endToEndId += "-" + std::to_string(earlier.size() + 1);
+    b.debits.push_back(std::move(d));
   }
   return b;
 }

@@ -194,6 +194,13 @@ Family FacturationStore::saveFamily(const Family& f, std::int64_t now) {
       throw Error(ErrorKind::kBadRequest,
                   "a SEPA mandate needs a reference (≤ 35), a signature date and an IBAN");
   }
+  if (!f.siret.empty() && !validSiret(f.siret))
+    throw Error(ErrorKind::kBadRequest, "siret must be 14 digits with a valid check digit");
+  if (f.siret.empty() && (!f.serviceCode.empty() || !f.engagement.empty()))
+    throw Error(ErrorKind::kBadRequest,
+                "service_code and engagement are for a public body payer: give its siret");
+  if (f.serviceCode.size() > 100 || f.engagement.size() > 50)
+    throw Error(ErrorKind::kBadRequest, "service_code (≤ 100) or engagement (≤ 50) is too long");
   Family out = f;
   sqlite::Transaction tx(db_);  // the family and its quotient, or nothing
   if (f.id == 0) {
@@ -219,6 +226,11 @@ Family FacturationStore::saveFamily(const Family& f, std::int64_t now) {
     q.bind(11, f.bic).bind(12, f.id).bind(13, tenant_).run();
     if (db_.changes() == 0) throw Error(ErrorKind::kNotFound, "no such family");
   }
+  sqlite::Statement pb(db_,
+                       "UPDATE mod_facturation_families SET siret=?, service_code=?, engagement=? "
+                       "WHERE id=? AND tenant_id=?");
+  pb.bind(1, f.siret).bind(2, f.serviceCode).bind(3, f.engagement).bind(4, out.id);
+  pb.bind(5, tenant_).run();
   for (const auto& qp : f.quotients) setQuotient(out.id, qp.validFrom, qp.quotient);
   tx.commit();
   return *family(out.id);
@@ -239,7 +251,8 @@ std::vector<Family> FacturationStore::familiesWhere(std::optional<Id> only) {
   // Two forms rather than "(? IS NULL OR id = ?)", which would forgo the primary key.
   sqlite::Statement q(db_, std::string("SELECT id, payer_name, address_line1, address_line2, "
                                        "postcode, city, country_code, email, mandate_reference, "
-                                       "mandate_date, iban, bic FROM mod_facturation_families "
+                                       "mandate_date, iban, bic, siret, service_code, engagement "
+                                       "FROM mod_facturation_families "
                                        "WHERE tenant_id = ?") +
                                (only ? " AND id = ?" : " ORDER BY payer_name, id"));
   q.bind(1, tenant_);
@@ -255,6 +268,9 @@ std::vector<Family> FacturationStore::familiesWhere(std::optional<Id> only) {
     f.mandateDate = q.text(9);
     f.iban = q.text(10);
     f.bic = q.text(11);
+    f.siret = q.text(12);
+    f.serviceCode = q.text(13);
+    f.engagement = q.text(14);
     index[f.id] = out.size();
     out.push_back(f);
   }
@@ -551,7 +567,10 @@ Json payerJson(const Family& f, const std::string& month) {
       {"mandate_reference", f.mandateReference},
       {"mandate_date", f.mandateDate},
       {"iban", f.iban},
-      {"bic", f.bic}};
+      {"bic", f.bic},
+      {"siret", f.siret},
+      {"service_code", f.serviceCode},
+      {"engagement", f.engagement}};
 }
 
 // The lines of an issued document as the billing rules see them (to recompute its VAT).
@@ -566,7 +585,7 @@ std::vector<DraftLine> draftLines(const Invoice& inv) {
 // the transaction commits: an invalid invoice is refused, never numbered nor stored.
 void requireValidFacturx(const Invoice& inv) {
   try {
-    facturx::writeCii(toFacturx(inv));
+    facturx::writeCii(toFacturx(inv), {true, isPublicBuyer(inv)});
   } catch (const Error& e) {
     throw Error(ErrorKind::kConflict, "le document " + inv.number +
                                           " ne serait pas une facture EN 16931 valide, rien "
@@ -653,6 +672,7 @@ RunResult FacturationStore::issueRun(const std::string& month, const std::string
     inv.payer = payerJson(f, month);
     inv.seller = sellerJson;
     inv.notes = mandatoryNotes(seller, month, f);
+    if (auto vat = vatStatement(d.totals.vat)) inv.notes.push_back(*vat);
     inv.totalLines = d.totals.lines;
     inv.totalTax = d.totals.tax;
     inv.total = d.totals.total;
@@ -906,6 +926,13 @@ Payment FacturationStore::recordPayment(const Payment& p, std::int64_t now) {
       throw Error(ErrorKind::kConflict, "the payment exceeds what the invoice still owes (" +
                                             formatCents(due(*inv).due()) + " EUR)");
   }
+  Payment out = p;
+  out.id = insertPayment(p, now);
+  tx.commit();
+  return out;
+}
+
+Id FacturationStore::insertPayment(const Payment& p, std::int64_t now) {
   sqlite::Statement q(db_,
                       "INSERT INTO mod_facturation_payments (tenant_id, family_id, invoice_id, "
                       "paid_on, amount_cents, method, reference, recorded_by, created_at) "
@@ -913,10 +940,7 @@ Payment FacturationStore::recordPayment(const Payment& p, std::int64_t now) {
   q.bind(1, tenant_).bind(2, p.familyId).bind(3, p.invoiceId).bind(4, p.paidOn);
   q.bind(5, p.amount).bind(6, p.method).bind(7, p.reference).bind(8, p.recordedBy);
   q.bind(9, now).run();
-  Payment out = p;
-  out.id = db_.lastInsertId();
-  tx.commit();
-  return out;
+  return db_.lastInsertId();
 }
 
 std::vector<Payment> FacturationStore::payments(std::optional<Id> familyId) {
@@ -949,11 +973,13 @@ std::vector<Balance> FacturationStore::balances() {
       "type_code='380'), "
       "(SELECT COALESCE(SUM(total),0) FROM mod_facturation_invoices WHERE family_id=f.id AND "
       "type_code='381'), "
-      "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_payments WHERE family_id=f.id) "
+      "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_payments WHERE family_id=f.id), "
+      "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_refunds WHERE family_id=f.id) "
       "FROM mod_facturation_families f WHERE f.tenant_id = ? ORDER BY f.payer_name, f.id");
   q.bind(1, tenant_);
   std::vector<Balance> out;
-  while (q.step()) out.push_back({q.int64(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)});
+  while (q.step())
+    out.push_back({q.int64(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.int64(5)});
   return out;
 }
 
@@ -991,47 +1017,6 @@ void FacturationStore::storeDocument(Id invoiceId, const std::string& xml,
   q.run();
 }
 
-// ---- SEPA direct-debit files ----
-
-std::set<Id> FacturationStore::presentedForDebit() {
-  std::set<Id> out;
-  sqlite::Statement q(db_,
-                      "SELECT d.invoice_id FROM mod_facturation_sepa_debits d JOIN "
-                      "mod_facturation_sepa_files f ON f.id = d.file_id WHERE f.tenant_id = ?");
-  q.bind(1, tenant_);
-  while (q.step()) out.insert(q.int64(0));
-  return out;
-}
-
-Id FacturationStore::recordDirectDebitFile(const std::string& messageId, const std::string& month,
-                                           const std::string& collectionDate,
-                                           const std::vector<std::pair<Id, Cents>>& debits,
-                                           const std::string& xml, const std::string& actor,
-                                           std::int64_t now) {
-  sqlite::Transaction tx(db_);  // BEGIN IMMEDIATE: two generations cannot both record
-  const auto presented = presentedForDebit();
-  for (const auto& [invoiceId, amount] : debits) {
-    auto inv = invoice(invoiceId);
-    if (!inv) throw Error(ErrorKind::kNotFound, "no such invoice");
-    if (presented.count(invoiceId))
-      throw Error(ErrorKind::kConflict, "la facture " + inv->number +
-                                            " a déjà été présentée au prélèvement dans un "
-                                            "autre fichier : ce fichier n'est pas émis");
-  }
-  sqlite::Statement f(db_,
-                      "INSERT INTO mod_facturation_sepa_files (tenant_id, message_id, month, "
-                      "collection_date, created_by, created_at, xml) VALUES (?,?,?,?,?,?,?)");
-  f.bind(1, tenant_).bind(2, messageId).bind(3, month).bind(4, collectionDate);
-  f.bind(5, actor).bind(6, now).bind(7, xml).run();
-  Id fileId = db_.lastInsertId();
-  for (const auto& [invoiceId, amount] : debits) {
-    sqlite::Statement d(db_, "INSERT INTO mod_facturation_sepa_debits VALUES (?,?,?)");
-    d.bind(1, invoiceId).bind(2, fileId).bind(3, amount).run();
-  }
-  tx.commit();
-  return fileId;
-}
-
 // ---- texts ----
 
 std::vector<std::string> mandatoryNotes(const TenantProfile& seller, const std::string& month,
@@ -1051,8 +1036,6 @@ std::vector<std::string> mandatoryNotes(const TenantProfile& seller, const std::
       "suivant la réception du présent avis, vous pouvez contester la somme en saisissant "
       "directement le tribunal judiciaire ou le tribunal administratif compétent selon la "
       "nature de la créance.",
-      "TVA non applicable : service public administratif (article 256 B du CGI), sauf "
-      "mention contraire par ligne.",
   };
 }
 
@@ -1118,7 +1101,10 @@ Json toJson(const Family& f) {
               {"mandate_reference", f.mandateReference},
               {"mandate_date", f.mandateDate},
               {"iban", f.iban},
-              {"bic", f.bic}};
+              {"bic", f.bic},
+              {"siret", f.siret},
+              {"service_code", f.serviceCode},
+              {"engagement", f.engagement}};
 }
 
 Json toJson(const Child& c) {
@@ -1220,6 +1206,7 @@ Json toJson(const Balance& b) {
               {"invoiced", formatCents(b.invoiced)},
               {"credited", formatCents(b.credited)},
               {"paid", formatCents(b.paid)},
+              {"refunded", formatCents(b.refunded)},
               {"due", formatCents(b.due())}};
 }
 

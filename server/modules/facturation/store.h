@@ -59,7 +59,8 @@ struct Balance {
   Cents invoiced = 0;  // Σ invoices
   Cents credited = 0;  // Σ credit notes
   Cents paid = 0;      // Σ payments
-  Cents due() const { return invoiced - credited - paid; }
+  Cents refunded = 0;  // Σ refunds of overpayments
+  Cents due() const { return invoiced - credited - paid + refunded; }
 };
 
 /// What an invoice still owes: total − credit notes on it − payments on it.
@@ -67,6 +68,59 @@ struct InvoiceDue {
   Invoice invoice;
   Cents credited = 0, paid = 0;
   Cents due() const { return invoice.total - credited - paid; }
+};
+
+/// One presentation of an invoice in a SEPA direct-debit file and what became of it.
+struct DirectDebitRecord {
+  Id id = 0;
+  Id invoiceId = 0;
+  Id fileId = 0;
+  Id familyId = 0;
+  std::string invoiceNumber;
+  Cents amount = 0;
+  std::string endToEndId, mandateReference;
+  std::string sequenceType;  // FRST, RCUR
+  std::string status;        // presented, collected, rejected
+  std::string reasonCode;    // rejected: the bank's ISO 20022 reason (AM04, AC04, …)
+  std::string settledOn;
+  bool live() const { return status != "rejected"; }
+};
+
+/// A recorded pain.008 file and its debits.
+struct DirectDebitFile {
+  Id id = 0;
+  std::string messageId, month, collectionDate, createdBy;
+  std::int64_t createdAt = 0;
+  std::vector<DirectDebitRecord> debits;
+};
+
+/// What a new file presents for one invoice (recordDirectDebitFile).
+struct Presentation {
+  Id invoiceId = 0;
+  Cents amount = 0;
+  std::string endToEndId, mandateReference, sequenceType;
+};
+
+/// A debit the bank did not collect: the invoice and the R-transaction reason code.
+struct Rejection {
+  Id invoiceId = 0;
+  std::string reasonCode;
+};
+
+struct Settlement {
+  int collected = 0, rejected = 0;
+  Cents collectedAmount = 0;
+  std::vector<Payment> payments;  // one per collected debit, plus any excess as family credit
+};
+
+/// Money given back to a family that paid more than it owed.
+struct Refund {
+  Id id = 0;
+  Id familyId = 0;
+  std::string refundedOn;
+  Cents amount = 0;
+  std::string method;  // cash, cheque, transfer
+  std::string reason, reference, recordedBy;
 };
 
 struct RunResult {
@@ -140,14 +194,35 @@ class FacturationStore {
   /// Invoices past their due date on `today` that still owe something.
   std::vector<InvoiceDue> overdue(const std::string& today);
 
-  /// Invoices already presented in a SEPA direct-debit file (never presented twice).
+  // SEPA direct debits (store_debits.cpp).
+  /// Invoices with a presentation not rejected (presented or collected): never presented
+  /// again.
   std::set<Id> presentedForDebit();
-  /// Records a generated pain.008 file and the invoices it presents (id, amount), all or
-  /// nothing; kConflict, nothing recorded, when one of them was presented meanwhile.
+  /// Every presentation of the tenant's invoices, oldest first.
+  std::vector<DirectDebitRecord> debitHistory();
+  /// Records a generated pain.008 file and what it presents, all or nothing; kConflict,
+  /// nothing recorded, when an invoice was presented meanwhile, or its last rejection does
+  /// not allow presenting it again.
   Id recordDirectDebitFile(const std::string& messageId, const std::string& month,
                            const std::string& collectionDate,
-                           const std::vector<std::pair<Id, Cents>>& debits, const std::string& xml,
+                           const std::vector<Presentation>& debits, const std::string& xml,
                            const std::string& actor, std::int64_t now);
+  std::vector<DirectDebitFile> directDebitFiles();
+  /// The pain.008 document of a recorded file, as it was handed out (nullopt: not ours).
+  std::optional<std::pair<std::string, std::string>> directDebitFileXml(Id fileId);
+  /// The bank's answer for a file, in one transaction: the listed debits are rejected
+  /// (reason code), every other debit still presented is collected and becomes a payment
+  /// (sepa_direct_debit) on its invoice — what exceeds what the invoice still owes (a
+  /// credit note or a cheque meanwhile) becomes family credit, to refund. kConflict when
+  /// nothing of the file is still awaiting an answer; kBadRequest (nothing changed) for an
+  /// unknown reason code or an invoice not awaiting an answer in this file.
+  Settlement settleDirectDebitFile(Id fileId, const std::string& settledOn,
+                                   const std::vector<Rejection>& rejections,
+                                   const std::string& actor, std::int64_t now);
+
+  /// A refund of an overpayment: kConflict when it exceeds the family's credit.
+  Refund recordRefund(const Refund& r, std::int64_t now);
+  std::vector<Refund> refunds(std::optional<Id> familyId);
 
   std::optional<std::pair<std::string, std::vector<std::uint8_t>>> document(Id invoiceId);
   void storeDocument(Id invoiceId, const std::string& xml, const std::vector<std::uint8_t>& pdf);
@@ -160,6 +235,8 @@ class FacturationStore {
   std::vector<VatLine> creditedVat(Id invoiceId);
   void loadLines(Invoice& inv);
   Invoice readInvoice(sqlite::Statement& q);
+  /// Inserts a payment row (inside the caller's transaction; no checks).
+  Id insertPayment(const Payment& p, std::int64_t now);
 
   sqlite::Database& db_;
   Id tenant_;
@@ -181,5 +258,8 @@ Json toJson(const DraftInvoice& d);
 Json toJson(const Invoice& i);
 Json toJson(const Payment& p);
 Json toJson(const Balance& b);
+Json toJson(const DirectDebitRecord& d);
+Json toJson(const DirectDebitFile& f);
+Json toJson(const Refund& r);
 
 }  // namespace parc::modules::facturation

@@ -1,5 +1,7 @@
 #include "server/modules/facturation/to_facturx.h"
 
+#include "server/modules/facturation/vat_rules.h"
+
 namespace parc::modules::facturation {
 
 namespace {
@@ -19,7 +21,39 @@ std::string text(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A public body paying (Chorus Pro, French CTC): identified by SIRET (0009) and SIREN
+// (0002), electronic addresses by SIREN (scheme 0225, as the PPF directory addresses
+// them), its service code (BT-10) and commitment number (BT-13), billing mode S1 (services,
+// BT-23), and the payment notes BR-FR-05 requires (PMT, PMD, AAB): the délai global de
+// paiement of public buyers (CCP R2192-10 ff.) with its interest and 40 € indemnity.
+void addPublicBuyer(facturx::Invoice& out, const Json& b) {
+  out.buyer.siret = text(b, "siret");
+  out.buyer.siren = out.buyer.siret.substr(0, 9);
+  out.buyer.email = out.buyer.siren;
+  out.buyer.emailScheme = "0225";
+  if (!out.seller.siren.empty()) {
+    out.seller.email = out.seller.siren;
+    out.seller.emailScheme = "0225";
+  }
+  out.buyerReference = text(b, "service_code");
+  out.purchaseOrderReference = text(b, "engagement");
+  out.businessProcess = "S1";
+  out.subjectNotes = {
+      {"PMT",
+       "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
+       "40 €."},
+      {"PMD",
+       "Intérêts moratoires en cas de dépassement du délai global de paiement : taux de "
+       "la Banque centrale européenne majoré de huit points."},
+      {"AAB", "Pas d'escompte pour paiement anticipé."},
+  };
+}
+
 }  // namespace
+
+bool isPublicBuyer(const Invoice& inv) {
+  return !text(inv.payer, "siret").empty();
+}
 
 facturx::Invoice toFacturx(const Invoice& inv) {
   facturx::Invoice out;
@@ -49,6 +83,7 @@ facturx::Invoice toFacturx(const Invoice& inv) {
                        text(b, "city"),
                        text(b, "country_code").empty() ? "FR" : text(b, "country_code")};
   out.buyer.email = text(b, "email");
+  if (isPublicBuyer(inv)) addPublicBuyer(out, b);
 
   std::vector<DraftLine> lines;
   for (const auto& l : inv.lines) {
@@ -80,10 +115,10 @@ facturx::Invoice toFacturx(const Invoice& inv) {
     x.rate = v.rate;
     x.taxableAmount = v.base;
     x.taxAmount = v.tax;
-    if (v.category == VatCategory::kExempt)
-      x.exemptionReason =
-          "Exonération de TVA : service public administratif (article 256 B du CGI)";
-    if (v.category == VatCategory::kNotSubject) x.exemptionReason = "Non soumis à la TVA";
+    if (auto mention = vatMention(v.category)) {  // BT-120 and BT-121, consistent
+      x.exemptionReason = mention->reason;
+      x.exemptionReasonCode = mention->code;
+    }
     out.vat.push_back(x);
   }
   out.totals.lineTotal = t.lines;

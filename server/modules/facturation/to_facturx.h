@@ -8,4 +8,9 @@ namespace parc::modules::facturation {
 
 facturx::Invoice toFacturx(const Invoice& invoice);
 
+/// Whether the payer, as issued, is a public body (a SIRET): a B2G invoice for Chorus Pro,
+/// written with the buyer's identifiers, the billing mode (BT-23) and the French CTC
+/// notes, and checked with the BR-FR rules as well.
+bool isPublicBuyer(const Invoice& invoice);
+
 }  // namespace parc::modules::facturation

@@ -36,6 +36,36 @@ std::optional<std::string> vatRegimeProblem(const std::vector<DraftLine>& lines,
   return std::nullopt;
 }
 
+std::optional<VatMention> vatMention(VatCategory category) {
+  switch (category) {
+    case VatCategory::kNotSubject:
+      return VatMention{
+          "TVA non applicable, article 256 B du CGI : service public administratif hors du "
+          "champ de la TVA",
+          "VATEX-EU-O"};
+    case VatCategory::kExempt:
+      return VatMention{
+          "Exonération de TVA : article 261 du CGI (article 132 de la directive "
+          "2006/112/CE)",
+          "VATEX-EU-132"};
+    case VatCategory::kStandard:
+    case VatCategory::kZero: break;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> vatStatement(const std::vector<VatLine>& vat) {
+  std::set<VatCategory> seen;
+  std::string text;
+  for (const auto& v : vat) {
+    auto mention = vatMention(v.category);
+    if (!mention || !seen.insert(v.category).second) continue;
+    text += (text.empty() ? "" : " ; ") + mention->reason;
+  }
+  if (text.empty()) return std::nullopt;
+  return text + ".";
+}
+
 void capCreditedVat(Totals& note, const std::vector<VatLine>& invoiced,
                     const std::vector<VatLine>& alreadyCredited,
                     const std::set<VatGroup>& closing) {

@@ -29,6 +29,21 @@ using VatGroup = std::pair<VatCategory, RateE2>;
 void capCreditedVat(Totals& note, const std::vector<VatLine>& invoiced,
                     const std::vector<VatLine>& alreadyCredited, const std::set<VatGroup>& closing);
 
+/// The legal VAT mention of a category without VAT (BT-120 text, BT-121 VATEX code), the
+/// two always consistent: O (a commune's service public administratif, outside the scope
+/// of VAT) cites article 256 B of the CGI with VATEX-EU-O; E (exempt) cites the
+/// exemption articles (article 261 of the CGI, article 132 of directive 2006/112/EC)
+/// with VATEX-EU-132. S and Z carry none (BR-S-10, BR-Z-10): nullopt.
+struct VatMention {
+  std::string reason;  // BT-120, French, as printed on the PDF
+  std::string code;    // BT-121, CEF VATEX code list
+};
+std::optional<VatMention> vatMention(VatCategory category);
+
+/// The BT-22 note stating the VAT regime of an invoice with these categories: one
+/// sentence per category without VAT (O, E), nothing for S or Z only.
+std::optional<std::string> vatStatement(const std::vector<VatLine>& vat);
+
 /// BG-23 as stored with an issued document: [{"category":"S","rate":550,"base":…,"tax":…}].
 Json vatToJson(const std::vector<VatLine>& vat);
 std::vector<VatLine> vatFromJson(const Json& j);

@@ -20,7 +20,7 @@ import * as terminalPage from './pages/terminal.js';
 import * as desktopPage from './pages/desktop.js';
 import * as sessionsPage from './pages/sessions.js';
 import * as backupsPage from './pages/backups.js';
-import * as facturationPage from './pages/modules/facturation/index.js';
+import * as modulePage from './pages/modules/page.js';
 import * as modulesAdminPage from './pages/modules/admin.js';
 import {loadModules, moduleLinks, forgetModules} from './pages/modules/nav.js';
 
@@ -41,7 +41,8 @@ const routes = [
   {re: /^\/sessions$/, page: sessionsPage, nav: 'sessions'},
   {re: /^\/sauvegardes$/, page: backupsPage, nav: 'backups'},
   {re: /^\/modules\/administration$/, page: modulesAdminPage, nav: 'module-admin'},
-  {re: /^\/modules\/facturation\/(\d+)(?:\/([a-z]+))?$/, page: facturationPage, nav: 'module-facturation', params: ['tenant', 'tab']},
+  // Every administrative module (server/modules/modules.cmake): pages/modules/page.js.
+  {re: /^\/modules\/([a-z]+)\/(\d+)(?:\/([a-z]+))?$/, page: modulePage, nav: (p) => `module-${p.module}`, params: ['module', 'tenant', 'tab']},
 ];
 
 let renderToken = 0;
@@ -61,10 +62,10 @@ async function render() {
     return;
   }
   if (!route.public) await loadModules(user().username);  // module entries of the header
-  renderHeader(route.nav);
   const params = {};
   const m = path.match(route.re);
   (route.params || []).forEach((name, i) => { params[name] = m[i + 1]; });
+  renderHeader(typeof route.nav === 'function' ? route.nav(params) : route.nav);
   const view = h('div', {});
   try {
     await route.page.render(view, params, query);

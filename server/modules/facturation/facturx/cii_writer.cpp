@@ -271,7 +271,7 @@ void writeSettlement(Builder& b, xmlNode* transaction, const Invoice& inv) {
 
 std::string writeCii(const Invoice& inv, const WriteOptions& options) {
   if (options.prevalidate) {
-    auto findings = prevalidate(inv);
+    auto findings = prevalidate(inv, {options.frenchRules});
     if (!findings.empty()) {
       throw Error(ErrorKind::kBadRequest,
                   "invoice " + inv.number + " breaks EN 16931 rules: " + describe(findings));

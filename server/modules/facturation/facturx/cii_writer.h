@@ -15,6 +15,9 @@ struct WriteOptions {
   /// an invoice that breaks a business rule. Tests switch it off to feed the schematron
   /// deliberately broken invoices.
   bool prevalidate = true;
+  /// With prevalidate: the French CTC rules too (PrevalidateOptions::frenchRules), for
+  /// invoices to public bodies.
+  bool frenchRules = false;
 };
 
 /// UTF-8 XML document. Throws parc::Error(kBadRequest) when pre-validation fails.

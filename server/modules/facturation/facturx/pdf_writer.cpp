@@ -245,7 +245,7 @@ std::string draw(const Invoice& inv) {
             v.taxAmount);
     } else if (!v.exemptionReason.empty()) {
       p.font(8);
-      p.right(Page::kRight, "TVA non applicable : " + v.exemptionReason);
+      p.right(Page::kRight, v.exemptionReason);
       p.down(12);
     }
   }

@@ -22,10 +22,6 @@ export function forgetModules() {
   cache = null;
 }
 
-// Module → console path and the short French label of its header entry.
-const paths = {facturation: 'facturation'};
-const labels = {facturation: 'Facturation'};
-
 /** <li> links for the header, built with the header's own link() helper; `admin`: the
  * modules' administration page too. */
 export function moduleLinks(link, admin = false) {
@@ -36,14 +32,19 @@ export function moduleLinks(link, admin = false) {
     adminLink.dataset.testid = 'nav-modules-admin';
   }
   const many = new Set(cache.items.map((m) => m.tenant_id)).size > 1;
-  return cache.items.filter((m) => paths[m.module]).map((m) => {
-    const li = link(`nav.module.${m.module}`, `#/modules/${paths[m.module]}/${m.tenant_id}`, `module-${m.module}`);
+  return cache.items.map((m) => {
+    const li = link(`nav.module.${m.module}`, `#/modules/${m.module}/${m.tenant_id}`, `module-${m.module}`);
     const a = li.querySelector('a');
-    a.textContent = labels[m.module] || m.title;
+    a.textContent = m.nav_label || m.title;  // the module's own French label (module.cpp)
     if (many) a.append(h('span', {class: 'muted'}, ` (${m.tenant_name})`));
     li.dataset.testid = `nav-module-${m.module}`;
     return li;
   }).concat(adminLink ? [adminLink] : []);
+}
+
+/** Whether the user may open a module for a tenant (active there, with a role). */
+export function opens(module, tenantId) {
+  return Boolean(cache && cache.items.some((x) => x.module === module && x.tenant_id === Number(tenantId)));
 }
 
 /** The caller's roles in a module for a tenant (empty when none). */

@@ -3,13 +3,15 @@ import {h} from '../../../dom.js';
 import {rolesIn} from '../nav.js';
 import {ft, apiBase, currentMonth} from './common.js';
 import * as familles from './familles.js';
+import * as services from './services.js';
 import * as presences from './presences.js';
 import * as facturation from './facturation.js';
 import * as factures from './factures.js';
 import * as paiements from './paiements.js';
+import * as prelevements from './prelevements.js';
 import * as soldes from './soldes.js';
 
-const tabs = {familles, presences, facturation, factures, paiements, soldes};
+const tabs = {services, familles, presences, facturation, factures, paiements, prelevements, soldes};
 
 export async function render(view, params, query) {
   const tenant = Number(params.tenant);

@@ -7,7 +7,7 @@ import {render as rerender} from '../../../main.js';
 import {ft, euros, monthPicker, emptyRow} from './common.js';
 
 // Documents come through the API (cookie or bearer), then are offered as a download.
-async function download(path, filename) {
+export async function download(path, filename) {
   try {
     const res = await fetch(path, {credentials: 'same-origin', cache: 'no-store'});
     if (!res.ok) {  // the server's reason (e.g. "aucun prélèvement à présenter…")
@@ -54,7 +54,7 @@ export async function render(view, ctx) {
     h('button', {type: 'button', class: 'secondary', 'data-testid': 'fac-export', onclick: () =>
       download(`${ctx.base}/exports/titles.csv?month=${ctx.month}`, `titres-${ctx.month}.csv`)}, ft('invoices.export')),
     ctx.roles.includes('regisseur') || ordonnateur ? [field(ft('invoices.collection'), collection),
-      h('button', {type: 'button', class: 'secondary', onclick: () => {
+      h('button', {type: 'button', class: 'secondary', 'data-testid': 'fac-sepa', onclick: () => {
         if (collection.value) download(`${ctx.base}/sepa/pain008?month=${ctx.month}&collection_date=${collection.value}`, `prelevements-${ctx.month}.xml`);
       }}, ft('invoices.sepa'))] : null));
 }
