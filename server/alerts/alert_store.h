@@ -93,6 +93,9 @@ class AlertStore {
   /// What a channel keeps about an alert (GLPI's ticket id), {} when nothing.
   Json channelRef(Id alertId, Id channelId);
   void setChannelRef(Id alertId, Id channelId, const Json& ref);
+  /// What a channel keeps about a host across alerts (GLPI's Computer id), {} when nothing.
+  Json channelHostRef(Id channelId, Id hostId);
+  void setChannelHostRef(Id channelId, Id hostId, const Json& ref);
 
  private:
   explicit AlertStore(sqlite::Database db);

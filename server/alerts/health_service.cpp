@@ -236,6 +236,11 @@ int HealthService::sendDigests(Time now) {
   return sent;
 }
 
+void HealthService::setIdentitySource(IdentitySource source) {
+  std::lock_guard lock(deliverMutex_);
+  identitySource_ = std::move(source);
+}
+
 int HealthService::deliver(Time now) {
   std::lock_guard lock(deliverMutex_);  // one sender: a notification is never sent twice
   int sent = sendDigests(now);
@@ -255,12 +260,27 @@ int HealthService::deliver(Time now) {
       n.host.hostId = alert->hostId;
       n.host.tenantId = alert->tenantId;
     }
+    if (identitySource_) {
+      if (auto fresh = identitySource_(alert->hostId)) {
+        if (!fresh->name.empty()) n.host.name = fresh->name;
+        n.host.serial = fresh->serial;
+        n.host.uuid = fresh->uuid;
+      }
+    }
     n.consoleUrl = settings_.consoleUrl;
     n.ref = alerts_->channelRef(alert->id, channel->id);
+    n.hostRef = alerts_->channelHostRef(channel->id, alert->hostId);
     const Json storedRef = n.ref;
+    const Json storedHostRef = n.hostRef;
+    auto keepHostRef = [&] {
+      if (n.hostRef != storedHostRef) {
+        alerts_->setChannelHostRef(channel->id, alert->hostId, n.hostRef);
+      }
+    };
     try {
       notifier(channel->kind).send(*channel, n);
       alerts_->setChannelRef(alert->id, channel->id, n.ref);
+      keepHostRef();
       alerts_->delivered(q.id, now);
       ++counters_.notificationsSent;
       ++sent;
@@ -268,6 +288,7 @@ int HealthService::deliver(Time now) {
       // What the notifier did before failing stays done (a GLPI ticket opened): its ref
       // is kept so that the retry carries on from there instead of starting over.
       if (n.ref != storedRef) alerts_->setChannelRef(alert->id, channel->id, n.ref);
+      keepHostRef();
       ++counters_.notificationFailures;
       bool giveUp = now - q.createdAt >= settings_.giveUpAfter;
       Time wait = std::min<Time>(3600, Time(30) << std::min(q.attempts, 7));

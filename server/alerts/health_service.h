@@ -8,8 +8,10 @@
 //   deliver(now)                every few seconds on its own thread (network I/O).
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,11 @@ class HealthService {
   /// retried with exponential backoff (30 s × 2ⁿ, at most 1 h) until giveUpAfter.
   int deliver(Time now);
 
+  /// Where deliver() reads a host's current name, serial number and UUID (they come
+  /// with inventories, after setHost); without it, what setHost() was told.
+  using IdentitySource = std::function<std::optional<HostInfo>(Id hostId)>;
+  void setIdentitySource(IdentitySource source);
+
   /// Channel management with validation by the channel's notifier (kBadRequest).
   Channel createChannel(Channel c);
   Channel updateChannel(Channel c);
@@ -107,6 +114,7 @@ class HealthService {
   std::vector<notifiers::NotifierPtr> notifiers_;
   HealthCounters counters_;
   std::mutex deliverMutex_;
+  IdentitySource identitySource_;     // guarded by deliverMutex_
   std::map<Id, Time> digestRetryAt_;  // guarded by deliverMutex_: a failed digest waits
   Time lastRetention_ = 0;
 };

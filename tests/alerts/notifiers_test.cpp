@@ -417,7 +417,7 @@ TEST(Notifications, GlpiTicketFollowupAndSolution) {
       return json(201, {{"id", 321}, {"message", ""}});
     }
     if (path == "/apirest.php/Item_Ticket") {
-      if (in.value("itemtype", "") != "Computer" || in.value("items_id", "") != "42" ||
+      if (in.value("itemtype", "") != "Computer" || in.value("items_id", 0) != 42 ||
           in.value("tickets_id", 0) != 321) {
         problems.push_back("bad Item_Ticket " + in.dump());
       }
@@ -510,6 +510,189 @@ TEST(Notifications, GlpiRetryAfterAFailedLinkOpensNoSecondTicket) {
                        "GET /apirest.php/initSession", "POST /apirest.php/Item_Ticket",
                        "GET /apirest.php/killSession"}));
   EXPECT_EQ(svc->alerts().channelRef(alertId, 1), (Json{{"ticket_id", 321}}));
+}
+
+// A GLPI REST API with a Computer fixture, checking each request as GLPI documents it
+// (apirest.md): App-Token everywhere, Session-Token after initSession, {"input": …}
+// bodies, and "Search items" (GET search/Computer) with criteria[n][field|searchtype|
+// value] on Computer's search options (1 name, 5 serial, 47 UUID) and forcedisplay of
+// the id (2); answers like GLPI: totalcount, count and rows keyed by search option.
+class GlpiWithComputers {
+ public:
+  struct Computer {
+    std::int64_t id;
+    std::string name, serial, uuid;
+  };
+  explicit GlpiWithComputers(std::vector<Computer> computers)
+      : computers_(std::move(computers)),
+        receiver_([this](const net::Request& r) { return handle(r); }) {}
+
+  std::string url() { return receiver_.url("/apirest.php"); }
+  std::vector<std::string> calls() {
+    std::lock_guard lock(m_);
+    return calls_;
+  }
+  std::vector<std::string> problems() {
+    std::lock_guard lock(m_);
+    return problems_;
+  }
+  std::vector<Json> tickets() {
+    std::lock_guard lock(m_);
+    return tickets_;
+  }
+  std::vector<Json> links() {
+    std::lock_guard lock(m_);
+    return links_;
+  }
+
+ private:
+  net::Response handle(const net::Request& r) {
+    std::lock_guard lock(m_);
+    std::string path = r.path();
+    calls_.push_back(r.method + " " + path);
+    if (r.header("app-token") != "app-123") problems_.push_back("no App-Token on " + path);
+    if (path == "/apirest.php/initSession") return json(200, {{"session_token", "sess-789"}});
+    if (r.header("session-token") != "sess-789") {
+      problems_.push_back("no Session-Token on " + path);
+      return json(401, Json::array({"ERROR_SESSION_TOKEN_INVALID", ""}));
+    }
+    if (path == "/apirest.php/killSession") return json(200, Json::object());
+    if (path == "/apirest.php/search/Computer") return search(r);
+    Json in = Json::parse(r.body).value("input", Json());
+    if (!in.is_object()) problems_.push_back("no input on " + path);
+    if (path == "/apirest.php/Ticket" && r.method == "POST") {
+      tickets_.push_back(in);
+      return json(201, {{"id", 300 + std::int64_t(tickets_.size())}, {"message", ""}});
+    }
+    if (path == "/apirest.php/Item_Ticket" && r.method == "POST") {
+      bool known = false;
+      for (const auto& c : computers_) known = known || in.value("items_id", Json()) == c.id;
+      if (in.value("itemtype", "") != "Computer" || !known || !in["tickets_id"].is_number()) {
+        problems_.push_back("bad Item_Ticket " + in.dump());
+        return json(400, Json::array({"ERROR_GLPI_ADD", ""}));
+      }
+      links_.push_back(in);
+      return json(201, {{"id", std::int64_t(links_.size())}});
+    }
+    problems_.push_back("unexpected " + r.method + " " + path);
+    return json(400, Json::array({"ERROR", ""}));
+  }
+
+  net::Response search(const net::Request& r) {
+    std::string field = r.query("criteria[0][field]");
+    std::string type = r.query("criteria[0][searchtype]");
+    std::string value = r.query("criteria[0][value]");
+    if (r.method != "GET" || r.query("forcedisplay[0]") != "2" || type != "contains" ||
+        value.size() < 2 || value.front() != '^' || value.back() != '$' ||
+        (field != "1" && field != "5" && field != "47")) {
+      problems_.push_back("bad search " + r.target);
+      return json(400, Json::array({"ERROR_BAD_ARRAY", ""}));
+    }
+    std::string wanted = value.substr(1, value.size() - 2);
+    Json data = Json::array();
+    for (const auto& c : computers_) {
+      const std::string& v = field == "1" ? c.name : field == "5" ? c.serial : c.uuid;
+      if (v == wanted) data.push_back({{"1", c.name}, {"2", c.id}});
+    }
+    Json answer{
+        {"totalcount", data.size()}, {"count", data.size()}, {"sort", {1}}, {"order", {"ASC"}}};
+    if (!data.empty()) {
+      answer["data"] = data;
+      answer["content-range"] =
+          "0-" + std::to_string(data.size() - 1) + "/" + std::to_string(data.size());
+    }
+    return json(200, answer);
+  }
+
+  std::vector<Computer> computers_;
+  std::mutex m_;
+  std::vector<std::string> calls_, problems_;
+  std::vector<Json> tickets_, links_;
+  Receiver receiver_;  // last: stopped first, while the fixture is still there
+};
+
+Channel glpiChannel(const std::string& url) {
+  Channel c;
+  c.tenantId = 10;
+  c.kind = "glpi";
+  c.name = "GLPI";
+  c.settings = {
+      {"url", url}, {"app_token", "app-123"}, {"user_token", "tech-456"}, {"ca_pem", pki().caPem}};
+  return c;
+}
+
+Json twoDisksBatch(Time t, double root, double home) {
+  return Json{{"version", 1},
+              {"collected_at", t},
+              {"interval_seconds", 60},
+              {"metrics",
+               {{{"name", "disk.used_pct"}, {"subject", "/"}, {"value", root}},
+                {{"name", "disk.used_pct"}, {"subject", "/home"}, {"value", home}}}}};
+}
+
+// The host's GLPI id is unknown: its computer is searched once (UUID unknown to GLPI,
+// then the serial number from the inventory, which matches), the ticket linked, and the
+// id remembered: the second ticket for the host is linked without a second search.
+TEST(Notifications, GlpiTicketLinkedToTheComputerFoundOnceBySearch) {
+  GlpiWithComputers glpi({{41, "pc-mairie", "SN-MAI-02", "4c4c4544-0000-0000-0000-000000000002"},
+                          {42, "pc-accueil", "SN-ACC-01", "4c4c4544-0000-0000-0000-000000000001"}});
+  auto svc = HealthService::inMemory(settings());
+  Id channelId = svc->createChannel(glpiChannel(glpi.url())).id;
+  svc->setHost({1, 10, "pc-accueil", {}, {}});  // what the rules know: no serial yet
+  svc->setIdentitySource([](Id hostId) -> std::optional<HostInfo> {
+    HostInfo h{hostId, 10, "pc-accueil", {}, {}};
+    h.serial = "SN-ACC-01";
+    h.uuid = "03000200-0400-0500-0006-000700080009";  // a board GLPI has not inventoried
+    return h;
+  });
+  svc->ingestMetrics(1, 10, "m1", twoDisksBatch(kT0, 95, 50), kT0);
+  svc->evaluate(kT0);
+  ASSERT_EQ(svc->deliver(kT0), 1);
+  EXPECT_EQ(svc->alerts().channelHostRef(channelId, 1), (Json{{"computer_id", 42}}));
+  svc->ingestMetrics(1, 10, "m2", twoDisksBatch(kT0 + 60, 95, 96), kT0 + 60);
+  svc->evaluate(kT0 + 60);
+  ASSERT_EQ(svc->deliver(kT0 + 60), 1);
+  EXPECT_TRUE(glpi.problems().empty()) << glpi.problems().front();
+  EXPECT_EQ(glpi.calls(), (std::vector<std::string>{
+                              "GET /apirest.php/initSession",
+                              "GET /apirest.php/search/Computer",  // UUID: none
+                              "GET /apirest.php/search/Computer",  // serial: pc-accueil
+                              "POST /apirest.php/Ticket", "POST /apirest.php/Item_Ticket",
+                              "GET /apirest.php/killSession", "GET /apirest.php/initSession",
+                              "POST /apirest.php/Ticket", "POST /apirest.php/Item_Ticket",
+                              "GET /apirest.php/killSession"}));
+  auto links = glpi.links();
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0], (Json{{"itemtype", "Computer"}, {"items_id", 42}, {"tickets_id", 301}}));
+  EXPECT_EQ(links[1], (Json{{"itemtype", "Computer"}, {"items_id", 42}, {"tickets_id", 302}}));
+  EXPECT_EQ(glpi.tickets().at(0)["content"].get<std::string>().find("non lié"), std::string::npos);
+}
+
+// No computer in GLPI answers to the host: the ticket is opened all the same, unlinked,
+// and says which searches failed; nothing is remembered (the PC may be added to GLPI).
+TEST(Notifications, GlpiTicketUnlinkedWhenNoComputerMatches) {
+  GlpiWithComputers glpi({{41, "pc-mairie", "SN-MAI-02", ""}});
+  auto svc = HealthService::inMemory(settings());
+  Id channelId = svc->createChannel(glpiChannel(glpi.url())).id;
+  HostInfo host{1, 10, "pc-accueil", {}, {}};
+  host.serial = "SN-ACC-01";
+  svc->setHost(host);
+  svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 95), kT0);
+  svc->evaluate(kT0);
+  ASSERT_EQ(svc->deliver(kT0), 1);
+  EXPECT_TRUE(glpi.problems().empty()) << glpi.problems().front();
+  EXPECT_EQ(glpi.calls(),
+            (std::vector<std::string>{"GET /apirest.php/initSession",
+                                      "GET /apirest.php/search/Computer",  // serial
+                                      "GET /apirest.php/search/Computer",  // name
+                                      "POST /apirest.php/Ticket", "GET /apirest.php/killSession"}));
+  EXPECT_TRUE(glpi.links().empty());
+  std::string content = glpi.tickets().at(0)["content"];
+  EXPECT_NE(content.find("Ticket non lié à un ordinateur GLPI : numéro de série « SN-ACC-01 » : "
+                         "aucun ordinateur ; nom « pc-accueil » : aucun ordinateur."),
+            std::string::npos)
+      << content;
+  EXPECT_EQ(svc->alerts().channelHostRef(channelId, 1), Json::object());
 }
 
 // From the agent's own batch to the support desk's mailbox and webhook: fires once,
