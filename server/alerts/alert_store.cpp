@@ -521,6 +521,16 @@ std::int64_t AlertStore::countNotifications(const std::string& status) {
   return q.int64(0);
 }
 
+std::map<std::string, std::int64_t> AlertStore::pendingNotificationsByKind() {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_,
+                      "SELECT c.kind, COUNT(*) FROM notifications n JOIN channels c "
+                      "ON c.id = n.channel_id WHERE n.status = 'pending' GROUP BY c.kind");
+  std::map<std::string, std::int64_t> out;
+  while (q.step()) out[q.text(0)] = q.int64(1);
+  return out;
+}
+
 Json AlertStore::channelRef(Id alertId, Id channelId) {
   std::lock_guard lock(mutex_);
   sqlite::Statement q(db_, "SELECT ref FROM channel_refs WHERE alert_id = ? AND channel_id = ?");

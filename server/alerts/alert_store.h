@@ -85,6 +85,8 @@ class AlertStore {
   /// Channels that were sent (or are due) something for this alert.
   std::vector<Id> notifiedChannels(Id alertId);
   std::int64_t countNotifications(const std::string& status);
+  /// Pending notifications per channel kind ("email", "webhook", "glpi").
+  std::map<std::string, std::int64_t> pendingNotificationsByKind();
 
   /// Runs `work` (calls to this store) in one transaction: one fsync for a whole
   /// evaluation round instead of one per alert. Other threads wait meanwhile.

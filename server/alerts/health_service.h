@@ -6,6 +6,7 @@
 //   presence                    from the control hub (a frame = alive),
 //   evaluate(now)               every few seconds (rules, escalations, retention),
 //   deliver(now)                every few seconds on its own thread (network I/O).
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -41,7 +42,12 @@ struct HealthCounters {
   std::atomic<std::int64_t> duplicateBatches{0};
   std::atomic<std::int64_t> notificationsSent{0};
   std::atomic<std::int64_t> notificationFailures{0};
+  /// notificationFailures by channel kind, in kChannelKinds' order (digests are e-mail).
+  std::array<std::atomic<std::int64_t>, 3> failuresByKind{};
 };
+
+/// The channel kinds, in the order of HealthCounters::failuresByKind.
+inline constexpr std::array<const char*, 3> kChannelKinds = {"email", "webhook", "glpi"};
 
 class HealthService {
  public:
@@ -106,6 +112,7 @@ class HealthService {
   /// Feeds the rules with a stored batch.
   void observe(Id hostId, Id tenantId, const health::MetricsBatch& batch, Time receivedAt);
   int sendDigests(Time now);
+  void countFailure(const std::string& kind);
 
   HealthSettings settings_;
   std::unique_ptr<health::MetricsStore> metrics_;

@@ -380,8 +380,20 @@ TEST(Notifications, WebhookErrorStatusIsRetried) {
   svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 99), kT0);
   svc->evaluate(kT0);
   EXPECT_EQ(svc->deliver(kT0), 0);
+  // /metrics shows the failure and the notification waiting, on the webhook's line.
+  std::string metrics = svc->prometheusText();
+  for (const char* line : {"parc_notification_failures_by_kind_total{kind=\"webhook\"} 1\n",
+                           "parc_notification_failures_by_kind_total{kind=\"glpi\"} 0\n",
+                           "parc_notifications_pending_by_kind{kind=\"webhook\"} 1\n",
+                           "parc_notifications_pending_by_kind{kind=\"email\"} 0\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << metrics;
+  }
   EXPECT_EQ(svc->deliver(kT0 + 31), 1);
   EXPECT_EQ(calls.load(), 2);
+  metrics = svc->prometheusText();
+  EXPECT_NE(metrics.find("parc_notifications_pending_by_kind{kind=\"webhook\"} 0\n"),
+            std::string::npos)
+      << metrics;
 }
 
 // GLPI's REST API as documented (apirest.md): every call but initSession needs
