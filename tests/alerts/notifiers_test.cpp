@@ -20,6 +20,7 @@
 #include "common/net/server.h"
 #include "server/alerts/health_service.h"
 #include "server/alerts/notifiers/outgoing.h"
+#include "tests/alerts/glpi_rest_receiver.h"
 #include "tests/alerts/smtp_server.h"
 #include "tests/common/test_pki.h"
 
@@ -524,104 +525,7 @@ TEST(Notifications, GlpiRetryAfterAFailedLinkOpensNoSecondTicket) {
   EXPECT_EQ(svc->alerts().channelRef(alertId, 1), (Json{{"ticket_id", 321}}));
 }
 
-// A GLPI REST API with a Computer fixture, checking each request as GLPI documents it
-// (apirest.md): App-Token everywhere, Session-Token after initSession, {"input": …}
-// bodies, and "Search items" (GET search/Computer) with criteria[n][field|searchtype|
-// value] on Computer's search options (1 name, 5 serial, 47 UUID) and forcedisplay of
-// the id (2); answers like GLPI: totalcount, count and rows keyed by search option.
-class GlpiWithComputers {
- public:
-  struct Computer {
-    std::int64_t id;
-    std::string name, serial, uuid;
-  };
-  explicit GlpiWithComputers(std::vector<Computer> computers)
-      : computers_(std::move(computers)),
-        receiver_([this](const net::Request& r) { return handle(r); }) {}
-
-  std::string url() { return receiver_.url("/apirest.php"); }
-  std::vector<std::string> calls() {
-    std::lock_guard lock(m_);
-    return calls_;
-  }
-  std::vector<std::string> problems() {
-    std::lock_guard lock(m_);
-    return problems_;
-  }
-  std::vector<Json> tickets() {
-    std::lock_guard lock(m_);
-    return tickets_;
-  }
-  std::vector<Json> links() {
-    std::lock_guard lock(m_);
-    return links_;
-  }
-
- private:
-  net::Response handle(const net::Request& r) {
-    std::lock_guard lock(m_);
-    std::string path = r.path();
-    calls_.push_back(r.method + " " + path);
-    if (r.header("app-token") != "app-123") problems_.push_back("no App-Token on " + path);
-    if (path == "/apirest.php/initSession") return json(200, {{"session_token", "sess-789"}});
-    if (r.header("session-token") != "sess-789") {
-      problems_.push_back("no Session-Token on " + path);
-      return json(401, Json::array({"ERROR_SESSION_TOKEN_INVALID", ""}));
-    }
-    if (path == "/apirest.php/killSession") return json(200, Json::object());
-    if (path == "/apirest.php/search/Computer") return search(r);
-    Json in = Json::parse(r.body).value("input", Json());
-    if (!in.is_object()) problems_.push_back("no input on " + path);
-    if (path == "/apirest.php/Ticket" && r.method == "POST") {
-      tickets_.push_back(in);
-      return json(201, {{"id", 300 + std::int64_t(tickets_.size())}, {"message", ""}});
-    }
-    if (path == "/apirest.php/Item_Ticket" && r.method == "POST") {
-      bool known = false;
-      for (const auto& c : computers_) known = known || in.value("items_id", Json()) == c.id;
-      if (in.value("itemtype", "") != "Computer" || !known || !in["tickets_id"].is_number()) {
-        problems_.push_back("bad Item_Ticket " + in.dump());
-        return json(400, Json::array({"ERROR_GLPI_ADD", ""}));
-      }
-      links_.push_back(in);
-      return json(201, {{"id", std::int64_t(links_.size())}});
-    }
-    problems_.push_back("unexpected " + r.method + " " + path);
-    return json(400, Json::array({"ERROR", ""}));
-  }
-
-  net::Response search(const net::Request& r) {
-    std::string field = r.query("criteria[0][field]");
-    std::string type = r.query("criteria[0][searchtype]");
-    std::string value = r.query("criteria[0][value]");
-    if (r.method != "GET" || r.query("forcedisplay[0]") != "2" || type != "contains" ||
-        value.size() < 2 || value.front() != '^' || value.back() != '$' ||
-        (field != "1" && field != "5" && field != "47")) {
-      problems_.push_back("bad search " + r.target);
-      return json(400, Json::array({"ERROR_BAD_ARRAY", ""}));
-    }
-    std::string wanted = value.substr(1, value.size() - 2);
-    Json data = Json::array();
-    for (const auto& c : computers_) {
-      const std::string& v = field == "1" ? c.name : field == "5" ? c.serial : c.uuid;
-      if (v == wanted) data.push_back({{"1", c.name}, {"2", c.id}});
-    }
-    Json answer{
-        {"totalcount", data.size()}, {"count", data.size()}, {"sort", {1}}, {"order", {"ASC"}}};
-    if (!data.empty()) {
-      answer["data"] = data;
-      answer["content-range"] =
-          "0-" + std::to_string(data.size() - 1) + "/" + std::to_string(data.size());
-    }
-    return json(200, answer);
-  }
-
-  std::vector<Computer> computers_;
-  std::mutex m_;
-  std::vector<std::string> calls_, problems_;
-  std::vector<Json> tickets_, links_;
-  Receiver receiver_;  // last: stopped first, while the fixture is still there
-};
+using GlpiWithComputers = parc::testing::GlpiRestReceiver;
 
 Channel glpiChannel(const std::string& url) {
   Channel c;

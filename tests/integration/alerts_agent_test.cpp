@@ -3,7 +3,8 @@
 // the agent's mount table is a recorded machine tree (`system_root`, the vm fixture)
 // listing only that file system, so the test machine's own disks do not take part.
 // The real server fires one alert, e-mails it to a real SMTP server (python3-aiosmtpd)
-// and posts it to an HTTPS webhook whose HMAC signature is checked; acknowledging it
+// and posts it to an HTTPS webhook whose HMAC signature is checked, and opens a GLPI
+// ticket linked to the computer GLPI knows by the agent's UUID; acknowledging it
 // stops the escalation channel; the emptied disk resolves it. Loopback only, every wait
 // bounded, about 40 s. Needs root (mount(2)); skipped otherwise, saying so.
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include "common/files/files.h"
 #include "common/net/server.h"
 #include "server/alerts/notifiers/notifier.h"
+#include "tests/alerts/glpi_rest_receiver.h"
 #include "tests/alerts/smtp_server.h"
 #include "tests/common/test_pki.h"
 #include "tests/integration/console_api.h"
@@ -156,6 +158,10 @@ TEST_F(AlertsWithAgent, FillingDiskFiresOnceMailsSignsStopsEscalationOnAckAndRes
   prepareMachine();
   SmtpServer smtp(tmp.path(), kSmtpPassword);
   Receiver hook, escalation;
+  // GLPI knows two computers named "vm": only the UUID of the agent's machine (the vm
+  // fixture's product_uuid, sent with its inventory) tells which one it is.
+  GlpiRestReceiver glpi({{41, "vm", "OLD-SERIAL-41", "00000000-0000-0000-0000-000000000041"},
+                         {42, "vm", "", "8a3f4c21-5d6e-4f70-9a1b-2c3d4e5f6071"}});
 
   files::writeAtomic(tmp.path() / "server.toml", "[health]\noutgoing_allow = [\"127.0.0.1/32\"]\n",
                      0600);
@@ -183,6 +189,11 @@ TEST_F(AlertsWithAgent, FillingDiskFiresOnceMailsSignsStopsEscalationOnAckAndRes
                      {"ca_pem", testPki().caPem}});
   createChannel(tenant, "webhook", "Astreinte",
                 Json{{"url", hook.url()}, {"secret", kWebhookSecret}, {"ca_pem", testPki().caPem}});
+  createChannel(tenant, "glpi", "GLPI de la communauté de communes",
+                Json{{"url", glpi.url()},
+                     {"app_token", "app-123"},
+                     {"user_token", "tech-456"},
+                     {"ca_pem", testPki().caPem}});
   constexpr int kEscalationDelay = 8;
   createChannel(
       tenant, "webhook", "Responsable (escalade)",
@@ -249,6 +260,17 @@ TEST_F(AlertsWithAgent, FillingDiskFiresOnceMailsSignsStopsEscalationOnAckAndRes
   EXPECT_TRUE(mails[0]["tls"].get<bool>());
   EXPECT_TRUE(mails[0]["authenticated"].get<bool>());
   EXPECT_TRUE(escalation.requests().empty());
+  // GLPI: the computer found by its UUID, the ticket linked to it, then a follow-up for
+  // the acknowledgement and a solution for the resolution.
+  ASSERT_TRUE(waitFor([&] { return glpi.updates().size() >= 2; }, 10s));
+  EXPECT_TRUE(glpi.problems().empty()) << glpi.problems().front();
+  ASSERT_EQ(glpi.tickets().size(), 1u);
+  ASSERT_EQ(glpi.links().size(), 1u);
+  EXPECT_EQ(glpi.links()[0],
+            (Json{{"itemtype", "Computer"}, {"items_id", 42}, {"tickets_id", 301}}));
+  auto updates = glpi.updates();
+  EXPECT_EQ(updates[0].first, "ITILFollowup");
+  EXPECT_EQ(updates[1].first, "ITILSolution");
   Json resolved = ok("GET", "/api/v1/alerts/" + std::to_string(alertId), admin);
   EXPECT_EQ(resolved["state"], "resolved") << resolved.dump();
   EXPECT_EQ(resolved["acknowledged_by"], "user:admin");
