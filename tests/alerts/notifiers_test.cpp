@@ -584,10 +584,13 @@ TEST(Notifications, GlpiTicketLinkedToTheComputerFoundOnceBySearch) {
   EXPECT_EQ(glpi.tickets().at(0)["content"].get<std::string>().find("non lié"), std::string::npos);
 }
 
-// No computer in GLPI answers to the host: the ticket is opened all the same, unlinked,
-// and says which searches failed; nothing is remembered (the PC may be added to GLPI).
+// No single computer in GLPI answers to the host (no serial number, two of its name):
+// the ticket is opened all the same, unlinked, and says which searches failed; nothing
+// is remembered (the PC may be added to GLPI, or the duplicate fixed).
 TEST(Notifications, GlpiTicketUnlinkedWhenNoComputerMatches) {
-  GlpiWithComputers glpi({{41, "pc-mairie", "SN-MAI-02", ""}});
+  // Two computers named like the host (which one?), none with its serial number.
+  GlpiWithComputers glpi(
+      {{41, "pc-accueil", "SN-OLD-41", ""}, {43, "pc-accueil", "SN-OLD-43", ""}});
   auto svc = HealthService::inMemory(settings());
   Id channelId = svc->createChannel(glpiChannel(glpi.url())).id;
   HostInfo host{1, 10, "pc-accueil", {}, {}};
@@ -605,7 +608,7 @@ TEST(Notifications, GlpiTicketUnlinkedWhenNoComputerMatches) {
   EXPECT_TRUE(glpi.links().empty());
   std::string content = glpi.tickets().at(0)["content"];
   EXPECT_NE(content.find("Ticket non lié à un ordinateur GLPI : numéro de série « SN-ACC-01 » : "
-                         "aucun ordinateur ; nom « pc-accueil » : aucun ordinateur."),
+                         "aucun ordinateur ; nom « pc-accueil » : 2 ordinateurs."),
             std::string::npos)
       << content;
   EXPECT_EQ(svc->alerts().channelHostRef(channelId, 1), Json::object());

@@ -14,6 +14,7 @@
 // PC may have been added to GLPI meanwhile).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <optional>
@@ -238,15 +239,20 @@ class Glpi : public Notifier {
     for (std::size_t i = 0; i < std::size(criteria); ++i) {
       const auto& [field, value] = criteria[i];
       if (value.empty()) continue;
-      std::vector<std::int64_t> ids =
-          computerIds(call("GET", computerSearchPath(field, value), h, nullptr));
-      if (ids.size() == 1) {
+      Json answer = call("GET", computerSearchPath(field, value), h, nullptr);
+      std::vector<std::int64_t> ids = computerIds(answer);
+      // totalcount: all the matches, where data holds only the first page of them.
+      std::size_t total = ids.size();
+      if (auto count = answer.find("totalcount");
+          count != answer.end() && count->is_number_unsigned()) {
+        total = std::max<std::size_t>(total, count->get<std::size_t>());
+      }
+      if (total == 1 && ids.size() == 1) {
         n.hostRef["computer_id"] = ids.front();
         return {ids.front(), ""};
       }
-      misses.push_back(
-          std::string(labels[i]) + " « " + value + " » : " +
-          (ids.empty() ? "aucun ordinateur" : std::to_string(ids.size()) + " ordinateurs"));
+      misses.push_back(std::string(labels[i]) + " « " + value + " » : " +
+                       (total == 0 ? "aucun ordinateur" : std::to_string(total) + " ordinateurs"));
     }
     if (misses.empty()) return {std::nullopt, "ni UUID, ni numéro de série, ni nom connus"};
     std::string reason;
