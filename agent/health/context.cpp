@@ -38,4 +38,21 @@ HealthContext HealthContext::live() {
   return c;
 }
 
+HealthContext HealthContext::underRoot(const std::filesystem::path& root) {
+  HealthContext c = live();
+  if (root.empty()) return c;
+  c.proc = root / "proc";
+  c.sys = root / "sys";
+  c.statfs = [root, live = c.statfs](const std::string& mountPoint) {
+    return live((root / std::filesystem::path(mountPoint).relative_path()).string());
+  };
+  c.clock = [] { return std::optional<ClockState>(); };
+  c.run = [](const std::vector<std::string>& argv, std::chrono::milliseconds) {
+    collectors::linux_::RunResult r;
+    r.error = "not run under system_root: " + (argv.empty() ? std::string() : argv.front());
+    return r;
+  };
+  return c;
+}
+
 }  // namespace parc::agent::health

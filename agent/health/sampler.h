@@ -70,6 +70,11 @@ struct HealthContext {
 
   /// The live machine: /proc, /sys, statvfs(3), adjtimex(2), runProgram.
   static HealthContext live();
+  /// live() when `root` is empty; else a recorded machine tree (`system_root` in
+  /// agent.toml, as the inventory reads it): `root`/proc and `root`/sys, statvfs(3) of
+  /// each listed mount point inside `root` (a real file system mounted there is really
+  /// measured), no clock read and no program run.
+  static HealthContext underRoot(const std::filesystem::path& root);
 };
 
 class Sampler {

@@ -218,11 +218,14 @@ class Service {
     backups.start();
     channel_ = &channel;
     std::thread sender([this] { senderLoop(); });
+    // Health metrics on their own thread: a slow inventory never delays a sample.
+    std::thread health([this] { healthLoop(); });
     inventoryLoop();
     backups.stop();
     updater.stop();
     renewer.stop();
     channel.stop();
+    health.join();
     sender.join();
     channel_ = nullptr;
     return 0;
@@ -408,7 +411,7 @@ class Service {
   // samplers (SMART, apt) first run 5 minutes after start, not with the boot's rush.
   void healthLoop() {
     if (config_.metricsInterval.count() == 0) return;
-    auto context = health::HealthContext::live();
+    auto context = health::HealthContext::underRoot(config_.systemRoot);
     context.stateDir = config_.dataDir;
     health::HealthMonitor monitor(std::move(context), health::allSamplers(),
                                   config_.metricsInterval, std::chrono::hours(1),

@@ -89,6 +89,16 @@ CREATE TABLE channel_refs (
 )sql"},
     // The day (local, YYYY-MM-DD) each channel last received its daily digest.
     {2, "CREATE TABLE digests (channel_id INTEGER PRIMARY KEY, last_day TEXT NOT NULL);"},
+    // What a channel keeps about a host across alerts (GLPI: the host's Computer id,
+    // found once by a search and reused for every later ticket).
+    {3, R"sql(
+CREATE TABLE channel_host_refs (
+  channel_id INTEGER NOT NULL,
+  host_id INTEGER NOT NULL,
+  ref TEXT NOT NULL,
+  PRIMARY KEY (channel_id, host_id)
+);
+)sql"},
 };
 
 AlertState parseState(const std::string& s) {
@@ -412,12 +422,16 @@ void AlertStore::updateChannel(const Channel& c) {
       .bind(7, c.settings.dump())
       .bind(8, c.id)
       .run();
+  // The settings may now name another GLPI: what was found on the old one is forgotten.
+  sqlite::Statement(db_, "DELETE FROM channel_host_refs WHERE channel_id = ?").bind(1, c.id).run();
 }
 
 bool AlertStore::deleteChannel(Id id) {
   std::lock_guard lock(mutex_);
   sqlite::Statement(db_, "DELETE FROM channels WHERE id = ?").bind(1, id).run();
-  return db_.changes() > 0;
+  bool deleted = db_.changes() > 0;
+  sqlite::Statement(db_, "DELETE FROM channel_host_refs WHERE channel_id = ?").bind(1, id).run();
+  return deleted;
 }
 
 std::optional<Channel> AlertStore::findChannel(Id id) {
@@ -507,6 +521,16 @@ std::int64_t AlertStore::countNotifications(const std::string& status) {
   return q.int64(0);
 }
 
+std::map<std::string, std::int64_t> AlertStore::pendingNotificationsByKind() {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_,
+                      "SELECT c.kind, COUNT(*) FROM notifications n JOIN channels c "
+                      "ON c.id = n.channel_id WHERE n.status = 'pending' GROUP BY c.kind");
+  std::map<std::string, std::int64_t> out;
+  while (q.step()) out[q.text(0)] = q.int64(1);
+  return out;
+}
+
 Json AlertStore::channelRef(Id alertId, Id channelId) {
   std::lock_guard lock(mutex_);
   sqlite::Statement q(db_, "SELECT ref FROM channel_refs WHERE alert_id = ? AND channel_id = ?");
@@ -522,6 +546,26 @@ void AlertStore::setChannelRef(Id alertId, Id channelId, const Json& ref) {
                     "ON CONFLICT (alert_id, channel_id) DO UPDATE SET ref = excluded.ref")
       .bind(1, alertId)
       .bind(2, channelId)
+      .bind(3, ref.dump())
+      .run();
+}
+
+Json AlertStore::channelHostRef(Id channelId, Id hostId) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_,
+                      "SELECT ref FROM channel_host_refs WHERE channel_id = ? AND host_id = ?");
+  q.bind(1, channelId).bind(2, hostId);
+  if (!q.step()) return Json::object();
+  return parseJson(q.text(0));
+}
+
+void AlertStore::setChannelHostRef(Id channelId, Id hostId, const Json& ref) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement(db_,
+                    "INSERT INTO channel_host_refs (channel_id, host_id, ref) VALUES (?,?,?) "
+                    "ON CONFLICT (channel_id, host_id) DO UPDATE SET ref = excluded.ref")
+      .bind(1, channelId)
+      .bind(2, hostId)
       .bind(3, ref.dump())
       .run();
 }

@@ -85,6 +85,8 @@ class AlertStore {
   /// Channels that were sent (or are due) something for this alert.
   std::vector<Id> notifiedChannels(Id alertId);
   std::int64_t countNotifications(const std::string& status);
+  /// Pending notifications per channel kind ("email", "webhook", "glpi").
+  std::map<std::string, std::int64_t> pendingNotificationsByKind();
 
   /// Runs `work` (calls to this store) in one transaction: one fsync for a whole
   /// evaluation round instead of one per alert. Other threads wait meanwhile.
@@ -93,6 +95,9 @@ class AlertStore {
   /// What a channel keeps about an alert (GLPI's ticket id), {} when nothing.
   Json channelRef(Id alertId, Id channelId);
   void setChannelRef(Id alertId, Id channelId, const Json& ref);
+  /// What a channel keeps about a host across alerts (GLPI's Computer id), {} when nothing.
+  Json channelHostRef(Id channelId, Id hostId);
+  void setChannelHostRef(Id channelId, Id hostId, const Json& ref);
 
  private:
   explicit AlertStore(sqlite::Database db);

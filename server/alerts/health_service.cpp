@@ -227,13 +227,18 @@ int HealthService::sendDigests(Time now) {
       ++counters_.notificationsSent;
       ++sent;
     } catch (const std::exception& e) {
-      ++counters_.notificationFailures;
+      countFailure(channel.kind);
       digestRetryAt_[channel.id] = now + 300;
       spdlog::warn("daily digest on channel \"{}\" failed: {} (retrying in 5 min)", channel.name,
                    e.what());
     }
   }
   return sent;
+}
+
+void HealthService::setIdentitySource(IdentitySource source) {
+  std::lock_guard lock(deliverMutex_);
+  identitySource_ = std::move(source);
 }
 
 int HealthService::deliver(Time now) {
@@ -255,12 +260,27 @@ int HealthService::deliver(Time now) {
       n.host.hostId = alert->hostId;
       n.host.tenantId = alert->tenantId;
     }
+    if (identitySource_) {
+      if (auto fresh = identitySource_(alert->hostId)) {
+        if (!fresh->name.empty()) n.host.name = fresh->name;
+        n.host.serial = fresh->serial;
+        n.host.uuid = fresh->uuid;
+      }
+    }
     n.consoleUrl = settings_.consoleUrl;
     n.ref = alerts_->channelRef(alert->id, channel->id);
+    n.hostRef = alerts_->channelHostRef(channel->id, alert->hostId);
     const Json storedRef = n.ref;
+    const Json storedHostRef = n.hostRef;
+    auto keepHostRef = [&] {
+      if (n.hostRef != storedHostRef) {
+        alerts_->setChannelHostRef(channel->id, alert->hostId, n.hostRef);
+      }
+    };
     try {
       notifier(channel->kind).send(*channel, n);
       alerts_->setChannelRef(alert->id, channel->id, n.ref);
+      keepHostRef();
       alerts_->delivered(q.id, now);
       ++counters_.notificationsSent;
       ++sent;
@@ -268,7 +288,8 @@ int HealthService::deliver(Time now) {
       // What the notifier did before failing stays done (a GLPI ticket opened): its ref
       // is kept so that the retry carries on from there instead of starting over.
       if (n.ref != storedRef) alerts_->setChannelRef(alert->id, channel->id, n.ref);
-      ++counters_.notificationFailures;
+      keepHostRef();
+      countFailure(channel->kind);
       bool giveUp = now - q.createdAt >= settings_.giveUpAfter;
       Time wait = std::min<Time>(3600, Time(30) << std::min(q.attempts, 7));
       alerts_->failed(q.id, e.what(), now + wait, giveUp);
@@ -278,6 +299,13 @@ int HealthService::deliver(Time now) {
     }
   }
   return sent;
+}
+
+void HealthService::countFailure(const std::string& kind) {
+  ++counters_.notificationFailures;
+  for (std::size_t i = 0; i < kChannelKinds.size(); ++i) {
+    if (kind == kChannelKinds[i]) ++counters_.failuresByKind[i];
+  }
 }
 
 std::string HealthService::prometheusText() {
@@ -298,6 +326,26 @@ std::string HealthService::prometheusText() {
          double(counters_.notificationFailures.load()));
   metric("parc_notifications_pending", "gauge", "Notifications waiting for delivery.",
          double(alerts_->countNotifications("pending")));
+  // The same two by channel kind: a GLPI that refuses tickets must not hide behind an
+  // e-mail channel that works. Every kind is written, at 0 when it has nothing.
+  std::map<std::string, std::int64_t> pending = alerts_->pendingNotificationsByKind();
+  out +=
+      "# HELP parc_notifications_pending_by_kind Notifications waiting for delivery, by "
+      "channel kind.\n# TYPE parc_notifications_pending_by_kind gauge\n";
+  for (const char* kind : kChannelKinds) {
+    out += std::string("parc_notifications_pending_by_kind{kind=\"") + kind + "\"} " +
+           std::to_string(pending[kind]) + "\n";
+  }
+  out +=
+      "# HELP parc_notification_failures_by_kind_total Failed notification attempts, by "
+      "channel kind.\n# TYPE parc_notification_failures_by_kind_total counter\n";
+  for (std::size_t i = 0; i < kChannelKinds.size(); ++i) {
+    out += std::string("parc_notification_failures_by_kind_total{kind=\"") + kChannelKinds[i] +
+           "\"} " + std::to_string(counters_.failuresByKind[i].load()) + "\n";
+  }
+  metric("parc_notifications_given_up", "gauge",
+         "Notifications abandoned after failing for the give-up delay (48 h).",
+         double(alerts_->countNotifications("failed")));
   metric("parc_metrics_database_bytes", "gauge", "Size of metrics.sqlite in use.",
          double(metrics_->sizeBytes()));
   return out;

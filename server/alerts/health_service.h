@@ -6,10 +6,13 @@
 //   presence                    from the control hub (a frame = alive),
 //   evaluate(now)               every few seconds (rules, escalations, retention),
 //   deliver(now)                every few seconds on its own thread (network I/O).
+#include <array>
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +42,12 @@ struct HealthCounters {
   std::atomic<std::int64_t> duplicateBatches{0};
   std::atomic<std::int64_t> notificationsSent{0};
   std::atomic<std::int64_t> notificationFailures{0};
+  /// notificationFailures by channel kind, in kChannelKinds' order (digests are e-mail).
+  std::array<std::atomic<std::int64_t>, 3> failuresByKind{};
 };
+
+/// The channel kinds, in the order of HealthCounters::failuresByKind.
+inline constexpr std::array<const char*, 3> kChannelKinds = {"email", "webhook", "glpi"};
 
 class HealthService {
  public:
@@ -78,6 +86,11 @@ class HealthService {
   /// retried with exponential backoff (30 s × 2ⁿ, at most 1 h) until giveUpAfter.
   int deliver(Time now);
 
+  /// Where deliver() reads a host's current name, serial number and UUID (they come
+  /// with inventories, after setHost); without it, what setHost() was told.
+  using IdentitySource = std::function<std::optional<HostInfo>(Id hostId)>;
+  void setIdentitySource(IdentitySource source);
+
   /// Channel management with validation by the channel's notifier (kBadRequest).
   Channel createChannel(Channel c);
   Channel updateChannel(Channel c);
@@ -99,6 +112,7 @@ class HealthService {
   /// Feeds the rules with a stored batch.
   void observe(Id hostId, Id tenantId, const health::MetricsBatch& batch, Time receivedAt);
   int sendDigests(Time now);
+  void countFailure(const std::string& kind);
 
   HealthSettings settings_;
   std::unique_ptr<health::MetricsStore> metrics_;
@@ -107,6 +121,7 @@ class HealthService {
   std::vector<notifiers::NotifierPtr> notifiers_;
   HealthCounters counters_;
   std::mutex deliverMutex_;
+  IdentitySource identitySource_;     // guarded by deliverMutex_
   std::map<Id, Time> digestRetryAt_;  // guarded by deliverMutex_: a failed digest waits
   Time lastRetention_ = 0;
 };

@@ -113,7 +113,11 @@ struct HostInfo {
   Id tenantId = 0;
   std::string name;
   std::vector<Id> groups;
-  std::optional<std::string> glpiId;  // the computer's id in GLPI, for tickets
+  std::optional<std::string> glpiId;  // the computer's id in GLPI when known beforehand
+  // What identifies the machine in GLPI when its id is not known: looked up by the GLPI
+  // notifier (UUID, then serial number, then name). Empty when unknown.
+  std::string serial{};
+  std::string uuid{};
 };
 
 }  // namespace parc::server::alerts

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "server/control/report_workers.h"
+#include "server/forward/glpi_forwarder.h"
 #include "server/health/prometheus.h"
 
 namespace parc::server::api {
@@ -149,6 +150,7 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
   if (ctx.caller.scope.all()) {
     r.body += h.prometheusText();
     if (s.reports) r.body += s.reports->prometheusText();
+    if (s.glpiForwarder) r.body += s.glpiForwarder->prometheusText();
     r.body += databaseSizes(s.config.dataDir);
   }
   return r;

@@ -4,6 +4,10 @@
 
 #include <ctime>
 
+#include "common/error.h"
+#include "common/json/json.h"
+#include "common/protocol/hardware.h"
+
 namespace parc::server {
 
 alerts::HostInfo hostInfo(const store::Host& host, std::vector<store::Id> groups) {
@@ -12,6 +16,18 @@ alerts::HostInfo hostInfo(const store::Host& host, std::vector<store::Id> groups
   info.tenantId = host.tenantId;
   info.name = host.hostname;
   info.groups = std::move(groups);
+  // For the GLPI notifier's search: the identity read from the last inventory, with its
+  // placeholders already dropped; the summary column when there is none yet.
+  protocol::HardwareFingerprint hw;
+  if (!host.hardwareFingerprint.empty()) {
+    try {
+      hw = protocol::HardwareFingerprint::fromJson(parseJson(host.hardwareFingerprint));
+    } catch (const Error&) {
+      // A stored fingerprint that does not parse identifies nothing.
+    }
+  }
+  info.serial = hw.productSerial.empty() ? host.serial : hw.productSerial;
+  info.uuid = hw.uuid;
   return info;
 }
 
@@ -27,6 +43,12 @@ HealthLoop::HealthLoop(alerts::HealthService& health, store::Store& store, contr
         hostInfo(h, groups == hostGroups.end() ? std::vector<store::Id>{} : groups->second));
     if (h.lastSeen) health_.presence(h.id, h.tenantId, *h.lastSeen);
   }
+  // Read at each notification: serial number and UUID arrive with inventories.
+  health_.setIdentitySource([this](store::Id hostId) -> std::optional<alerts::HostInfo> {
+    auto host = store_.findHost(hostId);
+    if (!host) return std::nullopt;
+    return hostInfo(*host);
+  });
   thread_ = std::thread([this] { run(); });
   sender_ = std::thread([this] { sendLoop(); });
 }
@@ -39,6 +61,7 @@ HealthLoop::~HealthLoop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (sender_.joinable()) sender_.join();
+  health_.setIdentitySource(nullptr);  // it reads through this loop's store reference
 }
 
 void HealthLoop::round(store::Time now) {

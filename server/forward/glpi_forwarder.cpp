@@ -1,5 +1,6 @@
 #include "server/forward/glpi_forwarder.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <ctime>
@@ -245,6 +246,13 @@ void GlpiForwarder::deliver(Id hostId, const GlpiClient& client) {
     spdlog::error("GLPI forwarding: cannot record a delivery: {}", e.what());
   }
 
+  if (outcome.kind == DeliveryOutcome::Kind::kDelivered) {
+    ++delivered_;
+  } else if (outcome.kind == DeliveryOutcome::Kind::kServerFailed) {
+    ++serverFailures_;
+  } else {
+    ++refusals_;
+  }
   std::lock_guard lock(mutex_);
   auto& tenant = tenants_[item->tenantId];
   auto it = pending_.find(hostId);
@@ -283,6 +291,32 @@ void GlpiForwarder::deliver(Id hostId, const GlpiClient& client) {
 bool GlpiForwarder::idle() {
   std::lock_guard lock(mutex_);
   return pending_.empty();
+}
+
+std::string GlpiForwarder::prometheusText() {
+  std::size_t queued = 0, bytes = 0;
+  {
+    std::lock_guard lock(mutex_);
+    queued = pending_.size();
+  }
+  {
+    std::lock_guard db(dbMutex_);
+    bytes = queue_.queuedBytes();
+  }
+  return fmt::format(
+      "# HELP parc_glpi_forward_queued Inventories waiting to be forwarded to GLPI.\n"
+      "# TYPE parc_glpi_forward_queued gauge\nparc_glpi_forward_queued {}\n"
+      "# HELP parc_glpi_forward_queued_bytes Size of the inventories waiting for GLPI.\n"
+      "# TYPE parc_glpi_forward_queued_bytes gauge\nparc_glpi_forward_queued_bytes {}\n"
+      "# HELP parc_glpi_forward_delivered_total Inventories GLPI accepted.\n"
+      "# TYPE parc_glpi_forward_delivered_total counter\n"
+      "parc_glpi_forward_delivered_total {}\n"
+      "# HELP parc_glpi_forward_failures_total Failed forwarding attempts: GLPI unreachable "
+      "or erring (server), or refusing the inventory (refused).\n"
+      "# TYPE parc_glpi_forward_failures_total counter\n"
+      "parc_glpi_forward_failures_total{{reason=\"server\"}} {}\n"
+      "parc_glpi_forward_failures_total{{reason=\"refused\"}} {}\n",
+      queued, bytes, delivered_.load(), serverFailures_.load(), refusals_.load());
 }
 
 Json GlpiForwarder::status(const store::TenantScope& scope) {

@@ -3,6 +3,7 @@
 // forwarding"). The request path only enqueues, durably, in <data-dir>/glpi-forward.db;
 // sender threads deliver in the background with exponential backoff and jitter, the
 // newest inventory per host only, and keep a status per tenant and host.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -43,6 +44,11 @@ class GlpiForwarder {
   /// True when nothing is pending (tests, benchmarks).
   bool idle();
 
+  /// The forwarder's part of the server's /metrics: inventories waiting (count and
+  /// bytes), delivered, and failed attempts by reason (GLPI down or erring, or refusing
+  /// the document).
+  std::string prometheusText();
+
  private:
   struct TenantState {
     bool busy = false;
@@ -77,6 +83,10 @@ class GlpiForwarder {
   std::map<Id, TenantState> tenants_;
   std::map<Id, int> targetOfTenant_;  // index in clients_, -1: not forwarded
   std::vector<std::thread> senders_;
+
+  std::atomic<std::int64_t> delivered_{0};
+  std::atomic<std::int64_t> serverFailures_{0};  // GLPI unreachable, HTTP 5xx, garbage
+  std::atomic<std::int64_t> refusals_{0};        // GLPI refused this document
 };
 
 }  // namespace parc::server::forward

@@ -20,6 +20,7 @@
 #include "common/net/server.h"
 #include "server/alerts/health_service.h"
 #include "server/alerts/notifiers/outgoing.h"
+#include "tests/alerts/glpi_rest_receiver.h"
 #include "tests/alerts/smtp_server.h"
 #include "tests/common/test_pki.h"
 
@@ -380,8 +381,20 @@ TEST(Notifications, WebhookErrorStatusIsRetried) {
   svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 99), kT0);
   svc->evaluate(kT0);
   EXPECT_EQ(svc->deliver(kT0), 0);
+  // /metrics shows the failure and the notification waiting, on the webhook's line.
+  std::string metrics = svc->prometheusText();
+  for (const char* line : {"parc_notification_failures_by_kind_total{kind=\"webhook\"} 1\n",
+                           "parc_notification_failures_by_kind_total{kind=\"glpi\"} 0\n",
+                           "parc_notifications_pending_by_kind{kind=\"webhook\"} 1\n",
+                           "parc_notifications_pending_by_kind{kind=\"email\"} 0\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << metrics;
+  }
   EXPECT_EQ(svc->deliver(kT0 + 31), 1);
   EXPECT_EQ(calls.load(), 2);
+  metrics = svc->prometheusText();
+  EXPECT_NE(metrics.find("parc_notifications_pending_by_kind{kind=\"webhook\"} 0\n"),
+            std::string::npos)
+      << metrics;
 }
 
 // GLPI's REST API as documented (apirest.md): every call but initSession needs
@@ -417,7 +430,7 @@ TEST(Notifications, GlpiTicketFollowupAndSolution) {
       return json(201, {{"id", 321}, {"message", ""}});
     }
     if (path == "/apirest.php/Item_Ticket") {
-      if (in.value("itemtype", "") != "Computer" || in.value("items_id", "") != "42" ||
+      if (in.value("itemtype", "") != "Computer" || in.value("items_id", 0) != 42 ||
           in.value("tickets_id", 0) != 321) {
         problems.push_back("bad Item_Ticket " + in.dump());
       }
@@ -510,6 +523,95 @@ TEST(Notifications, GlpiRetryAfterAFailedLinkOpensNoSecondTicket) {
                        "GET /apirest.php/initSession", "POST /apirest.php/Item_Ticket",
                        "GET /apirest.php/killSession"}));
   EXPECT_EQ(svc->alerts().channelRef(alertId, 1), (Json{{"ticket_id", 321}}));
+}
+
+using GlpiWithComputers = parc::testing::GlpiRestReceiver;
+
+Channel glpiChannel(const std::string& url) {
+  Channel c;
+  c.tenantId = 10;
+  c.kind = "glpi";
+  c.name = "GLPI";
+  c.settings = {
+      {"url", url}, {"app_token", "app-123"}, {"user_token", "tech-456"}, {"ca_pem", pki().caPem}};
+  return c;
+}
+
+Json twoDisksBatch(Time t, double root, double home) {
+  return Json{{"version", 1},
+              {"collected_at", t},
+              {"interval_seconds", 60},
+              {"metrics",
+               {{{"name", "disk.used_pct"}, {"subject", "/"}, {"value", root}},
+                {{"name", "disk.used_pct"}, {"subject", "/home"}, {"value", home}}}}};
+}
+
+// The host's GLPI id is unknown: its computer is searched once (UUID unknown to GLPI,
+// then the serial number from the inventory, which matches), the ticket linked, and the
+// id remembered: the second ticket for the host is linked without a second search.
+TEST(Notifications, GlpiTicketLinkedToTheComputerFoundOnceBySearch) {
+  GlpiWithComputers glpi({{41, "pc-mairie", "SN-MAI-02", "4c4c4544-0000-0000-0000-000000000002"},
+                          {42, "pc-accueil", "SN-ACC-01", "4c4c4544-0000-0000-0000-000000000001"}});
+  auto svc = HealthService::inMemory(settings());
+  Id channelId = svc->createChannel(glpiChannel(glpi.url())).id;
+  svc->setHost({1, 10, "pc-accueil", {}, {}});  // what the rules know: no serial yet
+  svc->setIdentitySource([](Id hostId) -> std::optional<HostInfo> {
+    HostInfo h{hostId, 10, "pc-accueil", {}, {}};
+    h.serial = "SN-ACC-01";
+    h.uuid = "03000200-0400-0500-0006-000700080009";  // a board GLPI has not inventoried
+    return h;
+  });
+  svc->ingestMetrics(1, 10, "m1", twoDisksBatch(kT0, 95, 50), kT0);
+  svc->evaluate(kT0);
+  ASSERT_EQ(svc->deliver(kT0), 1);
+  EXPECT_EQ(svc->alerts().channelHostRef(channelId, 1), (Json{{"computer_id", 42}}));
+  svc->ingestMetrics(1, 10, "m2", twoDisksBatch(kT0 + 60, 95, 96), kT0 + 60);
+  svc->evaluate(kT0 + 60);
+  ASSERT_EQ(svc->deliver(kT0 + 60), 1);
+  EXPECT_TRUE(glpi.problems().empty()) << glpi.problems().front();
+  EXPECT_EQ(glpi.calls(), (std::vector<std::string>{
+                              "GET /apirest.php/initSession",
+                              "GET /apirest.php/search/Computer",  // UUID: none
+                              "GET /apirest.php/search/Computer",  // serial: pc-accueil
+                              "POST /apirest.php/Ticket", "POST /apirest.php/Item_Ticket",
+                              "GET /apirest.php/killSession", "GET /apirest.php/initSession",
+                              "POST /apirest.php/Ticket", "POST /apirest.php/Item_Ticket",
+                              "GET /apirest.php/killSession"}));
+  auto links = glpi.links();
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0], (Json{{"itemtype", "Computer"}, {"items_id", 42}, {"tickets_id", 301}}));
+  EXPECT_EQ(links[1], (Json{{"itemtype", "Computer"}, {"items_id", 42}, {"tickets_id", 302}}));
+  EXPECT_EQ(glpi.tickets().at(0)["content"].get<std::string>().find("non lié"), std::string::npos);
+}
+
+// No single computer in GLPI answers to the host (no serial number, two of its name):
+// the ticket is opened all the same, unlinked, and says which searches failed; nothing
+// is remembered (the PC may be added to GLPI, or the duplicate fixed).
+TEST(Notifications, GlpiTicketUnlinkedWhenNoComputerMatches) {
+  // Two computers named like the host (which one?), none with its serial number.
+  GlpiWithComputers glpi(
+      {{41, "pc-accueil", "SN-OLD-41", ""}, {43, "pc-accueil", "SN-OLD-43", ""}});
+  auto svc = HealthService::inMemory(settings());
+  Id channelId = svc->createChannel(glpiChannel(glpi.url())).id;
+  HostInfo host{1, 10, "pc-accueil", {}, {}};
+  host.serial = "SN-ACC-01";
+  svc->setHost(host);
+  svc->ingestMetrics(1, 10, "m1", diskBatch(kT0, 95), kT0);
+  svc->evaluate(kT0);
+  ASSERT_EQ(svc->deliver(kT0), 1);
+  EXPECT_TRUE(glpi.problems().empty()) << glpi.problems().front();
+  EXPECT_EQ(glpi.calls(),
+            (std::vector<std::string>{"GET /apirest.php/initSession",
+                                      "GET /apirest.php/search/Computer",  // serial
+                                      "GET /apirest.php/search/Computer",  // name
+                                      "POST /apirest.php/Ticket", "GET /apirest.php/killSession"}));
+  EXPECT_TRUE(glpi.links().empty());
+  std::string content = glpi.tickets().at(0)["content"];
+  EXPECT_NE(content.find("Ticket non lié à un ordinateur GLPI : numéro de série « SN-ACC-01 » : "
+                         "aucun ordinateur ; nom « pc-accueil » : 2 ordinateurs."),
+            std::string::npos)
+      << content;
+  EXPECT_EQ(svc->alerts().channelHostRef(channelId, 1), Json::object());
 }
 
 // From the agent's own batch to the support desk's mailbox and webhook: fires once,

@@ -40,7 +40,7 @@ class ConsoleTextsTest(unittest.TestCase):
     def test_every_literal_key_exists(self):
         prefixes = ("common.", "time.", "role.", "nav.", "error.", "login.", "status.", "dash.", "hosts.", "host.",
                     "alerts.", "alert.", "admin.", "account.", "inv.", "rules.", "channels.",
-                    "backups.", "files.")
+                    "backups.", "files.", "groups.")
         # Permission names of session.js look like keys but are not texts.
         abilities = {"hosts.read", "hosts.write", "hosts.command", "tenants.read", "tenants.write", "tokens.read",
                      "tokens.write", "audit.read", "users.admin", "alerts.write", "hosts.remote_support",

@@ -43,6 +43,10 @@ class ConsoleAccessibilityTest(e2e.ConsoleTestCase):
                                                  "settings": {"warning": 85}})
         s.request("PUT", "/api/v1/alert-rules", {"scope": "host", "scope_id": cls.host, "rule": "cpu_usage",
                                                  "settings": {"enabled": False}})
+        group = s.request("POST", "/api/v1/host-groups", {"tenant_id": cls.tenant, "name": "Accueil"})
+        s.request("PUT", f"/api/v1/hosts/{cls.host}/groups", {"groups": [group["id"]]})
+        s.request("PUT", "/api/v1/alert-rules", {"scope": "group", "scope_id": group["id"], "rule": "temperature",
+                                                 "settings": {"enabled": False}})
         s.request("POST", "/api/v1/users", {"username": "lecteur", "password": "Lecture-seule-2026!x",
                                             "role": "read_only", "tenants": None})
         # The facturation module, active in the commune, with every role for the admin.
@@ -67,6 +71,7 @@ class ConsoleAccessibilityTest(e2e.ConsoleTestCase):
             ("Alerte", f"#/alertes/{self.alert}", "[data-testid=alert-comments] li"),
             ("Règles", f"#/alertes/regles?commune={t}", "[data-testid=rules-table]"),
             ("Canaux", f"#/alertes/canaux?commune={t}", "[data-testid=channel-table]"),
+            ("Groupes de postes", f"#/alertes/groupes?commune={t}", "[data-testid=group-hosts] li"),
             ("Communes", "#/admin/communes", "[data-testid=tenant-table]"),
             ("Jetons d'enrôlement", "#/admin/jetons", "[data-testid=token-table]"),
             ("Utilisateurs", "#/admin/utilisateurs", "[data-testid=user-table]"),

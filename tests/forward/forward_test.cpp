@@ -372,6 +372,17 @@ TEST_F(Forwarder, ServerErrorsBackOffThenOnlyNewestIsSent) {
   Json t = tenantStatus(f, rodez_.id);
   EXPECT_NE(t["last_error"].get<std::string>().find("HTTP 500"), std::string::npos) << t.dump();
   EXPECT_EQ(hostStatus(f, pc.id)["state"], "retrying");
+  // The queue depth and the failures are in /metrics (docs/health.md).
+  std::string metrics = f.prometheusText();
+  EXPECT_NE(metrics.find("\nparc_glpi_forward_queued 1\n"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("\nparc_glpi_forward_queued_bytes 0\n"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("parc_glpi_forward_failures_total{reason=\"server\"} 0\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("parc_glpi_forward_failures_total{reason=\"refused\"} 0\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("\nparc_glpi_forward_delivered_total 0\n"), std::string::npos);
   // Backoff: 0.2 s doubling to 0.8 s (jitter over the upper half) allows at most a
   // handful of tries in 2 s, never a tight loop.
   size_t before = receiver.received().size();
@@ -402,6 +413,9 @@ TEST_F(Forwarder, ServerErrorsBackOffThenOnlyNewestIsSent) {
   Json h = hostStatus(f, pc.id);
   EXPECT_EQ(h["state"], "delivered");
   EXPECT_EQ(tenantStatus(f, rodez_.id)["consecutive_failures"], 0);
+  metrics = f.prometheusText();
+  EXPECT_NE(metrics.find("\nparc_glpi_forward_queued 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nparc_glpi_forward_delivered_total 1\n"), std::string::npos) << metrics;
 }
 
 TEST_F(Forwarder, PendingSurvivesRestartAndUnconfiguredTenantIsDropped) {

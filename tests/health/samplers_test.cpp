@@ -3,6 +3,7 @@
 #include "agent/health/samplers/samplers.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -279,6 +280,31 @@ TEST(HealthSamplers, SmartNeverWakesASleepingDisk) {
     ASSERT_NE(n, argv.end());
     EXPECT_EQ(*(n + 1), "standby");
   }
+}
+
+// The agent's `system_root`: the mount table comes from the tree, each mount point is
+// measured inside it (a real directory there, really statvfs'd), and no program runs.
+TEST(HealthSamplers, UnderRootMeasuresMountPointsInsideTheTree) {
+  fs::path root = fs::temp_directory_path() / ("parc-health-root-" + std::to_string(getpid()));
+  fs::create_directories(root / "proc/self");
+  fs::create_directories(root / "data");
+  std::ofstream(root / "proc/self/mounts") << "/dev/vda2 /data ext4 rw 0 0\n"
+                                           << "/dev/vda3 /absent ext4 rw 0 0\n";
+  HealthContext c = HealthContext::underRoot(root);
+  std::vector<Metric> out;
+  std::vector<std::string> w;
+  samplers::makeDiskUsage()->sample(c, out, w);
+  auto m = byKey(out);
+  EXPECT_TRUE(m.count("disk.used_pct[/data]"));
+  EXPECT_GT(m.at("disk.size_bytes[/data]"), 0);
+  EXPECT_FALSE(m.count("disk.used_pct[/]")) << "the test machine's own root is not listed";
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "disk_usage: cannot statvfs /absent");
+  auto ran = c.run({"/usr/bin/true"}, std::chrono::milliseconds(1000));
+  EXPECT_EQ(ran.exitCode, -1);
+  EXPECT_NE(ran.error.find("system_root"), std::string::npos);
+  EXPECT_FALSE(c.clock());
+  fs::remove_all(root);
 }
 
 TEST(HealthSamplers, MissingTreeGivesWarningsNotThrows) {

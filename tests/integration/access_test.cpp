@@ -499,7 +499,16 @@ TEST_F(Access, FleetSummaryAndPrometheusShowOnlyTheCallersCommunes) {
   EXPECT_EQ(full.body.find("parc_database_bytes{file=\"parc.db\"} 0\n"), std::string::npos);
   EXPECT_NE(full.body.find("parc_database_bytes{file=\"parc.db\"} "), std::string::npos)
       << full.body;
+  // Notification queue depth and failures per channel kind, and those given up.
+  for (const char* kind : {"email", "webhook", "glpi"}) {
+    std::string k = std::string("{kind=\"") + kind + "\"} 0\n";
+    EXPECT_NE(full.body.find("\nparc_notifications_pending_by_kind" + k), std::string::npos)
+        << full.body;
+    EXPECT_NE(full.body.find("\nparc_notification_failures_by_kind_total" + k), std::string::npos);
+  }
+  EXPECT_NE(full.body.find("\nparc_notifications_given_up 0"), std::string::npos);
   EXPECT_EQ(scrape.body.find("parc_reports_queued"), std::string::npos) << "fleet-wide only";
+  EXPECT_EQ(scrape.body.find("parc_notifications_pending_by_kind"), std::string::npos);
   // The hostile host name stays inside its quoted label: no line starts with it.
   EXPECT_NE(full.body.find("host=\"pc-laguiole\\\"}\\nparc_hosts 9\""), std::string::npos)
       << full.body;

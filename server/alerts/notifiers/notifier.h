@@ -21,6 +21,9 @@ struct Notification {
   /// notifier may change it; the dispatcher stores it after the send, even a failed one
   /// (what was done outside before the failure, such as a ticket opened, stays known).
   Json ref = Json::object();
+  /// What this channel keeps about this host across alerts (GLPI: the Computer id found
+  /// by a search); stored by the dispatcher after the send like `ref`.
+  Json hostRef = Json::object();
 };
 
 /// The test message (test_message.cpp): French wording, the same for every kind.

@@ -13,6 +13,7 @@ import * as alertsPage from './pages/alerts.js';
 import * as alertPage from './pages/alert_detail.js';
 import * as alertRulesPage from './pages/alert_rules.js';
 import * as alertChannelsPage from './pages/alert_channels.js';
+import * as hostGroupsPage from './pages/host_groups.js';
 import * as adminPage from './pages/admin.js';
 import * as accountPage from './pages/account.js';
 import * as scriptsPage from './pages/scripts.js';
@@ -33,6 +34,7 @@ const routes = [
   {re: /^\/alertes\/(\d+)$/, page: alertPage, nav: 'alerts', params: ['id']},
   {re: /^\/alertes\/regles$/, page: alertRulesPage, nav: 'alerts'},
   {re: /^\/alertes\/canaux$/, page: alertChannelsPage, nav: 'alerts'},
+  {re: /^\/alertes\/groupes$/, page: hostGroupsPage, nav: 'alerts'},
   {re: /^\/admin(?:\/([a-z-]+))?$/, page: adminPage, nav: 'admin', params: ['tab']},
   {re: /^\/compte$/, page: accountPage, nav: 'account'},
   {re: /^\/scripts$/, page: scriptsPage, nav: 'scripts'},

@@ -5,7 +5,7 @@ import {t, has} from '../i18n.js';
 import {navigate} from '../nav.js';
 
 const TABS = [['/alertes', 'alerts.tab.list'], ['/alertes/regles', 'alerts.tab.rules'],
-  ['/alertes/canaux', 'alerts.tab.channels']];
+  ['/alertes/canaux', 'alerts.tab.channels'], ['/alertes/groupes', 'alerts.tab.groups']];
 
 /** The links between the list, the rules and the channels (current = a path above). */
 export function alertsTabs(current) {
