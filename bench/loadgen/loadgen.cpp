@@ -55,6 +55,10 @@ struct Options {
   std::string server, caFingerprint, token, stateDir = "loadgen-state";
   std::string reportsOver = "channel";
   int agents = 100, duration = 60, reportInterval = 60, connectRate = 500, threads = 1;
+  // Every hotEvery-th agent reports its system disk 99 % full (a critical alert at once,
+  // rule disk_usage); hotLog gets "hostname sent-at-ms" for each one's first such report.
+  int hotEvery = 0;
+  std::string hotLog;
   bool json = false;
 };
 
@@ -74,7 +78,8 @@ struct Stats {
   long agents = 0;
   std::mutex m;
   std::vector<double> reportMs, connectMs;
-  std::vector<double> reportMsSteady;  // reports sent after the connection ramp
+  std::vector<double> reportMsSteady;                 // reports sent after the connection ramp
+  std::vector<std::pair<int, std::int64_t>> hotSent;  // agent index, first hot report sent (ms)
   void sample(std::vector<double>& v, double ms) {
     std::lock_guard lock(m);
     v.push_back(ms);
@@ -189,7 +194,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
   }
 
   // A real agent's batch (docs/health.md): 30 metrics, what a PC samples every minute.
-  static parc::Json metricsBatch() {
+  static parc::Json metricsBatch(bool hot) {
     static thread_local std::uint64_t n = 0;
     ++n;
     parc::Json metrics = parc::Json::array();
@@ -204,7 +209,9 @@ class Agent : public std::enable_shared_from_this<Agent> {
       metrics.push_back({{"name", name}, {"value", 1.5}});
     }
     for (const char* mount : {"/", "/home"}) {
-      metrics.push_back({{"name", "disk.used_pct"}, {"subject", mount}, {"value", 61.2}});
+      bool full = hot && std::string(mount) == "/";
+      metrics.push_back(
+          {{"name", "disk.used_pct"}, {"subject", mount}, {"value", full ? 99.0 : 61.2}});
       metrics.push_back({{"name", "disk.free_bytes"}, {"subject", mount}, {"value", 8.1e10}});
     }
     for (const char* m : {"disk.read_bps", "disk.write_bps", "disk.await_ms", "disk.busy_pct"}) {
@@ -224,9 +231,27 @@ class Agent : public std::enable_shared_from_this<Agent> {
                       {"metrics", metrics}};
   }
 
+  bool hot() const { return o_.hotEvery > 0 && index_ % o_.hotEvery == 0; }
+
+  // The first hot report's send time, kept once it is acknowledged (a report that fails
+  // leaves the time of the first one: a later alert counts as slower, never faster).
+  void sentHot() {
+    if (hot() && hotSentMs_ == 0)
+      hotSentMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  }
+  void ackedHot() {
+    if (!hot() || hotLogged_ || hotSentMs_ == 0) return;
+    hotLogged_ = true;
+    std::lock_guard lock(stats_.m);
+    stats_.hotSent.emplace_back(index_, hotSentMs_);
+  }
+
   awaitable<void> report() {
+    sentHot();
     if (o_.reportsOver == "channel" && ws_) {
-      parc::protocol::Report r{parc::crypto::uuid4(), reportBody()};
+      parc::protocol::Report r{parc::crypto::uuid4(), reportBody(hot())};
       pending_[r.id] = std::chrono::steady_clock::now();
       send(parc::protocol::toJson(r).dump());
       co_return;
@@ -234,13 +259,13 @@ class Agent : public std::enable_shared_from_this<Agent> {
     co_await reportOverHttps();
   }
 
-  static parc::Json reportBody() {
+  static parc::Json reportBody(bool hot) {
     return parc::Json{{"version", 1},
                       {"messages",
                        {parc::Json{{"id", parc::crypto::uuid4()},
                                    {"type", "metrics"},
                                    {"created_at", std::time(nullptr)},
-                                   {"payload", metricsBatch()}}}}};
+                                   {"payload", metricsBatch(hot)}}}}};
   }
 
   awaitable<void> reportOverHttps() {
@@ -248,7 +273,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
     TlsStream stream(io_, ctx_);
     beast::error_code ec;
     if (!co_await connect(stream, ec)) co_return;
-    parc::Json body = reportBody();
+    parc::Json body = reportBody(hot());
     http::request<http::string_body> req{http::verb::post, "/api/v1/messages", 11};
     req.set(http::field::host, o_.server);
     req.set(http::field::content_type, "application/json");
@@ -264,6 +289,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
       ++stats_.errors;
     } else {
       ++stats_.reportsAcked;
+      ackedHot();
       if (start >= stats_.steadyFrom) {
         ++stats_.reportsAckedSteady;
         stats_.sample(stats_.reportMsSteady, ms(start));
@@ -350,6 +376,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
       if (ack.error.empty() && !ack.results.empty() &&
           ack.results[0].value("status", "") == "stored") {
         ++stats_.reportsAcked;
+        ackedHot();
         if (startedAt >= stats_.steadyFrom) {
           ++stats_.reportsAckedSteady;
           stats_.sample(stats_.reportMsSteady, ms(startedAt));
@@ -400,6 +427,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
   Stats& stats_;
   std::chrono::steady_clock::time_point end_;
   int index_;
+  std::int64_t hotSentMs_ = 0;  // the first hot report's send time (system clock, ms)
+  bool hotLogged_ = false;
 };
 
 void raiseFileLimit() {
@@ -425,6 +454,9 @@ int main(int argc, char** argv) {
   app.add_option("--reports-over", o.reportsOver, "channel (as the agent) or https")
       ->check(CLI::IsMember({"channel", "https"}));
   app.add_option("--threads", o.threads, "event-loop threads (agents are spread over them)");
+  app.add_option("--hot-every", o.hotEvery,
+                 "every Nth agent reports its disk 99 % full (0: none), for rule latency");
+  app.add_option("--hot-log", o.hotLog, "file for each hot agent's first report: hostname, ms");
   app.add_flag("--json", o.json, "one JSON object on the last line");
   CLI11_PARSE(app, argc, argv);
   raiseFileLimit();
@@ -485,8 +517,15 @@ int main(int argc, char** argv) {
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - connectStart).count();
 
+  if (!o.hotLog.empty()) {
+    std::string lines;
+    for (const auto& [index, sentMs] : stats.hotSent)
+      lines += "loadgen-" + std::to_string(index) + " " + std::to_string(sentMs) + "\n";
+    parc::files::writeAtomic(o.hotLog, lines);
+  }
   parc::Json out{
       {"agents", o.agents},
+      {"hot_reports_acked", static_cast<long>(stats.hotSent.size())},
       {"agents_connected", stats.connectedPeak.load()},
       {"reports_acked", stats.reportsAcked.load()},
       {"reports_per_second", static_cast<double>(stats.reportsAcked.load()) / std::max(1.0, total)},

@@ -4,7 +4,9 @@
 # Prints the loadgen's JSON line, the server's peak RSS, and the time for all agents to
 # reconnect after a server restart (all_connected_seconds). Build first:
 # scripts/build.sh release. PARC_SERVER_BIN=path runs another parc-server build (A/B);
-# PARC_BENCH_RESTART=0 skips the restart run.
+# PARC_BENCH_RESTART=0 skips the restart run. PARC_BENCH_HOT_EVERY=N: every Nth agent
+# reports its disk 99 % full, and the time from that report's sending to its alert's
+# opening (alerts.sqlite, whole seconds) is printed: the rules' latency under this load.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-1000}
@@ -45,8 +47,31 @@ peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$server_pid/status"; }
 echo "== run 1: enrol $agents agents, hold their control channels, report every ${interval} s for ${duration} s"
 "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
-  --threads "$threads" --state-dir "$work/state" --json | tail -1
+  --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
+  --hot-log "$work/hot.txt" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
+if [ "${PARC_BENCH_HOT_EVERY:-0}" != 0 ]; then
+  sleep 6  # one more round of the rules (every 5 s) for the last hot reports
+  python3 - "$work/hot.txt" "$work/srv/parc.db" "$work/srv/alerts.sqlite" <<'PY'
+import sqlite3, sys
+sent = dict(line.split() for line in open(sys.argv[1]) if line.strip())
+hosts = dict(sqlite3.connect(sys.argv[2]).execute("SELECT hostname, id FROM hosts"))
+alerts = sqlite3.connect(sys.argv[3])
+late, missing = [], 0
+for name, ms in sent.items():
+    row = alerts.execute("SELECT MIN(opened_at) FROM alerts WHERE rule_id = 'disk_usage' "
+                         "AND subject = '/' AND host_id = ?", (hosts[name],)).fetchone()
+    if row[0] is None:
+        missing += 1
+        continue
+    late.append(row[0] - int(ms) / 1000.0)
+late.sort()
+pick = lambda p: late[min(len(late) - 1, int(p * len(late)))] if late else float("nan")
+print(f"rule latency (report sent -> alert opened, opened_at in whole seconds): {len(late)} alerts, "
+      f"p50 {pick(0.5):.1f} s, p99 {pick(0.99):.1f} s, max {late[-1] if late else float('nan'):.1f} s; "
+      f"{missing} hot hosts without an alert")
+PY
+fi
 # Where the reports' time went on the server, minute by minute (docs/operations.md).
 grep -h "reports over the channel" "$work/server.log" | sed 's/^.*reports over/reports over/' || true
 # What the reports became: each is a real 30-metric batch (docs/health.md).
