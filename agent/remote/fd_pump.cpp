@@ -10,11 +10,14 @@
 
 namespace parc::agent::remote {
 
-void FdPumpStream::pump(int fd, std::chrono::seconds idle) {
+void FdPumpStream::pump(int fd, std::chrono::seconds idle, std::chrono::milliseconds holdInput) {
   std::deque<std::string> toWrite;
   std::string buf(protocol::kMaxStreamChunk, '\0');
   auto last = std::chrono::steady_clock::now();
+  auto holdUntil = last + holdInput;
+  bool spoken = holdInput.count() == 0;
   for (;;) {
+    bool holding = !spoken && std::chrono::steady_clock::now() < holdUntil;
     clearWake();  // before draining: a message arriving now wakes the next poll
     if (cancelled()) return;
     while (auto m = tryNext()) {
@@ -25,7 +28,8 @@ void FdPumpStream::pump(int fd, std::chrono::seconds idle) {
       }
     }
     std::size_t credit = creditAvailable();
-    short events = static_cast<short>((credit > 0 ? POLLIN : 0) | (toWrite.empty() ? 0 : POLLOUT));
+    short events =
+        static_cast<short>((credit > 0 ? POLLIN : 0) | (toWrite.empty() || holding ? 0 : POLLOUT));
     // Without credit nor anything to write, the descriptor is left alone (a hang-up is
     // seen once credit returns: trailing output is not lost).
     pollfd fds[2] = {{events ? fd : -1, events, 0}, {wakeFd(), POLLIN, 0}};
@@ -34,7 +38,8 @@ void FdPumpStream::pump(int fd, std::chrono::seconds idle) {
     if (left.count() <= 0)
       throw Error(ErrorKind::kUnavailable,
                   "idle for " + std::to_string(idle.count()) + " s: session closed");
-    int rc = ::poll(fds, 2, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+    int rc = ::poll(fds, 2,
+                    static_cast<int>(std::min<std::int64_t>(left.count(), holding ? 100 : 1000)));
     if (rc < 0) {
       if (errno == EINTR) continue;
       throw Error(ErrorKind::kInternal, std::string("poll: ") + std::strerror(errno));
@@ -58,6 +63,7 @@ void FdPumpStream::pump(int fd, std::chrono::seconds idle) {
       if (n <= 0) return;  // EOF, or EIO: the PTY's shell has exited
       sendChunk(std::string_view(buf.data(), static_cast<std::size_t>(n)));
       last = std::chrono::steady_clock::now();
+      spoken = true;
     }
   }
 }

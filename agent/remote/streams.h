@@ -15,8 +15,12 @@ class FdPumpStream : public AgentStream {
 
  protected:
   /// Until the descriptor ends (returns normally), the stream is cancelled, or nothing
-  /// moves for `idle` (kUnavailable "idle"). Control messages go to onControl.
-  void pump(int fd, std::chrono::seconds idle);
+  /// moves for `idle` (kUnavailable "idle"). Control messages go to onControl. With
+  /// `holdInput`, what the client sends waits until the descriptor has said something
+  /// first (or that long has passed): a terminal's type-ahead goes to the shell once its
+  /// prompt shows, not to a relay still setting up (systemd-run --pty loses it).
+  void pump(int fd, std::chrono::seconds idle,
+            std::chrono::milliseconds holdInput = std::chrono::milliseconds(0));
   virtual void onControl(const Json& data) { (void)data; }
 };
 

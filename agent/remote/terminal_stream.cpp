@@ -63,6 +63,9 @@ Account lookup(const RemoteSettings& s) {
   return a;
 }
 
+// Keystrokes sent before the shell's first output wait for it, at most this long.
+constexpr std::chrono::seconds kTypeAheadHold{10};
+
 class TerminalStream final : public FdPumpStream {
  public:
   TerminalStream(protocol::StreamId id, std::uint32_t window, std::shared_ptr<StreamOutput> out,
@@ -84,7 +87,7 @@ class TerminalStream final : public FdPumpStream {
     spdlog::info("remote terminal {} opened for {} as {}", id(),
                  params.value("consent", Json::object()).value("technician", "?"), account.name);
     opened(Json{{"user", account.name}, {"shell", account.shell}});
-    pump(master_.get(), settings_->terminalIdleTimeout);
+    pump(master_.get(), settings_->terminalIdleTimeout, kTypeAheadHold);
     reap();
     spdlog::info("remote terminal {} closed", id());
   }

@@ -124,6 +124,38 @@ TEST_F(RemoteStreams, ParcctlTerminalRoundTripsThroughAPipe) {
   EXPECT_FALSE(missing.err.empty());
 }
 
+// Keystrokes sent before the shell is ready wait for its first output: a shell that
+// starts slowly and discards what was typed meanwhile (as a relay does while it sets up:
+// systemd-run --pty for terminal_in_own_unit) still gets the command, typed at once.
+TEST_F(RemoteStreams, ParcctlTerminalTypeAheadWaitsForTheShell) {
+  auto shell = tmp.path() / "slow-shell.sh";
+  files::writeAtomic(shell,
+                     "#!/bin/sh\nsleep 1\n"
+                     "python3 -c 'import termios; termios.tcflush(0, termios.TCIFLUSH)'\n"
+                     "echo shell-ready\nexec /bin/sh -i\n",
+                     0755);
+  std::string config = files::read(tmp.path() / "agent.toml");
+  auto at = config.find("terminal_shell = \"/bin/sh\"");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, std::string("terminal_shell = \"/bin/sh\"").size(),
+                 "terminal_shell = \"" + shell.string() + "\"");
+  files::writeAtomic(tmp.path() / "agent.toml", config, 0644);
+  agent->stop();
+  agent = std::make_unique<Process>(
+      std::vector<std::string>{binary("parc-agent"), "run", "--config",
+                               (tmp.path() / "agent.toml").string(), "--retry-max-seconds", "1"},
+      tmp.path() / "agent-log-slow");
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return ctl.json({"hosts", "list"})["items"][0]["online"] == true;
+      },
+      30s));
+  RunResult r = ctl.run({"remote", "terminal", "1"}, "echo parc-$((6*7))\nexit\n");
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out << agent->stderrText();
+  EXPECT_NE(r.out.find("shell-ready"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("parc-42"), std::string::npos) << r.out;
+}
+
 // With a terminal on stdin (a PTY from util-linux's script(1)), parcctl opens the session
 // at the window's size, passes the bytes raw and follows the window (SIGWINCH → resize):
 // the PC's `stty size` says 43 132, then 30 100 once the window has shrunk.
