@@ -47,16 +47,19 @@ store::InventoryWrite summarise(const protocol::InventoryReport& report, store::
 net::Response enroll(Context& ctx, Services& s) {
   auto request = fromJson<protocol::EnrollRequest>(ctx.json(), "enrolment request");
   auto csr = crypto::parseCsr(request.csrPem);
-  std::string uid = crypto::uuid4();
-  auto issued = s.ca.issueAgentCertificate(csr.get(), uid, s.config.agentCertificateLifetime());
-
-  store::NewHost host{uid,
-                      request.hostname.substr(0, 255),
-                      request.deviceId.substr(0, 128),
-                      issued.fingerprint,
-                      issued.serial,
-                      issued.notAfter};
-  auto outcome = s.store.enrollHost(crypto::hashSecret(request.token), ctx.now, host);
+  store::NewHost host;
+  host.uid = crypto::uuid4();
+  host.hostname = request.hostname.substr(0, 255);
+  host.deviceId = request.deviceId.substr(0, 128);
+  // Signed inside the store's transaction, after the token was accepted (never before).
+  ca::IssuedCertificate issued;
+  auto issue = [&](store::NewHost& h) {
+    issued = s.ca.issueAgentCertificate(csr.get(), h.uid, s.config.agentCertificateLifetime());
+    h.certFingerprint = issued.fingerprint;
+    h.certSerial = issued.serial;
+    h.certNotAfter = issued.notAfter;
+  };
+  auto outcome = s.store.enrollHost(crypto::hashSecret(request.token), ctx.now, host, issue);
   std::string result = outcome.host ? "ok" : store::describe(outcome.refusal);
   store::AuditEntry e;
   e.at = ctx.now;

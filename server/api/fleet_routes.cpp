@@ -150,6 +150,12 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
     r.body += h.prometheusText();
     if (s.reports) r.body += s.reports->prometheusText();
     r.body += databaseSizes(s.config.dataDir);
+    r.body += fmt::format(
+        "# HELP parc_agent_certificates_issued_total Agent certificates signed since start "
+        "(enrolments and renewals).\n"
+        "# TYPE parc_agent_certificates_issued_total counter\n"
+        "parc_agent_certificates_issued_total {}\n",
+        s.ca.issuedCount());
   }
   return r;
 }
