@@ -183,6 +183,7 @@ int runServer(const ServerConfig& settings) {
 
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;
+  limits.requestTimeout = std::chrono::seconds(config.requestTimeoutSeconds);
   net::EventLoop loop(config.networkThreads, config.workerThreads);
   net::HttpsServer agentServer(loop, "agent listener", config.agentListener.address,
                                config.agentListener.port, agentTls(ca), limits,
