@@ -11,6 +11,16 @@ namespace parc::server::api {
 
 namespace {
 
+// A string field an agent may leave out; of another type, the message is refused
+// (nlohmann's value() would throw its own type_error, past the parc::Error contract).
+std::string text(const Json& j, const char* key) {
+  auto v = j.find(key);
+  if (v == j.end() || v->is_null()) return {};
+  if (!v->is_string())
+    throw Error(ErrorKind::kBadRequest, std::string("'") + key + "' must be a string");
+  return v->get<std::string>();
+}
+
 std::string str(const Json& j, const char* section, const char* key) {
   auto s = j.find(section);
   if (s == j.end() || !s->is_object()) return {};
@@ -43,7 +53,7 @@ void readDeltaFields(const Json& payload, store::InventoryWrite& w) {
   if (full != payload.end() && !full->is_boolean())
     throw Error(ErrorKind::kBadRequest, "inventory 'full' must be true or false");
   w.full = full == payload.end() || full->get<bool>();
-  w.agentHash = payload.value("hash", std::string());
+  w.agentHash = text(payload, "hash");
   auto base = payload.find("base");
   if (base != payload.end() && base->is_string()) w.base = base->get<std::string>();
   if (!w.full && w.base.empty())
@@ -72,10 +82,10 @@ const std::set<std::string> kMessageTypes = {"inventory", "event", "metrics", "a
 store::IncomingMessage checkMessage(const Json& m, store::Id hostId, store::Time now) {
   if (!m.is_object()) throw Error(ErrorKind::kBadRequest, "message must be an object");
   store::IncomingMessage in;
-  in.id = m.value("id", std::string());
+  in.id = text(m, "id");
   if (in.id.empty() || in.id.size() > 64)
     throw Error(ErrorKind::kBadRequest, "message id must be 1 to 64 characters");
-  in.type = m.value("type", std::string());
+  in.type = text(m, "type");
   if (!kMessageTypes.count(in.type))
     throw Error(ErrorKind::kBadRequest, "unknown message type '" + in.type.substr(0, 32) + "'");
   auto created = m.find("created_at");
@@ -88,9 +98,8 @@ store::IncomingMessage checkMessage(const Json& m, store::Id hostId, store::Time
     auto inv = payload->find("inventory");
     if (inv == payload->end() || !inv->is_object())
       throw Error(ErrorKind::kBadRequest, "inventory payload without 'inventory'");
-    protocol::InventoryReport report{in.id, payload->value("collected_at", ""),
-                                     payload->value("agent_version", ""),
-                                     payload->value("hash", ""), *inv};
+    protocol::InventoryReport report{in.id, text(*payload, "collected_at"),
+                                     text(*payload, "agent_version"), text(*payload, "hash"), *inv};
     in.inventory = summarise(report, hostId, now);
     readDeltaFields(*payload, *in.inventory);
     in.inventory->cloneFlag = cloneFlag(*payload);
@@ -102,7 +111,9 @@ store::IncomingMessage checkMessage(const Json& m, store::Id hostId, store::Time
 
 CheckedBatch checkBatch(const Json& body, store::Id hostId, store::Time now) {
   if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
-  if (body.value("version", 0) != protocol::kVersion) {
+  auto version = body.find("version");
+  if (version == body.end() || !version->is_number_integer() ||
+      version->get<std::int64_t>() != protocol::kVersion) {
     throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " +
                                             std::to_string(protocol::kVersion) + ")");
   }
