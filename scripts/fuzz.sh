@@ -17,7 +17,9 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARC_FUZZ=ON >
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_json_protocol fuzz_zstd fuzz_csr fuzz_edid fuzz_smbios fuzz_os_release
-           fuzz_dpkg_status fuzz_meminfo fuzz_cpuinfo fuzz_base32 fuzz_password_policy)
+           fuzz_dpkg_status fuzz_meminfo fuzz_cpuinfo fuzz_base32 fuzz_password_policy
+           fuzz_metrics_payload fuzz_backup_formats fuzz_cii_reader fuzz_stream_frames
+           fuzz_control_envelope fuzz_agent_batch)
 fi
 ninja -C "$dir" "${targets[@]}"
 

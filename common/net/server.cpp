@@ -241,11 +241,15 @@ awaitable<void> HttpsServer::Impl::Session::run() {
     parser.body_limit(limits.maxBodyBytes);
     parser.header_limit(static_cast<std::uint32_t>(limits.maxHeaderBytes));
 
-    // Wait for the next request's first bytes (idle), then bound the whole request.
+    // Wait for the next request's first bytes (idle), then bound the whole request,
+    // headers included: a client dribbling its headers a byte at a time on a kept-alive
+    // connection is cut after requestTimeout, as on a new one (not idle + request).
     if (!first && buffer.size() == 0) {
       tcpStream.expires_after(limits.idleTimeout);
-      co_await http::async_read_header(stream_, buffer, parser,
-                                       asio::redirect_error(use_awaitable, ec));
+      auto space = buffer.prepare(4096);
+      std::size_t got =
+          co_await stream_.async_read_some(space, asio::redirect_error(use_awaitable, ec));
+      buffer.commit(got);
       if (!ec) {
         tcpStream.expires_after(limits.requestTimeout);
         co_await http::async_read(stream_, buffer, parser, asio::redirect_error(use_awaitable, ec));

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/protocol/messages.h"
 #include "server/alerts/health_service.h"
+#include "server/api/batch_checks.h"
 #include "server/api/host_clones.h"
 #include "server/app/health_loop.h"
 #include "server/forward/glpi_forwarder.h"
@@ -19,44 +20,22 @@ namespace {
 
 using auth::Permission;
 
-std::string str(const Json& j, const char* section, const char* key) {
-  auto s = j.find(section);
-  if (s == j.end() || !s->is_object()) return {};
-  auto v = s->find(key);
-  return v != s->end() && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-// The summary columns shown in host lists, from the inventory's sections.
-store::InventoryWrite summarise(const protocol::InventoryReport& report, store::Id hostId,
-                                store::Time now) {
-  store::InventoryWrite w;
-  w.hostId = hostId;
-  w.messageId = report.messageId;
-  w.document = protocol::canonical(report.inventory);
-  w.hash = crypto::sha256Hex(w.document);
-  w.receivedAt = now;
-  const Json& inv = report.inventory;
-  w.hostname = str(inv, "system", "hostname");
-  w.osName = str(inv, "os", "pretty_name");
-  std::string vendor = str(inv, "system", "sys_vendor"), model = str(inv, "system", "product_name");
-  w.hardware = vendor.empty() ? model : model.empty() ? vendor : vendor + " " + model;
-  w.serial = str(inv, "system", "product_serial");
-  return w;
-}
-
 net::Response enroll(Context& ctx, Services& s) {
   auto request = fromJson<protocol::EnrollRequest>(ctx.json(), "enrolment request");
   auto csr = crypto::parseCsr(request.csrPem);
-  std::string uid = crypto::uuid4();
-  auto issued = s.ca.issueAgentCertificate(csr.get(), uid, s.config.agentCertificateLifetime());
-
-  store::NewHost host{uid,
-                      request.hostname.substr(0, 255),
-                      request.deviceId.substr(0, 128),
-                      issued.fingerprint,
-                      issued.serial,
-                      issued.notAfter};
-  auto outcome = s.store.enrollHost(crypto::hashSecret(request.token), ctx.now, host);
+  store::NewHost host;
+  host.uid = crypto::uuid4();
+  host.hostname = request.hostname.substr(0, 255);
+  host.deviceId = request.deviceId.substr(0, 128);
+  // Signed inside the store's transaction, after the token was accepted (never before).
+  ca::IssuedCertificate issued;
+  auto issue = [&](store::NewHost& h) {
+    issued = s.ca.issueAgentCertificate(csr.get(), h.uid, s.config.agentCertificateLifetime());
+    h.certFingerprint = issued.fingerprint;
+    h.certSerial = issued.serial;
+    h.certNotAfter = issued.notAfter;
+  };
+  auto outcome = s.store.enrollHost(crypto::hashSecret(request.token), ctx.now, host, issue);
   std::string result = outcome.host ? "ok" : store::describe(outcome.refusal);
   store::AuditEntry e;
   e.at = ctx.now;
@@ -88,72 +67,9 @@ net::Response enroll(Context& ctx, Services& s) {
   return jsonResponse(201, body);
 }
 
-// "full" and "base" (docs/protocol.md, "Inventory deltas"). Agents before deltas send
-// neither: their inventories are full.
-void readDeltaFields(const Json& payload, store::InventoryWrite& w) {
-  auto full = payload.find("full");
-  if (full != payload.end() && !full->is_boolean())
-    throw Error(ErrorKind::kBadRequest, "inventory 'full' must be true or false");
-  w.full = full == payload.end() || full->get<bool>();
-  w.agentHash = payload.value("hash", std::string());
-  auto base = payload.find("base");
-  if (base != payload.end() && base->is_string()) w.base = base->get<std::string>();
-  if (!w.full && w.base.empty())
-    throw Error(ErrorKind::kBadRequest, "inventory delta without 'base'");
-  if (!w.full && w.agentHash.empty())
-    throw Error(ErrorKind::kBadRequest, "inventory delta without 'hash'");
-}
-
-// The agent's own "clone_suspected" {"recorded", "current"} (docs/inventory.md, "Cloned
-// PCs"), kept with the report; bounded, since the agent is not trusted to be reasonable.
-std::string cloneFlag(const Json& payload) {
-  auto flag = payload.find("clone_suspected");
-  if (flag == payload.end() || flag->is_null()) return {};
-  if (!flag->is_object())
-    throw Error(ErrorKind::kBadRequest, "inventory 'clone_suspected' must be an object");
-  std::string text = protocol::canonical(*flag);
-  if (text.size() > 4096)
-    throw Error(ErrorKind::kTooLarge, "inventory 'clone_suspected' is too large");
-  return text;
-}
-
-constexpr std::size_t kMaxBatch = 500;
 // For people reading the agent's log: a rejected delta makes the agent send a full one.
 constexpr const char* kUnknownBaseReason =
     "inventory delta based on a view the server does not hold: send a full inventory";
-const std::set<std::string> kMessageTypes = {"inventory", "event", "metrics", "action_result"};
-
-// One message of a batch, validated; throws kBadRequest with the reason.
-store::IncomingMessage incoming(const Json& m, store::Id hostId, store::Time now) {
-  if (!m.is_object()) throw Error(ErrorKind::kBadRequest, "message must be an object");
-  store::IncomingMessage in;
-  in.id = m.value("id", std::string());
-  if (in.id.empty() || in.id.size() > 64)
-    throw Error(ErrorKind::kBadRequest, "message id must be 1 to 64 characters");
-  in.type = m.value("type", std::string());
-  if (!kMessageTypes.count(in.type))
-    throw Error(ErrorKind::kBadRequest, "unknown message type '" + in.type.substr(0, 32) + "'");
-  auto created = m.find("created_at");
-  in.createdAt =
-      created != m.end() && created->is_number_integer() ? created->get<store::Time>() : now;
-  auto payload = m.find("payload");
-  if (payload == m.end() || !payload->is_object())
-    throw Error(ErrorKind::kBadRequest, "payload must be an object");
-  if (in.type == "inventory") {
-    auto inv = payload->find("inventory");
-    if (inv == payload->end() || !inv->is_object())
-      throw Error(ErrorKind::kBadRequest, "inventory payload without 'inventory'");
-    protocol::InventoryReport report{in.id, payload->value("collected_at", ""),
-                                     payload->value("agent_version", ""),
-                                     payload->value("hash", ""), *inv};
-    in.inventory = summarise(report, hostId, now);
-    readDeltaFields(*payload, *in.inventory);
-    in.inventory->cloneFlag = cloneFlag(*payload);
-  } else {
-    in.payload = protocol::canonical(*payload);
-  }
-  return in;
-}
 
 // One report on its way through ingestBatches: its valid messages, where each metrics
 // payload sits in the parsed body (health reads it from there), the store's outcomes,
@@ -170,44 +86,13 @@ struct Prepared {
 // Checks the report's shape (throws when the whole batch is refused) and each message
 // (a bad one is rejected alone, with its reason).
 Prepared prepare(IngestReport& report, store::Time now) {
-  const Json& body = *report.body;
-  if (!body.is_object()) throw Error(ErrorKind::kBadRequest, "expected a JSON object");
-  if (body.value("version", 0) != protocol::kVersion) {
-    throw Error(ErrorKind::kBadRequest, "unsupported message version (expected " +
-                                            std::to_string(protocol::kVersion) + ")");
-  }
-  auto list = body.find("messages");
-  if (list == body.end() || !list->is_array())
-    throw Error(ErrorKind::kBadRequest, "field 'messages' must be an array");
-  if (list->size() > kMaxBatch)
-    throw Error(ErrorKind::kTooLarge,
-                "at most " + std::to_string(kMaxBatch) + " messages per batch");
-
+  CheckedBatch checked = checkBatch(*report.body, report.host->id, now);
   Prepared p;
   p.report = &report;
-  for (const auto& m : *list) {
-    try {
-      p.valid.push_back(incoming(m, report.host->id, now));
-      p.metrics.push_back(p.valid.back().type == "metrics" ? &m.at("payload") : nullptr);
-      p.validIndex.push_back(p.results.size());
-      p.results.push_back(Json{{"id", p.valid.back().id}, {"status", "stored"}});
-    } catch (const Error& e) {
-      std::string id = m.is_object() && m.contains("id") && m["id"].is_string()
-                           ? m["id"].get<std::string>()
-                           : "";
-      p.results.push_back(Json{{"id", id}, {"status", "rejected"}, {"error", e.what()}});
-    }
-  }
-  if (auto evicted = body.find("evicted");
-      evicted != body.end() && evicted->is_object() && !evicted->empty()) {
-    p.valid.push_back(
-        store::IncomingMessage{"evicted-" + crypto::uuid4(),
-                               "event",
-                               now,
-                               Json{{"kind", "outbox_eviction"}, {"evicted", *evicted}}.dump(),
-                               {}});
-    p.metrics.push_back(nullptr);
-  }
+  p.valid = std::move(checked.valid);
+  p.metrics = std::move(checked.metrics);
+  p.validIndex = std::move(checked.validIndex);
+  p.results = std::move(checked.results);
   for (auto& m : p.valid) {
     if (m.inventory) m.inventory->source = report.source;
   }

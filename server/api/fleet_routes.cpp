@@ -152,6 +152,12 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
     if (s.reports) r.body += s.reports->prometheusText();
     if (s.glpiForwarder) r.body += s.glpiForwarder->prometheusText();
     r.body += databaseSizes(s.config.dataDir);
+    r.body += fmt::format(
+        "# HELP parc_agent_certificates_issued_total Agent certificates signed since start "
+        "(enrolments and renewals).\n"
+        "# TYPE parc_agent_certificates_issued_total counter\n"
+        "parc_agent_certificates_issued_total {}\n",
+        s.ca.issuedCount());
   }
   return r;
 }

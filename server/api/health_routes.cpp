@@ -11,9 +11,19 @@ namespace {
 using alerts::HealthService;
 using auth::Permission;
 
-// Every alert or channel outside the caller's tenants reads as missing.
-void requireTenant(const Context& ctx, store::Id tenantId) {
-  if (!ctx.caller.scope.allows(tenantId)) throw Error(ErrorKind::kNotFound, "not found");
+// A channel outside the caller's tenants reads as missing; the probe is audited.
+void requireTenant(Services& s, const Context& ctx, store::Id tenantId) {
+  if (!ctx.caller.scope.allows(tenantId)) outOfScope(s, ctx, "channel", tenantId);
+}
+
+// The alert's id, audited as a probe when the alert is another commune's (the engine's
+// scoped lookup then answers 404 as for a missing one).
+store::Id alertId(Services& s, HealthService& h, const Context& ctx) {
+  store::Id id = ctx.id("id");
+  if (ctx.caller.scope.all()) return id;
+  auto a = h.alerts().findAlert(id);
+  if (a && !ctx.caller.scope.allows(a->tenantId)) outOfScope(s, ctx, "alert", a->tenantId);
+  return id;
 }
 
 Json alertJson(HealthService& h, const alerts::Alert& a) {
@@ -126,8 +136,8 @@ void addAlertRoutes(Router& r, Services& s, HealthService& h) {
     return jsonResponse(200, list(items));
   });
 
-  r.add("GET", "/api/v1/alerts/{id}", Permission::kAlertsRead, [&h](Context& ctx) {
-    alerts::Alert a = h.engine().alertInScope(ctx.id("id"), ctx.caller.scope.tenants);
+  r.add("GET", "/api/v1/alerts/{id}", Permission::kAlertsRead, [&s, &h](Context& ctx) {
+    alerts::Alert a = h.engine().alertInScope(alertId(s, h, ctx), ctx.caller.scope.tenants);
     Json j = alertJson(h, a);
     Json comments = Json::array();
     for (const auto& c : h.alerts().comments(a.id)) {
@@ -145,8 +155,8 @@ void addAlertRoutes(Router& r, Services& s, HealthService& h) {
 
   r.add("POST", "/api/v1/alerts/{id}/acknowledge", Permission::kAlertsWrite,
         [&s, &h](Context& ctx) {
-          alerts::Alert a = h.engine().acknowledge(ctx.id("id"), ctx.caller.describe(), ctx.now,
-                                                   ctx.caller.scope.tenants);
+          alerts::Alert a = h.engine().acknowledge(alertId(s, h, ctx), ctx.caller.describe(),
+                                                   ctx.now, ctx.caller.scope.tenants);
           audit(s, ctx, "alert.acknowledge", "alert:" + std::to_string(a.id), a.tenantId);
           return jsonResponse(200, alertJson(h, a));
         });
@@ -156,7 +166,7 @@ void addAlertRoutes(Router& r, Services& s, HealthService& h) {
     int minutes = optionalInt(body, "minutes", 60, 1, 7 * 24 * 60);
     std::string comment = optionalText(body, "comment", 2000);
     alerts::Silence silence =
-        h.engine().silenceAlert(ctx.id("id"), ctx.now + minutes * 60, ctx.caller.describe(),
+        h.engine().silenceAlert(alertId(s, h, ctx), ctx.now + minutes * 60, ctx.caller.describe(),
                                 comment, ctx.now, ctx.caller.scope.tenants);
     audit(s, ctx, "alert.silence", "alert:" + std::to_string(ctx.id("id")), silence.tenantId);
     return jsonResponse(201, silence.toJson());
@@ -164,16 +174,17 @@ void addAlertRoutes(Router& r, Services& s, HealthService& h) {
 
   // Lifts the alert's own silences (not a tenant's maintenance window).
   r.add("POST", "/api/v1/alerts/{id}/unsilence", Permission::kAlertsWrite, [&s, &h](Context& ctx) {
-    auto [a, ended] = h.engine().unsilenceAlert(ctx.id("id"), ctx.now, ctx.caller.scope.tenants);
+    auto [a, ended] =
+        h.engine().unsilenceAlert(alertId(s, h, ctx), ctx.now, ctx.caller.scope.tenants);
     audit(s, ctx, "alert.unsilence", "alert:" + std::to_string(a.id), a.tenantId);
     Json j = alertJson(h, a);
     j["silences_ended"] = ended;
     return jsonResponse(200, j);
   });
 
-  r.add("POST", "/api/v1/alerts/{id}/comment", Permission::kAlertsWrite, [&h](Context& ctx) {
+  r.add("POST", "/api/v1/alerts/{id}/comment", Permission::kAlertsWrite, [&s, &h](Context& ctx) {
     Json body = bodyObject(ctx);
-    h.engine().comment(ctx.id("id"), ctx.caller.describe(), requireText(body, "text", 4000),
+    h.engine().comment(alertId(s, h, ctx), ctx.caller.describe(), requireText(body, "text", 4000),
                        ctx.now, ctx.caller.scope.tenants);
     return jsonResponse(201, Json{{"ok", true}});
   });
@@ -237,7 +248,9 @@ void addRuleRoutes(Router& r, Services& s, HealthService& h) {
       // A group of the caller's tenants (404 otherwise, as for hosts). A setting left
       // for a group that no longer exists may still be removed by an all-tenant caller.
       auto group = s.hostGroups ? s.hostGroups->find(scopeId) : std::nullopt;
-      if (group && ctx.caller.scope.allows(group->tenantId)) {
+      if (group && !ctx.caller.scope.allows(group->tenantId))
+        outOfScope(s, ctx, "host group", group->tenantId);
+      if (group) {
         tenant = group->tenantId;
       } else if (!(removal && !group && ctx.caller.scope.all())) {
         throw Error(ErrorKind::kNotFound, "no such host group");
@@ -284,7 +297,7 @@ void addChannelRoutes(Router& r, Services& s, HealthService& h) {
   r.add("PUT", "/api/v1/channels/{id}", Permission::kChannelsWrite, [&s, &h](Context& ctx) {
     auto existing = h.alerts().findChannel(ctx.id("id"));
     if (!existing) throw Error(ErrorKind::kNotFound, "no such channel");
-    requireTenant(ctx, existing->tenantId);
+    requireTenant(s, ctx, existing->tenantId);
     alerts::Channel c = channelFromBody(bodyObject(ctx), *existing);
     c = h.updateChannel(c);
     audit(s, ctx, "channel.update", "channel:" + std::to_string(c.id), c.tenantId);
@@ -296,7 +309,7 @@ void addChannelRoutes(Router& r, Services& s, HealthService& h) {
   r.add("POST", "/api/v1/channels/{id}/test", Permission::kChannelsWrite, [&s, &h](Context& ctx) {
     auto channel = h.alerts().findChannel(ctx.id("id"));
     if (!channel) throw Error(ErrorKind::kNotFound, "no such channel");
-    requireTenant(ctx, channel->tenantId);
+    requireTenant(s, ctx, channel->tenantId);
     std::string target = "channel:" + std::to_string(channel->id);
     std::optional<std::string> failure;
     try {
@@ -319,7 +332,7 @@ void addChannelRoutes(Router& r, Services& s, HealthService& h) {
   r.add("DELETE", "/api/v1/channels/{id}", Permission::kChannelsWrite, [&s, &h](Context& ctx) {
     auto existing = h.alerts().findChannel(ctx.id("id"));
     if (!existing) throw Error(ErrorKind::kNotFound, "no such channel");
-    requireTenant(ctx, existing->tenantId);
+    requireTenant(s, ctx, existing->tenantId);
     h.alerts().deleteChannel(existing->id);
     audit(s, ctx, "channel.delete", "channel:" + std::to_string(existing->id), existing->tenantId);
     return jsonResponse(200, Json{{"id", existing->id}, {"deleted", true}});
@@ -376,7 +389,8 @@ void addSilenceRoutes(Router& r, Services& s, HealthService& h) {
     store::Id id = ctx.id("id");
     for (const auto& sl : h.alerts().silences(std::nullopt)) {
       if (sl.id != id) continue;
-      if (!ctx.caller.scope.all() && !(sl.tenantId && ctx.caller.scope.allows(*sl.tenantId))) break;
+      if (!ctx.caller.scope.all() && !(sl.tenantId && ctx.caller.scope.allows(*sl.tenantId)))
+        outOfScope(s, ctx, "silence", sl.tenantId);
       h.alerts().deleteSilence(id);
       audit(s, ctx, "silence.delete", "silence:" + std::to_string(id), sl.tenantId);
       return jsonResponse(200, Json{{"id", id}, {"deleted", true}});

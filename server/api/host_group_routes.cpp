@@ -60,9 +60,8 @@ std::vector<store::Id> groupIdsOf(const Json& body) {
 
 store::HostGroup scopedHostGroup(Services& s, const Context& ctx, store::Id id) {
   auto g = groups(s).find(id);
-  if (!g || !ctx.caller.scope.allows(g->tenantId)) {
-    throw Error(ErrorKind::kNotFound, "no such host group");
-  }
+  if (!g) throw Error(ErrorKind::kNotFound, "no such host group");
+  if (!ctx.caller.scope.allows(g->tenantId)) outOfScope(s, ctx, "host group", g->tenantId);
   return *g;
 }
 

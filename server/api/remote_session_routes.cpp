@@ -55,11 +55,18 @@ net::Response list(Context& ctx, Services& s) {
   return jsonResponse(200, Json{{"items", items}, {"count", items.size()}});
 }
 
+// An administrator sees every session of their communes, anyone else their own: another
+// user's session, or another commune's, reads as missing and the probe is audited.
+void requireOwnSession(Services& s, const Context& ctx, const remote::SessionRecord& r) {
+  if (r.tenantId && !ctx.caller.scope.allows(*r.tenantId))
+    outOfScope(s, ctx, "session", r.tenantId);
+  if (!isAdmin(ctx) && r.userId != ctx.caller.user->id) outOfScope(s, ctx, "session", std::nullopt);
+}
+
 net::Response get(Context& ctx, Services& s) {
   auto r = service(s).registry().find(ctx.id("id"));
-  if (!r || (!isAdmin(ctx) && r->userId != ctx.caller.user->id) ||
-      (r->tenantId && !ctx.caller.scope.allows(*r->tenantId)))
-    throw Error(ErrorKind::kNotFound, "no such session");
+  if (!r) throw Error(ErrorKind::kNotFound, "no such session");
+  requireOwnSession(s, ctx, *r);
   return jsonResponse(200, sessionJson(*r));
 }
 
@@ -92,9 +99,8 @@ net::Response recording(Context& ctx, Services& s) {
 net::Response end(Context& ctx, Services& s) {
   auto& registry = service(s).registry();
   auto r = registry.find(ctx.id("id"));
-  if (!r || (!isAdmin(ctx) && r->userId != ctx.caller.user->id) ||
-      (r->tenantId && !ctx.caller.scope.allows(*r->tenantId)))
-    throw Error(ErrorKind::kNotFound, "no such session");
+  if (!r) throw Error(ErrorKind::kNotFound, "no such session");
+  requireOwnSession(s, ctx, *r);
   if (!registry.end(r->id, "ended by " + ctx.caller.describe()))
     throw Error(ErrorKind::kConflict, "the session is not running");
   audit(s, ctx, "remote.session.end", "session:" + std::to_string(r->id), r->tenantId);

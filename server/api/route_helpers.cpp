@@ -153,17 +153,13 @@ void auditDenied(Services& s, const Context& ctx, const std::string& reason) {
         "denied", reason);
 }
 
-namespace {
-
-// The object exists but lies outside the caller's scope: answer as for a missing id,
-// and leave a trace of the probe.
-[[noreturn]] void outOfScope(Services& s, const Context& ctx, const std::string& what,
-                             store::Id tenantId) {
-  auditDenied(s, ctx, "out of scope: " + what + " of tenant " + std::to_string(tenantId));
+void outOfScope(Services& s, const Context& ctx, const std::string& what,
+                std::optional<store::Id> tenantId) {
+  auditDenied(s, ctx,
+              "out of scope: " + what +
+                  (tenantId ? " of tenant " + std::to_string(*tenantId) : std::string()));
   throw Error(ErrorKind::kNotFound, "no such " + what);
 }
-
-}  // namespace
 
 store::Host scopedHost(Services& s, const Context& ctx, store::Id id) {
   auto host = s.store.findHost(id);

@@ -42,6 +42,12 @@ void audit(Services& s, const Context& ctx, const std::string& action, const std
 /// result `denied`, the reason in the detail (no tenant: administrators of all see it).
 void auditDenied(Services& s, const Context& ctx, const std::string& reason);
 
+/// An object that exists but lies outside the caller's scope (another commune's, or
+/// another user's): audited as a probe (auditDenied, detail "out of scope: …"), then
+/// kNotFound "no such <what>", exactly as for an id that does not exist.
+[[noreturn]] void outOfScope(Services& s, const Context& ctx, const std::string& what,
+                             std::optional<store::Id> tenantId);
+
 /// The host, tenant or token with this id, if the caller's scope covers it: otherwise
 /// kNotFound, exactly as for an id that does not exist (ids reveal nothing). An id that
 /// exists outside the caller's scope is a cross-tenant probe: audited (auditDenied).

@@ -89,6 +89,8 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
   c.consoleConnectionsPerAddress = static_cast<std::size_t>(
       config::getInt(t, "security.console_connections_per_address",
                      static_cast<std::int64_t>(c.consoleConnectionsPerAddress)));
+  c.requestTimeoutSeconds =
+      config::getInt(t, "security.request_timeout_seconds", c.requestTimeoutSeconds);
   c.auditRetentionDays = config::getInt(t, "audit.retention_days", c.auditRetentionDays);
   c.backupTimeZone = config::getString(t, "backup.time_zone", c.backupTimeZone);
   if (c.sessionIdleSeconds < 1 || c.sessionAbsoluteSeconds < c.sessionIdleSeconds) {
@@ -96,8 +98,10 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
                 "security.session_idle_seconds must be >= 1 and <= session_absolute_seconds");
   }
   if (c.publicRequestBurst < 1 || c.requestBurst < 1 || c.requestsPerSecond <= 0 ||
-      c.consoleConnectionsPerAddress < 1 || c.auditRetentionDays < 0) {
-    throw Error(ErrorKind::kBadRequest, "security limits must be positive");
+      c.consoleConnectionsPerAddress < 1 || c.auditRetentionDays < 0 ||
+      c.requestTimeoutSeconds < 1 || c.requestTimeoutSeconds > 3600) {
+    throw Error(ErrorKind::kBadRequest,
+                "security limits must be positive (request_timeout_seconds: 1 to 3600)");
   }
   forward::loadForwardSettings(t, c.glpiForward);
   if (auto* names = t["server_names"].as_array()) {

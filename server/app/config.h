@@ -56,6 +56,9 @@ struct ServerConfig {
   double requestBurst = 300;
   double requestsPerSecond = 50;
   std::size_t consoleConnectionsPerAddress = 64;
+  /// Bound on reading one whole request once TLS is up, headers and body (slow-loris):
+  /// `[security] request_timeout_seconds`, 1 to 3600.
+  std::int64_t requestTimeoutSeconds = 30;
   // The audit log's retention (CNIL: 6 months to 1 year for such logs); 0 keeps all.
   std::int64_t auditRetentionDays = 365;
   /// The calendar of backup retention (tz database name), `[backup] time_zone`.

@@ -188,6 +188,7 @@ int runServer(const ServerConfig& settings) {
 
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;
+  limits.requestTimeout = std::chrono::seconds(config.requestTimeoutSeconds);
   net::EventLoop loop(config.networkThreads, config.workerThreads);
   // systemd's keep-alive (WatchdogSec=) only while both thread pools answer: a hung
   // event loop or a worker pool stuck on one lock gets the server restarted.

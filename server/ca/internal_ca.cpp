@@ -196,6 +196,7 @@ IssuedCertificate InternalCa::issueAgentCertificate(X509_REQ* csr, const std::st
   out.fingerprint = crypto::fingerprint(cert.get());
   out.serial = crypto::serialHex(cert.get());
   out.notAfter = unixSeconds(crypto::notAfter(cert.get()));
+  ++*issued_;
   return out;
 }
 

@@ -9,8 +9,11 @@
 //   server.pem, server.key         the server certificate, re-issued at start when it was
 //                                  not signed by the active CA
 // The `ca` steps change files only; the running server reads them at start.
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,6 +68,8 @@ class InternalCa {
   }
 
   static constexpr int kAgentCertificateDays = 365;
+  /// Agent certificates signed since start (enrolments and renewals), for /metrics.
+  std::uint64_t issuedCount() const { return issued_->load(); }
 
   // The rotation steps (`parc-server ca …`), on the files of `dir`; each returns a line
   // for the administrator and throws parc::Error (kConflict, kNotFound) when out of order.
@@ -83,6 +88,8 @@ class InternalCa {
   crypto::PrivateKey serverKey_;
   crypto::Certificate serverCert_;
   std::vector<Anchor> anchors_;
+  std::shared_ptr<std::atomic<std::uint64_t>> issued_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace parc::server::ca

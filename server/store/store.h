@@ -2,6 +2,7 @@
 // Every read and write of the server's state goes through Store, so that a PostgreSQL
 // implementation can serve the same interface later. Implementations are thread-safe.
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -123,9 +124,18 @@ class Store {
   /// False when no such token exists.
   virtual bool revokeToken(Id id) = 0;
 
-  /// Atomically spends one use of the token and creates the host, or refuses.
-  virtual EnrollOutcome enrollHost(const std::string& secretHash, Time now,
-                                   const NewHost& host) = 0;
+  /// Fills a new host's certificate fields (signs its CSR); called only once the token
+  /// has been accepted, so that a refused enrolment never signs anything.
+  using IssueCertificate = std::function<void(NewHost&)>;
+  /// Atomically checks the token (known, not revoked, not expired, uses left), then
+  /// issues the certificate, spends one use and creates the host; or refuses, having
+  /// called `issue` never.
+  virtual EnrollOutcome enrollHost(const std::string& secretHash, Time now, NewHost host,
+                                   const IssueCertificate& issue) = 0;
+  /// The same for a host whose certificate fields are already set (tests, imports).
+  EnrollOutcome enrollHost(const std::string& secretHash, Time now, const NewHost& host) {
+    return enrollHost(secretHash, now, host, [](NewHost&) {});
+  }
 
   virtual std::optional<Host> findHostByFingerprint(const std::string& fingerprint) = 0;
   virtual std::optional<Host> findHost(Id id) = 0;

@@ -430,5 +430,98 @@ TEST(HealthRoutes, UnsilenceLiftsTheAlertsOwnSilence) {
       0);
 }
 
+// A technician of commune A guessing the ids of commune B's alert, channel, host group
+// and silence gets 404 exactly as for ids that do not exist, changes nothing, and each
+// probe of a real id leaves an `access.denied` record naming the object's commune
+// (docs/security.md, "Audit log"); ids that do not exist leave none.
+TEST(HealthRoutes, ProbesOfAnotherCommunesIdsAreAuditedAndAnswerAsMissing) {
+  Server s;
+  using store::Role;
+  const std::vector<store::Id> onlyA{s.tenantA};
+  s.health->ingestMetrics(s.hostB, s.tenantB, "b1", fullDisk(kT0), kT0);
+  s.health->evaluate(kT0);
+  auto alerts = s.call("GET", "/api/v1/alerts?state=open", Role::kTechnician, std::nullopt);
+  ASSERT_EQ(alerts.second["count"], 1);
+  std::string alert = alerts.second["items"][0]["id"].dump();
+  Json channelBody{
+      {"tenant_id", s.tenantB},
+      {"kind", "webhook"},
+      {"name", "millau"},
+      {"settings", {{"url", "https://127.0.0.1:9/x"}, {"secret", "0123456789abcdef"}}}};
+  auto channel = s.call("POST", "/api/v1/channels", Role::kTechnician, std::nullopt, channelBody);
+  ASSERT_EQ(channel.first, 201) << channel.second.dump();
+  auto group = s.call("POST", "/api/v1/host-groups", Role::kTechnician, std::nullopt,
+                      Json{{"tenant_id", s.tenantB}, {"name", "Accueil"}});
+  ASSERT_EQ(group.first, 201) << group.second.dump();
+  auto silence = s.call("POST", "/api/v1/silences", Role::kTechnician, std::nullopt,
+                        Json{{"tenant_id", s.tenantB}, {"ends_at", kT0 + 3600}});
+  ASSERT_EQ(silence.first, 201) << silence.second.dump();
+  std::string ch = channel.second["id"].dump(), gr = group.second["id"].dump(),
+              sl = silence.second["id"].dump();
+
+  struct Probe {
+    std::string method, path;
+    Json body;
+  };
+  auto probes = [&](const std::string& a, const std::string& c, const std::string& g,
+                    const std::string& si) {
+    return std::vector<Probe>{{"GET", "/api/v1/alerts/" + a, nullptr},
+                              {"POST", "/api/v1/alerts/" + a + "/acknowledge", nullptr},
+                              {"POST", "/api/v1/alerts/" + a + "/silence", Json::object()},
+                              {"POST", "/api/v1/alerts/" + a + "/unsilence", nullptr},
+                              {"POST", "/api/v1/alerts/" + a + "/comment", Json{{"text", "vu"}}},
+                              {"PUT", "/api/v1/channels/" + c, Json{{"name", "pris"}}},
+                              {"POST", "/api/v1/channels/" + c + "/test", nullptr},
+                              {"DELETE", "/api/v1/channels/" + c, nullptr},
+                              {"DELETE", "/api/v1/host-groups/" + g, nullptr},
+                              {"PUT", "/api/v1/alert-rules",
+                               Json{{"scope", "group"},
+                                    {"scope_id", std::stoll(g)},
+                                    {"rule", "disk_usage"},
+                                    {"settings", {{"warning", 50}}}}},
+                              {"DELETE", "/api/v1/silences/" + si, nullptr}};
+  };
+  auto denied = [&] {
+    std::vector<store::AuditEntry> out;
+    for (const auto& e : s.store->listAudit(1000))
+      if (e.action == "access.denied") out.push_back(e);
+    return out;
+  };
+  // Ids that do not exist: 404, no record.
+  std::vector<std::pair<int, Json>> missing;
+  for (const auto& p : probes("99999", "99999", "99999", "99999")) {
+    missing.push_back(s.call(p.method, p.path, Role::kTechnician, onlyA, p.body));
+    EXPECT_EQ(missing.back().first, 404) << p.path;
+  }
+  EXPECT_TRUE(denied().empty());
+  // B's real ids: the same answers, and one record each.
+  auto real = probes(alert, ch, gr, sl);
+  for (std::size_t i = 0; i < real.size(); ++i) {
+    const auto& p = real[i];
+    EXPECT_EQ(s.call(p.method, p.path, Role::kTechnician, onlyA, p.body), missing[i])
+        << p.method << " " << p.path;
+  }
+  auto records = denied();
+  ASSERT_EQ(records.size(), real.size());
+  for (std::size_t i = 0; i < real.size(); ++i) {
+    EXPECT_EQ(records[real.size() - 1 - i].target, real[i].method + " " + real[i].path);
+    EXPECT_EQ(records[real.size() - 1 - i].result, "denied");
+    EXPECT_NE(records[real.size() - 1 - i].detail.find("out of scope: " +
+                                                       std::string(i < 5    ? "alert"
+                                                                   : i < 8  ? "channel"
+                                                                   : i < 10 ? "host group"
+                                                                            : "silence") +
+                                                       " of tenant " + std::to_string(s.tenantB)),
+              std::string::npos)
+        << records[real.size() - 1 - i].detail;
+  }
+  // Nothing of B changed.
+  EXPECT_TRUE(s.health->alerts().findChannel(std::stoll(ch)).has_value());
+  EXPECT_EQ(s.call("GET", "/api/v1/alerts/" + alert, Role::kReadOnly, std::nullopt).second["state"],
+            "firing");
+  EXPECT_EQ(s.call("GET", "/api/v1/host-groups", Role::kReadOnly, std::nullopt).second["count"], 1);
+  EXPECT_EQ(s.call("GET", "/api/v1/silences", Role::kReadOnly, std::nullopt).second["count"], 1);
+}
+
 }  // namespace
 }  // namespace parc::server::api

@@ -1,10 +1,13 @@
 // Refusals on the agent side of the trust model, each asserted against the real server.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/crypto/x509.h"
 #include "common/error.h"
 #include "common/net/client.h"
 #include "common/sqlite/database.h"
+#include "tests/integration/console_api.h"
 #include "tests/integration/harness.h"
 
 namespace parc::testing {
@@ -71,6 +74,59 @@ TEST_F(AgentTrust, ExpiredTokenIsRefused) {
   RunResult r = enroll(t["token"], server->caFingerprint, "a");
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("expired"), std::string::npos) << r.err;
+}
+
+// The token is checked before anything is signed: unknown, revoked, expired and spent
+// tokens leave no certificate anywhere (the CA's own counter), no host, no token use,
+// and one audited refusal each.
+TEST_F(AgentTrust, BadTokensNeverProduceACertificate) {
+  ConsoleApi api;
+  api.connect(*server);
+  std::string admin = api.login("admin", server->adminPassword);
+  auto issued = [&] {
+    std::string body = api.call("GET", "/metrics", admin).body;
+    std::string key = "\nparc_agent_certificates_issued_total ";
+    auto at = body.find(key);
+    EXPECT_NE(at, std::string::npos) << body;
+    return at == std::string::npos ? -1 : std::stoi(body.substr(at + key.size()));
+  };
+  ASSERT_EQ(issued(), 0);
+
+  Json spent = createToken(1);
+  ASSERT_EQ(enroll(spent["token"], server->caFingerprint, "first").exitCode, 0);
+  ASSERT_EQ(issued(), 1);
+
+  Json revoked = createToken(3);
+  ASSERT_EQ(ctl.run({"tokens", "revoke", std::to_string(revoked["id"].get<int>())}).exitCode, 0);
+  Json expired = createToken(3);
+  {
+    auto db = sqlite::Database::open(tmp.path() / "server" / "parc.db");
+    sqlite::Statement(db, "UPDATE enrollment_tokens SET expires_at = 1 WHERE id = ?")
+        .bind(1, expired["id"].get<std::int64_t>())
+        .run();
+  }
+  std::vector<std::string> bad = {"parc_enr_" + std::string(43, 'B'), revoked["token"],
+                                  expired["token"], spent["token"]};
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    std::string dir = "bad" + std::to_string(i);
+    EXPECT_NE(enroll(bad[i], server->caFingerprint, dir).exitCode, 0) << i;
+    EXPECT_FALSE(std::filesystem::exists(tmp.path() / dir / "agent.pem")) << i;
+  }
+  EXPECT_EQ(issued(), 1) << "a refused token made the CA sign";
+  EXPECT_EQ(ctl.json({"hosts", "list"})["count"], 1);
+  for (const auto& t : ctl.json({"tokens", "list"})["items"]) {
+    EXPECT_EQ(t["uses"], t["id"] == spent["id"] ? 1 : 0) << t.dump();
+  }
+  Json audit = api.ok("GET", "/api/v1/audit?action=agent.enroll&limit=50", admin);
+  std::multiset<std::string> results;
+  for (const auto& e : audit["items"]) results.insert(e["result"].get<std::string>());
+  EXPECT_EQ(results.count("ok"), 1u) << audit.dump();
+  EXPECT_EQ(results.size(), 5u) << audit.dump();
+  for (const char* reason : {"unknown", "revoked", "expired", "no uses left"}) {
+    bool found = false;
+    for (const auto& r : results) found = found || r.find(reason) != std::string::npos;
+    EXPECT_TRUE(found) << reason << " not audited: " << audit.dump();
+  }
 }
 
 TEST_F(AgentTrust, ExhaustedTokenIsRefused) {

@@ -352,6 +352,7 @@ TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {
   EXPECT_EQ(post("{not json").status, 400);
   EXPECT_EQ(post(R"({"version":2,"messages":[]})").status, 400);
   EXPECT_EQ(post(R"({"version":1,"messages":{}})").status, 400);
+  EXPECT_EQ(post(R"({"version":[],"messages":[]})").status, 400);  // fuzz finding F4
   std::string truncated = compress::zstdCompress(R"({"version":1,"messages":[]})");
   truncated.resize(truncated.size() - 3);
   EXPECT_EQ(post(truncated, {{"content-encoding", "zstd"}}).status, 400);
@@ -369,7 +370,8 @@ TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {
               {Json{{"id", "a"}, {"type", "event"}, {"payload", {{"x", 1}}}},
                Json{{"id", "b"}, {"type", "teleport"}, {"payload", Json::object()}},
                Json{{"id", "c"}, {"type", "event"}, {"payload", "not an object"}},
-               Json{{"id", "a"}, {"type", "event"}, {"payload", {{"x", 2}}}}}}};
+               Json{{"id", "a"}, {"type", "event"}, {"payload", {{"x", 2}}}},
+               Json{{"id", 5}, {"type", "event"}, {"payload", Json::object()}}}}};
   net::Response r = post(mixed.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   Json results = parseJson(r.body)["results"];
@@ -378,6 +380,8 @@ TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {
   EXPECT_NE(results[1]["error"].get<std::string>().find("unknown message type"), std::string::npos);
   EXPECT_EQ(results[2]["status"], "rejected");
   EXPECT_EQ(results[3]["status"], "duplicate");
+  EXPECT_EQ(results[4]["status"], "rejected");  // an id of the wrong type: that message only
+  EXPECT_NE(results[4]["error"].get<std::string>().find("must be a string"), std::string::npos);
   EXPECT_EQ(post(mixed.dump()).status, 200);  // the whole batch again: all duplicates
   EXPECT_EQ(stored("event").first, 1);
 }

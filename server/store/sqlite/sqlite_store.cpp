@@ -167,8 +167,8 @@ bool SqliteStore::revokeToken(Id id) {
   return db_.changes() > 0;
 }
 
-EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now,
-                                      const NewHost& host) {
+EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now, NewHost host,
+                                      const IssueCertificate& issue) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   Statement find(db_, std::string("SELECT ") + kTokenColumns +
@@ -179,6 +179,9 @@ EnrollOutcome SqliteStore::enrollHost(const std::string& secretHash, Time now,
   if (token.revoked) return {TokenRefusal::kRevoked, std::nullopt};
   if (token.expiresAt <= now) return {TokenRefusal::kExpired, std::nullopt};
   if (token.uses >= token.maxUses) return {TokenRefusal::kExhausted, std::nullopt};
+  // Only now, with the token accepted and still locked in this transaction, is the CSR
+  // signed: a refused enrolment never produces a certificate (and a throw rolls back).
+  issue(host);
 
   Statement(db_, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?")
       .bind(1, token.id)

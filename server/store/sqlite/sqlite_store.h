@@ -26,7 +26,9 @@ class SqliteStore final : public Store {
   std::vector<EnrollmentToken> listTokens(const TenantScope& scope) override;
   std::optional<EnrollmentToken> findToken(Id id) override;
   bool revokeToken(Id id) override;
-  EnrollOutcome enrollHost(const std::string& secretHash, Time now, const NewHost& host) override;
+  using Store::enrollHost;
+  EnrollOutcome enrollHost(const std::string& secretHash, Time now, NewHost host,
+                           const IssueCertificate& issue) override;
 
   std::optional<Host> findHostByFingerprint(const std::string& fingerprint) override;
   std::optional<Host> findHost(Id id) override;
