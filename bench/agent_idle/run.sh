@@ -29,13 +29,15 @@ for _ in $(seq 1 600); do grep -qs "message(s) delivered" "$work/agent.log" && b
 sleep 5  # the first inventory's memory handed back (malloc_trim)
 [ -n "${PARC_IDLE_MALLOC_STATS:-}" ] && gdb -p "$agent_pid" -batch -ex "call (void)malloc_stats()" >/dev/null 2>&1 && tail -n 12 "$work/agent.log"
 
-ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
+# utime + stime, and cutime + cstime: the programs its samplers run (systemctl, lpstat…)
+# count as its cost once reaped.
+ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$agent_pid/stat"; }
 kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$agent_pid/smaps_rollup"; }
 before=$(ticks)
 sleep "$seconds"
 after=$(ticks)
 hz=$(getconf CLK_TCK)
-echo "agent idle for $seconds s: $((after - before)) ticks of 1/$hz s = $(python3 -c "print(f'{($after-$before)/$hz/$seconds*100:.4f}')") % of one core"
+echo "agent idle for $seconds s (with the programs it ran): $((after - before)) ticks of 1/$hz s = $(python3 -c "print(f'{($after-$before)/$hz/$seconds*100:.4f}')") % of one core"
 echo "RSS $(( $(kib Rss) / 1024 )) MiB, PSS $(( $(kib Pss) / 1024 )) MiB, private dirty $(( $(kib Private_Dirty) / 1024 )) MiB, peak RSS $(( $(awk '/VmHWM/ {print $2}' /proc/$agent_pid/status) / 1024 )) MiB"
 echo "largest mappings (KiB resident):"
 awk '/^[0-9a-f]+-/{name=$6} /^Rss:/{r[name]+=$2} END{for(n in r) if (r[n]>300) print "  " r[n], (n == "" ? "[anonymous]" : n)}' \
