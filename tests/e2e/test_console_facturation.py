@@ -177,8 +177,7 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         # The second file (Chromium may hold back a page's further downloads: the file the
         # server recorded is read through the API).
         b.go(f"{tab}/factures?mois=2026-03")
-        b.driver.execute_script("arguments[0].value = '2026-05-15'", b.wait_css("[data-testid=fac-sepa-date]"))
-        b.css("[data-testid=fac-sepa]")[0].click()
+        self.request_sepa_file("2026-05-15")
         files = e2e.wait_for(lambda: (lambda f: f if len(f) == 2 else None)(
             self.server.request("GET", f"{self.base}/sepa/files")["items"]), 15, what="second SEPA file")
         self.assertEqual([("FAC-2026-000001-2", "FRST", "4.80", "presented")],
@@ -284,8 +283,7 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         b = self.browser
         before = set(os.listdir(b.downloads))
         b.go(f"{tab}/factures?mois=2026-03")
-        b.driver.execute_script("arguments[0].value = '2026-04-15'", b.wait_css("[data-testid=fac-sepa-date]"))
-        b.css("[data-testid=fac-sepa]")[0].click()
+        self.request_sepa_file("2026-04-15")
 
         def new_file():
             names = [n for n in set(os.listdir(b.downloads)) - before
@@ -294,6 +292,16 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         name = e2e.wait_for(new_file, 15, what="SEPA file download")
         with open(os.path.join(b.downloads, name), encoding="utf-8") as f:
             return f.read()
+
+    def request_sepa_file(self, collection_date):
+        """Sets the collection date and presses the button in one step: a page re-rendered
+        in between (the previous page's refresh landing late) would drop the date, and the
+        button does nothing without one."""
+        b = self.browser
+        b.wait_css("[data-testid=fac-sepa-date]")
+        b.driver.execute_script(
+            "document.querySelector('[data-testid=fac-sepa-date]').value = arguments[0];"
+            "document.querySelector('[data-testid=fac-sepa]').click();", collection_date)
 
     def _alert_accept(self, text=None):
         try:
