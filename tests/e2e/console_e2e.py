@@ -414,6 +414,27 @@ class ConsoleTestCase(unittest.TestCase):
         self.browser.css("[data-testid=logout]")[0].click()
         self.browser.wait_css("input[name=username]")
 
+    password = None  # the password of the accounts a test class creates (sign_in)
+
+    def sign_in(self, username, password=None):
+        """Signs `username` in through the login page, signing out whoever is in."""
+        if self.browser.css("[data-testid=logout]"):
+            self.logout()
+        self.browser.login(username, password or self.password)
+        self.browser.wait_css("[data-testid=username]", text=username)
+
+    def accept_dialog(self, text=None):
+        """Accepts the page's confirm() or prompt() (typing `text` into a prompt); False
+        while none is open yet, so that it can be waited for with wait_for."""
+        try:
+            alert = self.browser.driver.switch_to.alert
+            if text is not None:
+                alert.send_keys(text)
+            alert.accept()
+            return True
+        except Exception:
+            return False
+
     def assertNoBrowserErrors(self):
         self.assertEqual([], self.browser.csp_violations(), "CSP violations")
         self.assertEqual([], self.browser.errors(), "console errors")

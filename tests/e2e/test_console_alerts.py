@@ -16,6 +16,8 @@ SMTP_PASSWORD = "Mot-de-passe-SMTP-tres-secret-42"
 
 
 class ConsoleAlertsTest(e2e.ConsoleTestCase):
+    password = PASSWORD
+
     @classmethod
     def seed(cls):
         s = cls.server
@@ -42,12 +44,6 @@ class ConsoleAlertsTest(e2e.ConsoleTestCase):
         s.request("POST", "/api/v1/channels", {"tenant_id": cls.mende, "kind": "webhook", "name": "Astreinte Mende",
                                                "settings": {"url": "https://hooks.mende.example/parc",
                                                             "secret": "0123456789abcdef-secret"}})
-
-    def sign_in(self, username):
-        if self.browser.css("[data-testid=logout]"):
-            self.logout()
-        self.browser.login(username, PASSWORD)
-        self.browser.wait_css("[data-testid=username]", text=username)
 
     def screenshot(self, name, selector=None):
         """Without the passing messages; `selector`: scrolled into view (else the top)."""
@@ -245,18 +241,11 @@ class ConsoleAlertsTest(e2e.ConsoleTestCase):
         delete = b.css(f"tr[data-channel-id='{channel['id']}'] [data-testid=channel-delete]")[0]
         b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", delete)
         delete.click()
-        e2e.wait_for(lambda: self._accept_confirm(), 5, what="the confirmation")
+        e2e.wait_for(self.accept_dialog, 5, what="the confirmation")
         b.wait_css("[data-testid=channels-none]")
         self.assertEqual([], [c for c in self.server.request("GET", "/api/v1/channels")["items"]
                               if c["tenant_id"] == self.millau])
         self.assertNoBrowserErrors()
-
-    def _accept_confirm(self):
-        try:
-            self.browser.driver.switch_to.alert.accept()
-            return True
-        except Exception:
-            return False
 
     def test_read_only_roles_see_no_edit_controls(self):
         b = self.browser

@@ -115,6 +115,8 @@ class HostileSmtp:
 
 
 class ConsoleChannelsTest(e2e.ConsoleTestCase):
+    password = PASSWORD
+
     # The receivers listen on 127.0.0.1: allowed explicitly, as an administrator would.
     server_config = '[health]\noutgoing_allow = ["127.0.0.1/32"]\n'
 
@@ -141,12 +143,6 @@ class ConsoleChannelsTest(e2e.ConsoleTestCase):
             if hasattr(cls, r):
                 getattr(cls, r).stop()
         super().tearDownClass()
-
-    def sign_in(self, username):
-        if self.browser.css("[data-testid=logout]"):
-            self.logout()
-        self.browser.login(username, PASSWORD)
-        self.browser.wait_css("[data-testid=username]", text=username)
 
     def row(self, channel_id):
         return f"tr[data-channel-id='{channel_id}']"

@@ -32,6 +32,8 @@ def inventory_message(inventory, flag=None):
 
 
 class ConsoleCloneTest(e2e.ConsoleTestCase):
+    password = PASSWORD
+
     @classmethod
     def seed(cls):
         s = cls.server
@@ -55,19 +57,6 @@ class ConsoleCloneTest(e2e.ConsoleTestCase):
         assert res["results"][0].get("clone_suspected") is True, res
         for user, role in [("tech", "technician"), ("lecteur", "read_only")]:
             s.request("POST", "/api/v1/users", {"username": user, "password": PASSWORD, "role": role, "tenants": None})
-
-    def sign_in(self, username):
-        if self.browser.css("[data-testid=logout]"):
-            self.logout()
-        self.browser.login(username, PASSWORD)
-        self.browser.wait_css("[data-testid=username]", text=username)
-
-    def accept_confirm(self):
-        try:
-            self.browser.driver.switch_to.alert.accept()
-            return True
-        except Exception:
-            return False
 
     def test_1_list_marks_the_suspected_host_and_read_only_has_no_button(self):
         b = self.browser
@@ -108,7 +97,7 @@ class ConsoleCloneTest(e2e.ConsoleTestCase):
         b.driver.save_screenshot(os.path.join(e2e.ARTIFACTS, "poste-clone-suspecte.png"))
 
         b.css("[data-testid=clone-accept]")[0].click()
-        e2e.wait_for(self.accept_confirm, 5, what="the confirmation")
+        e2e.wait_for(self.accept_dialog, 5, what="the confirmation")
         e2e.wait_for(lambda: not b.css("[data-testid=clone-banner]"), 15, what="the banner removed")
         b.wait_css("#toast div", text="Nouveau matériel accepté")
         host = self.server.request("GET", f"/api/v1/hosts/{self.agent.host_id}")

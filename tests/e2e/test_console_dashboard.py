@@ -17,6 +17,8 @@ PASSWORD = "Tableau-Espalion-2026!x"
 
 
 class ConsoleDashboardTest(e2e.ConsoleTestCase):
+    password = PASSWORD
+
     @classmethod
     def seed(cls):
         s = cls.server
@@ -47,12 +49,6 @@ class ConsoleDashboardTest(e2e.ConsoleTestCase):
             return summary if summary["failing_disks"] and summary["stale_backups"] else None
         # The rules run every 5 s; the stale-backup rule needs its few seconds to pass.
         cls.summary = e2e.wait_for(both, 60, interval=0.5, what="both alerts in the fleet summary")
-
-    def sign_in(self, username):
-        if self.browser.css("[data-testid=logout]"):
-            self.logout()
-        self.browser.login(username, PASSWORD)
-        self.browser.wait_css("[data-testid=username]", text=username)
 
     def test_summary_lists_the_host_under_both_headings(self):
         s = self.summary

@@ -18,6 +18,8 @@ PASSWORD = "Cantine-Rodez-2026!x"
 
 
 class ConsoleFacturationTest(e2e.ConsoleTestCase):
+    password = PASSWORD
+
     @classmethod
     def seed(cls):
         s = cls.server
@@ -33,12 +35,6 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
                                                      "role": "town_hall_staff", "tenants": [tenant]})
             s.request("PUT", f"/api/v1/users/{u['id']}/module-roles",
                       {"roles": [{"tenant_id": tenant, "module": "facturation", "role": r} for r in roles]})
-
-    def sign_in(self, username, password=PASSWORD):
-        if self.browser.css("[data-testid=logout]"):
-            self.logout()
-        self.browser.login(username, password)
-        self.browser.wait_css("[data-testid=username]", text=username)
 
     def administrator_sets_up_the_module(self):
         b = self.browser
@@ -141,7 +137,7 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         date = b.wait_css("[data-testid=fac-issue-date]")
         b.driver.execute_script("arguments[0].value = '2026-04-02'", date)
         b.css("[data-testid=fac-issue]")[0].click()
-        e2e.wait_for(lambda: self._alert_accept(), 10, what="confirmation dialog")
+        e2e.wait_for(self.accept_dialog, 10, what="confirmation dialog")
         b.wait_css("[data-testid=fac-invoices]", text="FAC-2026-000001")
         row = b.css("[data-testid=fac-invoices] tbody tr")[0].text
         self.assertIn("Famille Martin", row)
@@ -196,7 +192,7 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         # A credit note after payment: the family is owed 5,80 (to refund or deduct).
         b.go(f"{tab}/factures?mois=2026-03")
         b.wait_css("[data-testid=fac-credit]").click()
-        e2e.wait_for(lambda: self._alert_accept("repas facturés à tort"), 10, what="prompt")
+        e2e.wait_for(lambda: self.accept_dialog("repas facturés à tort"), 10, what="prompt")
         b.wait_css("[data-testid=fac-invoices]", text="AV-2026-000001")
         b.go(f"{tab}/soldes")
         b.wait_css("[data-testid=fac-balance-due]", text="-5,80")
@@ -302,16 +298,6 @@ class ConsoleFacturationTest(e2e.ConsoleTestCase):
         b.driver.execute_script(
             "document.querySelector('[data-testid=fac-sepa-date]').value = arguments[0];"
             "document.querySelector('[data-testid=fac-sepa]').click();", collection_date)
-
-    def _alert_accept(self, text=None):
-        try:
-            alert = self.browser.driver.switch_to.alert
-            if text is not None:
-                alert.send_keys(text)
-            alert.accept()
-            return True
-        except Exception:
-            return False
 
 
 if __name__ == "__main__":

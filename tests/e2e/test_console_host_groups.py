@@ -13,6 +13,8 @@ PASSWORD = "Groupes-Espalion-2026!x"
 
 
 class ConsoleHostGroupsTest(e2e.ConsoleTestCase):
+    password = PASSWORD
+
     @classmethod
     def seed(cls):
         s = cls.server
@@ -26,12 +28,6 @@ class ConsoleHostGroupsTest(e2e.ConsoleTestCase):
             cls.hosts[name] = fake.host_id
         for user, role in [("tech", "technician"), ("lecteur", "read_only")]:
             s.request("POST", "/api/v1/users", {"username": user, "password": PASSWORD, "role": role, "tenants": None})
-
-    def sign_in(self, username):
-        if self.browser.css("[data-testid=logout]"):
-            self.logout()
-        self.browser.login(username, PASSWORD)
-        self.browser.wait_css("[data-testid=username]", text=username)
 
     def groups(self, tenant):
         return self.server.request("GET", f"/api/v1/host-groups?tenant_id={tenant}")["items"]

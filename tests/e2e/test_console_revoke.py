@@ -22,13 +22,6 @@ class ConsoleRevokeTest(e2e.ConsoleTestCase):
         if not self.browser.css("[data-testid=username]"):
             self.admin_login()
 
-    def _accept_confirm(self):
-        try:
-            self.browser.driver.switch_to.alert.accept()
-            return True
-        except Exception:
-            return False
-
     def online(self):
         return self.server.request("GET", f"/api/v1/hosts/{self.host['id']}")["online"]
 
@@ -41,7 +34,7 @@ class ConsoleRevokeTest(e2e.ConsoleTestCase):
         self.assertTrue(button.is_enabled())
         b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
         button.click()
-        e2e.wait_for(self._accept_confirm, 5, what="the confirmation")
+        e2e.wait_for(self.accept_dialog, 5, what="the confirmation")
         confirmed = time.monotonic()
         e2e.wait_for(lambda: not self.online(), CLOSED_WITHIN, interval=0.05,
                      what="the agent's channel closed")

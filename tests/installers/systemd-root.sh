@@ -6,6 +6,7 @@
 # The host network is shared (127.0.0.1). Needs root. Killing this process kills them all.
 #   systemd-root.sh STATE [--bind DIR]...
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 state=$1
 shift
 binds=""
@@ -14,20 +15,6 @@ while [ "$#" -gt 0 ]; do
   binds="$binds $2"
   shift 2
 done
-mkdir -p "$state/upper" "$state/work" "$state/root"
-exec unshare --mount --pid --fork --kill-child --propagation private /bin/sh -euc '
-  state=$1 binds=$2
-  root=$state/root
-  mount -t overlay overlay -o "lowerdir=/,upperdir=$state/upper,workdir=$state/work" "$root"
-  mount -t proc proc "$root/proc"
-  mount --rbind /dev "$root/dev"
-  mount --rbind /sys "$root/sys"
-  mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-  mount -t tmpfs -o mode=0755 tmpfs "$root/run"
-  for dir in $binds; do
-    mkdir -p "$root$dir"
-    mount --bind "$dir" "$root$dir"
-  done
-  exec chroot "$root" /lib/systemd/systemd --system --unit=basic.target \
-    --log-target=journal --show-status=no
-' systemd-root "$state" "$binds"
+exec unshare --mount --pid --fork --kill-child --propagation private \
+  "$here/overlay-root.sh" "$state" "$binds" \
+  /lib/systemd/systemd --system --unit=basic.target --log-target=journal --show-status=no
