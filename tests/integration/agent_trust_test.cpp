@@ -114,7 +114,9 @@ TEST_F(AgentTrust, BadTokensNeverProduceACertificate) {
   }
   EXPECT_EQ(issued(), 1) << "a refused token made the CA sign";
   EXPECT_EQ(ctl.json({"hosts", "list"})["count"], 1);
-  for (const auto& t : ctl.json({"tokens", "list"})["items"]) {
+  Json tokens =
+      ctl.json({"tokens", "list"});  // named: a range-for over a temporary's member dangles
+  for (const auto& t : tokens["items"]) {
     EXPECT_EQ(t["uses"], t["id"] == spent["id"] ? 1 : 0) << t.dump();
   }
   Json audit = api.ok("GET", "/api/v1/audit?action=agent.enroll&limit=50", admin);
