@@ -17,7 +17,6 @@
 #include "common/config/config_changes.h"
 #include "common/error.h"
 #include "common/files/files.h"
-#include "common/liveness/liveness.h"
 #include "common/log/log.h"
 #include "common/systemd/journal_log.h"
 #include "common/systemd/notify.h"
@@ -120,8 +119,7 @@ int main(int argc, char** argv) {
       auto running = config;
       auto atStart = parc::config::ConfigSnapshot::read(config.configFile);
       parc::systemd::Supervisor supervisor(
-          {[&] { reload(o, configOpt->count() > 0, running, atStart); },
-           [] { return parc::Liveness::process().healthy(); }});
+          {[&] { reload(o, configOpt->count() > 0, running, atStart); }, {}});
       parc::systemd::notifyReady("running");
       int code = parc::agent::service::run(config);
       parc::systemd::notifyStopping();

@@ -1,14 +1,12 @@
 #include "cli/api_client.h"
 
-#include <cctype>
 #include <cstdlib>
 
 #include "common/error.h"
 #include "common/files/files.h"
+#include "common/text/percent_encoding.h"
 
 namespace parc::cli {
-
-namespace {
 
 std::shared_ptr<tls::TlsContext> trustFor(const SessionFile& s) {
   tls::ClientTlsConfig config;
@@ -23,13 +21,14 @@ net::Endpoint endpointOf(const SessionFile& s) {
   return net::parseUrl(s.server);
 }
 
-}  // namespace
+SessionFile withApiToken(SessionFile s) {
+  // Scripts authenticate with an API token instead of a signed-in session.
+  if (const char* token = std::getenv("PARC_API_TOKEN"); token && *token) s.token = token;
+  return s;
+}
 
 ApiClient::ApiClient(const SessionFile& session)
-    : session_(session), client_(endpointOf(session), trustFor(session)) {
-  // Scripts authenticate with an API token instead of a signed-in session.
-  if (const char* token = std::getenv("PARC_API_TOKEN"); token && *token) session_.token = token;
-}
+    : session_(withApiToken(session)), client_(endpointOf(session), trustFor(session)) {}
 
 net::Response ApiClient::send(const std::string& method, const std::string& path,
                               const Json& body) const {
@@ -72,21 +71,6 @@ std::string ApiClient::callText(const std::string& method, const std::string& pa
   net::Response res = send(method, path);
   if (res.status / 100 != 2) checked(res);
   return res.body;
-}
-
-std::string queryEscape(const std::string& value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace parc::cli

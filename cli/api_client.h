@@ -1,12 +1,21 @@
 #pragma once
 // parcctl's view of the console REST API.
+#include <memory>
 #include <string>
 
 #include "cli/session_file.h"
 #include "common/json/json.h"
 #include "common/net/client.h"
+#include "common/text/percent_encoding.h"  // for query parameters
 
 namespace parc::cli {
+
+/// What a request to the server takes from parcctl's session file: its endpoint
+/// (kBadRequest "no server: run `parcctl login`…" when none), the TLS trust (pinned CA,
+/// optional bundle), and the token — PARC_API_TOKEN's when set.
+net::Endpoint endpointOf(const SessionFile& s);
+std::shared_ptr<tls::TlsContext> trustFor(const SessionFile& s);
+SessionFile withApiToken(SessionFile s);
 
 class ApiClient {
  public:
@@ -25,8 +34,5 @@ class ApiClient {
   SessionFile session_;
   net::HttpsClient client_;
 };
-
-/// Percent-encodes a query parameter value (RFC 3986 unreserved characters kept).
-std::string queryEscape(const std::string& value);
 
 }  // namespace parc::cli

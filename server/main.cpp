@@ -11,7 +11,6 @@
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/json/json.h"
-#include "common/liveness/liveness.h"
 #include "common/log/log.h"
 #include "common/net/http.h"
 #include "common/systemd/journal_log.h"
@@ -144,8 +143,7 @@ int main(int argc, char** argv) {
     auto atStart = parc::config::ConfigSnapshot::read(f.configFile);
     auto startedAt = std::time(nullptr);
     // Before runServer starts any thread (they inherit the blocked SIGHUP).
-    parc::systemd::Supervisor supervisor(
-        {[&] { reload(f, running, atStart); }, [] { return parc::Liveness::process().healthy(); }});
+    parc::systemd::Supervisor supervisor({[&] { reload(f, running, atStart); }, {}});
     supervisor.readyWhen([&] { return listenersBound(config.dataDir, startedAt); }, "serving",
                          std::chrono::minutes(5));
     int code = parc::server::runServer(config);

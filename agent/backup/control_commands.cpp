@@ -15,18 +15,17 @@
 #include "agent/backup/engine.h"
 #include "agent/backup/remote_target.h"
 #include "agent/remote/path_guard.h"
-#include "agent/remote/unique_fd.h"
 #include "agent/transport/identity.h"
 #include "common/backup/crypto.h"
 #include "common/backup/pack.h"
 #include "common/config/toml_file.h"
 #include "common/error.h"
 #include "common/files/files.h"
+#include "common/files/unique_fd.h"
 
 namespace parc::agent::backup {
 namespace fs = std::filesystem;
 using namespace parc::backup;
-using remote::UniqueFd;
 
 namespace {
 

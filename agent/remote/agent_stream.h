@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/remote/unique_fd.h"
+#include "common/files/unique_fd.h"
 #include "common/protocol/stream.h"
 
 namespace parc::agent::remote {

@@ -1,6 +1,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -14,10 +15,9 @@ void FdPumpStream::pump(int fd, std::chrono::seconds idle, std::chrono::millisec
   std::deque<std::string> toWrite;
   std::string buf(protocol::kMaxStreamChunk, '\0');
   auto last = std::chrono::steady_clock::now();
-  auto holdUntil = last + holdInput;
-  bool spoken = holdInput.count() == 0;
+  auto holdUntil = last + holdInput;  // moved to now once the descriptor has spoken
   for (;;) {
-    bool holding = !spoken && std::chrono::steady_clock::now() < holdUntil;
+    bool holding = std::chrono::steady_clock::now() < holdUntil;
     clearWake();  // before draining: a message arriving now wakes the next poll
     if (cancelled()) return;
     while (auto m = tryNext()) {
@@ -63,7 +63,7 @@ void FdPumpStream::pump(int fd, std::chrono::seconds idle, std::chrono::millisec
       if (n <= 0) return;  // EOF, or EIO: the PTY's shell has exited
       sendChunk(std::string_view(buf.data(), static_cast<std::size_t>(n)));
       last = std::chrono::steady_clock::now();
-      spoken = true;
+      holdUntil = std::min(holdUntil, last);
     }
   }
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/remote/unique_fd.h"
+#include "common/files/unique_fd.h"
 
 namespace parc::agent::remote {
 

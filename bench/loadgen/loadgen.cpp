@@ -92,6 +92,11 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
+// Simulated agent i's host name, as enrolled (run.sh finds hot hosts by it).
+std::string hostnameOf(int i) {
+  return "loadgen-" + std::to_string(i);
+}
+
 // Enrols agent `i` once; later runs load its identity from the state directory.
 Identity identityFor(const Options& o, int i) {
   auto dir = std::filesystem::path(o.stateDir) / ("agent-" + std::to_string(i));
@@ -99,8 +104,7 @@ Identity identityFor(const Options& o, int i) {
     parc::files::ensureDirectory(dir, 0700);
     auto key = parc::crypto::generateKey();
     parc::protocol::EnrollRequest req{o.token, parc::crypto::makeCsrPem(key.get(), "loadgen"),
-                                      "loadgen-" + std::to_string(i),
-                                      "loadgen-" + std::to_string(i)};
+                                      hostnameOf(i), hostnameOf(i)};
     parc::tls::ClientTlsConfig t;
     t.pinnedFingerprint = o.caFingerprint;
     parc::net::HttpsClient client(parc::net::parseHostPort(o.server),
@@ -520,7 +524,7 @@ int main(int argc, char** argv) {
   if (!o.hotLog.empty()) {
     std::string lines;
     for (const auto& [index, sentMs] : stats.hotSent)
-      lines += "loadgen-" + std::to_string(index) + " " + std::to_string(sentMs) + "\n";
+      lines += hostnameOf(index) + " " + std::to_string(sentMs) + "\n";
     parc::files::writeAtomic(o.hotLog, lines);
   }
   parc::Json out{

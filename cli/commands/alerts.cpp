@@ -22,7 +22,7 @@ void addAlertCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   list->add_option("--state", opts->state, "open, firing, acknowledged or resolved");
   list->add_option("--host", opts->host, "only this host id");
   list->callback([g, opts] {
-    std::string path = "/api/v1/alerts?state=" + queryEscape(opts->state);
+    std::string path = "/api/v1/alerts?state=" + percentEncode(opts->state);
     if (opts->host > 0) path += "&host_id=" + std::to_string(opts->host);
     Json r = g->client().call("GET", path);
     if (printJsonIf(*g, r)) return;

@@ -25,8 +25,8 @@ void addAuditCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   list->add_option("--limit", opts->limit, "how many (default 50)")->check(CLI::Range(1, 1000));
   list->callback([g, opts] {
     std::string path = "/api/v1/audit?limit=" + std::to_string(opts->limit);
-    if (!opts->actor.empty()) path += "&actor=" + queryEscape(opts->actor);
-    if (!opts->action.empty()) path += "&action=" + queryEscape(opts->action);
+    if (!opts->actor.empty()) path += "&actor=" + percentEncode(opts->actor);
+    if (!opts->action.empty()) path += "&action=" + percentEncode(opts->action);
     Json r = g->client().call("GET", path);
     if (printJsonIf(*g, r)) return;
     std::vector<std::vector<std::string>> rows;
@@ -43,7 +43,7 @@ void addAuditCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   verify->add_option("--head", *head, "a head printed earlier: it must still be in the chain");
   verify->callback([g, head] {
     std::string path = "/api/v1/audit/verify";
-    if (!head->empty()) path += "?head=" + queryEscape(*head);
+    if (!head->empty()) path += "?head=" + percentEncode(*head);
     Json r = g->client().call("GET", path);
     if (!printJsonIf(*g, r)) {
       if (r["ok"].get<bool>()) {

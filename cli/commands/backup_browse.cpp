@@ -88,7 +88,7 @@ void addBackupBrowseCommands(CLI::App& app, std::shared_ptr<Globals> g) {
   browse->add_option("--limit", o->limit, "entries per page (1-1000)");
   browse->callback([g, o] {
     Json r = g->client().call("GET", hostPath(o->host) + "/backups/" + o->snapshot +
-                                         "/tree?path=" + queryEscape(o->path) +
+                                         "/tree?path=" + percentEncode(o->path) +
                                          "&offset=" + std::to_string(o->offset) +
                                          "&limit=" + std::to_string(o->limit));
     if (printJsonIf(*g, r)) return;

@@ -46,7 +46,7 @@ void addFileCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     {
       StreamSession s(
           sessionSocketOptions(*g, "/api/v1/hosts/" + std::to_string(o->host) +
-                                       "/sessions/file-get?path=" + queryEscape(o->from)),
+                                       "/sessions/file-get?path=" + percentEncode(o->from)),
           {[&](const std::string& bytes) {
              sha.update(bytes);
              total += bytes.size();
@@ -83,7 +83,7 @@ void addFileCommands(CLI::App& app, std::shared_ptr<Globals> g) {
     std::string content = files::read(p->from);
     std::string digest = crypto::sha256Hex(content);
     StreamSession s(sessionSocketOptions(*g, "/api/v1/hosts/" + std::to_string(p->host) +
-                                                 "/sessions/file-put?path=" + queryEscape(p->to) +
+                                                 "/sessions/file-put?path=" + percentEncode(p->to) +
                                                  "&size=" + std::to_string(content.size()) +
                                                  "&sha256=" + digest),
                     {});

@@ -66,7 +66,6 @@ void writeAll(int fd, const std::string& bytes) {
 
 // Keystrokes (or piped bytes) to the session until it ends.
 void pumpInput(StreamSession& s, bool tty) {
-  bool inputOpen = true;
   char buf[4096];
   while (!s.finished()) {
     if (windowChanged.exchange(false)) {
@@ -74,17 +73,17 @@ void pumpInput(StreamSession& s, bool tty) {
       s.sendText(Json{{"type", "resize"}, {"cols", cols}, {"rows", rows}});
     }
     pollfd in{STDIN_FILENO, POLLIN, 0};
-    int ready = ::poll(&in, inputOpen ? 1 : 0, 100);
+    int ready = ::poll(&in, 1, 100);
     if (ready <= 0) continue;  // timeout, or EINTR from SIGWINCH
     ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n > 0) {
-      s.send(std::string_view(buf, static_cast<std::size_t>(n)));
-    } else {
-      // End of a pipe: ^D, which ends the shell once it has read what came before.
-      inputOpen = false;
+    if (n <= 0) {
+      // End of a pipe: ^D, which ends the shell once it has read what came before; the
+      // caller then waits for the session's end.
       s.send("\x04");
+      return;
     }
+    s.send(std::string_view(buf, static_cast<std::size_t>(n)));
   }
 }
 

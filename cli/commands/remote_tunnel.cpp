@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -22,6 +23,8 @@
 #include "cli/commands/remote_streams.h"
 #include "cli/commands/stream_session.h"
 #include "common/error.h"
+#include "common/files/unique_fd.h"
+#include "common/net/http.h"
 
 namespace parc::cli {
 
@@ -33,38 +36,20 @@ void onStopSignal(int) {
   stopRequested = true;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 sockaddr_in parseLocal(const std::string& local) {
-  auto colon = local.rfind(':');
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  int port = -1;
   try {
-    std::size_t used = 0;
-    if (colon != std::string::npos) port = std::stoi(local.substr(colon + 1), &used);
-    if (colon == std::string::npos || used != local.size() - colon - 1) port = -1;
-  } catch (const std::exception&) {
-    port = -1;
+    auto ep = net::parseHostPort(local);
+    if (::inet_pton(AF_INET, ep.host.c_str(), &a.sin_addr) == 1) {
+      a.sin_port = htons(ep.port);
+      return a;
+    }
+  } catch (const Error&) {
+    // Said below, with the form expected.
   }
-  if (port < 0 || port > 65535 ||
-      ::inet_pton(AF_INET, local.substr(0, colon).c_str(), &a.sin_addr) != 1)
-    throw Error(ErrorKind::kBadRequest,
-                "--local wants IPv4-ADDRESS:PORT (e.g. 127.0.0.1:5901), got '" + local + "'");
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  return a;
+  throw Error(ErrorKind::kBadRequest,
+              "--local wants IPv4-ADDRESS:PORT (e.g. 127.0.0.1:5901), got '" + local + "'");
 }
 
 int listenOn(const sockaddr_in& address, const std::string& local) {
@@ -102,14 +87,13 @@ bool writeAll(int fd, const std::string& bytes) {
 }
 
 // One TCP connection = one desktop session, until either side closes.
-void relayConnection(const Globals& g, long long host, int fd) {
-  StreamSession s(
-      sessionSocketOptions(g, "/api/v1/hosts/" + std::to_string(host) + "/sessions/desktop"),
-      {[fd](const std::string& bytes) {
-         if (!writeAll(fd, bytes)) ::shutdown(fd, SHUT_RDWR);
-       },
-       // The session ended (host side, an administrator, refused): the viewer sees EOF.
-       [fd] { ::shutdown(fd, SHUT_RDWR); }});
+void relayConnection(const net::WsClientOptions& options, long long host, int fd) {
+  StreamSession s(options,
+                  {[fd](const std::string& bytes) {
+                     if (!writeAll(fd, bytes)) ::shutdown(fd, SHUT_RDWR);
+                   },
+                   // The session ended (host side, an administrator, refused): the viewer sees EOF.
+                   [fd] { ::shutdown(fd, SHUT_RDWR); }});
   if (!s.waitOpen()) {
     std::cerr << "tunnel: the server refused the desktop session of host " << host << "\n";
     return;
@@ -121,18 +105,19 @@ void relayConnection(const Globals& g, long long host, int fd) {
     if (n <= 0) break;
     s.sendRaw(std::string(buf, static_cast<std::size_t>(n)));
   }
-  s.close();
 }
 
 // The connections being relayed, so that a stop can end them.
 class Connections {
  public:
-  void start(const Globals& g, long long host, int fd) {
+  explicit Connections(net::WsClientOptions options, long long host)
+      : options_(std::move(options)), host_(host) {}
+  void start(int fd) {
     std::lock_guard lock(mutex_);
     fds_.insert(fd);
-    threads_.emplace_back([this, &g, host, fd] {
+    threads_.emplace_back([this, fd] {
       try {
-        relayConnection(g, host, fd);
+        relayConnection(options_, host_, fd);
       } catch (const std::exception& e) {
         std::cerr << "tunnel: " << e.what() << "\n";
       }
@@ -140,6 +125,10 @@ class Connections {
       fds_.erase(fd);
       ::close(fd);
     });
+  }
+  bool empty() {
+    std::lock_guard lock(mutex_);
+    return fds_.empty();
   }
   ~Connections() {
     {
@@ -150,6 +139,8 @@ class Connections {
   }
 
  private:
+  const net::WsClientOptions options_;
+  const long long host_;
   std::mutex mutex_;
   std::set<int> fds_;
   std::list<std::thread> threads_;
@@ -159,36 +150,36 @@ class Connections {
 
 void runTunnel(const Globals& g, long long host, const std::string& local, bool once) {
   sockaddr_in address = parseLocal(local);
-  sessionSocketOptions(g, "/");  // no session: say so before listening
+  // Read once (no session: said before listening); every connection shares its TLS context.
+  auto options =
+      sessionSocketOptions(g, "/api/v1/hosts/" + std::to_string(host) + "/sessions/desktop");
   if ((ntohl(address.sin_addr.s_addr) >> 24) != 127)
     std::cerr << "warning: " << local
               << " is not a loopback address: whoever reaches it uses the PC's desktop under "
                  "your account\n";
-  Fd listener(listenOn(address, local));
+  UniqueFd listener(listenOn(address, local));
   struct sigaction sa {};
   sa.sa_handler = onStopSignal;
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   std::cout << "listening on " << boundAddress(listener.get()) << ", relaying to host " << host
             << "'s desktop (VNC) port" << std::endl;
-  if (once) {
-    int fd = -1;
-    while (fd < 0 && !stopRequested) {
-      pollfd p{listener.get(), POLLIN, 0};
-      if (::poll(&p, 1, 200) > 0) fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    }
-    if (fd < 0) return;
-    Fd connection(fd);
-    relayConnection(g, host, fd);
-    return;
-  }
-  Connections connections;
+  Connections connections(std::move(options), host);
+  bool accepted = false;
   while (!stopRequested) {
+    if (once && accepted) {  // --once: no further connection; back when the first has ended
+      if (connections.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
     pollfd p{listener.get(), POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) connections.start(g, host, fd);
+    if (fd < 0) continue;
+    connections.start(fd);
+    accepted = true;
   }
+  // A stop (SIGINT/SIGTERM) ends whatever is still relayed: Connections' destructor.
 }
 
 }  // namespace parc::cli

@@ -1,25 +1,17 @@
 #include "cli/commands/stream_session.h"
 
-#include <cstdlib>
-
+#include "cli/api_client.h"
 #include "common/error.h"
-#include "common/files/files.h"
 #include "common/protocol/stream.h"
 
 namespace parc::cli {
 
 net::WsClientOptions sessionSocketOptions(const Globals& g, const std::string& path) {
-  SessionFile s = g.session();
-  if (const char* token = std::getenv("PARC_API_TOKEN"); token && *token) s.token = token;
-  if (s.server.empty())
-    throw Error(ErrorKind::kBadRequest, "no server: run `parcctl login --server https://…` first");
+  SessionFile s = withApiToken(g.session());
   net::WsClientOptions o;
-  o.server = net::parseUrl(s.server);
+  o.server = endpointOf(s);
   o.path = path;
-  tls::ClientTlsConfig t;
-  t.pinnedFingerprint = s.caFingerprint;
-  if (!s.caFile.empty()) t.caBundlePem = files::read(s.caFile);
-  o.tls = tls::TlsContext::client(t);
+  o.tls = trustFor(s);
   o.headers = {{"Authorization", "Bearer " + s.token}};
   return o;
 }
@@ -112,10 +104,6 @@ void StreamSession::sendRaw(std::string bytes) {
 void StreamSession::sendText(const Json& j) {
   std::lock_guard lock(mutex_);
   if (connection_) connection_->send(j.dump());
-}
-
-void StreamSession::close() {
-  client_.stop();
 }
 
 void failUnlessOk(const Json& end, const std::string& what) {

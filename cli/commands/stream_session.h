@@ -46,8 +46,6 @@ class StreamSession {
   void sendText(const Json& j);
   /// Waits until the socket is open (true) or ended (false).
   bool waitOpen();
-  /// Closes the socket (the server ends the session).
-  void close();
 
  private:
   void onMessage(const std::string& text);

@@ -7,6 +7,8 @@
 #include <csignal>
 #include <ctime>
 
+#include "common/liveness/liveness.h"
+
 namespace parc::systemd {
 
 namespace {
@@ -115,7 +117,7 @@ void Supervisor::watchdogLoop(std::chrono::microseconds interval) {
   std::unique_lock lock(mutex_);
   while (!cv_.wait_for(lock, interval, [this] { return stopping_; })) {
     lock.unlock();
-    bool ok = !hooks_.healthy || hooks_.healthy();
+    bool ok = hooks_.healthy ? hooks_.healthy() : Liveness::process().healthy();
     if (ok) {
       send("WATCHDOG=1");
     } else {

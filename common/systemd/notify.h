@@ -25,15 +25,15 @@ std::chrono::microseconds watchdogInterval();
 ///   thread of its own: RELOADING=1, then `reload()`, then READY=1 — a failed reload is
 ///   logged and keeps the running configuration;
 /// - WATCHDOG=1 is sent every half WatchdogSec= while `healthy()` says so; when it stops
-///   saying so, the keep-alives stop and systemd restarts the service. The programs pass
-///   parc::Liveness::process().healthy (common/liveness): the keep-alive then proves that
-///   their loops move, not merely that this thread lives.
+///   saying so, the keep-alives stop and systemd restarts the service. Without a hook it
+///   asks parc::Liveness::process() (common/liveness): the keep-alive then proves that
+///   the program's watched loops move, not merely that this thread lives.
 /// Construct it in main() before any other thread starts: threads inherit the signal mask.
 class Supervisor {
  public:
   struct Hooks {
     std::function<void()> reload;   // may throw: logged, the old settings stay
-    std::function<bool()> healthy;  // empty: alive means healthy
+    std::function<bool()> healthy;  // empty: Liveness::process().healthy()
   };
   explicit Supervisor(Hooks hooks);
   ~Supervisor();

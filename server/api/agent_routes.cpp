@@ -71,28 +71,17 @@ net::Response enroll(Context& ctx, Services& s) {
 constexpr const char* kUnknownBaseReason =
     "inventory delta based on a view the server does not hold: send a full inventory";
 
-// One report on its way through ingestBatches: its valid messages, where each metrics
-// payload sits in the parsed body (health reads it from there), the store's outcomes,
-// and the results the agent will get.
-struct Prepared {
+// One report on its way through ingestBatches: its checked batch (valid messages, their
+// metrics payloads, the results the agent will get) and the store's outcomes.
+struct Prepared : CheckedBatch {
   IngestReport* report = nullptr;
-  std::vector<store::IncomingMessage> valid;
-  std::vector<const Json*> metrics;  // per valid message: its payload if "metrics", else null
-  std::vector<std::size_t> validIndex;
   std::vector<store::MessageOutcome> outcomes;  // per valid message, once stored
-  Json results = Json::array();
 };
 
 // Checks the report's shape (throws when the whole batch is refused) and each message
 // (a bad one is rejected alone, with its reason).
 Prepared prepare(IngestReport& report, store::Time now) {
-  CheckedBatch checked = checkBatch(*report.body, report.host->id, now);
-  Prepared p;
-  p.report = &report;
-  p.valid = std::move(checked.valid);
-  p.metrics = std::move(checked.metrics);
-  p.validIndex = std::move(checked.validIndex);
-  p.results = std::move(checked.results);
+  Prepared p{checkBatch(*report.body, report.host->id, now), &report, {}};
   for (auto& m : p.valid) {
     if (m.inventory) m.inventory->source = report.source;
   }

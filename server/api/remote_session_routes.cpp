@@ -72,13 +72,12 @@ net::Response get(Context& ctx, Services& s) {
 
 // GET /api/v1/remote/sessions/{id}/recording: a terminal session's asciicast file, for
 // whoever may read the session (administrators in their scope, the others their own; any
-// other answers 404, like a session that does not exist). What was shown may be
+// other answers 404, like a session that does not exist, the probe audited). What was shown may be
 // confidential: each download is audited.
 net::Response recording(Context& ctx, Services& s) {
   auto r = service(s).registry().find(ctx.id("id"));
-  if (!r || (!isAdmin(ctx) && r->userId != ctx.caller.user->id) ||
-      (r->tenantId && !ctx.caller.scope.allows(*r->tenantId)))
-    throw Error(ErrorKind::kNotFound, "no such session");
+  if (!r) throw Error(ErrorKind::kNotFound, "no such session");
+  requireOwnSession(s, ctx, *r);
   if (r->recording.empty()) throw Error(ErrorKind::kNotFound, "this session has no recording");
   auto cast = files::tryRead(r->recording);
   if (!cast)

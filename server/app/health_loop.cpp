@@ -16,8 +16,15 @@ alerts::HostInfo hostInfo(const store::Host& host, std::vector<store::Id> groups
   info.tenantId = host.tenantId;
   info.name = host.hostname;
   info.groups = std::move(groups);
-  // For the GLPI notifier's search: the identity read from the last inventory, with its
-  // placeholders already dropped; the summary column when there is none yet.
+  return info;
+}
+
+namespace {
+
+// For the GLPI notifier's search, read when a notification goes: the identity of the last
+// inventory, its placeholders already dropped; the summary column when there is none yet.
+alerts::HostInfo hostIdentity(const store::Host& host) {
+  alerts::HostInfo info = hostInfo(host);
   protocol::HardwareFingerprint hw;
   if (!host.hardwareFingerprint.empty()) {
     try {
@@ -30,6 +37,8 @@ alerts::HostInfo hostInfo(const store::Host& host, std::vector<store::Id> groups
   info.uuid = hw.uuid;
   return info;
 }
+
+}  // namespace
 
 HealthLoop::HealthLoop(alerts::HealthService& health, store::Store& store, control::ControlHub& hub,
                        const std::map<store::Id, std::vector<store::Id>>& hostGroups,
@@ -47,7 +56,7 @@ HealthLoop::HealthLoop(alerts::HealthService& health, store::Store& store, contr
   health_.setIdentitySource([this](store::Id hostId) -> std::optional<alerts::HostInfo> {
     auto host = store_.findHost(hostId);
     if (!host) return std::nullopt;
-    return hostInfo(*host);
+    return hostIdentity(*host);
   });
   thread_ = std::thread([this] { run(); });
   sender_ = std::thread([this] { sendLoop(); });

@@ -17,7 +17,8 @@
 namespace parc::server {
 
 /// What the rules need to know of a host (tenant for scoping, name for messages, groups
-/// for their rule overrides).
+/// for their rule overrides). Its serial number and UUID are read only when a
+/// notification goes (HealthService's identity source), not for every host at start.
 alerts::HostInfo hostInfo(const store::Host& host, std::vector<store::Id> groups = {});
 
 class HealthLoop {

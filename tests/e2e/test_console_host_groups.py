@@ -90,7 +90,7 @@ class ConsoleHostGroupsTest(e2e.ConsoleTestCase):
 
         # Deleted, after the confirmation.
         self.group_card("Accueil").find_element("css selector", "[data-testid=group-delete]").click()
-        b.driver.switch_to.alert.accept()
+        e2e.wait_for(self.accept_dialog, 5, what="the confirmation")
         b.wait_css("#toast div", text="Groupe « Accueil et secrétariat » supprimé")
         b.wait_css("[data-testid=groups-none]")
         self.assertEqual([], self.groups(self.espalion))

@@ -209,16 +209,13 @@ class ConsoleRemoteTest(e2e.ConsoleTestCase):
         # A session of the administrator's on the commune's PC (self-contained: not
         # relying on the other tests having run first).
         b.go(f"#/postes/{self.host_id}/terminal")
-        e2e.wait_for(lambda: b.driver.execute_script(
-            "const v = document.querySelector('[data-testid=terminal]'); return v && v.closest('[data-state]')"
-            " && v.closest('[data-state]').dataset.state") == "ready", 20, what="terminal ready")
+        self.wait_terminal_ready()
         b.go("#/")
         self.server.request("POST", "/api/v1/users", {"username": "secretaire", "password": "Secretariat-mairie-2026!",
                                                       "role": "town_hall_staff", "tenants": [self.tenant_id]})
         self.logout()
         try:
-            b.login("secretaire", "Secretariat-mairie-2026!")
-            b.wait_css("[data-testid=username]", text="secretaire")
+            self.sign_in("secretaire", "Secretariat-mairie-2026!")
             b.wait_css("a[href='#/sessions']", text="Connexions à distance").click()
             b.wait_route("#/sessions")
             rows = f"[data-testid=tenant-sessions-{self.tenant_id}] table tbody tr"

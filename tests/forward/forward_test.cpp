@@ -375,6 +375,10 @@ TEST_F(Forwarder, ServerErrorsBackOffThenOnlyNewestIsSent) {
   // The queue depth and the failures are in /metrics (docs/health.md).
   std::string metrics = f.prometheusText();
   EXPECT_NE(metrics.find("\nparc_glpi_forward_queued 1\n"), std::string::npos) << metrics;
+  // Present, and not zero (a missing line would pass the two checks after these).
+  EXPECT_NE(metrics.find("\nparc_glpi_forward_queued_bytes "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("parc_glpi_forward_failures_total{reason=\"server\"} "), std::string::npos)
+      << metrics;
   EXPECT_EQ(metrics.find("\nparc_glpi_forward_queued_bytes 0\n"), std::string::npos) << metrics;
   EXPECT_EQ(metrics.find("parc_glpi_forward_failures_total{reason=\"server\"} 0\n"),
             std::string::npos)

@@ -7,10 +7,7 @@
 // Two container limits, set here and nowhere else: PrivateUsers=no (this machine refuses
 // nested user namespaces) and no /usr/sbin/policy-rc.d (a container image's "never start
 // services", absent from a real Debian installation).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -24,20 +21,6 @@ namespace {
 
 const std::string kSystemdRoot = (kSourceDir / "tests/installers/systemd-root.sh").string();
 
-// A loopback port free now (the server's listeners are fixed in its configuration so
-// that a restart by the watchdog keeps them).
-std::uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // systemd running in the throw-away root; commands enter its namespaces and root.
 class SystemdRoot {
  public:
@@ -47,7 +30,7 @@ class SystemdRoot {
     auto children = fs::path("/proc") / std::to_string(process_.pid()) / "task" /
                     std::to_string(process_.pid()) / "children";
     // Until it is systemd: first it is the shell that mounts the root.
-    waitFor(
+    bool started = waitFor(
         [&] {
           std::ifstream in(children);
           if (!(in >> systemd_)) return false;
@@ -58,14 +41,14 @@ class SystemdRoot {
         10s);
     // Its marks (/run/systemd/system, then its bus socket) appear a moment after it
     // starts: "offline" or no connection until then; asked until it answers.
-    waitFor(
-        [&] {
-          RunResult booted = run({"systemctl", "is-system-running", "--wait"});
-          state_ = booted.out + booted.err;
-          return state_.find("Failed to connect") == std::string::npos &&
-                 state_.find("offline") == std::string::npos;
-        },
-        60s);
+    booted_ = started && waitFor(
+                             [&] {
+                               RunResult booted = run({"systemctl", "is-system-running", "--wait"});
+                               state_ = booted.out + booted.err;
+                               return state_.find("Failed to connect") == std::string::npos &&
+                                      state_.find("offline") == std::string::npos;
+                             },
+                             60s);
   }
   // unshare --fork ignores SIGTERM; killed, it takes systemd and every unit with it
   // (--kill-child).
@@ -84,12 +67,15 @@ class SystemdRoot {
     while (!value.empty() && value.back() == '\n') value.pop_back();
     return value;
   }
+  /// systemd runs in the root and answers (bootState(): what it said).
+  bool booted() const { return booted_; }
   const std::string& bootState() const { return state_; }
 
  private:
   Process process_;
   pid_t systemd_ = 0;
   std::string state_;
+  bool booted_ = false;
 };
 
 class InstallersUnderSystemd : public Installers {};
@@ -101,7 +87,8 @@ TEST_F(InstallersUnderSystemd, ServerAndAgentServicesStartReloadAndAreWatched) {
   Root root(tmp.path() / "root-state", packages);
   RunResult r = root.run({"dpkg", "-i", previous_.server, previous_.cli});
   ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
-  std::uint16_t agentPort = freePort(), consolePort = freePort();
+  // Fixed in the configuration, so that a restart by the watchdog keeps them.
+  std::uint16_t agentPort = freeLoopbackPort(), consolePort = freeLoopbackPort();
   std::ostringstream settings;
   settings << "[agent]\naddress = \"127.0.0.1\"\nport = " << agentPort
            << "\n[console]\naddress = \"127.0.0.1\"\nport = " << consolePort << "\n";
@@ -115,6 +102,7 @@ TEST_F(InstallersUnderSystemd, ServerAndAgentServicesStartReloadAndAreWatched) {
             0);
 
   SystemdRoot systemd(root, packages, tmp.path() / "systemd");
+  ASSERT_TRUE(systemd.booted()) << systemd.bootState();
   ASSERT_NE(systemd.bootState().find("running"), std::string::npos) << systemd.bootState();
 
   // 1. Type=notify: `systemctl start` returns once the server said READY=1.

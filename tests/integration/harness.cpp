@@ -1,8 +1,11 @@
 #include "tests/integration/harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +66,18 @@ std::string binary(const std::string& name) {
                                                             {"parc-agent", "/agent/parc-agent"},
                                                             {"parcctl", "/cli/parcctl"}};
   return std::string(PARC_BINARY_DIR) + kPaths.at(name);
+}
+
+std::uint16_t freeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
 }
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
@@ -140,9 +155,13 @@ ServerFixture::ServerFixture(const std::filesystem::path& dataDir, std::uint16_t
                              std::uint16_t consolePort, const std::vector<std::string>& extraArgs) {
   auto runtime = dataDir / "server.json";
   std::filesystem::remove(runtime);
-  std::vector<std::string> argv{binary("parc-server"), "--data-dir", dataDir.string(),
-                                "--agent-listen", "127.0.0.1:" + std::to_string(agentPort),
-                                "--console-listen", "127.0.0.1:" + std::to_string(consolePort)};
+  std::vector<std::string> argv{binary("parc-server"),
+                                "--data-dir",
+                                dataDir.string(),
+                                "--agent-listen",
+                                "127.0.0.1:" + std::to_string(agentPort),
+                                "--console-listen",
+                                "127.0.0.1:" + std::to_string(consolePort)};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<Process>(
       argv, dataDir.parent_path() / (dataDir.filename().string() + "-server"));

@@ -65,6 +65,9 @@ std::string binary(const std::string& name);  // path of parc-server, parc-agent
 /// Polls `condition` every 50 ms until true or `timeout`; returns the last result.
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
+/// A 127.0.0.1 port nothing listens on now (for a listener started later at a known port).
+std::uint16_t freeLoopbackPort();
+
 /// A running parc-server with its URLs, CA fingerprint and first admin password.
 class ServerFixture {
  public:

@@ -114,10 +114,6 @@ class SlowClients : public ::testing::Test, protected ConsoleApi {
         tmp.path() / "server", 0, 0,
         std::vector<std::string>{"--config", (tmp.path() / "server.toml").string()});
     connect(*server);
-    tls::ClientTlsConfig pinned;
-    pinned.pinnedFingerprint = server->caFingerprint;
-    agentSide = std::make_unique<net::HttpsClient>(net::parseUrl(server->agentUrl),
-                                                   tls::TlsContext::client(pinned), 10s);
   }
 
   // A normal request on each listener, timed (a fresh connection each time).
@@ -136,7 +132,6 @@ class SlowClients : public ::testing::Test, protected ConsoleApi {
 
   TempDir tmp;
   std::unique_ptr<ServerFixture> server;
-  std::unique_ptr<net::HttpsClient> agentSide;
 };
 
 TEST_F(SlowClients, SlowHeadersAndUnfinishedBodiesAreCutWhileOthersAreServed) {

@@ -3,10 +3,7 @@
 // whose [remote] settings allow a terminal (as nobody), file transfer under
 // <tmp>/files, a consent asker the test controls and a VNC port of the test's. Shared by
 // the streams tests and the parcctl session tests.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -26,7 +23,7 @@ using namespace std::chrono_literals;
 class RemoteStreams : public ::testing::Test {
  protected:
   void SetUp() override {
-    vncPort = freePort();
+    vncPort = freeLoopbackPort();
     server = std::make_unique<ServerFixture>(tmp.path() / "server");
     ctl.login(*server);
     ctl.json({"tenants", "create", "--name", "Mairie de Conques", "--insee", "12076"});
@@ -62,19 +59,24 @@ class RemoteStreams : public ::testing::Test {
                               (tmp.path() / "agent.toml").string(), "--server", server->agentUrl,
                               "--ca-fingerprint", server->caFingerprint, "--token", token});
     ASSERT_EQ(r.exitCode, 0) << r.err;
+    startAgent("agent-log");
+    // nobody must be able to read and write in the shared folder for the terminal test.
+    std::filesystem::permissions(tmp.path(), std::filesystem::perms::all,
+                                 std::filesystem::perm_options::add);
+  }
+
+  // parc-agent run with <tmp>/agent.toml (its log in <tmp>/LOG), online once it returns.
+  void startAgent(const std::string& log) {
     agent = std::make_unique<Process>(
         std::vector<std::string>{binary("parc-agent"), "run", "--config",
                                  (tmp.path() / "agent.toml").string(), "--retry-max-seconds", "1"},
-        tmp.path() / "agent-log");
+        tmp.path() / log);
     ASSERT_TRUE(waitFor(
         [&] {
           return ctl.json({"hosts", "list"})["items"][0]["online"] == true;
         },
         30s))
         << agent->stderrText();
-    // nobody must be able to read and write in the shared folder for the terminal test.
-    std::filesystem::permissions(tmp.path(), std::filesystem::perms::all,
-                                 std::filesystem::perm_options::add);
   }
 
   // Both stop promptly on SIGTERM with sessions behind them (no relay left holding a
@@ -187,19 +189,6 @@ class RemoteStreams : public ::testing::Test {
     s->sendText(Json{{"type", "eof"}});
     auto end = s->waitType("end", 30s);
     return end ? *end : Json{{"status", "no end"}};
-  }
-
-  // A loopback port nothing listens on yet (the desktop test's stand-in VNC server).
-  static std::uint16_t freePort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
   }
 
   TempDir tmp;

@@ -2,7 +2,10 @@
 // on loopback: `parcctl remote terminal` driven through a pipe, `parcctl remote tunnel`
 // relaying TCP connections to the PC's VNC port (a stand-in echo server), and terminal
 // recordings downloaded through the API by their owner only, audited.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cerrno>
@@ -141,15 +144,7 @@ TEST_F(RemoteStreams, ParcctlTerminalTypeAheadWaitsForTheShell) {
                  "terminal_shell = \"" + shell.string() + "\"");
   files::writeAtomic(tmp.path() / "agent.toml", config, 0644);
   agent->stop();
-  agent = std::make_unique<Process>(
-      std::vector<std::string>{binary("parc-agent"), "run", "--config",
-                               (tmp.path() / "agent.toml").string(), "--retry-max-seconds", "1"},
-      tmp.path() / "agent-log-slow");
-  ASSERT_TRUE(waitFor(
-      [&] {
-        return ctl.json({"hosts", "list"})["items"][0]["online"] == true;
-      },
-      30s));
+  startAgent("agent-log-slow");
   RunResult r = ctl.run({"remote", "terminal", "1"}, "echo parc-$((6*7))\nexit\n");
   ASSERT_EQ(r.exitCode, 0) << r.err << r.out << agent->stderrText();
   EXPECT_NE(r.out.find("shell-ready"), std::string::npos) << r.out;
@@ -183,7 +178,7 @@ TEST_F(RemoteStreams, ParcctlTerminalFollowsTheWindowSizeOnATerminal) {
 TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession) {
   EchoVnc vnc(vncPort);
   ASSERT_TRUE(vnc.bound());
-  std::uint16_t local = freePort();
+  std::uint16_t local = freeLoopbackPort();
   Process tunnel(
       {binary("parcctl"), "remote", "tunnel", "1", "--local", "127.0.0.1:" + std::to_string(local)},
       tmp.path() / "tunnel-log", {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
@@ -217,7 +212,7 @@ TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession
   }
 
   // --once: one connection, then parcctl exits by itself.
-  std::uint16_t once = freePort();
+  std::uint16_t once = freeLoopbackPort();
   Process single({binary("parcctl"), "remote", "tunnel", "1", "--once", "--local",
                   "127.0.0.1:" + std::to_string(once)},
                  tmp.path() / "tunnel-once-log",

@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "common/text/percent_encoding.h"
 #include "server/alerts/notifiers/notifier.h"
 #include "server/alerts/notifiers/outgoing.h"
 
@@ -33,28 +34,13 @@ constexpr int kFieldId = 2;
 constexpr int kFieldSerial = 5;
 constexpr int kFieldUuid = 47;
 
-/// Percent-encodes a query-string component (RFC 3986 unreserved characters kept).
-std::string queryEncode(const std::string& in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
 /// GET search/Computer with one exact-match criterion ("contains" anchored by ^ and $,
 /// as GLPI's search engine documents), asking for the id column only.
 std::string computerSearchPath(int field, const std::string& value) {
   std::string c = "criteria[0]";
-  return "/search/Computer?" + queryEncode(c + "[field]") + "=" + std::to_string(field) + "&" +
-         queryEncode(c + "[searchtype]") + "=contains&" + queryEncode(c + "[value]") + "=" +
-         queryEncode("^" + value + "$") + "&" + queryEncode("forcedisplay[0]") + "=" +
+  return "/search/Computer?" + percentEncode(c + "[field]") + "=" + std::to_string(field) + "&" +
+         percentEncode(c + "[searchtype]") + "=contains&" + percentEncode(c + "[value]") + "=" +
+         percentEncode("^" + value + "$") + "&" + percentEncode("forcedisplay[0]") + "=" +
          std::to_string(kFieldId) + "&range=0-9";
 }
 

@@ -89,6 +89,11 @@ bool validDate(const std::string& d) {
   return y >= 1900 && m >= 1 && m <= 12 && day >= 1 && day <= monthDays(y, m);
 }
 
+void requireDate(const std::string& date, const char* what) {
+  if (!validDate(date))
+    throw Error(ErrorKind::kBadRequest, std::string(what) + " must be a date YYYY-MM-DD");
+}
+
 bool validMonth(const std::string& m) {
   return m.size() == 7 && validDate(m + "-01");
 }

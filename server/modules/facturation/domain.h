@@ -29,6 +29,8 @@ std::string formatPrice(PriceE4 p);  // shortest form with at least 2 decimals: 
 
 /// Dates are "YYYY-MM-DD" strings (they sort as dates); months "YYYY-MM".
 bool validDate(const std::string& date);
+/// kBadRequest "<what> must be a date YYYY-MM-DD" unless validDate.
+void requireDate(const std::string& date, const char* what);
 bool validMonth(const std::string& month);
 int daysInMonth(const std::string& month);
 std::string addDays(const std::string& date, int days);
@@ -86,7 +88,6 @@ struct Family {
   std::string siret;
   std::string serviceCode;
   std::string engagement;
-  bool publicBody() const { return !siret.empty(); }
 };
 
 struct Child {

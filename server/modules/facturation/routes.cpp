@@ -68,6 +68,13 @@ std::int64_t integer(const Json& body, const char* key, std::int64_t fallback,
   return it->get<std::int64_t>();
 }
 
+// A sum of money given as text ("12.30"): cents, with at most 2 decimals.
+Cents amountCents(const Json& body) {
+  PriceE4 a = parsePrice(str(body, "amount", 20, true));
+  if (a % 100 != 0) throw Error(ErrorKind::kBadRequest, "amount has more than 2 decimals");
+  return a / 100;
+}
+
 // Quantities as JSON numbers ("1", "1.5") → thousandths, exactly.
 QuantityE3 quantity(const Json& body, const char* key, QuantityE3 fallback) {
   auto it = body.find(key);
@@ -239,10 +246,7 @@ void addDebitRoutes(std::vector<ModuleRoute>& r) {
                  x.familyId = integer(b, "family_id", 0, true);
                  x.refundedOn = b.contains("refunded_on") ? str(b, "refunded_on", 10, true)
                                                           : today(m.http.now);
-                 PriceE4 a = parsePrice(str(b, "amount", 20, true));
-                 if (a % 100 != 0)
-                   throw Error(ErrorKind::kBadRequest, "amount has more than 2 decimals");
-                 x.amount = a / 100;
+                 x.amount = amountCents(b);
                  x.method = str(b, "method", 30, true);
                  x.reason = str(b, "reason", 500, true);
                  x.reference = str(b, "reference", 140);
@@ -546,11 +550,7 @@ std::vector<ModuleRoute> build() {
                  if (b.contains("invoice_id") && !b["invoice_id"].is_null())
                    p.invoiceId = integer(b, "invoice_id", 0);
                  p.paidOn = b.contains("paid_on") ? str(b, "paid_on", 10, true) : today(m.http.now);
-                 std::string amount = str(b, "amount", 20, true);
-                 PriceE4 a = parsePrice(amount);
-                 if (a % 100 != 0)
-                   throw Error(ErrorKind::kBadRequest, "amount has more than 2 decimals");
-                 p.amount = a / 100;
+                 p.amount = amountCents(b);
                  p.method = str(b, "method", 30, true);
                  p.reference = str(b, "reference", 140);
                  p.recordedBy = m.http.caller.describe();

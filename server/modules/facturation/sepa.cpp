@@ -305,7 +305,15 @@ DirectDebitBatch directDebitBatch(FacturationStore& store, const TenantProfile& 
   const auto history = store.debitHistory();
   std::map<Id, std::vector<const DirectDebitRecord*>> byInvoice;
   for (const auto& d : history) byInvoice[d.invoiceId].push_back(&d);
-  for (const auto& inv : store.invoices("", std::nullopt)) {
+  // The month's invoices, and earlier ones whose last presentation was rejected: a file
+  // never reads the tenant's whole invoice history (ordered by id, as before).
+  std::map<Id, Invoice> candidates;
+  for (auto& inv : store.invoices(month, std::nullopt)) candidates.emplace(inv.id, std::move(inv));
+  for (const auto& [id, earlier] : byInvoice) {
+    if (earlier.back()->live() || candidates.count(id)) continue;
+    if (auto inv = store.invoice(id)) candidates.emplace(id, std::move(*inv));
+  }
+  for (const auto& [id, inv] : candidates) {
     if (inv.typeCode != "380") continue;
     const auto& earlier = byInvoice[inv.id];
     if (earlier.empty() ? inv.month != month : earlier.back()->live()) continue;

@@ -22,11 +22,6 @@ std::string trim(std::string s) {
   return s.substr(i);
 }
 
-void requireDate(const std::string& date, const char* what) {
-  if (!validDate(date))
-    throw Error(ErrorKind::kBadRequest, std::string(what) + " must be a date YYYY-MM-DD");
-}
-
 std::vector<std::string> splitFields(const std::string& line) {
   char sep = line.find(';') != std::string::npos ? ';' : ',';
   std::vector<std::string> out;
@@ -965,7 +960,7 @@ std::vector<Payment> FacturationStore::payments(std::optional<Id> familyId) {
   return out;
 }
 
-std::vector<Balance> FacturationStore::balances() {
+std::vector<Balance> FacturationStore::balances(std::optional<Id> familyId) {
   sqlite::Statement q(
       db_,
       "SELECT f.id, f.payer_name, "
@@ -975,8 +970,9 @@ std::vector<Balance> FacturationStore::balances() {
       "type_code='381'), "
       "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_payments WHERE family_id=f.id), "
       "(SELECT COALESCE(SUM(amount_cents),0) FROM mod_facturation_refunds WHERE family_id=f.id) "
-      "FROM mod_facturation_families f WHERE f.tenant_id = ? ORDER BY f.payer_name, f.id");
-  q.bind(1, tenant_);
+      "FROM mod_facturation_families f WHERE f.tenant_id = ? AND (? IS NULL OR f.id = ?) "
+      "ORDER BY f.payer_name, f.id");
+  q.bind(1, tenant_).bind(2, familyId).bind(3, familyId);
   std::vector<Balance> out;
   while (q.step())
     out.push_back({q.int64(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.int64(5)});

@@ -190,7 +190,8 @@ class FacturationStore {
 
   Payment recordPayment(const Payment& p, std::int64_t now);
   std::vector<Payment> payments(std::optional<Id> familyId);
-  std::vector<Balance> balances();
+  /// Every family's balance, or one family's.
+  std::vector<Balance> balances(std::optional<Id> familyId = std::nullopt);
   /// Invoices past their due date on `today` that still owe something.
   std::vector<InvoiceDue> overdue(const std::string& today);
 

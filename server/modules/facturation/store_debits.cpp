@@ -12,11 +12,6 @@ namespace parc::modules::facturation {
 
 namespace {
 
-void requireDay(const std::string& date, const char* what) {
-  if (!validDate(date))
-    throw Error(ErrorKind::kBadRequest, std::string(what) + " must be a date YYYY-MM-DD");
-}
-
 constexpr const char* kDebitColumns =
     "d.id, d.invoice_id, d.file_id, i.family_id, i.number, d.amount_cents, d.end_to_end_id, "
     "d.mandate_reference, d.sequence_type, d.status, d.reason_code, COALESCE(d.settled_on, '') "
@@ -128,7 +123,7 @@ std::optional<std::pair<std::string, std::string>> FacturationStore::directDebit
 Settlement FacturationStore::settleDirectDebitFile(Id fileId, const std::string& settledOn,
                                                    const std::vector<Rejection>& rejections,
                                                    const std::string& actor, std::int64_t now) {
-  requireDay(settledOn, "settled_on");
+  requireDate(settledOn, "settled_on");
   sqlite::Transaction tx(db_);
   sqlite::Statement fq(db_,
                        "SELECT message_id FROM mod_facturation_sepa_files WHERE id = ? AND "
@@ -196,7 +191,7 @@ Refund FacturationStore::recordRefund(const Refund& r, std::int64_t now) {
   static const std::set<std::string> kMethods = {"cash", "cheque", "transfer"};
   if (!kMethods.count(r.method))
     throw Error(ErrorKind::kBadRequest, "method must be cash, cheque or transfer");
-  requireDay(r.refundedOn, "refunded_on");
+  requireDate(r.refundedOn, "refunded_on");
   if (r.amount <= 0 || r.amount > 100000000)
     throw Error(ErrorKind::kBadRequest, "amount must be positive");
   if (r.reason.empty() || r.reason.size() > 500)
@@ -205,8 +200,7 @@ Refund FacturationStore::recordRefund(const Refund& r, std::int64_t now) {
   sqlite::Transaction tx(db_);
   if (!family(r.familyId)) throw Error(ErrorKind::kBadRequest, "no such family");
   Cents credit = 0;
-  for (const auto& b : balances())
-    if (b.familyId == r.familyId) credit = -b.due();
+  for (const auto& b : balances(r.familyId)) credit = -b.due();
   if (r.amount > credit)
     throw Error(ErrorKind::kConflict, "le remboursement dépasse le trop-perçu de la famille (" +
                                           formatCents(std::max<Cents>(credit, 0)) + " EUR)");

@@ -1,10 +1,10 @@
 #pragma once
-// A file descriptor closed by its owner's destruction.
+// A file descriptor closed by its owner's destruction (agent streams, parcctl's tunnel).
 #include <unistd.h>
 
 #include <utility>
 
-namespace parc::agent::remote {
+namespace parc {
 
 class UniqueFd {
  public:
@@ -33,4 +33,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace parc::agent::remote
+}  // namespace parc
