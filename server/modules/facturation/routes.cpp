@@ -619,8 +619,10 @@ std::vector<ModuleRoute> build() {
            throw Error(ErrorKind::kBadRequest, "parameter 'collection_date' must be YYYY-MM-DD");
          auto st = storeOf(m);
          std::string created = today(m.http.now) + "T00:00:00";
-         std::string msgId =
-             "PARC-" + std::to_string(m.tenantId) + "-" + mo + "-" + std::to_string(m.http.now);
+         // Unique per tenant (the bank refuses a message id twice): the file's number. The
+         // time, used before, gave two files generated within one second the same id.
+         std::string msgId = "PARC-" + std::to_string(m.tenantId) + "-" + mo + "-" +
+                             std::to_string(st.directDebitFileCount() + 1);
          auto batch = directDebitBatch(st, seller(m), mo, date, created, msgId);
          if (batch.debits.empty())
            throw Error(ErrorKind::kConflict,

@@ -209,6 +209,8 @@ class FacturationStore {
                            const std::vector<Presentation>& debits, const std::string& xml,
                            const std::string& actor, std::int64_t now);
   std::vector<DirectDebitFile> directDebitFiles();
+  /// How many files the tenant has recorded (the next file's number less one).
+  std::int64_t directDebitFileCount();
   /// The pain.008 document of a recorded file, as it was handed out (nullopt: not ours).
   std::optional<std::pair<std::string, std::string>> directDebitFileXml(Id fileId);
   /// The bank's answer for a file, in one transaction: the listed debits are rejected

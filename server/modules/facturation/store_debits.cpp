@@ -111,6 +111,13 @@ std::vector<DirectDebitFile> FacturationStore::directDebitFiles() {
   return out;
 }
 
+std::int64_t FacturationStore::directDebitFileCount() {
+  sqlite::Statement q(db_, "SELECT COUNT(*) FROM mod_facturation_sepa_files WHERE tenant_id = ?");
+  q.bind(1, tenant_);
+  q.step();
+  return q.int64(0);
+}
+
 std::optional<std::pair<std::string, std::string>> FacturationStore::directDebitFileXml(Id fileId) {
   sqlite::Statement q(db_,
                       "SELECT month, xml FROM mod_facturation_sepa_files WHERE id = ? AND "
