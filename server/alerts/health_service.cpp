@@ -16,8 +16,10 @@ HealthService::HealthService(HealthSettings settings, std::unique_ptr<health::Me
       alerts_(std::move(alerts)),
       engine_(std::make_unique<Engine>(*alerts_, settings_.engine)),
       notifiers_(notifiers::allNotifiers({settings_.outgoingAllow})) {
+  // Trends (the disk-full prediction over 24 h) read 5-minute means: raw points would be
+  // five times the rows, read for every disk at every round.
   engine_->setHistory([this](Id host, const std::string& m, const std::string& s, Time from) {
-    return metrics_->recent(host, m, s, from);
+    return metrics_->fiveMinuteMeans(host, m, s, from);
   });
 }
 

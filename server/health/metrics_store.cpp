@@ -62,6 +62,22 @@ CREATE TABLE rollup_pending (
   PRIMARY KEY (host_id, t)
 ) WITHOUT ROWID;
 )sql"},
+    // Raw points keyed by their 5-minute bucket first: a report's points land next to one
+    // another (its host's series have neighbouring ids) instead of at the tails of 30
+    // series spread over two days of history, so a group of reports dirties a few pages
+    // per host instead of one per point (docs/health.md, "Storage").
+    {4, R"sql(
+CREATE TABLE raw_by_bucket (
+  b INTEGER NOT NULL,
+  series_id INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  v REAL NOT NULL,
+  PRIMARY KEY (b, series_id, t)
+) WITHOUT ROWID;
+INSERT INTO raw_by_bucket (b, series_id, t, v) SELECT t - t % 300, series_id, t, v FROM raw;
+DROP TABLE raw;
+ALTER TABLE raw_by_bucket RENAME TO raw;
+)sql"},
 };
 
 constexpr std::size_t kMaxSamples = 5000;
@@ -81,12 +97,14 @@ constexpr int kRollUpSlice = 200;
 
 // Recomputes, from raw, the 5-minute aggregates of the pending buckets selected by
 // `where` (a condition on p), then the hourly aggregates of their hours from the 5-minute
-// level. Idempotent: a bucket rolled up twice holds the same values.
+// level. Idempotent: a bucket rolled up twice holds the same values. CROSS JOIN keeps the
+// order pending → its host's series → their points in the bucket: left to itself, the
+// planner walked the whole bucket (every host's points) for each pending row.
 const char* const kRollUpFive =
     "INSERT OR REPLACE INTO agg_5m (series_id, t, n, sum, min, max) "
     "SELECT r.series_id, p.t, COUNT(*), SUM(r.v), MIN(r.v), MAX(r.v) "
-    "FROM rollup_pending p JOIN series s ON s.host_id = p.host_id "
-    "JOIN raw r ON r.series_id = s.id AND r.t >= p.t AND r.t < p.t + 300 "
+    "FROM rollup_pending p CROSS JOIN series s ON s.host_id = p.host_id "
+    "CROSS JOIN raw r ON r.b = p.t AND r.series_id = s.id "
     "WHERE %s GROUP BY r.series_id, p.t";
 const char* const kRollUpHour =
     "INSERT OR REPLACE INTO agg_1h (series_id, t, n, sum, min, max) "
@@ -95,6 +113,15 @@ const char* const kRollUpHour =
     "JOIN series s ON s.host_id = h.host_id "
     "JOIN agg_5m a ON a.series_id = s.id AND a.t >= h.t AND a.t < h.t + 3600 "
     "GROUP BY a.series_id, h.t";
+
+// The 5-minute buckets from ?1's up to the newest stored (never before the oldest stored):
+// raw is read one (bucket, series) key at a time, not scanned through every host's points.
+// MIN(b) and MAX(b) stand alone in their subqueries: SQLite answers a bare MIN or MAX of an
+// index's first column with one probe, but scans the table when it is wrapped (IFNULL).
+const char* const kBucketsFrom =
+    "WITH RECURSIVE buckets (b) AS ("
+    "SELECT MAX(?1 - ?1 % 300, IFNULL((SELECT MIN(b) FROM raw), 0)) "
+    "UNION ALL SELECT b + 300 FROM buckets WHERE b < IFNULL((SELECT MAX(b) FROM raw), 0)) ";
 
 // `sql` with its %s replaced by `text` (a condition or a table name, never input).
 std::string substituted(const char* sql, const std::string& text) {
@@ -202,8 +229,10 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
     sqlite::Statement seen(db_,
                            "INSERT INTO ingested (host_id, message_id, at) VALUES (?, ?, ?) "
                            "ON CONFLICT DO NOTHING");
-    sqlite::Statement raw(db_, "INSERT OR REPLACE INTO raw (series_id, t, v) VALUES (?, ?, ?)");
-    sqlite::Statement pending(db_, "INSERT OR IGNORE INTO rollup_pending (host_id, t) VALUES (?, ?)");
+    sqlite::Statement raw(db_,
+                          "INSERT OR REPLACE INTO raw (b, series_id, t, v) VALUES (?, ?, ?, ?)");
+    sqlite::Statement pending(db_,
+                              "INSERT OR IGNORE INTO rollup_pending (host_id, t) VALUES (?, ?)");
     for (const auto& in : batches) {
       seen.bind(1, in.hostId).bind(2, *in.messageId).bind(3, receivedAt).run();
       seen.reset();
@@ -218,9 +247,10 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
         continue;
       }
       for (const auto& s : in.batch->samples) {
-        raw.bind(1, seriesId(in.hostId, in.tenantId, s.name, s.subject))
-            .bind(2, t)
-            .bind(3, std::round(s.value * kScale))
+        raw.bind(1, bucket)
+            .bind(2, seriesId(in.hostId, in.tenantId, s.name, s.subject))
+            .bind(3, t)
+            .bind(4, std::round(s.value * kScale))
             .run();
         raw.reset();
       }
@@ -317,11 +347,17 @@ QueryResult MetricsStore::query(Id hostId, const std::string& name,
   }
   std::string cols = result.resolution == "raw" ? "COUNT(*), SUM(d.v), MIN(d.v), MAX(d.v)"
                                                 : "SUM(d.n), SUM(d.sum), MIN(d.min), MAX(d.max)";
-  std::string sql =
-      "SELECT s.subject, (d.t / ?1) * ?1 AS b, " + cols + " FROM series s JOIN " + table +
-      " d ON d.series_id = s.id WHERE s.host_id = ?2 AND s.name = ?3 "
-      "AND d.t >= ?4 AND d.t < ?5" +
-      (subject ? " AND s.subject = ?6" : "") + " GROUP BY s.subject, b ORDER BY s.subject, b";
+  // Raw points are reached bucket by bucket (their key starts with the bucket).
+  std::string select = result.resolution == "raw"
+                           ? std::string(kBucketsFrom) +
+                                 "SELECT s.subject, (d.t / ?1) * ?1 AS k, " + cols +
+                                 " FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
+                                 "ON d.b = c.b AND d.series_id = s.id AND c.b < ?5"
+                           : "SELECT s.subject, (d.t / ?1) * ?1 AS k, " + cols +
+                                 " FROM series s JOIN " + table + " d ON d.series_id = s.id";
+  std::string sql = select + " WHERE s.host_id = ?2 AND s.name = ?3 AND d.t >= ?4 AND d.t < ?5" +
+                    (subject ? " AND s.subject = ?6" : "") +
+                    " GROUP BY s.subject, k ORDER BY s.subject, k";
   std::lock_guard lock(mutex_);
   if (result.resolution != "raw") rollUpHost(hostId, now);
   sqlite::Statement q(db_, sql);
@@ -347,9 +383,26 @@ std::vector<std::pair<Time, double>> MetricsStore::recent(Id hostId, const std::
                                                           const std::string& subject, Time from) {
   std::lock_guard lock(mutex_);
   sqlite::Statement q(db_,
-                      "SELECT d.t, d.v FROM series s JOIN raw d ON d.series_id = s.id "
-                      "WHERE s.host_id = ? AND s.name = ? AND s.subject = ? AND d.t >= ? "
-                      "ORDER BY d.t");
+                      std::string(kBucketsFrom) +
+                          "SELECT d.t, d.v FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
+                          "ON d.b = c.b AND d.series_id = s.id "
+                          "WHERE s.host_id = ?2 AND s.name = ?3 AND s.subject = ?4 AND d.t >= ?1 "
+                          "ORDER BY d.t");
+  q.bind(1, from).bind(2, hostId).bind(3, name).bind(4, subject);
+  std::vector<std::pair<Time, double>> out;
+  while (q.step()) out.emplace_back(q.int64(0), q.real(1) / kScale);
+  return out;
+}
+
+std::vector<std::pair<Time, double>> MetricsStore::fiveMinuteMeans(Id hostId,
+                                                                   const std::string& name,
+                                                                   const std::string& subject,
+                                                                   Time from) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_,
+                      "SELECT a.t, a.sum / a.n FROM series s JOIN agg_5m a ON a.series_id = s.id "
+                      "WHERE s.host_id = ? AND s.name = ? AND s.subject = ? AND a.t >= ? "
+                      "ORDER BY a.t");
   q.bind(1, hostId).bind(2, name).bind(3, subject).bind(4, from);
   std::vector<std::pair<Time, double>> out;
   while (q.step()) out.emplace_back(q.int64(0), q.real(1) / kScale);
@@ -358,13 +411,15 @@ std::vector<std::pair<Time, double>> MetricsStore::recent(Id hostId, const std::
 
 std::vector<LatestValue> MetricsStore::latest(const std::optional<std::string>& name, Time since) {
   std::lock_guard lock(mutex_);
-  // The newest raw point of each series is one index probe (raw's key is series, time).
-  std::string sql =
-      "SELECT s.host_id, s.tenant_id, s.name, s.subject, d.t, d.v FROM series s "
-      "JOIN raw d ON d.series_id = s.id AND d.t = "
-      "(SELECT MAX(t) FROM raw WHERE series_id = s.id) WHERE d.t >= ?";
-  if (name) sql += " AND s.name = ?";
-  sql += " ORDER BY s.name, s.host_id, s.subject";
+  // A probe per series and bucket since `since` (a few buckets: "current" values); the
+  // row of MAX(d.t) gives d.v (SQLite's bare column of a MAX aggregate).
+  std::string sql = std::string(kBucketsFrom) +
+                    "SELECT s.host_id, s.tenant_id, s.name, s.subject, MAX(d.t), d.v FROM series s "
+                    "CROSS JOIN buckets c CROSS JOIN raw d ON d.b = c.b AND d.series_id = s.id "
+                    "WHERE d.t >= ?1";
+  if (name) sql += " AND s.name = ?2";
+  // Grouped by the series' key (not its id) so that a name is found through its index.
+  sql += " GROUP BY s.name, s.host_id, s.subject ORDER BY s.name, s.host_id, s.subject";
   sqlite::Statement q(db_, sql);
   q.bind(1, since);
   if (name) q.bind(2, *name);
@@ -393,7 +448,7 @@ void MetricsStore::applyRetention(Time now) {
   Time cut = now - retention_.raw.count();
   rollUpWhere("p.t < ?1 + 300", {cut});
   sqlite::Statement(db_, "DELETE FROM rollup_pending WHERE t < ? + 300").bind(1, cut).run();
-  sqlite::Statement(db_, "DELETE FROM raw WHERE t < ?").bind(1, cut).run();
+  sqlite::Statement(db_, "DELETE FROM raw WHERE b <= ?1 AND t < ?1").bind(1, cut).run();
   sqlite::Statement(db_, "DELETE FROM agg_5m WHERE t < ?")
       .bind(1, now - retention_.fiveMinutes.count())
       .run();
@@ -416,10 +471,10 @@ std::int64_t MetricsStore::sizeBytes() {
 }
 
 std::int64_t MetricsStore::pointCount(const std::string& level) {
-  std::string table = level == "raw"   ? "raw"
-                      : level == "5m"  ? "agg_5m"
-                      : level == "1h"  ? "agg_1h"
-                                       : "rollup_pending";
+  std::string table = level == "raw"  ? "raw"
+                      : level == "5m" ? "agg_5m"
+                      : level == "1h" ? "agg_1h"
+                                      : "rollup_pending";
   std::lock_guard lock(mutex_);
   sqlite::Statement q(db_, "SELECT COUNT(*) FROM " + table);
   q.step();

@@ -106,9 +106,15 @@ class MetricsStore {
   QueryResult query(Id hostId, const std::string& name, const std::optional<std::string>& subject,
                     Time from, Time to, std::int64_t step, Time now);
 
-  /// Raw points of one series since `from`, oldest first (for predictions).
+  /// Raw points of one series since `from`, oldest first.
   std::vector<std::pair<Time, double>> recent(Id hostId, const std::string& name,
                                               const std::string& subject, Time from);
+
+  /// 5-minute means of one series since `from`, oldest first, from the rolled-up level
+  /// (the open bucket is not there yet): a day's trend in 288 points instead of 1,440 raw
+  /// ones, read in key order (the disk-full prediction, every round, for every disk).
+  std::vector<std::pair<Time, double>> fiveMinuteMeans(Id hostId, const std::string& name,
+                                                       const std::string& subject, Time from);
 
   /// The newest raw point of every series (of metric `name`, or of all) seen since
   /// `since`, ordered by name, host and subject: the fleet's current values.

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/sqlite/database.h"
 
 namespace parc::server::health {
 namespace {
@@ -220,6 +221,114 @@ TEST(MetricsStore, SurvivesReopeningTheFile) {
     EXPECT_EQ(store.pointCount("raw"), 3);
     EXPECT_GT(store.sizeBytes(), 0);
   }
+  std::filesystem::remove_all(dir);
+}
+
+// Raw points are keyed by their 5-minute bucket first: reads that span buckets (a
+// prediction's day, a chart's hour, the current values) must still find every point.
+TEST(MetricsStore, RecentLatestAndRawChartsReadAcrossBuckets) {
+  auto store = MetricsStore::inMemory();
+  for (int minute = 0; minute < 40; ++minute) {
+    Time t = kDay0 + minute * 60;
+    auto b = parseMetricsPayload(batch(t, minute, 100 - minute), t);
+    if (minute >= 30) b.samples.erase(b.samples.begin() + 1);  // "/home" unmounted at 30
+    ASSERT_TRUE(store->ingest(1, 7, "m" + std::to_string(minute), b, t));
+    ASSERT_TRUE(store->ingest(2, 7, "m" + std::to_string(minute), b, t));
+  }
+  auto root = store->recent(1, "disk.used_pct", "/", kDay0 + 7 * 60);
+  ASSERT_EQ(root.size(), 33u);  // minutes 7..39, across 7 buckets, oldest first
+  EXPECT_EQ(root.front(), std::make_pair(kDay0 + 7 * 60, 7.0));
+  EXPECT_EQ(root.back(), std::make_pair(kDay0 + 39 * 60, 39.0));
+  EXPECT_EQ(store->recent(1, "disk.used_pct", "/home", kDay0).size(), 30u);
+  EXPECT_TRUE(store->recent(1, "disk.used_pct", "/", kDay0 + 40 * 60).empty());
+
+  auto current = store->latest("disk.used_pct", kDay0);  // since before the first bucket
+  ASSERT_EQ(current.size(), 4u);                         // two hosts × ("/", "/home")
+  EXPECT_EQ(current[0].subject, "/");
+  EXPECT_EQ(current[0].t, kDay0 + 39 * 60);
+  EXPECT_DOUBLE_EQ(current[0].value, 39);
+  EXPECT_EQ(current[1].subject, "/home");  // its newest point is in an older bucket
+  EXPECT_EQ(current[1].t, kDay0 + 29 * 60);
+  EXPECT_DOUBLE_EQ(current[1].value, 14.5);
+  EXPECT_EQ(current[2].hostId, 2);
+  EXPECT_EQ(store->latest(std::nullopt, kDay0 + 35 * 60).size(), 4u);  // "/" and cpu × 2
+  EXPECT_TRUE(store->latest(std::nullopt, kDay0 + 41 * 60).empty());
+
+  // Trends read the rolled-up 5-minute means: minutes 0..39 are eight closed buckets.
+  EXPECT_TRUE(store->fiveMinuteMeans(1, "disk.used_pct", "/", kDay0).empty());  // not rolled
+  store->rollUp(kDay0 + 40 * 60);
+  auto means = store->fiveMinuteMeans(1, "disk.used_pct", "/", kDay0 + 300);
+  ASSERT_EQ(means.size(), 7u);
+  EXPECT_EQ(means.front(), std::make_pair(kDay0 + 300, 7.0));  // mean of minutes 5..9
+  EXPECT_EQ(means.back(), std::make_pair(kDay0 + 2100, 37.0));
+
+  auto chart =
+      store->query(1, "cpu.usage_pct", std::nullopt, kDay0 + 290, kDay0 + 1810, 120, kDay0 + 2400);
+  ASSERT_EQ(chart.resolution, "raw");
+  ASSERT_EQ(chart.series.size(), 1u);
+  std::int64_t points = 0;
+  for (const auto& p : chart.series[0].points) points += p.count;
+  EXPECT_EQ(points, 26);  // minutes 5..30: [290, 1810) holds 300..1800
+  EXPECT_DOUBLE_EQ(chart.series[0].points.front().max, 95);  // minute 5 (bucket 240..359)
+}
+
+// A metrics.sqlite of schema 3 (raw keyed by series then time) keeps its points when this
+// version re-keys raw by bucket.
+TEST(MetricsStore, RawPointsOfSchema3AreKeptWhenReKeyedByBucket) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parc-metrics-v3-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto db = sqlite::Database::open(dir / "metrics.sqlite");
+    db.exec(R"sql(
+CREATE TABLE series (id INTEGER PRIMARY KEY, host_id INTEGER NOT NULL,
+  tenant_id INTEGER NOT NULL, name TEXT NOT NULL, subject TEXT NOT NULL,
+  UNIQUE (host_id, name, subject));
+CREATE TABLE raw (series_id INTEGER NOT NULL, t INTEGER NOT NULL, v REAL NOT NULL,
+  PRIMARY KEY (series_id, t)) WITHOUT ROWID;
+CREATE TABLE agg_5m (series_id INTEGER NOT NULL, t INTEGER NOT NULL, n INTEGER NOT NULL,
+  sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, PRIMARY KEY (series_id, t))
+  WITHOUT ROWID;
+CREATE TABLE agg_1h (series_id INTEGER NOT NULL, t INTEGER NOT NULL, n INTEGER NOT NULL,
+  sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, PRIMARY KEY (series_id, t))
+  WITHOUT ROWID;
+CREATE TABLE ingested (host_id INTEGER NOT NULL, message_id TEXT NOT NULL,
+  at INTEGER NOT NULL, PRIMARY KEY (host_id, message_id)) WITHOUT ROWID;
+CREATE INDEX ingested_at ON ingested (at);
+CREATE INDEX series_name ON series (name, host_id);
+CREATE TABLE rollup_pending (host_id INTEGER NOT NULL, t INTEGER NOT NULL,
+  PRIMARY KEY (host_id, t)) WITHOUT ROWID;
+INSERT INTO series VALUES (1, 5, 7, 'disk.used_pct', '/');
+INSERT INTO ingested VALUES (5, 'old', 1795910400);
+PRAGMA user_version = 3;
+)sql");
+    for (int minute = 0; minute < 12; ++minute) {
+      sqlite::Statement(db, "INSERT INTO raw VALUES (1, ?, ?)")
+          .bind(1, kDay0 + minute * 60)
+          .bind(2, 1000.0 * minute)
+          .run();
+    }
+    for (Time bucket : {kDay0, kDay0 + 300, kDay0 + 600}) {  // none rolled up yet
+      sqlite::Statement(db, "INSERT INTO rollup_pending VALUES (5, ?)").bind(1, bucket).run();
+    }
+  }
+  MetricsStore store(dir / "metrics.sqlite");
+  EXPECT_EQ(store.pointCount("raw"), 12);
+  auto points = store.recent(5, "disk.used_pct", "/", kDay0);
+  ASSERT_EQ(points.size(), 12u);
+  EXPECT_EQ(points[11], std::make_pair(kDay0 + 660, 11.0));
+  // The old points roll up, and new ones land beside them.
+  EXPECT_FALSE(store.ingest(5, 7, "old", parseMetricsPayload(batch(kDay0, 1, 1), kDay0), kDay0));
+  ASSERT_TRUE(store.ingest(5, 7, "new", parseMetricsPayload(batch(kDay0 + 720, 12, 1), kDay0 + 720),
+                           kDay0 + 720));
+  store.rollUp(kDay0 + 900);
+  auto five =
+      store.query(5, "disk.used_pct", std::string("/"), kDay0, kDay0 + 900, 300, kDay0 + 900);
+  ASSERT_EQ(five.series.size(), 1u);
+  ASSERT_EQ(five.series[0].points.size(), 3u);
+  EXPECT_DOUBLE_EQ(five.series[0].points[0].avg, 2);  // minutes 0..4
+  EXPECT_EQ(five.series[0].points[2].count, 3);       // minutes 10, 11 and the new 12
+  EXPECT_DOUBLE_EQ(five.series[0].points[2].max, 12);
   std::filesystem::remove_all(dir);
 }
 
