@@ -381,29 +381,31 @@ QueryResult MetricsStore::query(Id hostId, const std::string& name,
 
 std::vector<std::pair<Time, double>> MetricsStore::recent(Id hostId, const std::string& name,
                                                           const std::string& subject, Time from) {
-  std::lock_guard lock(mutex_);
-  sqlite::Statement q(db_,
-                      std::string(kBucketsFrom) +
+  return seriesPoints(std::string(kBucketsFrom) +
                           "SELECT d.t, d.v FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
                           "ON d.b = c.b AND d.series_id = s.id "
                           "WHERE s.host_id = ?2 AND s.name = ?3 AND s.subject = ?4 AND d.t >= ?1 "
-                          "ORDER BY d.t");
-  q.bind(1, from).bind(2, hostId).bind(3, name).bind(4, subject);
-  std::vector<std::pair<Time, double>> out;
-  while (q.step()) out.emplace_back(q.int64(0), q.real(1) / kScale);
-  return out;
+                          "ORDER BY d.t",
+                      hostId, name, subject, from);
 }
 
 std::vector<std::pair<Time, double>> MetricsStore::fiveMinuteMeans(Id hostId,
                                                                    const std::string& name,
                                                                    const std::string& subject,
                                                                    Time from) {
+  return seriesPoints(
+      "SELECT a.t, a.sum / a.n FROM series s JOIN agg_5m a ON a.series_id = s.id "
+      "WHERE s.host_id = ?2 AND s.name = ?3 AND s.subject = ?4 AND a.t >= ?1 ORDER BY a.t",
+      hostId, name, subject, from);
+}
+
+std::vector<std::pair<Time, double>> MetricsStore::seriesPoints(const std::string& sql, Id hostId,
+                                                                const std::string& name,
+                                                                const std::string& subject,
+                                                                Time from) {
   std::lock_guard lock(mutex_);
-  sqlite::Statement q(db_,
-                      "SELECT a.t, a.sum / a.n FROM series s JOIN agg_5m a ON a.series_id = s.id "
-                      "WHERE s.host_id = ? AND s.name = ? AND s.subject = ? AND a.t >= ? "
-                      "ORDER BY a.t");
-  q.bind(1, hostId).bind(2, name).bind(3, subject).bind(4, from);
+  sqlite::Statement q(db_, sql);
+  q.bind(1, from).bind(2, hostId).bind(3, name).bind(4, subject);
   std::vector<std::pair<Time, double>> out;
   while (q.step()) out.emplace_back(q.int64(0), q.real(1) / kScale);
   return out;

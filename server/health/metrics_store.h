@@ -139,6 +139,10 @@ class MetricsStore {
   void foldLate(const Incoming& in, Time t);
   void rollUpWhere(const std::string& where, const std::vector<std::int64_t>& args);
   void rollUpHost(Id hostId, Time now);
+  /// (t, value) rows of `sql`, bound as ?1 from, ?2 host, ?3 name, ?4 subject.
+  std::vector<std::pair<Time, double>> seriesPoints(const std::string& sql, Id hostId,
+                                                    const std::string& name,
+                                                    const std::string& subject, Time from);
 
   std::mutex mutex_;
   sqlite::Database db_;
