@@ -116,14 +116,16 @@ const char* const kRollUpHour =
     "JOIN agg_5m a ON a.series_id = s.id AND a.t >= h.t AND a.t < h.t + 3600 "
     "GROUP BY a.series_id, h.t";
 
-// The 5-minute buckets from ?1's up to the newest stored (never before the oldest stored):
-// raw is read one (bucket, series) key at a time, not scanned through every host's points.
-// MIN(b) and MAX(b) stand alone in their subqueries: SQLite answers a bare MIN or MAX of an
-// index's first column with one probe, but scans the table when it is wrapped (IFNULL).
-const char* const kBucketsFrom =
-    "WITH RECURSIVE buckets (b) AS ("
-    "SELECT MAX(?1 - ?1 % 300, IFNULL((SELECT MIN(b) FROM raw), 0)) "
-    "UNION ALL SELECT b + 300 FROM buckets WHERE b < IFNULL((SELECT MAX(b) FROM raw), 0)) ";
+// The 5-minute buckets from that of `from` (an SQL parameter, "?1") up to the newest
+// stored, never before the oldest stored: raw is read one (bucket, series) key at a time,
+// not scanned through every host's points. MIN(b) and MAX(b) stand alone in their
+// subqueries: SQLite answers a bare MIN or MAX of an index's first column with one probe,
+// but scans the table when it is wrapped (IFNULL).
+std::string bucketsFrom(const std::string& from) {
+  return "WITH RECURSIVE buckets (b) AS (SELECT MAX(" + from + " - " + from +
+         " % 300, IFNULL((SELECT MIN(b) FROM raw), 0)) "
+         "UNION ALL SELECT b + 300 FROM buckets WHERE b < IFNULL((SELECT MAX(b) FROM raw), 0)) ";
+}
 
 // `sql` with its %s replaced by `text` (a condition or a table name, never input).
 std::string substituted(const char* sql, const std::string& text) {
@@ -347,21 +349,20 @@ QueryResult MetricsStore::query(Id hostId, const std::string& name,
     table = "agg_1h";
     result.resolution = "1h";
   }
-  std::string cols = result.resolution == "raw" ? "COUNT(*), SUM(d.v), MIN(d.v), MAX(d.v)"
-                                                : "SUM(d.n), SUM(d.sum), MIN(d.min), MAX(d.max)";
-  // Raw points are reached bucket by bucket (their key starts with the bucket).
-  std::string select = result.resolution == "raw"
-                           ? std::string(kBucketsFrom) +
-                                 "SELECT s.subject, (d.t / ?1) * ?1 AS k, " + cols +
-                                 " FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
-                                 "ON d.b = c.b AND d.series_id = s.id AND c.b < ?5"
-                           : "SELECT s.subject, (d.t / ?1) * ?1 AS k, " + cols +
-                                 " FROM series s JOIN " + table + " d ON d.series_id = s.id";
-  std::string sql = select + " WHERE s.host_id = ?2 AND s.name = ?3 AND d.t >= ?4 AND d.t < ?5" +
-                    (subject ? " AND s.subject = ?6" : "") +
-                    " GROUP BY s.subject, k ORDER BY s.subject, k";
+  bool raw = result.resolution == "raw";
+  std::string cols = raw ? "COUNT(*), SUM(d.v), MIN(d.v), MAX(d.v)"
+                         : "SUM(d.n), SUM(d.sum), MIN(d.min), MAX(d.max)";
+  // Raw points are reached bucket by bucket from `from`'s (their key starts with the bucket).
+  std::string sql =
+      (raw ? bucketsFrom("?4") : std::string()) + "SELECT s.subject, (d.t / ?1) * ?1 AS k, " +
+      cols +
+      (raw ? " FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
+             "ON d.b = c.b AND d.series_id = s.id AND c.b < ?5"
+           : std::string(" FROM series s JOIN ") + table + " d ON d.series_id = s.id") +
+      " WHERE s.host_id = ?2 AND s.name = ?3 AND d.t >= ?4 AND d.t < ?5" +
+      (subject ? " AND s.subject = ?6" : "") + " GROUP BY s.subject, k ORDER BY s.subject, k";
   std::lock_guard lock(mutex_);
-  if (result.resolution != "raw") rollUpHost(hostId, now);
+  if (!raw) rollUpHost(hostId, now);
   sqlite::Statement q(db_, sql);
   q.bind(1, step).bind(2, hostId).bind(3, name).bind(4, from).bind(5, to);
   if (subject) q.bind(6, *subject);
@@ -383,7 +384,7 @@ QueryResult MetricsStore::query(Id hostId, const std::string& name,
 
 std::vector<std::pair<Time, double>> MetricsStore::recent(Id hostId, const std::string& name,
                                                           const std::string& subject, Time from) {
-  return seriesPoints(std::string(kBucketsFrom) +
+  return seriesPoints(bucketsFrom("?1") +
                           "SELECT d.t, d.v FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
                           "ON d.b = c.b AND d.series_id = s.id "
                           "WHERE s.host_id = ?2 AND s.name = ?3 AND s.subject = ?4 AND d.t >= ?1 "
@@ -417,7 +418,7 @@ std::vector<LatestValue> MetricsStore::latest(const std::optional<std::string>& 
   std::lock_guard lock(mutex_);
   // A probe per series and bucket since `since` (a few buckets: "current" values); the
   // row of MAX(d.t) gives d.v (SQLite's bare column of a MAX aggregate).
-  std::string sql = std::string(kBucketsFrom) +
+  std::string sql = bucketsFrom("?1") +
                     "SELECT s.host_id, s.tenant_id, s.name, s.subject, MAX(d.t), d.v FROM series s "
                     "CROSS JOIN buckets c CROSS JOIN raw d ON d.b = c.b AND d.series_id = s.id "
                     "WHERE d.t >= ?1";

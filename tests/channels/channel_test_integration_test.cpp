@@ -92,19 +92,6 @@ class Receiver {
   std::vector<net::Request> requests_;
 };
 
-// A port nobody listens on: bound by the OS, then closed.
-int closedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 class ChannelTest : public ::testing::Test, protected ConsoleApi {
  protected:
   void SetUp() override {
@@ -212,10 +199,11 @@ TEST_F(ChannelTest, WebhookTestMessageIsSignedAndSaysItIsATest) {
 }
 
 TEST_F(ChannelTest, ClosedPortAnswers502WithTheReasonAndChangesNothing) {
-  std::int64_t id = createChannel(millau, "email", "Relais éteint", emailSettings(closedPort()));
+  std::int64_t id =
+      createChannel(millau, "email", "Relais éteint", emailSettings(freeLoopbackPort()));
   std::int64_t hookId =
       createChannel(millau, "webhook", "Webhook éteint",
-                    Json{{"url", "https://127.0.0.1:" + std::to_string(closedPort()) + "/x"},
+                    Json{{"url", "https://127.0.0.1:" + std::to_string(freeLoopbackPort()) + "/x"},
                          {"secret", kWebhookSecret}});
   Json before = ok("GET", "/api/v1/channels", admin);
 

@@ -85,12 +85,6 @@ class GlpiForwardIT : public ::testing::Test {
       if (t["tenant_id"] == tenantId) return t;
     return Json::object();
   }
-
-  // A port where nothing listens now (a receiver started there later comes back on it).
-  std::uint16_t freePort() {
-    GlpiReceiver probe(tmp.path() / "probe");
-    return probe.port();
-  }
 };
 
 TEST_F(GlpiForwardIT, ValidInventoryReachesTheRightTenantsGlpiOnly) {
@@ -123,7 +117,7 @@ TEST_F(GlpiForwardIT, ValidInventoryReachesTheRightTenantsGlpiOnly) {
 }
 
 TEST_F(GlpiForwardIT, ReceiverDownThenUpGetsItOnceAfterRetries) {
-  std::uint16_t port = freePort();
+  std::uint16_t port = freeLoopbackPort();  // a receiver started there later
   auto server = startServer("http://127.0.0.1:" + std::to_string(port) + "/");
   ctl.login(*server);
   createTenants();
@@ -143,7 +137,7 @@ TEST_F(GlpiForwardIT, ReceiverDownThenUpGetsItOnceAfterRetries) {
 }
 
 TEST_F(GlpiForwardIT, PendingForwardSurvivesKill9) {
-  std::uint16_t port = freePort();
+  std::uint16_t port = freeLoopbackPort();  // a receiver started there later
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
   auto server = startServer(url);
   ctl.login(*server);
