@@ -1,5 +1,8 @@
 #include "common/sqlite/database.h"
 
+#include <chrono>
+#include <thread>
+
 #include "common/error.h"
 
 namespace parc::sqlite {
@@ -15,6 +18,20 @@ ErrorKind errorKind(int rc) {
       primary == SQLITE_IOERR)
     return ErrorKind::kUnavailable;
   return ErrorKind::kInternal;
+}
+
+// Two processes opening a new file at once (the agent's service and `parc-agent emit`):
+// SQLite answers the second one's switch to WAL with SQLITE_BUSY at once, without its
+// busy handler (waiting could deadlock), so the wait is ours, as long as the handler's.
+void enterWalMode(Database& db) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    int rc = sqlite3_exec(db.handle(), "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline)
+      db.fail(rc, "exec PRAGMA journal_mode=WAL");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 }  // namespace
 
@@ -120,7 +137,8 @@ Database Database::open(const std::filesystem::path& path) {
   }
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   sqlite3_extended_result_codes(raw, 1);
-  db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  enterWalMode(db);
+  db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   return db;
 }
 

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "common/error.h"
 #include "common/sqlite/database.h"
@@ -175,6 +179,37 @@ TEST(Sqlite, ADatabaseHeldByAnotherWriterIsUnavailableNotInternal) {
             ErrorKind::kUnavailable);
   holder.exec("COMMIT");
   Statement(other, "INSERT INTO t(name) VALUES('x')").run();  // and passes once released
+  std::filesystem::remove_all(dir);
+}
+
+// The agent's service and `parc-agent emit` may create the outbox at the same instant: the
+// second switch to WAL met SQLITE_BUSY without the busy handler (CI failed on it once; two
+// processes failed 132 times in 200 before the fix). Both must open, migrate and write.
+TEST(Sqlite, TwoConnectionsCreatingTheSameFileAtOnceBothSucceed) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parc-sqlite-race-" + std::to_string(::getpid()));
+  for (int round = 0; round < 100; ++round) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(2);
+    auto openAndWrite = [&](int who) {
+      ++ready;
+      while (ready < 2) {
+      }
+      try {
+        auto db = Database::open(dir / "a.db");
+        migrate(db, kTwoSteps);
+        Statement(db, "INSERT INTO t(name) VALUES(?)").bind(1, std::to_string(who)).run();
+      } catch (const Error& e) {
+        errors[who] = e.what();
+      }
+    };
+    std::thread first(openAndWrite, 0), second(openAndWrite, 1);
+    first.join();
+    second.join();
+    ASSERT_EQ(errors, std::vector<std::string>(2)) << "round " << round;
+  }
   std::filesystem::remove_all(dir);
 }
 
