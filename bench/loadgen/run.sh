@@ -7,6 +7,8 @@
 # PARC_BENCH_RESTART=0 skips the restart run. PARC_BENCH_HOT_EVERY=N: every Nth agent
 # reports its disk 99 % full, and the time from that report's sending to its alert's
 # opening (alerts.sqlite, whole seconds) is printed: the rules' latency under this load.
+# PARC_BENCH_PIN=1 runs the server on CPU 0 and the generator on CPU 1 (taskset), so that
+# neither steals the other's core: the server's figures then hold with one core of its own.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-1000}
@@ -17,6 +19,8 @@ threads=${5:-1}
 work=$(mktemp -d /tmp/parc-load-XXXXXX)
 bin=build
 ulimit -n "$(ulimit -Hn)"
+server_cpu=(); loadgen_cpu=()
+if [ "${PARC_BENCH_PIN:-0}" = 1 ]; then server_cpu=(taskset -c 0); loadgen_cpu=(taskset -c 1); fi
 
 # One machine enrols every simulated agent: lift the per-address enrolment limit.
 cat >"$work/server.toml" <<'TOML'
@@ -26,7 +30,7 @@ TOML
 
 start_server() {
   rm -f "$work/srv/server.json"
-  "${PARC_SERVER_BIN:-$bin/server/parc-server}" --config "$work/server.toml" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
+  "${server_cpu[@]}" "${PARC_SERVER_BIN:-$bin/server/parc-server}" --config "$work/server.toml" --data-dir "$work/srv" --agent-listen "127.0.0.1:${1:-0}" \
     --console-listen 127.0.0.1:0 --log-level info >"$work/server.out" 2>>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 1 200); do [ -f "$work/srv/server.json" ] && break; sleep 0.05; done
@@ -45,7 +49,7 @@ token=$("$ctl" --json tokens create --tenant 1 --max-uses 100000 | python3 -c "i
 peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$server_pid/status"; }
 
 echo "== run 1: enrol $agents agents, hold their control channels, report every ${interval} s for ${duration} s"
-"$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
+"${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
   --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
   --hot-log "$work/hot.txt" --json | tail -1
@@ -92,7 +96,7 @@ fi
 echo "== run 2: restart the server; every agent redials at once (connect-rate = agents), then as the agent does (1-10 s jitter, backoff)"
 kill "$server_pid"; wait "$server_pid" || true
 start_server "$port"
-"$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --agents "$agents" \
+"${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --agents "$agents" \
   --duration 60 --report-interval 3600 --connect-rate "$agents" --threads "$threads" \
   --state-dir "$work/state" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
