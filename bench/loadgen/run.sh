@@ -9,6 +9,8 @@
 # opening (alerts.sqlite, whole seconds) is printed: the rules' latency under this load.
 # PARC_BENCH_PIN=1 runs the server on CPU 0 and the generator on CPU 1 (taskset), so that
 # neither steals the other's core: the server's figures then hold with one core of its own.
+# PARC_BENCH_FSYNC_PROBE=1 measures the disk's fdatasync latency beside run 1
+# (fsync_probe.py): every acknowledgement waits for one, so a stalling disk shows in p99.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-1000}
@@ -48,12 +50,19 @@ token=$("$ctl" --json tokens create --tenant 1 --max-uses 100000 | python3 -c "i
 
 peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$server_pid/status"; }
 
+probe_pid=
+if [ "${PARC_BENCH_FSYNC_PROBE:-0}" = 1 ]; then
+  # Enrolment takes a few seconds per thousand agents: the probe covers it and the run.
+  bench/loadgen/fsync_probe.py "$work/fsync-probe" "$(( duration + agents / 100 + 15 ))" >"$work/fsync.txt" &
+  probe_pid=$!
+fi
 echo "== run 1: enrol $agents agents, hold their control channels, report every ${interval} s for ${duration} s"
 "${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
   --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
   --hot-log "$work/hot.txt" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
+if [ -n "$probe_pid" ]; then wait "$probe_pid"; cat "$work/fsync.txt"; fi
 if [ "${PARC_BENCH_HOT_EVERY:-0}" != 0 ]; then
   sleep 6  # one more round of the rules (every 5 s) for the last hot reports
   python3 - "$work/hot.txt" "$work/srv/parc.db" "$work/srv/alerts.sqlite" <<'PY'
@@ -86,6 +95,11 @@ raw, = db.execute("SELECT count(*) FROM raw").fetchone()
 series, hosts = db.execute("SELECT count(*), count(DISTINCT host_id) FROM series").fetchone()
 size = os.path.getsize(sys.argv[1]) + (os.path.getsize(sys.argv[1] + "-wal") if os.path.exists(sys.argv[1] + "-wal") else 0)
 print(f"metrics stored: {raw} points in {series} series of {hosts} hosts; metrics.sqlite {size // 1024} KiB")
+main = sys.argv[1].replace("metrics.sqlite", "parc.db")
+size = os.path.getsize(main) + (os.path.getsize(main + "-wal") if os.path.exists(main + "-wal") else 0)
+kept, ids = (sqlite3.connect(main).execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+             for t in ("agent_messages", "received_messages"))
+print(f"parc.db {size // 1024} KiB: {kept} messages kept as received, {ids} ids remembered")
 PY
 
 if [ "${PARC_BENCH_RESTART:-1}" = 0 ]; then
