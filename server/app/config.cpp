@@ -41,6 +41,19 @@ void loadMetricsRetention(const toml::table& t, ServerConfig& c) {
   c.metricsRetentionFiveMinutes = hours(24 * five);
   c.metricsRetentionHourly = hours(24 * hourly);
 }
+
+void loadMessageRetention(const toml::table& t, store::MessageRetentionSettings& m) {
+  m.metricsCopyDays = config::getInt(t, "messages.metrics_copy_days", m.metricsCopyDays);
+  m.logDays = config::getInt(t, "messages.log_days", m.logDays);
+  m.idDays = config::getInt(t, "messages.id_days", m.idDays);
+  constexpr std::int64_t kMaxDays = 100 * 366;
+  for (auto days : {m.metricsCopyDays, m.logDays, m.idDays}) {
+    if (days < 0 || days > kMaxDays) {
+      throw Error(ErrorKind::kBadRequest,
+                  "[messages] metrics_copy_days, log_days and id_days are 0 (keep) to 36600");
+    }
+  }
+}
 }  // namespace
 
 void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
@@ -92,6 +105,7 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
   c.requestTimeoutSeconds =
       config::getInt(t, "security.request_timeout_seconds", c.requestTimeoutSeconds);
   c.auditRetentionDays = config::getInt(t, "audit.retention_days", c.auditRetentionDays);
+  loadMessageRetention(t, c.messageRetention);
   c.backupTimeZone = config::getString(t, "backup.time_zone", c.backupTimeZone);
   if (c.sessionIdleSeconds < 1 || c.sessionAbsoluteSeconds < c.sessionIdleSeconds) {
     throw Error(ErrorKind::kBadRequest,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/forward/settings.h"
+#include "server/store/message_retention.h"
 
 namespace parc::server {
 
@@ -61,6 +62,8 @@ struct ServerConfig {
   std::int64_t requestTimeoutSeconds = 30;
   // The audit log's retention (CNIL: 6 months to 1 year for such logs); 0 keeps all.
   std::int64_t auditRetentionDays = 365;
+  /// `[messages]`: how long what agents sent is kept in parc.db (docs/protocol.md).
+  store::MessageRetentionSettings messageRetention;
   /// The calendar of backup retention (tz database name), `[backup] time_zone`.
   std::string backupTimeZone = "Europe/Paris";
   /// How often presence changes (online/offline, last seen) are written in one batch.

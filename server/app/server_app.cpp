@@ -110,6 +110,7 @@ int runServer(const ServerConfig& settings) {
   createFirstAdministrator(store, config.dataDir);
 
   auth::AuditRetention auditRetention(store, config.auditRetentionDays);
+  store::MessageRetention messageRetention(store, config.messageRetention);
   auth::SessionManager sessions(store, config.sessionIdleSeconds, config.sessionAbsoluteSeconds);
   control::ControlHub hub(store, config.presenceFlushInterval);
   security::RateLimiter publicLimiter({config.publicRequestBurst, config.publicRequestsPerSecond});

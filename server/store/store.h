@@ -201,6 +201,23 @@ class Store {
                                                                         const std::string& type,
                                                                         int limit) = 0;
 
+  /// What purgeMessages removed.
+  struct MessagePurge {
+    std::int64_t metricsCopies = 0;  // metrics batches as received
+    std::int64_t otherMessages = 0;  // events and action results
+    std::int64_t receivedIds = 0;    // ids remembered to answer resends "duplicate"
+  };
+  struct MessageCutoffs {
+    Time metricsBefore = 0;  // metrics batches (their series live in metrics.sqlite)
+    Time othersBefore = 0;   // events and action results
+    Time idsBefore = 0;      // remembered ids: a resend older than that is stored again
+  };
+  /// Retention of what agents sent: deletes what was received before each cutoff, in
+  /// short transactions (a host's slice at a time) so that reports wait only
+  /// milliseconds; stops between slices once `keepGoing` says no.
+  virtual MessagePurge purgeMessages(const MessageCutoffs& cutoffs,
+                                     const std::function<bool()>& keepGoing) = 0;
+
   virtual void updatePresence(const std::vector<PresenceUpdate>& updates) = 0;
   /// Marks every host offline (at start: connections did not survive the restart).
   virtual void markAllOffline(Time now) = 0;

@@ -319,6 +319,43 @@ TEST_F(Delivery, AWeekOfflineArrivesInOrderWithinTheBound) {
   EXPECT_EQ(parseJson(e.text(0))["evicted"]["metrics"], kMetrics - metrics);
 }
 
+// The retention of received messages runs at the server's start: metrics batches older
+// than a day, and ids older than 9 days, leave parc.db; recent ones and events stay
+// (docs/protocol.md, "Retention of received messages").
+TEST_F(Delivery, ReceivedMessagesAndIdsPastTheirRetentionArePurgedAtStart) {
+  ASSERT_EQ(agentCommand({"emit", "--type", "metrics", "--count", "30"}).exitCode, 0);
+  ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", "10"}).exitCode, 0);
+  auto agent = startAgent("agent");
+  ASSERT_TRUE(waitStored("metrics", 30, 30s) && waitStored("event", 10, 30s))
+      << agent->stderrText();
+  agent->stop();
+  server->stop();
+  auto idsLeft = [&] {
+    auto db = sqlite::Database::open(serverDir() / "parc.db");
+    sqlite::Statement s(db, "SELECT COUNT(*) FROM received_messages");
+    s.step();
+    return s.int64(0);
+  };
+  std::int64_t idsBefore = idsLeft();  // the 40 and the agent's inventory
+  {
+    // Twenty metrics batches and five events received ten days ago.
+    auto db = sqlite::Database::open(serverDir() / "parc.db");
+    db.exec(
+        "UPDATE agent_messages SET received_at = received_at - 10 * 86400 WHERE id IN "
+        "(SELECT id FROM agent_messages WHERE type = 'metrics' ORDER BY id LIMIT 20) OR id IN "
+        "(SELECT id FROM agent_messages WHERE type = 'event' ORDER BY id LIMIT 5)");
+    db.exec(
+        "UPDATE received_messages SET received_at = received_at - 10 * 86400 WHERE message_id "
+        "IN (SELECT message_id FROM agent_messages WHERE received_at < strftime('%s') - 86400)");
+  }
+  restartServer();
+  ASSERT_TRUE(waitFor([&] { return stored("metrics").first == 10; }, 20s))
+      << stored("metrics").first << " metrics batches kept";
+  EXPECT_TRUE(waitFor([&] { return idsLeft() == idsBefore - 25; }, 20s))
+      << idsLeft() << " ids of " << idsBefore;
+  EXPECT_EQ(stored("event").first, 10) << "events are kept a year";
+}
+
 TEST_F(Delivery, AnOutboxHeldByAnotherProcessIsWaitedForNotFatal) {
   // Another writer (here the test, as `parc-agent emit` or a backup tool would) holds the
   // outbox longer than SQLite's 5 s busy timeout while the agent starts and collects.

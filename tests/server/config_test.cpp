@@ -1,5 +1,6 @@
 // parc-server's TOML settings that have no other test: the metrics retention of
-// `[health]` (docs/health.md, "Storage").
+// `[health]` (docs/health.md, "Storage") and the retention of received messages,
+// `[messages]` (docs/protocol.md).
 #include "server/app/config.h"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,21 @@ TEST(ServerConfigHealth, RetentionMustGrowFromRawToHourly) {
            "[health]\nretention_5min_days = -1\n",
            "[health]\nretention_raw_hours = \"48\"\n",
        }) {
+    EXPECT_THROW(load(bad), Error) << bad;
+  }
+}
+
+TEST(ServerConfigMessages, RetentionDefaultsKeysAndRefusals) {
+  ServerConfig d = load("");
+  EXPECT_EQ(d.messageRetention.metricsCopyDays, 1);
+  EXPECT_EQ(d.messageRetention.logDays, 365);
+  EXPECT_EQ(d.messageRetention.idDays, 9);
+  ServerConfig c = load("[messages]\nmetrics_copy_days = 0\nlog_days = 30\nid_days = 14\n");
+  EXPECT_EQ(c.messageRetention.metricsCopyDays, 0);
+  EXPECT_EQ(c.messageRetention.logDays, 30);
+  EXPECT_EQ(c.messageRetention.idDays, 14);
+  for (const char* bad : {"[messages]\nid_days = -1\n", "[messages]\nlog_days = 40000\n",
+                          "[messages]\nmetrics_copy_days = \"2\"\n"}) {
     EXPECT_THROW(load(bad), Error) << bad;
   }
 }

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/json/json.h"
 #include "common/protocol/messages.h"
+#include "server/store/message_retention.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace parc::server::store {
@@ -338,6 +339,81 @@ TEST_F(StoreTest, DataSurvivesReopen) {
   store_ = std::make_unique<SqliteStore>(dir_ / "parc.db");
   EXPECT_EQ(store_->listHosts().size(), 1u);
   EXPECT_EQ(store_->listTenants().size(), 1u);
+}
+
+// Retention of what agents sent: each kind goes at its own cutoff, other hosts' and newer
+// rows stay, an id forgotten is stored again when resent, and a big backlog goes in
+// slices that a stopping server can interrupt.
+TEST_F(StoreTest, MessagesAndTheirIdsArePurgedEachAtItsOwnCutoff) {
+  token(2, 9000, "h");
+  auto a = store_->enrollHost("h", 2000, host("a")).host;
+  auto b = store_->enrollHost("h", 2000, host("b")).host;
+  auto send = [&](Id hostId, const std::string& id, const std::string& type, Time at) {
+    return store_->storeMessages(hostId, {IncomingMessage{id, type, at, "{}", {}}}, at).at(0);
+  };
+  for (Id h : {a->id, b->id}) {
+    send(h, "old-metrics", "metrics", 1000);
+    send(h, "new-metrics", "metrics", 5000);
+    send(h, "old-event", "event", 1000);
+    send(h, "mid-event", "event", 3000);
+    send(h, "new-event", "event", 5000);
+  }
+  auto purged = store_->purgeMessages({2000, 4000, 2500}, [] { return true; });
+  EXPECT_EQ(purged.metricsCopies, 2);  // "old-metrics" of both hosts
+  EXPECT_EQ(purged.otherMessages, 4);  // "old-event" and "mid-event" of both
+  EXPECT_EQ(purged.receivedIds, 4);    // the ids received at 1000
+  for (Id h : {a->id, b->id}) {
+    EXPECT_EQ(store_->countMessages(h, "metrics"), 1);
+    auto events = store_->listMessages(h, "event", 10);
+    ASSERT_EQ(events.size(), 1U);
+    EXPECT_EQ(events[0].first, "new-event");
+  }
+  // An id still remembered is a duplicate even though its message was purged; one past
+  // the id retention is stored again.
+  EXPECT_EQ(send(a->id, "mid-event", "event", 6000), MessageOutcome::kDuplicate);
+  EXPECT_EQ(send(a->id, "old-event", "event", 6000), MessageOutcome::kStored);
+  // Nothing left before the cutoffs: a second pass removes nothing.
+  auto again = store_->purgeMessages({2000, 4000, 2500}, [] { return true; });
+  EXPECT_EQ(again.metricsCopies + again.otherMessages + again.receivedIds, 0);
+}
+
+TEST_F(StoreTest, AMessageBacklogIsPurgedInSlicesAndStopsWhenAsked) {
+  token(1, 9000, "h");
+  auto a = store_->enrollHost("h", 2000, host("a")).host;
+  std::vector<IncomingMessage> week;
+  for (int i = 0; i < 4500; ++i) week.push_back({"m-" + std::to_string(i), "metrics", 1, "{}", {}});
+  store_->storeMessages(a->id, week, 1000);
+  int slices = 0;
+  auto stopped = store_->purgeMessages({2000, 0, 0}, [&] { return ++slices <= 2; });
+  EXPECT_EQ(stopped.metricsCopies, 4000) << "two slices of 2,000, then the stop";
+  EXPECT_EQ(store_->countMessages(a->id, "metrics"), 500);
+  auto rest = store_->purgeMessages({2000, 0, 0}, [] { return true; });
+  EXPECT_EQ(rest.metricsCopies, 500);
+  EXPECT_EQ(rest.receivedIds, 0) << "a cutoff of 0 keeps everything";
+  EXPECT_EQ(store_->storeMessages(a->id, {week.front()}, 3000).at(0), MessageOutcome::kDuplicate);
+}
+
+// The server's hourly task turns its days into cutoffs; 0 days keeps that kind.
+TEST_F(StoreTest, MessageRetentionCutsEachKindAtItsDaysAndKeepsWhatIsSetToZero) {
+  token(1, 9000, "h");
+  auto a = store_->enrollHost("h", 2000, host("a")).host;
+  constexpr Time kDay = 86400, kNow = 1000 * kDay;
+  auto send = [&](const std::string& id, const std::string& type, Time at) {
+    store_->storeMessages(a->id, {IncomingMessage{id, type, at, "{}", {}}}, at);
+  };
+  send("metrics-3-days", "metrics", kNow - 3 * kDay);
+  send("metrics-12-hours", "metrics", kNow - kDay / 2);
+  send("event-100-days", "event", kNow - 100 * kDay);
+  send("event-400-days", "event", kNow - 400 * kDay);
+  auto all = [] { return true; };
+  auto none = store_->purgeMessages(messageCutoffs({0, 0, 0}, kNow), all);
+  EXPECT_EQ(none.metricsCopies + none.otherMessages + none.receivedIds, 0);
+  auto purged = store_->purgeMessages(messageCutoffs({}, kNow), all);
+  EXPECT_EQ(purged.metricsCopies, 1);  // older than a day
+  EXPECT_EQ(purged.otherMessages, 1);  // older than 365 days
+  EXPECT_EQ(purged.receivedIds, 2);    // the two events' (older than 9 days)
+  EXPECT_EQ(store_->countMessages(a->id, "metrics"), 1);
+  EXPECT_EQ(store_->countMessages(a->id, "event"), 1);
 }
 
 }  // namespace

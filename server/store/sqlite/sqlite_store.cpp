@@ -671,6 +671,49 @@ std::int64_t SqliteStore::countMessages(Id hostId, const std::string& type) {
   return s.int64(0);
 }
 
+Store::MessagePurge SqliteStore::purgeMessages(const MessageCutoffs& cutoffs,
+                                               const std::function<bool()>& keepGoing) {
+  // Each statement deletes at most kSlice rows of one host (both tables lead with
+  // host_id), in a transaction of its own: the reports' group commits wait for the lock
+  // a few milliseconds at most, even on the first purge of a years-old database.
+  constexpr int kSlice = 2000;
+  const std::pair<const char*, Time> kinds[] = {
+      {"DELETE FROM agent_messages WHERE id IN (SELECT id FROM agent_messages WHERE "
+       "host_id = ?1 AND type = 'metrics' AND received_at < ?2 LIMIT ?3)",
+       cutoffs.metricsBefore},
+      {"DELETE FROM agent_messages WHERE id IN (SELECT id FROM agent_messages WHERE "
+       "host_id = ?1 AND type <> 'metrics' AND received_at < ?2 LIMIT ?3)",
+       cutoffs.othersBefore},
+      {"DELETE FROM received_messages WHERE host_id = ?1 AND message_id IN (SELECT message_id "
+       "FROM received_messages WHERE host_id = ?1 AND received_at < ?2 LIMIT ?3)",
+       cutoffs.idsBefore},
+  };
+  std::vector<Id> hosts;
+  {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT id FROM hosts ORDER BY id");
+    while (s.step()) hosts.push_back(s.int64(0));
+  }
+  MessagePurge purged;
+  std::int64_t* counts[] = {&purged.metricsCopies, &purged.otherMessages, &purged.receivedIds};
+  for (Id host : hosts) {
+    for (std::size_t k = 0; k < std::size(kinds); ++k) {
+      for (int removed = kSlice; removed == kSlice;) {
+        if (!keepGoing()) return purged;
+        std::lock_guard lock(mutex_);
+        Statement(db_, kinds[k].first)
+            .bind(1, host)
+            .bind(2, kinds[k].second)
+            .bind(3, std::int64_t{kSlice})
+            .run();
+        removed = db_.changes();
+        *counts[k] += removed;
+      }
+    }
+  }
+  return purged;
+}
+
 std::vector<std::pair<std::string, std::string>> SqliteStore::listMessages(Id hostId,
                                                                            const std::string& type,
                                                                            int limit) {
