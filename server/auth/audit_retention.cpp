@@ -8,16 +8,14 @@ namespace parc::server::auth {
 
 AuditRetention::AuditRetention(store::Store& store, std::int64_t retentionDays)
     : store_(store), retentionDays_(retentionDays) {
-  if (retentionDays_ > 0) thread_ = std::thread([this] { run(); });
-}
-
-AuditRetention::~AuditRetention() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (retentionDays_ <= 0) return;
+  thread_ = std::make_unique<PeriodicThread>(std::chrono::hours(24), [this](const auto&) {
+    try {
+      purgeOnce(static_cast<store::Time>(std::time(nullptr)));
+    } catch (const std::exception& e) {
+      spdlog::error("audit retention failed (retried tomorrow): {}", e.what());
+    }
+  });
 }
 
 std::int64_t AuditRetention::purgeOnce(store::Time now) {
@@ -36,20 +34,6 @@ std::int64_t AuditRetention::purgeOnce(store::Time now) {
     spdlog::info("audit retention: {}", e.detail);
   }
   return removed;
-}
-
-void AuditRetention::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    try {
-      purgeOnce(static_cast<store::Time>(std::time(nullptr)));
-    } catch (const std::exception& e) {
-      spdlog::error("audit retention failed (retried tomorrow): {}", e.what());
-    }
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::hours(24), [this] { return stopping_; });
-  }
 }
 
 }  // namespace parc::server::auth

@@ -20,27 +20,18 @@ Store::MessageCutoffs messageCutoffs(const MessageRetentionSettings& settings, T
 
 MessageRetention::MessageRetention(Store& store, MessageRetentionSettings settings)
     : store_(store), settings_(settings) {
-  if (settings_.metricsCopyDays > 0 || settings_.logDays > 0 || settings_.idDays > 0)
-    thread_ = std::thread([this] { run(); });
+  if (settings_.metricsCopyDays <= 0 && settings_.logDays <= 0 && settings_.idDays <= 0) return;
+  thread_ = std::make_unique<PeriodicThread>(std::chrono::hours(1), [this](const auto& keepGoing) {
+    try {
+      purgeOnce(static_cast<Time>(std::time(nullptr)), keepGoing);
+    } catch (const std::exception& e) {
+      spdlog::error("message retention failed (tried again in an hour): {}", e.what());
+    }
+  });
 }
 
-MessageRetention::~MessageRetention() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool MessageRetention::stopping() {
-  std::lock_guard lock(mutex_);
-  return stopping_;
-}
-
-Store::MessagePurge MessageRetention::purgeOnce(Time now) {
-  auto purged =
-      store_.purgeMessages(messageCutoffs(settings_, now), [this] { return !stopping(); });
+Store::MessagePurge MessageRetention::purgeOnce(Time now, const std::function<bool()>& keepGoing) {
+  auto purged = store_.purgeMessages(messageCutoffs(settings_, now), keepGoing);
   if (purged.metricsCopies + purged.otherMessages + purged.receivedIds > 0) {
     spdlog::info(
         "message retention: {} metrics batch(es), {} other message(s) and {} remembered id(s) "
@@ -48,20 +39,6 @@ Store::MessagePurge MessageRetention::purgeOnce(Time now) {
         purged.metricsCopies, purged.otherMessages, purged.receivedIds);
   }
   return purged;
-}
-
-void MessageRetention::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    try {
-      purgeOnce(static_cast<Time>(std::time(nullptr)));
-    } catch (const std::exception& e) {
-      spdlog::error("message retention failed (tried again in an hour): {}", e.what());
-    }
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; });
-  }
 }
 
 }  // namespace parc::server::store

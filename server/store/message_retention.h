@@ -2,11 +2,10 @@
 // Applies the retention of what agents sent (parc.db's agent_messages and
 // received_messages): at start, then every hour, in short slices (docs/protocol.md,
 // "Retention of received messages").
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
+#include <memory>
 
+#include "common/thread/periodic_thread.h"
 #include "server/store/store.h"
 
 namespace parc::server::store {
@@ -30,23 +29,15 @@ class MessageRetention {
  public:
   /// Starts the hourly thread unless every setting is 0.
   MessageRetention(Store& store, MessageRetentionSettings settings);
-  ~MessageRetention();
-  MessageRetention(const MessageRetention&) = delete;
-  MessageRetention& operator=(const MessageRetention&) = delete;
 
-  /// One pass now (what the thread runs); stops early when the server stops.
-  Store::MessagePurge purgeOnce(Time now);
+  /// One pass now (what the thread runs, ending early once the server stops).
+  Store::MessagePurge purgeOnce(
+      Time now, const std::function<bool()>& keepGoing = [] { return true; });
 
  private:
-  void run();
-  bool stopping();
-
   Store& store_;
   MessageRetentionSettings settings_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicThread> thread_;  // last: stopped before the members it uses
 };
 
 }  // namespace parc::server::store

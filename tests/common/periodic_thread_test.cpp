@@ -1,0 +1,56 @@
+#include "common/thread/periodic_thread.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace parc {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto end = Clock::now() + timeout;
+  while (!condition()) {
+    if (Clock::now() > end) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+TEST(PeriodicThread, RunsAtOnceThenAtTheInterval) {
+  std::atomic<int> rounds{0};
+  auto start = Clock::now();
+  Clock::time_point first{}, second{};
+  {
+    PeriodicThread t(200ms, [&](const auto&) {
+      int n = ++rounds;
+      if (n == 1) first = Clock::now();
+      if (n == 2) second = Clock::now();
+    });
+    ASSERT_TRUE(waitUntil([&] { return rounds >= 2; }, 5000ms));
+  }
+  EXPECT_LT(first - start, 150ms) << "the first round does not wait for the interval";
+  EXPECT_GE(second - first, 190ms);
+}
+
+TEST(PeriodicThread, DestructionEndsALongRoundThroughKeepGoingAndSkipsTheWait) {
+  std::atomic<bool> inRound{false}, sawStop{false};
+  auto started = Clock::now();
+  {
+    PeriodicThread t(std::chrono::hours(1), [&](const auto& keepGoing) {
+      inRound = true;
+      while (keepGoing()) std::this_thread::sleep_for(1ms);
+      sawStop = true;
+    });
+    ASSERT_TRUE(waitUntil([&] { return inRound.load(); }, 5000ms));
+  }
+  EXPECT_TRUE(sawStop);
+  EXPECT_LT(Clock::now() - started, 5s) << "neither the round nor the hour is waited for";
+}
+
+}  // namespace
+}  // namespace parc
