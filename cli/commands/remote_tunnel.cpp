@@ -19,6 +19,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "cli/commands/remote_streams.h"
 #include "cli/commands/stream_session.h"
@@ -113,9 +114,11 @@ class Connections {
   explicit Connections(net::WsClientOptions options, long long host)
       : options_(std::move(options)), host_(host) {}
   void start(int fd) {
+    joinFinished();
     std::lock_guard lock(mutex_);
     fds_.insert(fd);
-    threads_.emplace_back([this, fd] {
+    auto self = threads_.emplace(threads_.end());
+    *self = std::thread([this, fd, self] {
       try {
         relayConnection(options_, host_, fd);
       } catch (const std::exception& e) {
@@ -124,6 +127,7 @@ class Connections {
       std::lock_guard lock(mutex_);
       fds_.erase(fd);
       ::close(fd);
+      finished_.push_back(self);
     });
   }
   bool empty() {
@@ -139,11 +143,25 @@ class Connections {
   }
 
  private:
+  // A tunnel left open all day sees many connections: each ended one's thread is joined
+  // at the next accept, not kept (with its stack) until the tunnel stops.
+  void joinFinished() {
+    std::vector<std::list<std::thread>::iterator> done;
+    {
+      std::lock_guard lock(mutex_);
+      done.swap(finished_);
+    }
+    for (auto it : done) it->join();  // each has only its return left
+    std::lock_guard lock(mutex_);
+    for (auto it : done) threads_.erase(it);
+  }
+
   const net::WsClientOptions options_;
   const long long host_;
   std::mutex mutex_;
   std::set<int> fds_;
-  std::list<std::thread> threads_;
+  std::list<std::thread> threads_;  // a list: iterators stay valid as others come and go
+  std::vector<std::list<std::thread>::iterator> finished_;
 };
 
 }  // namespace

@@ -63,10 +63,15 @@ class WsChannel : public detail::Stoppable,
 
   std::size_t queuedBytes() const override { return queuedBytes_.load(); }
 
+  // The user's calls hold the channel weakly on their way: while connected, the channel's
+  // own coroutines keep it; once they are gone, a message to nobody must not keep it (and
+  // its client's I/O context) alive from a queue that will never run.
   void close() override {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
-      self->closing_ = true;
-      self->wake_.cancel_one();
+    asio::post(ws_.get_executor(), [weak = weak_from_this()] {
+      if (auto self = weak.lock()) {
+        self->closing_ = true;
+        self->wake_.cancel_one();
+      }
     });
   }
 
@@ -210,7 +215,12 @@ class WsChannel : public detail::Stoppable,
 
   void enqueue(Outgoing message) {
     queuedBytes_ += message.data.size();
-    asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
+    asio::post(ws_.get_executor(), [weak = weak_from_this(), m = std::move(message)]() mutable {
+      auto self = weak.lock();
+      if (!self) {
+        if (m.onSent) m.onSent();
+        return;
+      }
       if (self->closing_ || self->ended_) {
         self->queuedBytes_ -= m.data.size();
         if (m.onSent) m.onSent();
@@ -284,9 +294,22 @@ std::shared_ptr<Stoppable> startServerChannel(TlsStream stream,
 
 }  // namespace detail
 
+// The client's I/O context. What a stopped run() leaves queued holds the client's state,
+// which holds this context: stop()'s 3-second timer (its handler keeps the state), the
+// channel's suspended coroutines (the channel keeps the state, so that a connection its
+// user keeps never outlives this context). That cycle kept every client stopped by its
+// owner alive, with asio's resolver thread: one thread per connection of a
+// `parcctl remote tunnel` left open, one per redial of the agent after a certificate
+// renewal. abandonPending() destroys the queue (and joins that thread) once run() has
+// returned for good.
+class ClientIo : public asio::io_context {
+ public:
+  void abandonPending() { shutdown(); }
+};
+
 struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
   WsClientOptions options;
-  asio::io_context io;
+  ClientIo io;
   asio::ssl::context ssl;
   std::mutex mutex;
   std::shared_ptr<WsChannel> channel;
@@ -348,7 +371,9 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
 
 WsClient::WsClient(WsClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 
-WsClient::~WsClient() = default;
+WsClient::~WsClient() {
+  impl_->io.abandonPending();
+}
 
 std::string WsClient::run(const WsHandlers& handlers) {
   {

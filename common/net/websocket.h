@@ -76,6 +76,7 @@ struct WsClientOptions {
 class WsClient {
  public:
   explicit WsClient(WsClientOptions options);
+  /// Only once run() has returned: ends what the client left pending.
   ~WsClient();
   std::string run(const WsHandlers& handlers);
   /// Ends run() promptly from any thread (sends a close frame if connected).

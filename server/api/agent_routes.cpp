@@ -108,8 +108,13 @@ void feedHealth(Services& s, const std::vector<Prepared*>& stored, store::Time n
     if (!s.health->engine().host(host.id)) s.health->setHost(hostInfo(host));
     s.health->presence(host.id, host.tenantId, now);
     for (std::size_t i = 0; i < p.valid.size() && i < p.outcomes.size(); ++i) {
-      if (p.outcomes[i] != store::MessageOutcome::kStored) continue;
       const auto& m = p.valid[i];
+      // A resend of stored metrics goes on too: parc.db and metrics.sqlite commit apart,
+      // and a server killed between the two commits answered nothing, so the resend is
+      // the batch's only way into the series (the metrics store skips ids it holds).
+      bool resentMetrics =
+          m.type == "metrics" && p.outcomes[i] == store::MessageOutcome::kDuplicate;
+      if (p.outcomes[i] != store::MessageOutcome::kStored && !resentMetrics) continue;
       if (m.type == "metrics" && p.metrics[i]) {
         metrics.push_back({host.id, host.tenantId, &m.id, p.metrics[i]});
         metricsReport.push_back(r);

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -42,6 +44,11 @@ TEST(WebSocket, AConnectionMayOutliveItsClient) {
         return d;
       });
   std::thread serverThread([&] { loop.run(); });
+  auto threads = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                         std::filesystem::directory_iterator());
+  };
+  auto threadsBefore = threads();
 
   for (int round = 0; round < 20; ++round) {
     WsConnectionPtr kept;
@@ -80,6 +87,7 @@ TEST(WebSocket, AConnectionMayOutliveItsClient) {
     kept->send("into the void");  // dropped, never a crash
     kept.reset();                 // the last reference: closes its socket cleanly
   }
+  EXPECT_EQ(threads(), threadsBefore) << "threads left by 20 clients";
   loop.stop(std::chrono::milliseconds(500));
   serverThread.join();
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <random>
@@ -378,6 +379,49 @@ TEST_F(Delivery, AnOutboxHeldByAnotherProcessIsWaitedForNotFatal) {
   EXPECT_TRUE(agent->running());
   EXPECT_NE(agent->stderrText().find("database is locked"), std::string::npos)
       << "the wait should be visible in the log";
+}
+
+// parc.db and metrics.sqlite commit one after the other: a server killed between the two
+// has the batch's id in parc.db, not its points, and answered nothing. The agent's resend
+// ("duplicate" for parc.db) must still bring the points into the series, once.
+TEST_F(Delivery, AMetricsBatchMissingFromTheSeriesIsFilledByItsResend) {
+  auto client = agentClient();
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  Json payload{{"collected_at", now},
+               {"metrics", Json::array({Json{{"name", "cpu.usage_pct"}, {"value", 12.5}},
+                                        Json{{"name", "mem.used_pct"}, {"value", 40.0}}})}};
+  Json batch{{"version", 1},
+             {"messages", Json::array({Json{{"id", "metrics-crash-window"},
+                                            {"type", "metrics"},
+                                            {"created_at", now},
+                                            {"payload", payload}}})}};
+  auto send = [&](net::HttpsClient& to) {
+    auto r = to.send(
+        {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return parseJson(r.body)["results"][0]["status"].get<std::string>();
+  };
+  auto points = [&] {
+    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
+    sqlite::Statement s(db, "SELECT COUNT(*) FROM raw");
+    s.step();
+    return s.int64(0);
+  };
+  ASSERT_EQ(send(client), "stored");
+  ASSERT_EQ(points(), 2);
+  // The crash window: the points (and their id) gone from metrics.sqlite, parc.db kept.
+  server->stop();
+  {
+    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
+    db.exec("DELETE FROM raw; DELETE FROM ingested; DELETE FROM rollup_pending;");
+  }
+  restartServer();
+  auto afterRestart = agentClient();
+  EXPECT_EQ(send(afterRestart), "duplicate");
+  EXPECT_EQ(points(), 2) << "the resend filled the series";
+  EXPECT_EQ(send(afterRestart), "duplicate");
+  EXPECT_EQ(points(), 2) << "and only once";
+  EXPECT_EQ(stored("metrics").first, 1);
 }
 
 TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {

@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <sstream>
 #include <thread>
 
 #include "tests/remote/streams_fixture.h"
@@ -227,6 +229,52 @@ TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession
   RunResult bad = ctl.run({"remote", "tunnel", "1", "--local", "localhost"});
   EXPECT_NE(bad.exitCode, 0);
   EXPECT_NE(bad.err.find("--local wants"), std::string::npos) << bad.err;
+}
+
+// A tunnel left open all day: the thread of each ended connection is joined at the next
+// accept, so its stack (8 MiB of address space) is not kept until the tunnel stops.
+TEST_F(RemoteStreams, ParcctlTunnelKeepsNothingOfItsEndedConnections) {
+  EchoVnc vnc(vncPort);
+  ASSERT_TRUE(vnc.bound());
+  std::uint16_t local = freeLoopbackPort();
+  Process tunnel(
+      {binary("parcctl"), "remote", "tunnel", "1", "--local", "127.0.0.1:" + std::to_string(local)},
+      tmp.path() / "tunnel-log", {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
+  // Thread stacks: read-write anonymous mappings of 8 MiB (glibc's default stack; an
+  // ended thread's stays mapped until joined, a joined one's is cached for reuse).
+  auto stacks = [&] {
+    std::istringstream maps(files::read("/proc/" + std::to_string(tunnel.pid()) + "/maps"));
+    int n = 0;
+    for (std::string line; std::getline(maps, line);) {
+      unsigned long from = 0, to = 0;
+      char perms[5] = {};
+      if (std::sscanf(line.c_str(), "%lx-%lx %4s", &from, &to, perms) == 3 &&
+          to - from == 8UL << 20 && std::string(perms) == "rw-p")
+        ++n;
+    }
+    return n;
+  };
+  constexpr int kConnections = 28;
+  int before = 0;
+  for (int i = 0; i < kConnections; ++i) {
+    SCOPED_TRACE(i);
+    int fd = -1;
+    ASSERT_TRUE(waitFor([&] { return (fd = connectLoopback(local)) >= 0; }, 10s))
+        << tunnel.stderrText();
+    EXPECT_NE(readUntil(fd, "RFB 003.008\n").find("RFB"), std::string::npos) << tunnel.stderrText();
+    ::close(fd);
+    // Ended on the tunnel's side too before the next one (its session's end is audited).
+    ASSERT_TRUE(waitFor(
+        [&] {
+          return ctl.json({"audit", "list", "--action", "remote.desktop.end"})["count"] == i + 1;
+        },
+        15s));
+    if (i == 3) before = stacks();
+  }
+  EXPECT_LT(stacks() - before, 12) << "stacks added by " << kConnections - 4
+                                   << " more connections (one each when ended threads are kept)";
+  EXPECT_EQ(vnc.accepted(), kConnections);
+  EXPECT_EQ(tunnel.stop(), 0);
 }
 
 // A terminal session's recording: its owner downloads it (API and parcctl), another
