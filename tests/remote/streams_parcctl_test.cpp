@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -175,15 +176,24 @@ TEST_F(RemoteStreams, ParcctlTerminalFollowsTheWindowSizeOnATerminal) {
   EXPECT_EQ(sessions["items"][0]["kind"], "terminal");
 }
 
+// `parcctl remote tunnel 1` listening on 127.0.0.1:port, run with the fixture's session.
+std::vector<std::string> tunnelTo(std::uint16_t port, std::vector<std::string> more = {}) {
+  std::vector<std::string> argv{
+      binary("parcctl"), "remote", "tunnel", "1", "--local", "127.0.0.1:" + std::to_string(port)};
+  argv.insert(argv.end(), more.begin(), more.end());
+  return argv;
+}
+std::map<std::string, std::string> sessionOf(const TempDir& tmp) {
+  return {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}};
+}
+
 // Each TCP connection to the tunnel's local port is one desktop session through the
 // server to the PC's VNC port; bytes go both ways; each is audited under the account.
 TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession) {
   EchoVnc vnc(vncPort);
   ASSERT_TRUE(vnc.bound());
   std::uint16_t local = freeLoopbackPort();
-  Process tunnel(
-      {binary("parcctl"), "remote", "tunnel", "1", "--local", "127.0.0.1:" + std::to_string(local)},
-      tmp.path() / "tunnel-log", {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
+  Process tunnel(tunnelTo(local), tmp.path() / "tunnel-log", sessionOf(tmp));
   for (int i = 0; i < 2; ++i) {
     SCOPED_TRACE(i);
     int fd = -1;
@@ -215,10 +225,7 @@ TEST_F(RemoteStreams, ParcctlTunnelRelaysEachConnectionAsAnAuditedDesktopSession
 
   // --once: one connection, then parcctl exits by itself.
   std::uint16_t once = freeLoopbackPort();
-  Process single({binary("parcctl"), "remote", "tunnel", "1", "--once", "--local",
-                  "127.0.0.1:" + std::to_string(once)},
-                 tmp.path() / "tunnel-once-log",
-                 {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
+  Process single(tunnelTo(once, {"--once"}), tmp.path() / "tunnel-once-log", sessionOf(tmp));
   int fd = -1;
   ASSERT_TRUE(waitFor([&] { return (fd = connectLoopback(once)) >= 0; }, 10s));
   EXPECT_NE(readUntil(fd, "RFB 003.008\n").find("RFB"), std::string::npos);
@@ -237,9 +244,7 @@ TEST_F(RemoteStreams, ParcctlTunnelKeepsNothingOfItsEndedConnections) {
   EchoVnc vnc(vncPort);
   ASSERT_TRUE(vnc.bound());
   std::uint16_t local = freeLoopbackPort();
-  Process tunnel(
-      {binary("parcctl"), "remote", "tunnel", "1", "--local", "127.0.0.1:" + std::to_string(local)},
-      tmp.path() / "tunnel-log", {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}});
+  Process tunnel(tunnelTo(local), tmp.path() / "tunnel-log", sessionOf(tmp));
   // Thread stacks: read-write anonymous mappings of 8 MiB (glibc's default stack; an
   // ended thread's stays mapped until joined, a joined one's is cached for reuse).
   auto stacks = [&] {
