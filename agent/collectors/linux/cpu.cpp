@@ -2,6 +2,7 @@
 
 #include <hwloc.h>
 
+#include <limits>
 #include <memory>
 #include <set>
 #include <utility>
@@ -228,24 +229,21 @@ std::optional<std::int64_t> parseCacheSize(std::string_view text) {
   if (t.empty()) return std::nullopt;
   std::int64_t unit = 1;
   switch (t.back()) {
-    case 'K':
-      unit = 1024;
-      break;
-    case 'M':
-      unit = 1024 * 1024;
-      break;
-    case 'G':
-      unit = 1024 * 1024 * 1024;
-      break;
-    default:
-      break;
+    case 'K': unit = 1024; break;
+    case 'M': unit = 1024 * 1024; break;
+    case 'G': unit = 1024 * 1024 * 1024; break;
+    default: break;
   }
   if (unit != 1) t.pop_back();
   auto n = parseInt(t);
-  if (!n || *n < 0) return std::nullopt;
+  // A size that does not fit (sysfs is a file like any other) is no size: the product
+  // overflowed before (fuzz finding F5, "5555555555555555555M").
+  if (!n || *n < 0 || *n > std::numeric_limits<std::int64_t>::max() / unit) return std::nullopt;
   return *n * unit;
 }
 
-CollectorPtr makeCpuCollector() { return std::make_shared<CpuCollector>(); }
+CollectorPtr makeCpuCollector() {
+  return std::make_shared<CpuCollector>();
+}
 
 }  // namespace parc::agent::collectors::linux_

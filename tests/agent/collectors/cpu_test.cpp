@@ -140,6 +140,10 @@ TEST(CpuParsers, CacheSizes) {
   EXPECT_EQ(parseCacheSize("512"), 512);
   EXPECT_EQ(parseCacheSize("K"), std::nullopt);
   EXPECT_EQ(parseCacheSize("-1K"), std::nullopt);
+  // Fuzz finding F5: the product overflowed (undefined behaviour).
+  EXPECT_EQ(parseCacheSize("5555555555555555555M"), std::nullopt);
+  EXPECT_EQ(parseCacheSize("8589934591G"), 8589934591LL << 30);
+  EXPECT_EQ(parseCacheSize("8589934592G"), std::nullopt);
 }
 
 }  // namespace
