@@ -677,16 +677,22 @@ Store::MessagePurge SqliteStore::purgeMessages(const MessageCutoffs& cutoffs,
   // host_id), in a transaction of its own: the reports' group commits wait for the lock
   // a few milliseconds at most, even on the first purge of a years-old database.
   constexpr int kSlice = 2000;
-  const std::pair<const char*, Time> kinds[] = {
+  MessagePurge purged;
+  struct Kind {
+    const char* sql;
+    Time before;
+    std::int64_t& removed;
+  };
+  const Kind kinds[] = {
       {"DELETE FROM agent_messages WHERE id IN (SELECT id FROM agent_messages WHERE "
        "host_id = ?1 AND type = 'metrics' AND received_at < ?2 LIMIT ?3)",
-       cutoffs.metricsBefore},
+       cutoffs.metricsBefore, purged.metricsCopies},
       {"DELETE FROM agent_messages WHERE id IN (SELECT id FROM agent_messages WHERE "
        "host_id = ?1 AND type <> 'metrics' AND received_at < ?2 LIMIT ?3)",
-       cutoffs.othersBefore},
+       cutoffs.othersBefore, purged.otherMessages},
       {"DELETE FROM received_messages WHERE host_id = ?1 AND message_id IN (SELECT message_id "
        "FROM received_messages WHERE host_id = ?1 AND received_at < ?2 LIMIT ?3)",
-       cutoffs.idsBefore},
+       cutoffs.idsBefore, purged.receivedIds},
   };
   std::vector<Id> hosts;
   {
@@ -694,21 +700,19 @@ Store::MessagePurge SqliteStore::purgeMessages(const MessageCutoffs& cutoffs,
     Statement s(db_, "SELECT id FROM hosts ORDER BY id");
     while (s.step()) hosts.push_back(s.int64(0));
   }
-  MessagePurge purged;
-  std::int64_t* counts[] = {&purged.metricsCopies, &purged.otherMessages, &purged.receivedIds};
   for (Id host : hosts) {
-    for (std::size_t k = 0; k < std::size(kinds); ++k) {
-      if (kinds[k].second <= 0) continue;  // kept forever: no need to walk the host's rows
+    for (const Kind& kind : kinds) {
+      if (kind.before <= 0) continue;  // kept forever: no need to walk the host's rows
       for (int removed = kSlice; removed == kSlice;) {
         if (!keepGoing()) return purged;
         std::lock_guard lock(mutex_);
-        Statement(db_, kinds[k].first)
+        Statement(db_, kind.sql)
             .bind(1, host)
-            .bind(2, kinds[k].second)
+            .bind(2, kind.before)
             .bind(3, std::int64_t{kSlice})
             .run();
         removed = db_.changes();
-        *counts[k] += removed;
+        kind.removed += removed;
       }
     }
   }
