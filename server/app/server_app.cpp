@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <ctime>
 #include <iostream>
 
@@ -24,6 +25,7 @@
 #include "server/api/remote_session_routes.h"
 #include "server/api/update_routes.h"
 #include "server/app/health_loop.h"
+#include "server/app/metrics_replay.h"
 #include "server/auth/audit_retention.h"
 #include "server/backup/backup_service.h"
 #include "server/backup/repositories.h"
@@ -99,6 +101,24 @@ void raiseFileLimit() {
   }
 }
 
+// Batches a power cut took from metrics.sqlite, back from their copies (metrics_replay.h).
+void replayMetrics(store::Store& store, alerts::HealthService& health) {
+  auto started = std::chrono::steady_clock::now();
+  auto replay = app::replayLostMetrics(store, health, std::time(nullptr));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
+  if (replay.restored + replay.unusable > 0) {
+    spdlog::warn(
+        "metrics store: {} batch(es) missing from the series restored from their copies in "
+        "parc.db ({} unusable; {} copies received since {} checked in {} ms)",
+        replay.restored, replay.unusable, replay.checked, replay.since, ms);
+  } else {
+    spdlog::info("metrics store: nothing missing ({} copies received since {} checked in {} ms)",
+                 replay.checked, replay.since, ms);
+  }
+}
+
 }  // namespace
 
 int runServer(const ServerConfig& settings) {
@@ -110,7 +130,6 @@ int runServer(const ServerConfig& settings) {
   createFirstAdministrator(store, config.dataDir);
 
   auth::AuditRetention auditRetention(store, config.auditRetentionDays);
-  store::MessageRetention messageRetention(store, config.messageRetention);
   auth::SessionManager sessions(store, config.sessionIdleSeconds, config.sessionAbsoluteSeconds);
   control::ControlHub hub(store, config.presenceFlushInterval);
   security::RateLimiter publicLimiter({config.publicRequestBurst, config.publicRequestsPerSecond});
@@ -135,6 +154,9 @@ int runServer(const ServerConfig& settings) {
                               config.metricsRetentionHourly};
   alerts::HealthService health(healthSettings);
   services.health = &health;
+  replayMetrics(store, health);
+  // After the replay: the copies it reads are the ones the retention deletes first.
+  store::MessageRetention messageRetention(store, config.messageRetention);
   // Backup policies, the daily retention job, and stale-backup alerts (docs/backups.md).
   backup::MaintenanceSettings backupSettings;
   backupSettings.timeZone = config.backupTimeZone;

@@ -270,6 +270,26 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
   return stored;
 }
 
+std::optional<Time> MetricsStore::lastIngestedAt() {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_, "SELECT MAX(at) FROM ingested");
+  if (!q.step() || q.isNull(0)) return std::nullopt;
+  return q.int64(0);
+}
+
+std::vector<bool> MetricsStore::holds(const std::vector<std::pair<Id, std::string>>& messages) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement q(db_, "SELECT 1 FROM ingested WHERE host_id = ? AND message_id = ?");
+  std::vector<bool> held;
+  held.reserve(messages.size());
+  for (const auto& [hostId, messageId] : messages) {
+    q.bind(1, hostId).bind(2, messageId);
+    held.push_back(q.step());
+    q.reset();
+  }
+  return held;
+}
+
 void MetricsStore::foldLate(const Incoming& in, Time t) {
   const char* fold =
       "INSERT INTO %s (series_id, t, n, sum, min, max) VALUES (?, ?, 1, ?, ?, ?) "

@@ -79,7 +79,8 @@ struct LatestValue {
 class MetricsStore {
  public:
   /// Opens or creates the file (WAL; synchronous=NORMAL: a kill -9 loses nothing
-  /// committed, only a power cut may lose the last second) and migrates it.
+  /// committed; what a power cut takes is replayed from parc.db at start,
+  /// server/app/metrics_replay.h) and migrates it.
   explicit MetricsStore(const std::filesystem::path& file, Retention retention = {});
   /// An in-memory store, for tests and benchmarks.
   static std::unique_ptr<MetricsStore> inMemory(Retention retention = {});
@@ -99,6 +100,12 @@ class MetricsStore {
   /// Stores several batches (of several hosts) in one transaction: a transaction per batch
   /// rewrote the same index pages once per report. Returns, in order, false for resends.
   std::vector<bool> ingestMany(const std::vector<Incoming>& batches, Time receivedAt);
+
+  /// When the newest batch held was received (nullopt when none is): after a power cut,
+  /// what this file lost is what came after it (docs/health.md, "Storage").
+  std::optional<Time> lastIngestedAt();
+  /// For each (host, message id), whether its batch is held.
+  std::vector<bool> holds(const std::vector<std::pair<Id, std::string>>& messages);
 
   /// The points of one metric of a host in [from, to), in buckets of `step` seconds
   /// (60–86400), from the finest level that still covers `from`; `subject` narrows to

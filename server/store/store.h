@@ -201,6 +201,19 @@ class Store {
                                                                         const std::string& type,
                                                                         int limit) = 0;
 
+  /// A metrics batch as received: its copy in parc.db, kept for the replay at start.
+  struct MetricsCopy {
+    Id hostId = 0;
+    Id tenantId = 0;
+    std::string messageId;
+    Time receivedAt = 0;
+    std::string payload;
+  };
+  /// Hands `visit` the metrics copies received at or after `since`, in arrival order, a
+  /// page at a time (the store is not locked while `visit` runs).
+  virtual void forEachMetricsCopy(Time since,
+                                  const std::function<void(std::vector<MetricsCopy>&)>& visit) = 0;
+
   /// What purgeMessages removed.
   struct MessagePurge {
     std::int64_t metricsCopies = 0;  // metrics batches as received

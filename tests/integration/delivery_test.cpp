@@ -410,10 +410,14 @@ TEST_F(Delivery, AMetricsBatchMissingFromTheSeriesIsFilledByItsResend) {
   ASSERT_EQ(send(client), "stored");
   ASSERT_EQ(points(), 2);
   // The crash window: the points (and their id) gone from metrics.sqlite, parc.db kept.
+  // Received an hour ago: past what the replay at start reads (the next test), so the
+  // resend is the batch's only way back.
   server->stop();
   {
     auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
     db.exec("DELETE FROM raw; DELETE FROM ingested; DELETE FROM rollup_pending;");
+    auto copies = sqlite::Database::open(serverDir() / "parc.db");
+    copies.exec("UPDATE agent_messages SET received_at = received_at - 3600");
   }
   restartServer();
   auto afterRestart = agentClient();
@@ -422,6 +426,58 @@ TEST_F(Delivery, AMetricsBatchMissingFromTheSeriesIsFilledByItsResend) {
   EXPECT_EQ(send(afterRestart), "duplicate");
   EXPECT_EQ(points(), 2) << "and only once";
   EXPECT_EQ(stored("metrics").first, 1);
+}
+
+// metrics.sqlite commits with synchronous=NORMAL: a kill -9 loses nothing, but a power cut
+// may take the last commits of its WAL although their reports were acknowledged. Here the
+// server is killed and its metrics WAL cut to nothing (what had not reached the disk):
+// at start the batches come back from their copies in parc.db, once.
+TEST_F(Delivery, MetricsAPowerCutTookFromTheSeriesComeBackFromTheirCopies) {
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  int sent = 0;  // each batch a minute before the next: points of their own
+  auto send = [&](net::HttpsClient& to, const std::string& id) {
+    Json payload{{"collected_at", now - 600 + 60 * sent++},
+                 {"metrics", Json::array({Json{{"name", "cpu.usage_pct"}, {"value", 12.5}},
+                                          Json{{"name", "mem.used_pct"}, {"value", 40.0}}})}};
+    Json batch{{"version", 1},
+               {"messages",
+                Json::array({Json{
+                    {"id", id}, {"type", "metrics"}, {"created_at", now}, {"payload", payload}}})}};
+    auto r = to.send(
+        {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(parseJson(r.body)["results"][0]["status"], "stored");
+  };
+  auto count = [&](const std::string& table) {
+    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
+    sqlite::Statement s(db, "SELECT COUNT(*) FROM " + table);
+    s.step();
+    return s.int64(0);
+  };
+  auto first = agentClient();
+  send(first, "before-the-cut");
+  restartServer();  // a clean stop: that batch is in metrics.sqlite itself, not its WAL
+  auto client = agentClient();
+  for (int i = 0; i < 5; ++i) send(client, "acknowledged-" + std::to_string(i));
+  ASSERT_EQ(count("ingested"), 6);
+
+  server->process().kill9();
+  std::filesystem::resize_file(serverDir() / "metrics.sqlite-wal", 0);
+  std::filesystem::remove(serverDir() / "metrics.sqlite-shm");
+  ASSERT_EQ(count("ingested"), 1) << "the cut took the five acknowledged batches";
+  ASSERT_EQ(count("raw"), 2);
+
+  restartServer();
+  EXPECT_EQ(count("ingested"), 6);
+  EXPECT_EQ(count("raw"), 12) << "every acknowledged batch's points, once";
+  EXPECT_NE(server->process().stderrText().find(
+                "5 batch(es) missing from the series restored from their copies"),
+            std::string::npos)
+      << server->process().stderrText();
+  restartServer();
+  EXPECT_EQ(count("raw"), 12) << "a second start restores nothing twice";
+  EXPECT_NE(server->process().stderrText().find("metrics store: nothing missing"),
+            std::string::npos);
 }
 
 TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {

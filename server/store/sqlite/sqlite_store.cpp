@@ -719,6 +719,43 @@ Store::MessagePurge SqliteStore::purgeMessages(const MessageCutoffs& cutoffs,
   return purged;
 }
 
+void SqliteStore::forEachMetricsCopy(Time since,
+                                     const std::function<void(std::vector<MetricsCopy>&)>& visit) {
+  // agent_messages has no index on received_at (one more write per message for a read
+  // done once per start), but its ids grow with arrival: the copies since `since` are the
+  // table's tail, found walking back from the newest row. A group's received_at is taken
+  // before it waits for this lock, so arrival order may run behind it by that wait: the
+  // walk goes kOrderSlack further back.
+  constexpr Time kOrderSlack = 300;
+  constexpr int kPage = 1000;
+  Id first = 0;
+  {
+    std::lock_guard lock(mutex_);
+    Statement tail(db_, "SELECT id, received_at FROM agent_messages ORDER BY id DESC");
+    while (tail.step() && tail.int64(1) >= since - kOrderSlack) first = tail.int64(0);
+  }
+  if (first == 0) return;
+  for (Id next = first;;) {
+    std::vector<MetricsCopy> page;
+    {
+      std::lock_guard lock(mutex_);
+      Statement s(db_,
+                  "SELECT m.id, m.host_id, h.tenant_id, m.message_id, m.received_at, m.payload "
+                  "FROM agent_messages m JOIN hosts h ON h.id = m.host_id "
+                  "WHERE m.id >= ? AND m.type = 'metrics' AND m.received_at >= ? "
+                  "ORDER BY m.id LIMIT ?");
+      s.bind(1, next).bind(2, since).bind(3, std::int64_t{kPage});
+      while (s.step()) {
+        next = s.int64(0) + 1;
+        page.push_back({s.int64(1), s.int64(2), s.text(3), s.int64(4), s.text(5)});
+      }
+    }
+    bool last = page.size() < kPage;
+    if (!page.empty()) visit(page);
+    if (last) return;
+  }
+}
+
 std::vector<std::pair<std::string, std::string>> SqliteStore::listMessages(Id hostId,
                                                                            const std::string& type,
                                                                            int limit) {
