@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace parc::server::app {
@@ -39,6 +41,8 @@ MetricsReplay replayLostMetrics(store::Store& store, alerts::HealthService& heal
                                 store::Time now) {
   MetricsReplay replay;
   replay.since = health.metrics().lastIngestedAt().value_or(now) - kMetricsReplayMargin;
+  if (auto newest = store.lastMessageReceivedAt())
+    replay.since = std::max(replay.since, *newest - kMetricsReplayWindow);
   store.forEachMetricsCopy(replay.since, [&](std::vector<store::Store::MetricsCopy>& page) {
     replay.checked += static_cast<std::int64_t>(page.size());
     std::vector<std::pair<store::Id, std::string>> ids;

@@ -24,8 +24,14 @@ struct MetricsReplay {
 /// follow the order of arrival only up to a report's wait in the queues.
 inline constexpr store::Time kMetricsReplayMargin = 600;
 
+/// At most this far before the newest message received: the copies' default retention
+/// (a day). Without it, a metrics store that lost (or never had) a month of batches
+/// would have the start walk a month of parc.db's events.
+inline constexpr store::Time kMetricsReplayWindow = 24 * 3600;
+
 /// Checks the copies received since (newest batch held, or `now` when none is) less the
-/// margin, and stores those the series lack, with the time they were received.
+/// margin, no further back than the window before the newest message received, and
+/// stores those the series lack, with the time they were received.
 MetricsReplay replayLostMetrics(store::Store& store, alerts::HealthService& health,
                                 store::Time now);
 

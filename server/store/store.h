@@ -209,6 +209,8 @@ class Store {
     Time receivedAt = 0;
     std::string payload;
   };
+  /// When the newest message (of any type) was received; nullopt when none is kept.
+  virtual std::optional<Time> lastMessageReceivedAt() = 0;
   /// Hands `visit` the metrics copies received at or after `since`, in arrival order, a
   /// page at a time (the store is not locked while `visit` runs).
   virtual void forEachMetricsCopy(Time since,

@@ -103,5 +103,20 @@ TEST_F(MetricsReplayTest, AnEmptyMetricsStoreIsFilledFromTheMarginBeforeNow) {
   EXPECT_EQ(held({"an-hour-ago", "a-minute-ago"}), (std::vector<bool>{false, true}));
 }
 
+// The series lost days of batches (or never had them): the start reads a day of copies
+// back from the newest message, not everything since the newest batch held.
+TEST_F(MetricsReplayTest, NoMoreThanADayBeforeTheNewestMessageIsRead) {
+  received("kept", payload(kNow - 4 * 86400, 1), kNow - 4 * 86400, true);
+  received("two-days-ago", payload(kNow - 2 * 86400, 2), kNow - 2 * 86400, false);
+  received("an-hour-ago", payload(kNow - 3600, 3), kNow - 3600, false);
+  store_->storeMessages(host_, {IncomingMessage{"an-event", "event", kNow - 60, "{}", {}}},
+                        kNow - 60);
+  auto replay = replayLostMetrics(*store_, *health_, kNow);
+  EXPECT_EQ(replay.since, kNow - 60 - kMetricsReplayWindow);
+  EXPECT_EQ(replay.checked, 1);
+  EXPECT_EQ(replay.restored, 1);
+  EXPECT_EQ(held({"two-days-ago", "an-hour-ago"}), (std::vector<bool>{false, true}));
+}
+
 }  // namespace
 }  // namespace parc::server::app

@@ -719,6 +719,13 @@ Store::MessagePurge SqliteStore::purgeMessages(const MessageCutoffs& cutoffs,
   return purged;
 }
 
+std::optional<Time> SqliteStore::lastMessageReceivedAt() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT received_at FROM agent_messages ORDER BY id DESC LIMIT 1");
+  if (!s.step()) return std::nullopt;
+  return s.int64(0);
+}
+
 void SqliteStore::forEachMetricsCopy(Time since,
                                      const std::function<void(std::vector<MetricsCopy>&)>& visit) {
   // agent_messages has no index on received_at (one more write per message for a read

@@ -52,6 +52,7 @@ class SqliteStore final : public Store {
   std::vector<GroupOutcome> storeMessageGroups(const std::vector<HostBatch>& batches,
                                                Time now) override;
   std::int64_t countMessages(Id hostId, const std::string& type) override;
+  std::optional<Time> lastMessageReceivedAt() override;
   void forEachMetricsCopy(Time since,
                           const std::function<void(std::vector<MetricsCopy>&)>& visit) override;
   MessagePurge purgeMessages(const MessageCutoffs& cutoffs,
