@@ -63,12 +63,14 @@ fi
 echo "== run 1: enrol $agents agents, hold their control channels, report every ${interval} s for ${duration} s"
 written() { awk '/^write_bytes/ {print $2}' "/proc/$server_pid/io"; }
 written_before=$(written)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+cpu_before=$(cpu_ticks)
 "${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
   --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
   --hot-log "$work/hot.txt" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
-echo "server disk writes during run 1 (enrolment included): $(( ($(written) - written_before) / 1048576 )) MiB"
+echo "server disk writes during run 1 (enrolment included): $(( ($(written) - written_before) / 1048576 )) MiB, CPU $(( ($(cpu_ticks) - cpu_before) / $(getconf CLK_TCK) )) s"
 if [ -n "$probe_pid" ]; then wait "$probe_pid"; cat "$work/fsync.txt"; fi
 if [ "${PARC_BENCH_HOT_EVERY:-0}" != 0 ]; then
   sleep 6  # one more round of the rules (every 5 s) for the last hot reports

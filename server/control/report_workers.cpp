@@ -11,11 +11,13 @@ constexpr auto kHostCacheTtl = std::chrono::seconds(5);
 }
 
 ReportWorkers::ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads,
-                             std::size_t maxQueued, std::size_t group)
+                             std::size_t maxQueued, std::size_t group,
+                             std::chrono::milliseconds gather)
     : store_(store),
       ingest_(std::move(ingest)),
       maxQueued_(maxQueued),
-      group_(std::max<std::size_t>(1, group)) {
+      group_(std::max<std::size_t>(1, group)),
+      gather_(gather) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
     threads_.emplace_back([this] { work(); });
 }
@@ -60,6 +62,15 @@ void ReportWorkers::work() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
+      // A commit alone for one report rewrites as many pages as one for ten: the first
+      // report waits up to `gather_` for company (at saturation it has waited longer
+      // in the queue already, and the group fills at once).
+      if (queue_.size() < group_) {
+        wake_.wait_until(lock, queue_.front().received + gather_,
+                         [this] { return stopping_ || queue_.empty() || queue_.size() >= group_; });
+        if (stopping_) return;
+        if (queue_.empty()) continue;  // another worker took them
+      }
       while (!queue_.empty() && jobs.size() < group_) {
         jobs.push_back(std::move(queue_.front()));
         queue_.pop_front();

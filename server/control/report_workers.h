@@ -25,9 +25,12 @@ class ReportWorkers : public ReportSink {
   /// (api::ingestBatches).
   using Ingest = std::function<api::IngestTimings(std::vector<api::IngestReport>& reports)>;
 
-  /// `group`: the most reports one worker stores in one transaction.
+  /// `group`: the most reports one worker stores in one transaction. `gather`: how long a
+  /// worker lets a report wait for others to share its commit (a commit's cost is mostly
+  /// the pages every commit rewrites, whatever it holds: docs/protocol.md).
   ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued,
-                std::size_t group = 256);
+                std::size_t group = 256,
+                std::chrono::milliseconds gather = std::chrono::milliseconds(5));
   ~ReportWorkers() override;
   /// Stops taking reports (later ones get 503) and joins the workers once the batches
   /// they hold are answered. Call it while the network still runs: answers go out on
@@ -63,6 +66,7 @@ class ReportWorkers : public ReportSink {
   Ingest ingest_;
   std::size_t maxQueued_;
   std::size_t group_;
+  std::chrono::milliseconds gather_;
   ReportLatency latency_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,0 +1,115 @@
+// The channel's report workers: reports that arrive within the gathering wait share one
+// commit; a full group, or the stop, does not wait for it.
+#include "server/control/report_workers.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "server/store/sqlite/sqlite_store.h"
+
+namespace parc::server::control {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ReportWorkersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parc-workers-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::make_unique<store::SqliteStore>(dir_ / "parc.db");
+    auto tenant = store_->createTenant("Mairie d'Espalion", "12096", 1000);
+    store::EnrollmentToken t;
+    t.tenantId = tenant.id;
+    t.prefix = "parc_enr_abc";
+    t.createdAt = 1000;
+    t.expiresAt = 4'000'000'000;
+    t.maxUses = 1;
+    store_->createToken(t, "h");
+    host_ = store_->enrollHost("h", 2000, {"u", "pc-u", "dev-u", "fp-u", "01", 99999}).host->id;
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Workers whose ingest records the size of each group it is handed.
+  std::unique_ptr<ReportWorkers> workers(std::size_t group, std::chrono::milliseconds gather) {
+    return std::make_unique<ReportWorkers>(
+        *store_,
+        [this](std::vector<api::IngestReport>& reports) {
+          std::lock_guard lock(mutex_);
+          groups_.push_back(reports.size());
+          return api::IngestTimings{};
+        },
+        2, 1000, group, gather);
+  }
+  // Sends a report; the future is ready once it is answered.
+  std::future<void> send(ReportWorkers& w, const std::string& id) {
+    auto answered = std::make_shared<std::promise<void>>();
+    auto f = answered->get_future();
+    w.report(host_, "127.0.0.1", protocol::Report{id, Json::object()},
+             [answered](const protocol::ReportAck&) { answered->set_value(); });
+    return f;
+  }
+  std::vector<std::size_t> groups() {
+    std::lock_guard lock(mutex_);
+    return groups_;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::SqliteStore> store_;
+  store::Id host_ = 0;
+  std::mutex mutex_;
+  std::vector<std::size_t> groups_;
+};
+
+TEST_F(ReportWorkersTest, ReportsArrivingWithinTheGatheringWaitShareOneCommit) {
+  auto w = workers(256, 1000ms);
+  auto started = std::chrono::steady_clock::now();
+  auto a = send(*w, "a");
+  std::this_thread::sleep_for(30ms);
+  auto b = send(*w, "b");
+  std::this_thread::sleep_for(30ms);
+  auto c = send(*w, "c");
+  ASSERT_EQ(a.wait_for(5s), std::future_status::ready);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms) << "the first report waited";
+  ASSERT_EQ(c.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(groups(), (std::vector<std::size_t>{3}));
+}
+
+TEST_F(ReportWorkersTest, WithoutGatheringEachReportGoesAlone) {
+  auto w = workers(256, 0ms);
+  ASSERT_EQ(send(*w, "a").wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(send(*w, "b").wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(groups(), (std::vector<std::size_t>{1, 1}));
+}
+
+TEST_F(ReportWorkersTest, AFullGroupAndTheStopDoNotWaitForTheGathering) {
+  auto w = workers(2, 60s);
+  auto started = std::chrono::steady_clock::now();
+  auto a = send(*w, "a");
+  auto b = send(*w, "b");
+  ASSERT_EQ(a.wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(b.wait_for(5s), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_EQ(groups(), (std::vector<std::size_t>{2}));
+
+  auto lone = send(*w, "c");  // waits for company that will not come
+  std::this_thread::sleep_for(50ms);
+  auto stopping = std::chrono::steady_clock::now();
+  w->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 5s);
+  EXPECT_EQ(groups().size(), 1U) << "a report queued at the stop is dropped unanswered";
+}
+
+}  // namespace
+}  // namespace parc::server::control
