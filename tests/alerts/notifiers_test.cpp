@@ -22,6 +22,7 @@
 #include "server/alerts/notifiers/outgoing.h"
 #include "tests/alerts/glpi_rest_receiver.h"
 #include "tests/alerts/smtp_server.h"
+#include "tests/common/https_receiver.h"
 #include "tests/common/test_pki.h"
 
 namespace parc::server::alerts {
@@ -51,50 +52,14 @@ class TempDir {
   fs::path path_;
 };
 
-// python3 smtp_server.py, killed (by its pid) when the object goes.
 // The real SMTP server of the e-mail tests (tests/alerts/smtp_server.h), with this
 // file's password.
 struct SmtpServer : parc::testing::SmtpServer {
   explicit SmtpServer(const fs::path& dir) : parc::testing::SmtpServer(dir, "s3cret-pass") {}
 };
 
-// An HTTPS receiver on 127.0.0.1 whose handler the test writes.
-class Receiver {
- public:
-  explicit Receiver(std::function<net::Response(const net::Request&)> handler)
-      : loop_(1, 1), handler_(std::move(handler)) {
-    tls::ServerTlsConfig c;
-    c.certificateChainPem = pki().certPem;
-    c.privateKeyPem = pki().keyPem;
-    server_ = std::make_unique<net::HttpsServer>(loop_, "receiver", "127.0.0.1", 0,
-                                                 tls::TlsContext::server(c), net::ServerLimits{},
-                                                 [this](const net::Request& r) {
-                                                   std::lock_guard lock(mutex_);
-                                                   requests_.push_back(r);
-                                                   return handler_(r);
-                                                 });
-    thread_ = std::thread([this] { loop_.run(); });
-  }
-  ~Receiver() {
-    loop_.stop(std::chrono::milliseconds(500));
-    thread_.join();
-  }
-  std::string url(const std::string& path) const {
-    return "https://127.0.0.1:" + std::to_string(server_->port()) + path;
-  }
-  std::vector<net::Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  net::EventLoop loop_;
-  std::function<net::Response(const net::Request&)> handler_;
-  std::unique_ptr<net::HttpsServer> server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<net::Request> requests_;
-};
+// An HTTPS receiver on 127.0.0.1 that records what it gets (tests/common).
+using Receiver = parc::testing::HttpsReceiver;
 
 net::Response json(int status, const Json& body) {
   net::Response r;

@@ -24,6 +24,7 @@
 #include "server/alerts/health_service.h"
 #include "server/alerts/notifiers/notifier.h"
 #include "tests/alerts/smtp_server.h"
+#include "tests/common/https_receiver.h"
 #include "tests/common/test_pki.h"
 #include "tests/integration/console_api.h"
 #include "tests/integration/harness.h"
@@ -48,49 +49,8 @@ struct SmtpServer : parc::testing::SmtpServer {
   explicit SmtpServer(const fs::path& dir) : parc::testing::SmtpServer(dir, kSmtpPassword) {}
 };
 
-// An HTTPS receiver on 127.0.0.1 that records what it gets and answers `status` with
-// `body` (200 {} by default).
-class Receiver {
- public:
-  explicit Receiver(int status = 200, std::string body = "{}")
-      : loop_(1, 1), status_(status), body_(std::move(body)) {
-    tls::ServerTlsConfig c;
-    c.certificateChainPem = pki().certPem;
-    c.privateKeyPem = pki().keyPem;
-    server_ = std::make_unique<net::HttpsServer>(loop_, "receiver", "127.0.0.1", 0,
-                                                 tls::TlsContext::server(c), net::ServerLimits{},
-                                                 [this](const net::Request& r) {
-                                                   std::lock_guard lock(mutex_);
-                                                   requests_.push_back(r);
-                                                   net::Response res;
-                                                   res.status = status_;
-                                                   res.headers["content-type"] = "application/json";
-                                                   res.body = body_;
-                                                   return res;
-                                                 });
-    thread_ = std::thread([this] { loop_.run(); });
-  }
-  ~Receiver() {
-    loop_.stop(std::chrono::milliseconds(500));
-    thread_.join();
-  }
-  std::string url(const std::string& path) const {
-    return "https://127.0.0.1:" + std::to_string(server_->port()) + path;
-  }
-  std::vector<net::Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  net::EventLoop loop_;
-  int status_;
-  std::string body_;
-  std::unique_ptr<net::HttpsServer> server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<net::Request> requests_;
-};
+// An HTTPS receiver on 127.0.0.1 that records what it gets (tests/common).
+using Receiver = parc::testing::HttpsReceiver;
 
 class ChannelTest : public ::testing::Test, protected ConsoleApi {
  protected:

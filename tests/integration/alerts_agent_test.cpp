@@ -20,6 +20,7 @@
 #include "server/alerts/notifiers/notifier.h"
 #include "tests/alerts/glpi_rest_receiver.h"
 #include "tests/alerts/smtp_server.h"
+#include "tests/common/https_receiver.h"
 #include "tests/common/test_pki.h"
 #include "tests/integration/console_api.h"
 #include "tests/integration/harness.h"
@@ -61,42 +62,8 @@ class SmallDisk {
   bool mounted_ = false;
 };
 
-// An HTTPS webhook receiver on 127.0.0.1 that records what it gets.
-class Receiver {
- public:
-  Receiver() : loop_(1, 1) {
-    tls::ServerTlsConfig c;
-    c.certificateChainPem = testPki().certPem;
-    c.privateKeyPem = testPki().keyPem;
-    server_ = std::make_unique<net::HttpsServer>(loop_, "receiver", "127.0.0.1", 0,
-                                                 tls::TlsContext::server(c), net::ServerLimits{},
-                                                 [this](const net::Request& r) {
-                                                   std::lock_guard lock(mutex_);
-                                                   requests_.push_back(r);
-                                                   net::Response res;
-                                                   res.headers["content-type"] = "application/json";
-                                                   res.body = "{}";
-                                                   return res;
-                                                 });
-    thread_ = std::thread([this] { loop_.run(); });
-  }
-  ~Receiver() {
-    loop_.stop(std::chrono::milliseconds(500));
-    thread_.join();
-  }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(server_->port()) + "/"; }
-  std::vector<net::Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  net::EventLoop loop_;
-  std::unique_ptr<net::HttpsServer> server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<net::Request> requests_;
-};
+// An HTTPS receiver on 127.0.0.1 that records what it gets (tests/common).
+using Receiver = parc::testing::HttpsReceiver;
 
 // The events the webhook got, each signature checked as a receiver would.
 std::vector<std::string> signedEvents(Receiver& hook) {
