@@ -16,7 +16,7 @@
 
 #include "common/json/json.h"
 #include "common/net/server.h"
-#include "tests/common/test_pki.h"
+#include "tests/common/https_receiver.h"
 
 namespace parc::testing {
 
@@ -27,26 +27,11 @@ class GlpiRestReceiver {
     std::string name, serial, uuid;
   };
 
-  explicit GlpiRestReceiver(std::vector<Computer> computers)
-      : computers_(std::move(computers)), loop_(1, 1) {
-    tls::ServerTlsConfig c;
-    c.certificateChainPem = testPki().certPem;
-    c.privateKeyPem = testPki().keyPem;
-    server_ = std::make_unique<net::HttpsServer>(
-        loop_, "glpi", "127.0.0.1", 0, tls::TlsContext::server(c), net::ServerLimits{},
-        [this](const net::Request& r) { return handle(r); });
-    thread_ = std::thread([this] { loop_.run(); });
-  }
-  ~GlpiRestReceiver() {
-    loop_.stop(std::chrono::milliseconds(500));
-    thread_.join();
-  }
+  explicit GlpiRestReceiver(std::vector<Computer> computers) : computers_(std::move(computers)) {}
   GlpiRestReceiver(const GlpiRestReceiver&) = delete;
   GlpiRestReceiver& operator=(const GlpiRestReceiver&) = delete;
 
-  std::string url() const {
-    return "https://127.0.0.1:" + std::to_string(server_->port()) + "/apirest.php";
-  }
+  std::string url() const { return http_.url("/apirest.php"); }
   std::vector<std::string> calls() {
     std::lock_guard lock(m_);
     return calls_;
@@ -172,9 +157,8 @@ class GlpiRestReceiver {
   std::vector<std::string> calls_, problems_;
   std::vector<Json> tickets_, links_;
   std::vector<std::pair<std::string, Json>> updates_;
-  net::EventLoop loop_;
-  std::unique_ptr<net::HttpsServer> server_;
-  std::thread thread_;
+  // Last: it answers through handle(), so it starts after and stops before the rest.
+  HttpsReceiver http_{[this](const net::Request& r) { return handle(r); }};
 };
 
 }  // namespace parc::testing
