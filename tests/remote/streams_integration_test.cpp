@@ -23,6 +23,7 @@
 #include "common/files/files.h"
 #include "common/net/client.h"
 #include "tests/integration/harness.h"
+#include "tests/remote/echo_vnc.h"
 #include "tests/remote/streams_fixture.h"
 
 namespace parc::testing {
@@ -493,31 +494,14 @@ TEST_F(RemoteStreams, AnAdministratorEndsATechniciansSessionAndOthersCannot) {
 // A desktop session through the tunnel reaches the PC's VNC port (here a stand-in that
 // speaks the RFB greeting) and is in the sessions list and the audit log like the others.
 TEST_F(RemoteStreams, DesktopSessionIsTunnelledAndAudited) {
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listener, 0);
-  int one = 1;
-  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(vncPort);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
-  ASSERT_EQ(::listen(listener, 1), 0);
-  std::thread vnc([listener] {
-    int c = ::accept(listener, nullptr, nullptr);
-    if (c < 0) return;
-    const char greeting[] = "RFB 003.008\n";
-    (void)::write(c, greeting, sizeof greeting - 1);
-    char buf[64];
-    (void)::read(c, buf, sizeof buf);  // until the tunnel closes
-    ::close(c);
-  });
-  auto s = open("/api/v1/hosts/1/sessions/desktop", adminToken());
-  bool greeted = s->waitOutput("RFB 003.008", 20s);
-  s->close();
-  ::shutdown(listener, SHUT_RDWR);
-  vnc.join();
-  ::close(listener);
+  bool greeted = false;
+  {
+    EchoVnc vnc(vncPort);
+    ASSERT_TRUE(vnc.bound()) << std::strerror(errno);
+    auto s = open("/api/v1/hosts/1/sessions/desktop", adminToken());
+    greeted = s->waitOutput("RFB 003.008", 20s);
+    s->close();
+  }
   ASSERT_TRUE(greeted) << agent->stderrText();
 
   ASSERT_TRUE(waitFor(
