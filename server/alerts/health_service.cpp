@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/files/files.h"
+#include "server/health/prometheus.h"
 
 namespace parc::server::alerts {
 
@@ -313,8 +314,7 @@ void HealthService::countFailure(const std::string& kind) {
 std::string HealthService::prometheusText() {
   std::string out;
   auto metric = [&](const char* name, const char* type, const char* help, double value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(value) + "\n";
+    out += health::prometheusFamily(name, type, help) + name + " " + std::to_string(value) + "\n";
   };
   metric("parc_metric_batches_total", "counter", "Metrics batches ingested.",
          double(counters_.metricBatches.load()));
@@ -331,16 +331,14 @@ std::string HealthService::prometheusText() {
   // The same two by channel kind: a GLPI that refuses tickets must not hide behind an
   // e-mail channel that works. Every kind is written, at 0 when it has nothing.
   std::map<std::string, std::int64_t> pending = alerts_->pendingNotificationsByKind();
-  out +=
-      "# HELP parc_notifications_pending_by_kind Notifications waiting for delivery, by "
-      "channel kind.\n# TYPE parc_notifications_pending_by_kind gauge\n";
+  out += health::prometheusFamily("parc_notifications_pending_by_kind", "gauge",
+                                  "Notifications waiting for delivery, by channel kind.");
   for (const char* kind : kChannelKinds) {
     out += std::string("parc_notifications_pending_by_kind{kind=\"") + kind + "\"} " +
            std::to_string(pending[kind]) + "\n";
   }
-  out +=
-      "# HELP parc_notification_failures_by_kind_total Failed notification attempts, by "
-      "channel kind.\n# TYPE parc_notification_failures_by_kind_total counter\n";
+  out += health::prometheusFamily("parc_notification_failures_by_kind_total", "counter",
+                                  "Failed notification attempts, by channel kind.");
   for (std::size_t i = 0; i < kChannelKinds.size(); ++i) {
     out += std::string("parc_notification_failures_by_kind_total{kind=\"") + kChannelKinds[i] +
            "\"} " + std::to_string(counters_.failuresByKind[i].load()) + "\n";

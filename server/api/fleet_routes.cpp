@@ -115,8 +115,8 @@ Json summary(Services& s, alerts::HealthService& h, const Context& ctx) {
 // The server's SQLite files on disk, with their write-ahead logs.
 std::string databaseSizes(const std::filesystem::path& dataDir) {
   std::string out =
-      "# HELP parc_database_bytes Size of the server's SQLite files, write-ahead log included.\n"
-      "# TYPE parc_database_bytes gauge\n";
+      health::prometheusFamily("parc_database_bytes", "gauge",
+                               "Size of the server's SQLite files, write-ahead log included.");
   for (const char* name : {"parc.db", "metrics.sqlite", "alerts.sqlite", "glpi-forward.db"}) {
     std::error_code ec;
     std::uintmax_t bytes = 0;
@@ -152,12 +152,10 @@ net::Response prometheus(Services& s, alerts::HealthService& h, const Context& c
     if (s.reports) r.body += s.reports->prometheusText();
     if (s.glpiForwarder) r.body += s.glpiForwarder->prometheusText();
     r.body += databaseSizes(s.config.dataDir);
-    r.body += fmt::format(
-        "# HELP parc_agent_certificates_issued_total Agent certificates signed since start "
-        "(enrolments and renewals).\n"
-        "# TYPE parc_agent_certificates_issued_total counter\n"
-        "parc_agent_certificates_issued_total {}\n",
-        s.ca.issuedCount());
+    r.body += health::prometheusFamily("parc_agent_certificates_issued_total", "counter",
+                                       "Agent certificates signed since start (enrolments and "
+                                       "renewals).") +
+              fmt::format("parc_agent_certificates_issued_total {}\n", s.ca.issuedCount());
   }
   return r;
 }

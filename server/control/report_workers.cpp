@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "server/health/prometheus.h"
 
 namespace parc::server::control {
 
@@ -140,15 +141,16 @@ std::string ReportWorkers::prometheusText() {
     queued = queue_.size();
   }
   ReportLatency::Answered a = latency_.lastAnswered();
-  return fmt::format(
-      "# HELP parc_reports_queued Channel reports waiting for a storage worker.\n"
-      "# TYPE parc_reports_queued gauge\nparc_reports_queued {}\n"
-      "# HELP parc_report_answer_seconds Arrival to answer of channel reports, last minute "
-      "logged.\n# TYPE parc_report_answer_seconds summary\n"
-      "parc_report_answer_seconds{{quantile=\"0.5\"}} {:.6f}\n"
-      "parc_report_answer_seconds{{quantile=\"0.99\"}} {:.6f}\n"
-      "parc_report_answer_seconds_sum {:.6f}\nparc_report_answer_seconds_count {}\n",
-      queued, a.p50Seconds, a.p99Seconds, a.sumSeconds, a.count);
+  return health::prometheusFamily("parc_reports_queued", "gauge",
+                                  "Channel reports waiting for a storage worker.") +
+         fmt::format("parc_reports_queued {}\n", queued) +
+         health::prometheusFamily("parc_report_answer_seconds", "summary",
+                                  "Arrival to answer of channel reports, last minute logged.") +
+         fmt::format(
+             "parc_report_answer_seconds{{quantile=\"0.5\"}} {:.6f}\n"
+             "parc_report_answer_seconds{{quantile=\"0.99\"}} {:.6f}\n"
+             "parc_report_answer_seconds_sum {:.6f}\nparc_report_answer_seconds_count {}\n",
+             a.p50Seconds, a.p99Seconds, a.sumSeconds, a.count);
 }
 
 std::optional<store::Host> ReportWorkers::host(store::Id hostId) {

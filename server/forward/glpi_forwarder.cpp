@@ -10,6 +10,7 @@
 
 #include "agent/collectors/glpi_format.h"
 #include "common/error.h"
+#include "server/health/prometheus.h"
 
 namespace parc::server::forward {
 
@@ -303,20 +304,23 @@ std::string GlpiForwarder::prometheusText() {
     std::lock_guard db(dbMutex_);
     bytes = queue_.queuedBytes();
   }
-  return fmt::format(
-      "# HELP parc_glpi_forward_queued Inventories waiting to be forwarded to GLPI.\n"
-      "# TYPE parc_glpi_forward_queued gauge\nparc_glpi_forward_queued {}\n"
-      "# HELP parc_glpi_forward_queued_bytes Size of the inventories waiting for GLPI.\n"
-      "# TYPE parc_glpi_forward_queued_bytes gauge\nparc_glpi_forward_queued_bytes {}\n"
-      "# HELP parc_glpi_forward_delivered_total Inventories GLPI accepted.\n"
-      "# TYPE parc_glpi_forward_delivered_total counter\n"
-      "parc_glpi_forward_delivered_total {}\n"
-      "# HELP parc_glpi_forward_failures_total Failed forwarding attempts: GLPI unreachable "
-      "or erring (server), or refusing the inventory (refused).\n"
-      "# TYPE parc_glpi_forward_failures_total counter\n"
-      "parc_glpi_forward_failures_total{{reason=\"server\"}} {}\n"
-      "parc_glpi_forward_failures_total{{reason=\"refused\"}} {}\n",
-      queued, bytes, delivered_.load(), serverFailures_.load(), refusals_.load());
+  using health::prometheusFamily;
+  return prometheusFamily("parc_glpi_forward_queued", "gauge",
+                          "Inventories waiting to be forwarded to GLPI.") +
+         fmt::format("parc_glpi_forward_queued {}\n", queued) +
+         prometheusFamily("parc_glpi_forward_queued_bytes", "gauge",
+                          "Size of the inventories waiting for GLPI.") +
+         fmt::format("parc_glpi_forward_queued_bytes {}\n", bytes) +
+         prometheusFamily("parc_glpi_forward_delivered_total", "counter",
+                          "Inventories GLPI accepted.") +
+         fmt::format("parc_glpi_forward_delivered_total {}\n", delivered_.load()) +
+         prometheusFamily("parc_glpi_forward_failures_total", "counter",
+                          "Failed forwarding attempts: GLPI unreachable or erring (server), or "
+                          "refusing the inventory (refused).") +
+         fmt::format(
+             "parc_glpi_forward_failures_total{{reason=\"server\"}} {}\n"
+             "parc_glpi_forward_failures_total{{reason=\"refused\"}} {}\n",
+             serverFailures_.load(), refusals_.load());
 }
 
 Json GlpiForwarder::status(const store::TenantScope& scope) {

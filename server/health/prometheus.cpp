@@ -48,10 +48,15 @@ std::string number(double v) {
 }
 
 void header(std::ostringstream& out, const std::string& name, const std::string& help) {
-  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
+  out << prometheusFamily(name, "gauge", help);
 }
 
 }  // namespace
+
+std::string prometheusFamily(const std::string& name, const std::string& type,
+                             const std::string& help) {
+  return "# HELP " + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+}
 
 std::string prometheusText(const FleetCounts& counts, const std::vector<LatestValue>& values,
                            const std::map<Id, HostLabels>& hosts) {

@@ -26,6 +26,10 @@ struct FleetCounts {
 std::string prometheusName(const std::string& metric);
 /// A label value escaped for the text format (backslash, double quote, line feed).
 std::string prometheusLabel(const std::string& value);
+/// The "# HELP" and "# TYPE" lines that open a metric family (`type`: gauge, counter,
+/// summary); every family the server exposes starts with them.
+std::string prometheusFamily(const std::string& name, const std::string& type,
+                             const std::string& help);
 
 /// The exposition: fleet counts, then one gauge per metric name with a sample per
 /// series (labels host, tenant, subject), timestamps in milliseconds.

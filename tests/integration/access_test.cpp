@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <set>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -147,6 +148,35 @@ int AccessAllRoutes::checkSocketGuard(const Json& route, const std::string& path
         << key << " as " << role << ": " << r.status << " " << r.body;
   }
   return 1;
+}
+
+// The text format's structure, for every family the server writes: "# HELP name" then
+// "# TYPE name type", each family once, and every sample under its own family's lines
+// (a summary's also as name_sum and name_count).
+void expectWellFormedExposition(const std::string& body) {
+  std::set<std::string> families;
+  std::string family, type, expectTypeOf;
+  std::istringstream lines(body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# HELP ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(families.insert(family).second) << "declared twice: " << family;
+      expectTypeOf = family;
+      continue;
+    }
+    if (line.rfind("# TYPE ", 0) == 0) {
+      EXPECT_EQ(line.substr(7, line.find(' ', 7) - 7), expectTypeOf) << line;
+      type = line.substr(line.rfind(' ') + 1);
+      EXPECT_TRUE(type == "gauge" || type == "counter" || type == "summary") << line;
+      expectTypeOf.clear();
+      continue;
+    }
+    EXPECT_TRUE(expectTypeOf.empty()) << "no TYPE after HELP for " << expectTypeOf;
+    std::string name = line.substr(0, line.find_first_of("{ "));
+    bool ours = name == family ||
+                (type == "summary" && (name == family + "_sum" || name == family + "_count"));
+    EXPECT_TRUE(ours) << "sample " << name << " under family " << family;
+  }
 }
 
 TEST_F(AccessAllRoutes, EveryRouteIsGuardedAndEveryRoleGetsExactlyItsPermissions) {
@@ -507,6 +537,8 @@ TEST_F(Access, FleetSummaryAndPrometheusShowOnlyTheCallersCommunes) {
     EXPECT_NE(full.body.find("\nparc_notification_failures_by_kind_total" + k), std::string::npos);
   }
   EXPECT_NE(full.body.find("\nparc_notifications_given_up 0"), std::string::npos);
+  expectWellFormedExposition(full.body);
+  expectWellFormedExposition(scrape.body);
   EXPECT_EQ(scrape.body.find("parc_reports_queued"), std::string::npos) << "fleet-wide only";
   EXPECT_EQ(scrape.body.find("parc_notifications_pending_by_kind"), std::string::npos);
   // The hostile host name stays inside its quoted label: no line starts with it.
