@@ -83,6 +83,14 @@ HealthSettings settings() {
   return s;
 }
 
+// The per-kind counters of /metrics (kChannelKinds) cover every notifier, in its order:
+// a notifier added without its counters would have its failures counted nowhere.
+TEST(Channels, EveryNotifierHasItsFailureCounters) {
+  std::vector<std::string> kinds;
+  for (const auto& n : notifiers::allNotifiers({})) kinds.emplace_back(n->kind());
+  EXPECT_EQ(kinds, std::vector<std::string>(kChannelKinds.begin(), kChannelKinds.end()));
+}
+
 TEST(OutgoingGuard, InternalAddressesAreRecognised) {
   for (const char* ip : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
                          "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1",
