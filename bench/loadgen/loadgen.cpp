@@ -131,6 +131,11 @@ Identity identityFor(const Options& o, int i) {
 
 class Agent : public std::enable_shared_from_this<Agent> {
  public:
+  /// The report templates give what the report builders give (at start, once).
+  static void checkReportTemplates() {
+    reportText(false).check();
+    reportText(true).check();
+  }
   Agent(asio::io_context& io, asio::ssl::context& ctx, const Options& o, Identity id, Stats& s,
         std::chrono::steady_clock::time_point end, int index)
       : io_(io), ctx_(ctx), o_(o), id_(std::move(id)), stats_(s), end_(end), index_(index) {}
@@ -198,15 +203,13 @@ class Agent : public std::enable_shared_from_this<Agent> {
   }
 
   // A real agent's batch (docs/health.md): 30 metrics, what a PC samples every minute.
-  static parc::Json metricsBatch(bool hot) {
-    static thread_local std::uint64_t n = 0;
-    ++n;
+  static parc::Json metricsBatch(bool hot, std::int64_t collectedAt, double cpu) {
     parc::Json metrics = parc::Json::array();
-    metrics.push_back({{"name", "cpu.usage_pct"}, {"value", 5.0 + static_cast<double>(n % 40)}});
+    metrics.push_back({{"name", "cpu.usage_pct"}, {"value", cpu}});
     for (int core = 0; core < 4; ++core) {
       metrics.push_back({{"name", "cpu.core_pct"},
                          {"subject", std::to_string(core)},
-                         {"value", static_cast<double>((n + core) % 100)}});
+                         {"value", static_cast<double>(core * 20 + 3)}});
     }
     for (const char* name : {"load.1", "load.5", "load.15", "mem.used_pct", "mem.available_bytes",
                              "swap.used_pct", "battery.health_pct"}) {
@@ -230,9 +233,79 @@ class Agent : public std::enable_shared_from_this<Agent> {
       metrics.push_back({{"name", m}, {"value", 1.0}});
     }
     return parc::Json{{"version", 1},
-                      {"collected_at", static_cast<std::int64_t>(std::time(nullptr))},
+                      {"collected_at", collectedAt},
                       {"interval_seconds", 60},
                       {"metrics", metrics}};
+  }
+
+  // A report's text, spliced into a template that the builders above wrote once with
+  // marks where each report differs: building 30 JSON objects per report was most of the
+  // generator's CPU, which this machine's two cores take from the server's share.
+  class ReportText {
+   public:
+    explicit ReportText(bool hot) : hot_(hot) {
+      std::string text =
+          parc::protocol::toJson(
+              parc::protocol::Report{kFrameMark, reportBody(hot, kMessageMark, kCreatedMark,
+                                                            kCollectedMark, kCpuMark)})
+              .dump();
+      const std::vector<std::string> marks{kFrameMark, kMessageMark, std::to_string(kCreatedMark),
+                                           std::to_string(kCollectedMark), "777.25"};
+      std::vector<std::pair<std::size_t, int>> at;
+      for (int k = 0; k < int(marks.size()); ++k) {
+        std::size_t pos = text.find(marks[k]);
+        if (pos == std::string::npos || text.find(marks[k], pos + 1) != std::string::npos)
+          throw std::runtime_error("report template: mark " + marks[k] + " not found once");
+        at.emplace_back(pos, k);
+      }
+      std::sort(at.begin(), at.end());
+      std::size_t from = 0;
+      for (auto [pos, k] : at) {
+        pieces_.push_back(text.substr(from, pos - from));
+        fields_.push_back(k);
+        from = pos + marks[k].size();
+      }
+      pieces_.push_back(text.substr(from));
+    }
+
+    std::string make(const std::string& frameId, const std::string& messageId, std::int64_t created,
+                     std::int64_t collected, double cpu) const {
+      const std::string values[] = {frameId, messageId, std::to_string(created),
+                                    std::to_string(collected), parc::Json(cpu).dump()};
+      std::string out = pieces_[0];
+      for (std::size_t i = 0; i < fields_.size(); ++i) out += values[fields_[i]] + pieces_[i + 1];
+      return out;
+    }
+
+    /// The template gives what the builders give (checked once at start).
+    void check() const {
+      std::string frame = "f-" + parc::crypto::uuid4(), message = parc::crypto::uuid4();
+      auto expected = parc::protocol::toJson(
+          parc::protocol::Report{frame, reportBody(hot_, message, 1700000000, 1700000001, 12.5)});
+      if (parc::parseJson(make(frame, message, 1700000000, 1700000001, 12.5)) != expected)
+        throw std::runtime_error("report template differs from the report builder");
+    }
+
+   private:
+    static constexpr const char* kFrameMark = "@@frame@@";
+    static constexpr const char* kMessageMark = "@@message@@";
+    static constexpr std::int64_t kCreatedMark = 1111111111;
+    static constexpr std::int64_t kCollectedMark = 2222222222;
+    static constexpr double kCpuMark = 777.25;
+    bool hot_;
+    std::vector<std::string> pieces_;
+    std::vector<int> fields_;  // which value goes after pieces_[i]
+  };
+
+  static const ReportText& reportText(bool hot) {
+    static const ReportText plain(false), heated(true);
+    return hot ? heated : plain;
+  }
+
+  // What varies from one report to the next, as an agent's samples would.
+  static double nextCpu() {
+    static thread_local std::uint64_t n = 0;
+    return 5.0 + static_cast<double>(++n % 40);
   }
 
   bool hot() const { return o_.hotEvery > 0 && index_ % o_.hotEvery == 0; }
@@ -255,21 +328,23 @@ class Agent : public std::enable_shared_from_this<Agent> {
   awaitable<void> report() {
     sentHot();
     if (o_.reportsOver == "channel" && ws_) {
-      parc::protocol::Report r{parc::crypto::uuid4(), reportBody(hot())};
-      pending_[r.id] = std::chrono::steady_clock::now();
-      send(parc::protocol::toJson(r).dump());
+      std::string id = parc::crypto::uuid4();
+      pending_[id] = std::chrono::steady_clock::now();
+      auto now = static_cast<std::int64_t>(std::time(nullptr));
+      send(reportText(hot()).make(id, parc::crypto::uuid4(), now, now, nextCpu()));
       co_return;
     }
     co_await reportOverHttps();
   }
 
-  static parc::Json reportBody(bool hot) {
+  static parc::Json reportBody(bool hot, const std::string& messageId, std::int64_t created,
+                               std::int64_t collected, double cpu) {
     return parc::Json{{"version", 1},
                       {"messages",
-                       {parc::Json{{"id", parc::crypto::uuid4()},
+                       {parc::Json{{"id", messageId},
                                    {"type", "metrics"},
-                                   {"created_at", std::time(nullptr)},
-                                   {"payload", metricsBatch(hot)}}}}};
+                                   {"created_at", created},
+                                   {"payload", metricsBatch(hot, collected, cpu)}}}}};
   }
 
   awaitable<void> reportOverHttps() {
@@ -277,7 +352,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
     TlsStream stream(io_, ctx_);
     beast::error_code ec;
     if (!co_await connect(stream, ec)) co_return;
-    parc::Json body = reportBody(hot());
+    auto now = static_cast<std::int64_t>(std::time(nullptr));
+    parc::Json body = reportBody(hot(), parc::crypto::uuid4(), now, now, nextCpu());
     http::request<http::string_body> req{http::verb::post, "/api/v1/messages", 11};
     req.set(http::field::host, o_.server);
     req.set(http::field::content_type, "application/json");
@@ -464,6 +540,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", o.json, "one JSON object on the last line");
   CLI11_PARSE(app, argc, argv);
   raiseFileLimit();
+  Agent::checkReportTemplates();
 
   auto enrolStart = std::chrono::steady_clock::now();
   std::vector<Identity> ids(static_cast<size_t>(o.agents));
