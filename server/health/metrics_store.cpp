@@ -1,6 +1,8 @@
 #include "server/health/metrics_store.h"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "common/error.h"
 
@@ -237,6 +239,13 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
                           "INSERT OR REPLACE INTO raw (b, series_id, t, v) VALUES (?, ?, ?, ?)");
     sqlite::Statement pending(db_,
                               "INSERT OR IGNORE INTO rollup_pending (host_id, t) VALUES (?, ?)");
+    struct RawPoint {
+      Time bucket;
+      Id series;
+      Time t;
+      double value;
+    };
+    std::vector<RawPoint> points;
     for (const auto& in : batches) {
       seen.bind(1, in.hostId).bind(2, *in.messageId).bind(3, receivedAt).run();
       seen.reset();
@@ -251,15 +260,22 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
         continue;
       }
       for (const auto& s : in.batch->samples) {
-        raw.bind(1, bucket)
-            .bind(2, seriesId(in.hostId, in.tenantId, s.name, s.subject))
-            .bind(3, t)
-            .bind(4, std::round(s.value * kScale))
-            .run();
-        raw.reset();
+        points.push_back({bucket, seriesId(in.hostId, in.tenantId, s.name, s.subject), t,
+                          std::round(s.value * kScale)});
       }
       pending.bind(1, in.hostId).bind(2, bucket).run();
       pending.reset();
+    }
+    // In key order: the group's points go into the B-tree in one pass from left to right
+    // instead of jumping between the hosts' pages in the order the reports came (+6 % at
+    // saturation, docs/benchmarks.md). Stable: of two points with one key, the later one
+    // is kept, as when they were written in arrival order.
+    std::stable_sort(points.begin(), points.end(), [](const RawPoint& a, const RawPoint& b) {
+      return std::tie(a.bucket, a.series, a.t) < std::tie(b.bucket, b.series, b.t);
+    });
+    for (const auto& p : points) {
+      raw.bind(1, p.bucket).bind(2, p.series).bind(3, p.t).bind(4, p.value).run();
+      raw.reset();
     }
     tx.commit();
   } catch (...) {

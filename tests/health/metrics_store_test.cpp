@@ -75,6 +75,24 @@ TEST(MetricsStore, ManyBatchesOfManyHostsInOneTransaction) {
             1);
 }
 
+// A group's points are written in key order, not arrival order: two batches of one host
+// with the same collection time (an agent whose clock stepped back) keep the later one's
+// values, as writing them in arrival order did; the other hosts' points are all there.
+TEST(MetricsStore, InAGroupTheLaterOfTwoPointsWithOneKeyIsKept) {
+  auto store = MetricsStore::inMemory();
+  auto first = parseMetricsPayload(batch(kDay0 + 60, 50, 10), kDay0 + 61);
+  auto later = parseMetricsPayload(batch(kDay0 + 60, 70, 30), kDay0 + 61);
+  auto other = parseMetricsPayload(batch(kDay0 + 60, 20, 90), kDay0 + 61);
+  std::string m1 = "m1", m2 = "m2", m3 = "m3";
+  store->ingestMany({{2, 7, &m3, &other}, {1, 7, &m1, &first}, {1, 7, &m2, &later}}, kDay0 + 61);
+  EXPECT_EQ(store->pointCount("raw"), 6);
+  auto cpu = store->recent(1, "cpu.usage_pct", "", kDay0);
+  ASSERT_EQ(cpu.size(), 1U);
+  EXPECT_DOUBLE_EQ(cpu[0].second, 30);
+  EXPECT_DOUBLE_EQ(store->recent(1, "disk.used_pct", "/", kDay0).at(0).second, 70);
+  EXPECT_DOUBLE_EQ(store->recent(2, "cpu.usage_pct", "", kDay0).at(0).second, 90);
+}
+
 TEST(MetricsStore, DownsamplingAndRetentionOverThreeDays) {
   Retention keep;
   keep.raw = std::chrono::hours(48);
