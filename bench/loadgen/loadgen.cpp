@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -249,8 +250,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
               parc::protocol::Report{kFrameMark, reportBody(hot, kMessageMark, kCreatedMark,
                                                             kCollectedMark, kCpuMark)})
               .dump();
-      const std::vector<std::string> marks{kFrameMark, kMessageMark, std::to_string(kCreatedMark),
-                                           std::to_string(kCollectedMark), "777.25"};
+      const auto marks = texts(kFrameMark, kMessageMark, kCreatedMark, kCollectedMark, kCpuMark);
       std::vector<std::pair<std::size_t, int>> at;
       for (int k = 0; k < int(marks.size()); ++k) {
         std::size_t pos = text.find(marks[k]);
@@ -270,8 +270,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
 
     std::string make(const std::string& frameId, const std::string& messageId, std::int64_t created,
                      std::int64_t collected, double cpu) const {
-      const std::string values[] = {frameId, messageId, std::to_string(created),
-                                    std::to_string(collected), parc::Json(cpu).dump()};
+      const auto values = texts(frameId, messageId, created, collected, cpu);
       std::string out = pieces_[0];
       for (std::size_t i = 0; i < fields_.size(); ++i) out += values[fields_[i]] + pieces_[i + 1];
       return out;
@@ -287,6 +286,14 @@ class Agent : public std::enable_shared_from_this<Agent> {
     }
 
    private:
+    // The fields as they appear in the text, in one order for the marks and the values.
+    static std::array<std::string, 5> texts(const std::string& frameId,
+                                            const std::string& messageId, std::int64_t created,
+                                            std::int64_t collected, double cpu) {
+      return {frameId, messageId, std::to_string(created), std::to_string(collected),
+              parc::Json(cpu).dump()};
+    }
+
     static constexpr const char* kFrameMark = "@@frame@@";
     static constexpr const char* kMessageMark = "@@message@@";
     static constexpr std::int64_t kCreatedMark = 1111111111;

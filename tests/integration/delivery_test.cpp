@@ -94,6 +94,31 @@ class Delivery : public ::testing::Test {
     return net::HttpsClient(net::parseUrl(server->agentUrl), tls::TlsContext::client(t));
   }
 
+  // Posts a two-metric batch as the agent would; returns the message's status.
+  std::string postMetrics(net::HttpsClient& client, const std::string& id,
+                          std::int64_t collectedAt) {
+    Json payload{{"collected_at", collectedAt},
+                 {"metrics", Json::array({Json{{"name", "cpu.usage_pct"}, {"value", 12.5}},
+                                          Json{{"name", "mem.used_pct"}, {"value", 40.0}}})}};
+    Json batch{{"version", 1},
+               {"messages", Json::array({Json{{"id", id},
+                                              {"type", "metrics"},
+                                              {"created_at", collectedAt},
+                                              {"payload", payload}}})}};
+    auto r = client.send(
+        {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? parseJson(r.body)["results"][0]["status"].get<std::string>() : "";
+  }
+
+  // Rows of a table of the server's real metrics store.
+  std::int64_t metricsRows(const std::string& table) {
+    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
+    sqlite::Statement s(db, "SELECT COUNT(*) FROM " + table);
+    s.step();
+    return s.int64(0);
+  }
+
   TempDir tmp;
   Parcctl ctl{tmp.path() / "home"};
   std::unique_ptr<ServerFixture> server;
@@ -387,28 +412,9 @@ TEST_F(Delivery, AnOutboxHeldByAnotherProcessIsWaitedForNotFatal) {
 TEST_F(Delivery, AMetricsBatchMissingFromTheSeriesIsFilledByItsResend) {
   auto client = agentClient();
   auto now = static_cast<std::int64_t>(std::time(nullptr));
-  Json payload{{"collected_at", now},
-               {"metrics", Json::array({Json{{"name", "cpu.usage_pct"}, {"value", 12.5}},
-                                        Json{{"name", "mem.used_pct"}, {"value", 40.0}}})}};
-  Json batch{{"version", 1},
-             {"messages", Json::array({Json{{"id", "metrics-crash-window"},
-                                            {"type", "metrics"},
-                                            {"created_at", now},
-                                            {"payload", payload}}})}};
-  auto send = [&](net::HttpsClient& to) {
-    auto r = to.send(
-        {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
-    EXPECT_EQ(r.status, 200) << r.body;
-    return parseJson(r.body)["results"][0]["status"].get<std::string>();
-  };
-  auto points = [&] {
-    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
-    sqlite::Statement s(db, "SELECT COUNT(*) FROM raw");
-    s.step();
-    return s.int64(0);
-  };
+  auto send = [&](net::HttpsClient& to) { return postMetrics(to, "metrics-crash-window", now); };
   ASSERT_EQ(send(client), "stored");
-  ASSERT_EQ(points(), 2);
+  ASSERT_EQ(metricsRows("raw"), 2);
   // The crash window: the points (and their id) gone from metrics.sqlite, parc.db kept.
   // Received an hour ago: past what the replay at start reads (the next test), so the
   // resend is the batch's only way back.
@@ -422,9 +428,9 @@ TEST_F(Delivery, AMetricsBatchMissingFromTheSeriesIsFilledByItsResend) {
   restartServer();
   auto afterRestart = agentClient();
   EXPECT_EQ(send(afterRestart), "duplicate");
-  EXPECT_EQ(points(), 2) << "the resend filled the series";
+  EXPECT_EQ(metricsRows("raw"), 2) << "the resend filled the series";
   EXPECT_EQ(send(afterRestart), "duplicate");
-  EXPECT_EQ(points(), 2) << "and only once";
+  EXPECT_EQ(metricsRows("raw"), 2) << "and only once";
   EXPECT_EQ(stored("metrics").first, 1);
 }
 
@@ -436,46 +442,30 @@ TEST_F(Delivery, MetricsAPowerCutTookFromTheSeriesComeBackFromTheirCopies) {
   auto now = static_cast<std::int64_t>(std::time(nullptr));
   int sent = 0;  // each batch a minute before the next: points of their own
   auto send = [&](net::HttpsClient& to, const std::string& id) {
-    Json payload{{"collected_at", now - 600 + 60 * sent++},
-                 {"metrics", Json::array({Json{{"name", "cpu.usage_pct"}, {"value", 12.5}},
-                                          Json{{"name", "mem.used_pct"}, {"value", 40.0}}})}};
-    Json batch{{"version", 1},
-               {"messages",
-                Json::array({Json{
-                    {"id", id}, {"type", "metrics"}, {"created_at", now}, {"payload", payload}}})}};
-    auto r = to.send(
-        {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
-    ASSERT_EQ(r.status, 200) << r.body;
-    ASSERT_EQ(parseJson(r.body)["results"][0]["status"], "stored");
-  };
-  auto count = [&](const std::string& table) {
-    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
-    sqlite::Statement s(db, "SELECT COUNT(*) FROM " + table);
-    s.step();
-    return s.int64(0);
+    ASSERT_EQ(postMetrics(to, id, now - 600 + 60 * sent++), "stored");
   };
   auto first = agentClient();
   send(first, "before-the-cut");
   restartServer();  // a clean stop: that batch is in metrics.sqlite itself, not its WAL
   auto client = agentClient();
   for (int i = 0; i < 5; ++i) send(client, "acknowledged-" + std::to_string(i));
-  ASSERT_EQ(count("ingested"), 6);
+  ASSERT_EQ(metricsRows("ingested"), 6);
 
   server->process().kill9();
   std::filesystem::resize_file(serverDir() / "metrics.sqlite-wal", 0);
   std::filesystem::remove(serverDir() / "metrics.sqlite-shm");
-  ASSERT_EQ(count("ingested"), 1) << "the cut took the five acknowledged batches";
-  ASSERT_EQ(count("raw"), 2);
+  ASSERT_EQ(metricsRows("ingested"), 1) << "the cut took the five acknowledged batches";
+  ASSERT_EQ(metricsRows("raw"), 2);
 
   restartServer();
-  EXPECT_EQ(count("ingested"), 6);
-  EXPECT_EQ(count("raw"), 12) << "every acknowledged batch's points, once";
+  EXPECT_EQ(metricsRows("ingested"), 6);
+  EXPECT_EQ(metricsRows("raw"), 12) << "every acknowledged batch's points, once";
   EXPECT_NE(server->process().stderrText().find(
                 "5 batch(es) missing from the series restored from their copies"),
             std::string::npos)
       << server->process().stderrText();
   restartServer();
-  EXPECT_EQ(count("raw"), 12) << "a second start restores nothing twice";
+  EXPECT_EQ(metricsRows("raw"), 12) << "a second start restores nothing twice";
   EXPECT_NE(server->process().stderrText().find("metrics store: nothing missing"),
             std::string::npos);
 }

@@ -4,41 +4,22 @@
 #include "server/app/metrics_replay.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "server/alerts/health_service.h"
-#include "server/store/sqlite/sqlite_store.h"
+#include "tests/server/enrolled_store.h"
 
 namespace parc::server::app {
 namespace {
 
 using store::IncomingMessage;
 
-class MetricsReplayTest : public ::testing::Test {
+class MetricsReplayTest : public parc::testing::EnrolledStoreTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("parc-replay-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = std::make_unique<store::SqliteStore>(dir_ / "parc.db");
-    auto tenant = store_->createTenant("Mairie de Millau", "12145", 1000);
-    store::EnrollmentToken t;
-    t.tenantId = tenant.id;
-    t.prefix = "parc_enr_abc";
-    t.createdAt = 1000;
-    t.expiresAt = kNow + 3600;
-    t.maxUses = 1;
-    store_->createToken(t, "h");
-    host_ = store_->enrollHost("h", 2000, {"u", "pc-u", "dev-u", "fp-u", "01", 99999}).host->id;
+    EnrolledStoreTest::SetUp();
     health_ = alerts::HealthService::inMemory({});
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   static std::string payload(store::Time collectedAt, double value) {
@@ -52,7 +33,7 @@ class MetricsReplayTest : public ::testing::Test {
     store_->storeMessages(host_, {IncomingMessage{id, "metrics", at, body, {}}}, at);
     if (!inSeries) return;
     Json parsed = parseJson(body);
-    health_->ingestMetricsMany({{host_, 1, &id, &parsed}}, at);
+    health_->ingestMetricsMany({{host_, tenant_, &id, &parsed}}, at);
   }
   std::vector<bool> held(const std::vector<std::string>& ids) {
     std::vector<std::pair<store::Id, std::string>> keys;
@@ -61,10 +42,7 @@ class MetricsReplayTest : public ::testing::Test {
   }
 
   static constexpr store::Time kNow = 1'800'000'000;
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<alerts::HealthService> health_;
-  store::Id host_ = 0;
 };
 
 TEST_F(MetricsReplayTest, TheBatchesTheSeriesLostComeBackOnce) {

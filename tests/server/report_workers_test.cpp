@@ -3,44 +3,19 @@
 #include "server/control/report_workers.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <filesystem>
 #include <future>
 #include <thread>
 
-#include "server/store/sqlite/sqlite_store.h"
+#include "tests/server/enrolled_store.h"
 
 namespace parc::server::control {
 namespace {
 
 using namespace std::chrono_literals;
 
-class ReportWorkersTest : public ::testing::Test {
+class ReportWorkersTest : public parc::testing::EnrolledStoreTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("parc-workers-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = std::make_unique<store::SqliteStore>(dir_ / "parc.db");
-    auto tenant = store_->createTenant("Mairie d'Espalion", "12096", 1000);
-    store::EnrollmentToken t;
-    t.tenantId = tenant.id;
-    t.prefix = "parc_enr_abc";
-    t.createdAt = 1000;
-    t.expiresAt = 4'000'000'000;
-    t.maxUses = 1;
-    store_->createToken(t, "h");
-    host_ = store_->enrollHost("h", 2000, {"u", "pc-u", "dev-u", "fp-u", "01", 99999}).host->id;
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   // Workers whose ingest records the size of each group it is handed.
   std::unique_ptr<ReportWorkers> workers(std::size_t group, std::chrono::milliseconds gather) {
     return std::make_unique<ReportWorkers>(
@@ -65,9 +40,6 @@ class ReportWorkersTest : public ::testing::Test {
     return groups_;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteStore> store_;
-  store::Id host_ = 0;
   std::mutex mutex_;
   std::vector<std::size_t> groups_;
 };
