@@ -71,6 +71,9 @@ cpu_before=$(cpu_ticks)
   --hot-log "$work/hot.txt" --json | tail -1
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
 echo "server disk writes during run 1 (enrolment included): $(( ($(written) - written_before) / 1048576 )) MiB, CPU $(( ($(cpu_ticks) - cpu_before) / $(getconf CLK_TCK) )) s"
+# A WAL file keeps its largest size: how far the checkpoints fell behind during the run.
+wal_mib() { echo $(( $(stat -c %s "$work/srv/$1-wal" 2>/dev/null || echo 0) / 1048576 )); }
+echo "WAL files after run 1: parc.db-wal $(wal_mib parc.db) MiB, metrics.sqlite-wal $(wal_mib metrics.sqlite) MiB"
 if [ -n "$probe_pid" ]; then wait "$probe_pid"; cat "$work/fsync.txt"; fi
 if [ "${PARC_BENCH_HOT_EVERY:-0}" != 0 ]; then
   sleep 6  # one more round of the rules (every 5 s) for the last hot reports

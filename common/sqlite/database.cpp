@@ -33,6 +33,22 @@ void enterWalMode(Database& db) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
+// SQLite's default commit hook checkpoints once the WAL holds 1,000 pages, but the
+// checkpoint fails (SQLITE_LOCKED) while any statement of the connection still reads: a
+// SELECT stepped to its row and not reset yet, as transactions hold when they commit
+// (the statement objects end with their scope, after the COMMIT). The next commit meets
+// the same, so under steady load the WAL was never checkpointed: parc.db's grew to
+// 270 MB in 40 s at saturation (docs/benchmarks.md). Ours keeps the checkpoint owed
+// until the transaction's scope has ended (Transaction's destructor) or a later commit.
+constexpr int kCheckpointPages = 1000;
+
+int checkpointAfterCommit(void* state, sqlite3* db, const char* schema, int pagesInWal) {
+  auto* wal = static_cast<Database::WalState*>(state);
+  if (pagesInWal < kCheckpointPages && !wal->checkpointOwed) return SQLITE_OK;
+  int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  wal->checkpointOwed = (rc & 0xff) == SQLITE_LOCKED;
+  return SQLITE_OK;  // a checkpoint that fails otherwise (busy) is tried at the next commit
+}
 }  // namespace
 
 Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
@@ -138,6 +154,8 @@ Database Database::open(const std::filesystem::path& path) {
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   sqlite3_extended_result_codes(raw, 1);
   enterWalMode(db);
+  db.wal_ = std::make_unique<WalState>();
+  sqlite3_wal_hook(raw, checkpointAfterCommit, db.wal_.get());
   db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   return db;
 }
@@ -170,6 +188,13 @@ int Database::changes() const {
   return sqlite3_changes(db_.get());
 }
 
+void Database::checkpointIfOwed() noexcept {
+  if (!wal_ || !wal_->checkpointOwed) return;
+  int rc =
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  wal_->checkpointOwed = (rc & 0xff) == SQLITE_LOCKED;
+}
+
 void Database::fail(int rc, std::string_view what) const {
   std::string msg = std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db_.get());
   throw Error(errorKind(rc), msg);
@@ -182,7 +207,9 @@ Transaction::Transaction(Database& db) : db_(db) {
 Transaction::~Transaction() {
   if (!done_) {
     sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return;
   }
+  db_.checkpointIfOwed();
 }
 
 void Transaction::commit() {

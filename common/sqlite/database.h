@@ -76,12 +76,25 @@ class Database {
   /// Throws parc::Error built from the connection's last error.
   [[noreturn]] void fail(int rc, std::string_view what) const;
 
+  /// Runs the WAL checkpoint that a commit had to put off because a statement of this
+  /// connection was still reading (see database.cpp); nothing when none is owed.
+  void checkpointIfOwed() noexcept;
+
+  /// What the commit hook shares with the connection; on the heap so that it stays put
+  /// when the Database is moved.
+  struct WalState {
+    bool checkpointOwed = false;
+  };
+
  private:
   explicit Database(sqlite3* db) : db_(db) {}
   std::unique_ptr<sqlite3, DbCloser> db_;
+  std::unique_ptr<WalState> wal_;
 };
 
-/// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed before destruction.
+/// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed before destruction. Once
+/// committed, its destruction runs a checkpoint the commit owed (the statements declared
+/// after it, in its scope, have ended by then).
 class Transaction {
  public:
   explicit Transaction(Database& db);
