@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <tuple>
 
 #include "common/error.h"
@@ -95,9 +96,9 @@ constexpr std::int64_t kMaxPoints = 2000;
 // Message ids are remembered longer than the agent's outbox keeps a batch (7 days).
 constexpr Time kIdMemory = 9 * 24 * 3600;
 constexpr Time kFiveMinutes = 300;
-// Pending buckets rolled up per transaction: the ingest waits for the store's lock
-// meanwhile, so a fleet's worth (50,000 hosts) is done in short slices.
-constexpr int kRollUpSlice = 200;
+// Pending buckets rolled up per transaction at most: the ingest waits for the store's
+// lock meanwhile, so a fleet's worth (50,000 hosts) is done in short slices.
+constexpr int kMaxRollUpSlice = 200;
 
 // Recomputes, from raw, the 5-minute aggregates of the pending buckets selected by
 // `where` (a condition on p), then the hourly aggregates of their hours from the 5-minute
@@ -227,7 +228,9 @@ bool MetricsStore::ingest(Id hostId, Id tenantId, const std::string& messageId,
 }
 
 std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches, Time receivedAt) {
+  ++ingestsWaiting_;
   std::lock_guard lock(mutex_);
+  --ingestsWaiting_;
   std::vector<bool> stored;
   stored.reserve(batches.size());
   try {
@@ -331,18 +334,20 @@ void MetricsStore::rollUpWhere(const std::string& where, const std::vector<std::
   }
 }
 
-std::size_t MetricsStore::rollUp(Time now) {
+MetricsStore::RolledUp MetricsStore::rollUp(Time now) {
   // Buckets still open stay pending (they would be recomputed at every round); charts
   // roll up their host's open buckets when they ask (query()).
-  std::size_t done = 0;
+  RolledUp done;
   std::pair<Id, Time> after{-1, 0};  // open buckets stay behind: go on past the last slice
   for (;;) {
+    letWaitingIngestsPass();
     std::lock_guard lock(mutex_);
+    auto started = std::chrono::steady_clock::now();
     sqlite::Transaction tx(db_);
     sqlite::Statement slice(db_,
                             "SELECT host_id, t FROM rollup_pending WHERE (host_id, t) > (?, ?) "
                             "AND t + 300 <= ? ORDER BY host_id, t LIMIT ?");
-    slice.bind(1, after.first).bind(2, after.second).bind(3, now).bind(4, kRollUpSlice);
+    slice.bind(1, after.first).bind(2, after.second).bind(3, now).bind(4, rollUpSlice_);
     std::vector<std::pair<Id, Time>> rows;
     while (slice.step()) rows.emplace_back(slice.int64(0), slice.int64(1));
     if (rows.empty()) return done;
@@ -357,8 +362,31 @@ std::size_t MetricsStore::rollUp(Time now) {
     for (std::size_t i = 0; i < args.size(); ++i) drop.bind(int(i) + 1, args[i]);
     drop.run();
     tx.commit();
-    done += rows.size();
+    done.buckets += rows.size();
+    ++done.transactions;
+    resizeRollUpSlice(std::chrono::steady_clock::now() - started, rows.size());
   }
+}
+
+void MetricsStore::letWaitingIngestsPass() {
+  // A mutex goes back to the thread that released it more often than not: an ingest would
+  // sit out slice after slice. It goes first (for 10 ms at most: the roll-up goes on at
+  // saturation too).
+  for (int i = 0; i < 100 && ingestsWaiting_.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+}
+
+void MetricsStore::resizeRollUpSlice(std::chrono::nanoseconds took, std::size_t buckets) {
+  double fit = double(rollUpBudget_.count()) / double(std::max<std::int64_t>(took.count(), 1));
+  double next;
+  if (took > rollUpBudget_) {
+    next = double(buckets) * fit;  // what would have fitted
+  } else if (static_cast<int>(buckets) == rollUpSlice_) {
+    next = rollUpSlice_ * std::min(fit, 2.0);  // full and quick: grow, twofold at most
+  } else {
+    return;  // a short last slice says nothing of larger ones
+  }
+  rollUpSlice_ = std::clamp(static_cast<int>(next), 1, kMaxRollUpSlice);
 }
 
 QueryResult MetricsStore::query(Id hostId, const std::string& name,

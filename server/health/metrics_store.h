@@ -6,6 +6,7 @@
 // rollUp() each health round (a chart rolls up its host's open buckets when it asks).
 // Each level has its own retention. Points older than the raw retention (an agent back
 // from a long offline spell) are folded into the aggregates directly.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -127,9 +128,16 @@ class MetricsStore {
   /// `since`, ordered by name, host and subject: the fleet's current values.
   std::vector<LatestValue> latest(const std::optional<std::string>& name, Time since);
 
+  struct RolledUp {
+    std::size_t buckets = 0;
+    std::size_t transactions = 0;
+  };
   /// Rolls the closed pending buckets up into the 5-minute and hourly levels, a slice of
-  /// hosts per transaction; returns how many buckets. Run each health round.
-  std::size_t rollUp(Time now);
+  /// them per transaction. Run each health round.
+  RolledUp rollUp(Time now);
+  /// How long one roll-up transaction should hold the store's lock, which the ingest
+  /// waits for: slices shrink to fit it at once and grow back twofold at a time.
+  void setRollUpBudget(std::chrono::nanoseconds budget) { rollUpBudget_ = budget; }
 
   /// Rolls up what is pending, deletes what is past each level's retention and forgets
   /// old message ids.
@@ -146,6 +154,8 @@ class MetricsStore {
   void foldLate(const Incoming& in, Time t);
   void rollUpWhere(const std::string& where, const std::vector<std::int64_t>& args);
   void rollUpHost(Id hostId, Time now);
+  void resizeRollUpSlice(std::chrono::nanoseconds took, std::size_t buckets);
+  void letWaitingIngestsPass();
   /// (t, value) rows of `sql`, bound as ?1 from, ?2 host, ?3 name, ?4 subject.
   std::vector<std::pair<Time, double>> seriesPoints(const std::string& sql, Id hostId,
                                                     const std::string& name,
@@ -155,6 +165,11 @@ class MetricsStore {
   sqlite::Database db_;
   Retention retention_;
   std::map<std::tuple<Id, std::string, std::string>, Id> seriesIds_;
+  // A bucket holds 5 points per series from an agent reporting every minute, 300 from
+  // one reporting every second: the slice follows the time its transactions take.
+  std::chrono::nanoseconds rollUpBudget_ = std::chrono::milliseconds(10);
+  int rollUpSlice_ = 1;
+  std::atomic<int> ingestsWaiting_{0};  // for the store's lock, which slices let go to them
 };
 
 }  // namespace parc::server::health

@@ -111,7 +111,7 @@ TEST(MetricsStore, DownsamplingAndRetentionOverThreeDays) {
   // Buckets are rolled up once closed (each health round), not at ingest.
   EXPECT_EQ(store->pointCount("5m"), 0);
   EXPECT_EQ(store->pointCount("pending"), 3 * 288);
-  EXPECT_EQ(store->rollUp(now), std::size_t{3 * 288});
+  EXPECT_EQ(store->rollUp(now).buckets, std::size_t{3 * 288});
   EXPECT_EQ(store->pointCount("pending"), 0);
   EXPECT_EQ(store->pointCount("5m"), 3 * 288 * 3);
   EXPECT_EQ(store->pointCount("1h"), 3 * 72);
@@ -155,7 +155,7 @@ TEST(MetricsStore, RollUpKeepsOpenBucketsPendingAndRecomputesLatePoints) {
   };
   put("a", hour + 60, 10, hour + 61);
   put("b", hour + 360, 30, hour + 361);  // the second bucket, still open at hour + 400
-  EXPECT_EQ(store->rollUp(hour + 400), 1u);
+  EXPECT_EQ(store->rollUp(hour + 400).buckets, 1u);
   EXPECT_EQ(store->pointCount("pending"), 1);
   EXPECT_EQ(store->pointCount("5m"), 3);
   // A chart rolls up its host's open bucket when it asks, and keeps it pending.
@@ -170,7 +170,7 @@ TEST(MetricsStore, RollUpKeepsOpenBucketsPendingAndRecomputesLatePoints) {
   EXPECT_EQ(store->pointCount("pending"), 1);
   // A batch that arrives late for the first, already rolled-up bucket is counted in once.
   put("late", hour + 120, 50, hour + 900);
-  EXPECT_EQ(store->rollUp(hour + 900), 2u);
+  EXPECT_EQ(store->rollUp(hour + 900).buckets, 2u);
   five = cpu(300, hour + 900);
   EXPECT_EQ(five[0].count, 2);
   EXPECT_DOUBLE_EQ(five[0].avg, 30);
@@ -180,8 +180,36 @@ TEST(MetricsStore, RollUpKeepsOpenBucketsPendingAndRecomputesLatePoints) {
   EXPECT_EQ(hourly[0].count, 3);
   EXPECT_DOUBLE_EQ(hourly[0].avg, 30);
   // Rolling up again changes nothing.
-  EXPECT_EQ(store->rollUp(hour + 900), 0u);
+  EXPECT_EQ(store->rollUp(hour + 900).buckets, 0u);
   EXPECT_EQ(cpu(3600, hour + 900)[0].count, 3);
+}
+
+// A roll-up transaction holds the store's lock, and the ingest waits: slices follow the
+// time their transactions take (a bucket of a host reporting every second holds 60 times
+// the points of one reporting every minute), shrinking at once and growing twofold.
+TEST(MetricsStore, RollUpSlicesFollowTheTimeTheirTransactionsTake) {
+  auto thirteenPendingBuckets = [] {
+    auto store = MetricsStore::inMemory();
+    for (Id host = 1; host <= 13; ++host) {
+      EXPECT_TRUE(store->ingest(host, 1, "m", parseMetricsPayload(batch(kDay0 + 30, 50, 10), kDay0),
+                                kDay0 + 200));
+    }
+    return store;
+  };
+  // Every transaction takes longer than a nanosecond: one bucket each.
+  auto slow = thirteenPendingBuckets();
+  slow->setRollUpBudget(std::chrono::nanoseconds(1));
+  auto rolled = slow->rollUp(kDay0 + 600);
+  EXPECT_EQ(rolled.buckets, 13u);
+  EXPECT_EQ(rolled.transactions, 13u);
+  // None takes a minute: 1, 2, 4, then the 6 left.
+  auto quick = thirteenPendingBuckets();
+  quick->setRollUpBudget(std::chrono::minutes(1));
+  rolled = quick->rollUp(kDay0 + 600);
+  EXPECT_EQ(rolled.buckets, 13u);
+  EXPECT_EQ(rolled.transactions, 4u);
+  EXPECT_EQ(quick->pointCount("pending"), 0);
+  EXPECT_EQ(quick->pointCount("5m"), 13 * 3);
 }
 
 TEST(MetricsStore, RetentionRollsUpBeforeItDeletesRawPoints) {
