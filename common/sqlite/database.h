@@ -88,8 +88,8 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  std::unique_ptr<WalState> wal_;  // before db_: freed after the connection is closed
   std::unique_ptr<sqlite3, DbCloser> db_;
-  std::unique_ptr<WalState> wal_;
 };
 
 /// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed before destruction. Once
