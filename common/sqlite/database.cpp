@@ -42,12 +42,18 @@ void enterWalMode(Database& db) {
 // until the transaction's scope has ended (Transaction's destructor) or a later commit.
 constexpr int kCheckpointPages = 1000;
 
+// Checkpoints what it can; true when a reading statement put it off (it stays owed). A
+// checkpoint that fails otherwise (busy) is tried again at the next commit.
+bool checkpointPutOff(sqlite3* db, const char* schema) {
+  int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return (rc & 0xff) == SQLITE_LOCKED;
+}
+
 int checkpointAfterCommit(void* state, sqlite3* db, const char* schema, int pagesInWal) {
   auto* wal = static_cast<Database::WalState*>(state);
-  if (pagesInWal < kCheckpointPages && !wal->checkpointOwed) return SQLITE_OK;
-  int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  wal->checkpointOwed = (rc & 0xff) == SQLITE_LOCKED;
-  return SQLITE_OK;  // a checkpoint that fails otherwise (busy) is tried at the next commit
+  if (pagesInWal >= kCheckpointPages || wal->checkpointOwed)
+    wal->checkpointOwed = checkpointPutOff(db, schema);
+  return SQLITE_OK;
 }
 }  // namespace
 
@@ -189,10 +195,7 @@ int Database::changes() const {
 }
 
 void Database::checkpointIfOwed() noexcept {
-  if (!wal_ || !wal_->checkpointOwed) return;
-  int rc =
-      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  wal_->checkpointOwed = (rc & 0xff) == SQLITE_LOCKED;
+  if (wal_ && wal_->checkpointOwed) wal_->checkpointOwed = checkpointPutOff(db_.get(), nullptr);
 }
 
 void Database::fail(int rc, std::string_view what) const {

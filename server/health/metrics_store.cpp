@@ -340,7 +340,7 @@ MetricsStore::RolledUp MetricsStore::rollUp(Time now) {
   RolledUp done;
   std::pair<Id, Time> after{-1, 0};  // open buckets stay behind: go on past the last slice
   for (;;) {
-    letWaitingIngestsPass();
+    if (done.transactions > 0) letWaitingIngestsPass();  // between two slices
     std::lock_guard lock(mutex_);
     auto started = std::chrono::steady_clock::now();
     sqlite::Transaction tx(db_);
