@@ -80,10 +80,27 @@ struct Stats {
   std::mutex m;
   std::vector<double> reportMs, connectMs;
   std::vector<double> reportMsSteady;                 // reports sent after the connection ramp
+  // Per minute of the run (by sending time, from the first dial): a long run's whole
+  // percentiles mix its ramp with its steady state, and hide a slower minute.
+  std::vector<std::vector<double>> reportMsByMinute;
   std::vector<std::pair<int, std::int64_t>> hotSent;  // agent index, first hot report sent (ms)
   void sample(std::vector<double>& v, double ms) {
     std::lock_guard lock(m);
     v.push_back(ms);
+  }
+  // One acknowledged report, sent at `sentAt` and answered `ms` later.
+  void acked(std::chrono::steady_clock::time_point sentAt, double ms) {
+    ++reportsAcked;
+    auto minute = static_cast<std::size_t>(
+        std::chrono::duration_cast<std::chrono::minutes>(sentAt - start).count());
+    std::lock_guard lock(m);
+    reportMs.push_back(ms);
+    if (sentAt >= steadyFrom) {
+      ++reportsAckedSteady;
+      reportMsSteady.push_back(ms);
+    }
+    if (reportMsByMinute.size() <= minute) reportMsByMinute.resize(minute + 1);
+    reportMsByMinute[minute].push_back(ms);
   }
 };
 
@@ -375,13 +392,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
     if (ec || res.result_int() != 200 || res.body().find("\"stored\"") == std::string::npos) {
       ++stats_.errors;
     } else {
-      ++stats_.reportsAcked;
       ackedHot();
-      if (start >= stats_.steadyFrom) {
-        ++stats_.reportsAckedSteady;
-        stats_.sample(stats_.reportMsSteady, ms(start));
-      }
-      stats_.sample(stats_.reportMs, ms(start));
+      stats_.acked(start, ms(start));
     }
     beast::get_lowest_layer(stream).expires_after(2s);
     co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
@@ -462,13 +474,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
       pending_.erase(it);
       if (ack.error.empty() && !ack.results.empty() &&
           ack.results[0].value("status", "") == "stored") {
-        ++stats_.reportsAcked;
         ackedHot();
-        if (startedAt >= stats_.steadyFrom) {
-          ++stats_.reportsAckedSteady;
-          stats_.sample(stats_.reportMsSteady, ms(startedAt));
-        }
-        stats_.sample(stats_.reportMs, ms(startedAt));
+        stats_.acked(startedAt, ms(startedAt));
       } else {
         ++stats_.errors;
       }
@@ -611,6 +618,15 @@ int main(int argc, char** argv) {
       lines += hostnameOf(index) + " " + std::to_string(sentMs) + "\n";
     parc::files::writeAtomic(o.hotLog, lines);
   }
+  parc::Json minutes = parc::Json::array();
+  for (std::size_t m = 0; m < stats.reportMsByMinute.size(); ++m) {
+    const auto& v = stats.reportMsByMinute[m];
+    minutes.push_back({{"minute", m + 1},
+                       {"acked", v.size()},
+                       {"p50_ms", percentile(v, 0.50)},
+                       {"p99_ms", percentile(v, 0.99)},
+                       {"max_ms", v.empty() ? 0.0 : *std::max_element(v.begin(), v.end())}});
+  }
   parc::Json out{
       {"agents", o.agents},
       {"hot_reports_acked", static_cast<long>(stats.hotSent.size())},
@@ -632,12 +648,16 @@ int main(int argc, char** argv) {
       {"connect_p50_ms", percentile(stats.connectMs, 0.50)},
       {"connect_p99_ms", percentile(stats.connectMs, 0.99)},
       {"enrol_seconds", enrolSeconds},
-      {"run_seconds", total}};
+      {"run_seconds", total},
+      {"minutes", minutes}};
   if (!o.json) {
     std::cout << "agents connected " << out["agents_connected"] << "/" << o.agents
               << ", reports acked " << out["reports_acked"] << " (" << out["reports_per_second"]
               << "/s), p50 " << out["p50_ms"] << " ms, p99 " << out["p99_ms"] << " ms, errors "
               << out["errors"] << "\n";
+    for (const auto& m : minutes)
+      std::cout << "  minute " << m["minute"] << ": " << m["acked"] << " acked, p50 " << m["p50_ms"]
+                << " ms, p99 " << m["p99_ms"] << " ms, max " << m["max_ms"] << " ms\n";
   }
   std::cout << out.dump() << "\n";
   return 0;

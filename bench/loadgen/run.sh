@@ -15,6 +15,9 @@
 # (docs/health.md, "Replay at start"): its log line and the points before and after.
 # PARC_BENCH_FSYNC_PROBE=1 measures the disk's fdatasync latency beside run 1
 # (fsync_probe.py): every acknowledgement waits for one, so a stalling disk shows in p99.
+# PARC_BENCH_CONNECT_RATE=N dials run 1's control channels at N per second (default 500):
+# agents spread their start as the field does, not a whole fleet in a few seconds.
+# Run 1 ends with the generator's acknowledgements per minute of sending (p50/p99/max).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-1000}
@@ -68,7 +71,13 @@ cpu_before=$(cpu_ticks)
 "${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
   --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
-  --hot-log "$work/hot.txt" --json | tail -1
+  --hot-log "$work/hot.txt" --connect-rate "${PARC_BENCH_CONNECT_RATE:-500}" --json | tail -1 | tee "$work/run1.json"
+python3 - "$work/run1.json" <<'PY'
+import json, sys
+for m in json.load(open(sys.argv[1])).get("minutes", []):
+    print(f"  minute {m['minute']}: {m['acked']} acked, p50 {m['p50_ms']:.1f} ms, "
+          f"p99 {m['p99_ms']:.1f} ms, max {m['max_ms']:.1f} ms")
+PY
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
 echo "server disk writes during run 1 (enrolment included): $(( ($(written) - written_before) / 1048576 )) MiB, CPU $(( ($(cpu_ticks) - cpu_before) / $(getconf CLK_TCK) )) s"
 # A WAL file keeps its largest size: how far the checkpoints fell behind during the run.

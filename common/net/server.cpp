@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "common/net/asio.h"
 #include "common/net/log_errors.h"
 #include "common/net/ws_channel.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::net {
 
@@ -50,7 +52,19 @@ struct EventLoop::Impl {
   };
   Probe networkProbe, workerProbe;
 
-  Impl(int net, int work) : io(net), workers(static_cast<std::size_t>(work)), networkThreads(net) {}
+  Impl(int net, int work) : io(net), workers(static_cast<std::size_t>(work)), networkThreads(net) {
+    nameWorkers(work);
+  }
+  // Each of `count` tasks names the thread it runs on and holds it until all have
+  // started: so every thread of the pool takes exactly one.
+  void nameWorkers(int count) {
+    auto started = std::make_shared<std::latch>(count);
+    for (int i = 0; i < count; ++i)
+      asio::post(workers, [started] {
+        nameThisThread("worker");
+        started->arrive_and_wait();
+      });
+  }
   static std::chrono::steady_clock::rep now() {
     return std::chrono::steady_clock::now().time_since_epoch().count();
   }
@@ -472,7 +486,11 @@ void EventLoop::run(const std::function<void(int)>& onSignal) {
     stop();
   });
   std::vector<std::thread> extra;
-  for (int i = 1; i < impl_->networkThreads; ++i) extra.emplace_back([this] { impl_->io.run(); });
+  for (int i = 1; i < impl_->networkThreads; ++i)
+    extra.emplace_back([this] {
+      nameThisThread("net");
+      impl_->io.run();
+    });
   impl_->io.run();
   for (auto& t : extra) t.join();
   impl_->workers.join();

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "common/liveness/liveness.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::systemd {
 
@@ -64,9 +65,15 @@ Supervisor::Supervisor(Hooks hooks) : hooks_(std::move(hooks)) {
   sigemptyset(&hup);
   sigaddset(&hup, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &hup, nullptr);
-  signals_ = spawnWithSignalsBlocked([this] { signalLoop(); });
+  signals_ = spawnWithSignalsBlocked([this] {
+    nameThisThread("sd-signals");
+    signalLoop();
+  });
   if (auto interval = watchdogInterval(); interval.count() > 0) {
-    watchdog_ = spawnWithSignalsBlocked([this, interval] { watchdogLoop(interval); });
+    watchdog_ = spawnWithSignalsBlocked([this, interval] {
+      nameThisThread("sd-watchdog");
+      watchdogLoop(interval);
+    });
   }
 }
 
@@ -86,6 +93,7 @@ void Supervisor::readyWhen(std::function<bool()> condition, const std::string& s
                            std::chrono::milliseconds timeout) {
   ready_ =
       spawnWithSignalsBlocked([this, condition = std::move(condition), status, timeout]() mutable {
+        nameThisThread("sd-ready");
         readyLoop(std::move(condition), std::move(status), timeout);
       });
 }

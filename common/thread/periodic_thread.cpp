@@ -1,9 +1,14 @@
 #include "common/thread/periodic_thread.h"
 
+#include "common/thread/thread_name.h"
+
 namespace parc {
 
-PeriodicThread::PeriodicThread(std::chrono::milliseconds interval, Work work)
-    : interval_(interval), work_(std::move(work)), thread_([this] { run(); }) {}
+PeriodicThread::PeriodicThread(std::string name, std::chrono::milliseconds interval, Work work)
+    : interval_(interval), work_(std::move(work)), name_(std::move(name)), thread_([this] {
+        nameThisThread(name_);
+        run();
+      }) {}
 
 PeriodicThread::~PeriodicThread() {
   {

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace parc {
@@ -13,7 +14,8 @@ class PeriodicThread {
  public:
   /// `work` may be long: it asks `keepGoing` between its steps, false once stopping.
   using Work = std::function<void(const std::function<bool()>& keepGoing)>;
-  PeriodicThread(std::chrono::milliseconds interval, Work work);
+  /// `name` names the thread (nameThisThread: at most 15 characters kept).
+  PeriodicThread(std::string name, std::chrono::milliseconds interval, Work work);
   /// Wakes the thread and waits for the round in progress, if any.
   ~PeriodicThread();
   PeriodicThread(const PeriodicThread&) = delete;
@@ -28,6 +30,7 @@ class PeriodicThread {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::string name_;
   std::thread thread_;
 };
 

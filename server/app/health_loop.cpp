@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/json/json.h"
 #include "common/protocol/hardware.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::server {
 
@@ -58,8 +59,14 @@ HealthLoop::HealthLoop(alerts::HealthService& health, store::Store& store, contr
     if (!host) return std::nullopt;
     return hostIdentity(*host);
   });
-  thread_ = std::thread([this] { run(); });
-  sender_ = std::thread([this] { sendLoop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("health");
+    run();
+  });
+  sender_ = std::thread([this] {
+    nameThisThread("alert-send");
+    sendLoop();
+  });
 }
 
 HealthLoop::~HealthLoop() {

@@ -10,6 +10,7 @@
 #include "common/json/json.h"
 #include "server/backup/last_backups.h"
 #include "server/backup/retention.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::server::backup {
 
@@ -143,7 +144,10 @@ Maintenance::~Maintenance() {
 }
 
 void Maintenance::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("backup-maint");
+    loop();
+  });
 }
 
 void Maintenance::stop() {

@@ -10,6 +10,7 @@
 #include "server/api/agent_routes.h"
 #include "server/api/dispatcher.h"
 #include "server/api/router.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::server::control {
 
@@ -27,8 +28,14 @@ ControlHub::ControlHub(store::Store& store, std::chrono::milliseconds flushInter
       granularity_(lastSeenGranularity),
       sweepInterval_(sweepInterval) {
   store_.markAllOffline(now());
-  flusher_ = std::thread([this] { flusherLoop(); });
-  sweeper_ = std::thread([this] { sweeperLoop(); });
+  flusher_ = std::thread([this] {
+    nameThisThread("presence");
+    flusherLoop();
+  });
+  sweeper_ = std::thread([this] {
+    nameThisThread("channel-sweep");
+    sweeperLoop();
+  });
 }
 
 ControlHub::~ControlHub() {

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "server/health/prometheus.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::server::control {
 
@@ -20,7 +21,10 @@ ReportWorkers::ReportWorkers(store::Store& store, Ingest ingest, std::size_t thr
       group_(std::max<std::size_t>(1, group)),
       gather_(gather) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
-    threads_.emplace_back([this] { work(); });
+    threads_.emplace_back([this] {
+      nameThisThread("report");
+      work();
+    });
 }
 
 ReportWorkers::~ReportWorkers() {

@@ -11,6 +11,7 @@
 #include "agent/collectors/glpi_format.h"
 #include "common/error.h"
 #include "server/health/prometheus.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::server::forward {
 
@@ -55,7 +56,11 @@ GlpiForwarder::GlpiForwarder(store::Store& store, const std::filesystem::path& d
   }
   if (resumed) spdlog::info("GLPI forwarding: {} inventories still to deliver", resumed);
   int threads = clients_.empty() ? 0 : std::max(1, settings_.senderThreads);
-  for (int i = 0; i < threads; ++i) senders_.emplace_back([this] { senderLoop(); });
+  for (int i = 0; i < threads; ++i)
+    senders_.emplace_back([this] {
+      nameThisThread("glpi-forward");
+      senderLoop();
+    });
 }
 
 GlpiForwarder::~GlpiForwarder() {

@@ -1,4 +1,5 @@
 #include "common/thread/periodic_thread.h"
+#include "common/thread/thread_name.h"
 
 #include <gtest/gtest.h>
 
@@ -26,7 +27,7 @@ TEST(PeriodicThread, RunsAtOnceThenAtTheInterval) {
   auto start = Clock::now();
   Clock::time_point first{}, second{};
   {
-    PeriodicThread t(200ms, [&](const auto&) {
+    PeriodicThread t("test-round", 200ms, [&](const auto&) {
       int n = ++rounds;
       if (n == 1) first = Clock::now();
       if (n == 2) second = Clock::now();
@@ -41,7 +42,7 @@ TEST(PeriodicThread, DestructionEndsALongRoundThroughKeepGoingAndSkipsTheWait) {
   std::atomic<bool> inRound{false}, sawStop{false};
   auto started = Clock::now();
   {
-    PeriodicThread t(std::chrono::hours(1), [&](const auto& keepGoing) {
+    PeriodicThread t("test-long", std::chrono::hours(1), [&](const auto& keepGoing) {
       inRound = true;
       while (keepGoing()) std::this_thread::sleep_for(1ms);
       sawStop = true;
@@ -50,6 +51,29 @@ TEST(PeriodicThread, DestructionEndsALongRoundThroughKeepGoingAndSkipsTheWait) {
   }
   EXPECT_TRUE(sawStop);
   EXPECT_LT(Clock::now() - started, 5s) << "neither the round nor the hour is waited for";
+}
+
+TEST(PeriodicThread, ItsRoundsRunOnAThreadWithItsName) {
+  std::string seen;
+  std::atomic<bool> ran{false};
+  {
+    PeriodicThread t("message-purge", std::chrono::hours(1), [&](const auto&) {
+      seen = thisThreadName();
+      ran = true;
+    });
+    ASSERT_TRUE(waitUntil([&] { return ran.load(); }, 5000ms));
+  }
+  EXPECT_EQ(seen, "message-purge");
+  EXPECT_NE(thisThreadName(), "message-purge") << "the caller's thread keeps its own name";
+}
+
+TEST(ThreadName, IsCutToTheFifteenCharactersLinuxKeeps) {
+  std::string seen;
+  std::thread([&] {
+    nameThisThread("a-name-longer-than-fifteen");
+    seen = thisThreadName();
+  }).join();
+  EXPECT_EQ(seen, "a-name-longer-t");
 }
 
 }  // namespace

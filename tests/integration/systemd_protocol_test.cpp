@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
 #include <string>
 
 #include "tests/common/notify_socket.h"
@@ -60,6 +64,42 @@ TEST_F(SystemdProtocol, ServerIsReadyOnceListeningKeepsAliveAndReloads) {
   ASSERT_TRUE(systemd_.waitFor("WATCHDOG=1", 5s)) << "still kept alive after the reload";
   EXPECT_EQ(server.stop(), 0);
   EXPECT_TRUE(systemd_.waitFor("STOPPING=1", 5s));
+}
+
+// `top -H`, `ps -L` and perf show which thread spends the CPU by its name (the kernel's
+// comm); unnamed, all would read "parc-server".
+std::set<std::string> threadNames(pid_t pid) {
+  std::set<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) +
+                                                              "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.insert(name);
+  }
+  return names;
+}
+
+TEST_F(SystemdProtocol, ServerThreadsCarryTheNameOfTheirWork) {
+  for (const auto& [name, value] : systemdEnvironment()) setenv(name.c_str(), value.c_str(), 1);
+  ServerFixture server(tmp_.path() / "server");
+  unsetenv("NOTIFY_SOCKET");
+  unsetenv("WATCHDOG_USEC");
+  ASSERT_TRUE(systemd_.waitFor("READY=1", 30s));
+  std::set<std::string> names;
+  const std::set<std::string> expected = {"parc-server", "worker",      "report",
+                                          "health",      "alert-send",  "presence",
+                                          "channel-sweep", "sd-signals", "sd-watchdog",
+                                          "message-purge", "audit-purge"};
+  waitFor(
+      [&] {
+        names = threadNames(server.process().pid());
+        return std::includes(names.begin(), names.end(), expected.begin(), expected.end());
+      },
+      10s);
+  std::string seen;
+  for (const auto& n : names) seen += n + " ";
+  for (const auto& n : expected) EXPECT_TRUE(names.count(n)) << n << " missing among: " << seen;
+  EXPECT_EQ(server.stop(), 0);
 }
 
 TEST_F(SystemdProtocol, AgentIsReadyKeepsAliveAndReloads) {
