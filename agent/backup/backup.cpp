@@ -24,6 +24,7 @@
 #include "common/backup/pack.h"
 #include "common/error.h"
 #include "common/json/json.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::backup {
 namespace fs = std::filesystem;
@@ -164,7 +165,11 @@ class Walker {
 class Uploader {
  public:
   explicit Uploader(Target& target) : target_(target) {
-    for (int i = 0; i < kUploaders; ++i) threads_.emplace_back([this] { loop(); });
+    for (int i = 0; i < kUploaders; ++i)
+      threads_.emplace_back([this] {
+        nameThisThread("backup-upload");
+        loop();
+      });
   }
   ~Uploader() {
     // Joins without rethrowing: a destructor must not throw, and the error already
@@ -424,7 +429,11 @@ class Engine {
                      [&](auto a, auto b) { return items[a].entry.size > items[b].entry.size; });
     unsigned n = opt_.threads ? opt_.threads : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::thread> workers;
-    for (unsigned i = 0; i < n; ++i) workers.emplace_back([&] { worker(items, toRead); });
+    for (unsigned i = 0; i < n; ++i)
+      workers.emplace_back([&] {
+        nameThisThread("backup-read");
+        worker(items, toRead);
+      });
     for (auto& w : workers) w.join();
     if (failed_) std::rethrow_exception(failure_);  // the uploader joins in its destructor
 

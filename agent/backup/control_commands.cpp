@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/files/unique_fd.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::backup {
 namespace fs = std::filesystem;
@@ -437,7 +438,10 @@ Json BackupControlCommands::restore(const Json& payload) {
   }
   saveJournal();  // before the reply: a restart from now on reports it interrupted
   running_ = true;
-  worker_ = std::thread([this, job] { runJob(job); });
+  worker_ = std::thread([this, job] {
+    nameThisThread("restore");
+    runJob(job);
+  });
   spdlog::info("restore {} started: snapshot {}, {} path(s) to {}", job->id, job->snapshot,
                job->paths.size(), job->destination);
   return Json{{"restore_id", job->id}, {"state", "running"}, {"destination", job->destination}};

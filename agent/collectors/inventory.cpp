@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "agent/collectors/collector.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::collectors {
 
@@ -21,7 +22,10 @@ Outcome runWithTimeout(const CollectorPtr& collector, const CollectContext& cont
     return out;
   });
   auto future = task->get_future();
-  std::thread([task] { (*task)(); }).detach();
+  std::thread([task, name = std::string(collector->name())] {
+    nameThisThread(name);
+    (*task)();
+  }).detach();
   if (future.wait_for(context.timeout) != std::future_status::ready) {
     return {Json(),
             {std::string(collector->name()) + ": timed out after " +

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/protocol/stream.h"
 #include "common/version.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::control {
 
@@ -53,7 +54,10 @@ ControlChannel::~ControlChannel() {
 }
 
 void ControlChannel::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("control");
+    loop();
+  });
 }
 
 void ControlChannel::stop() {
@@ -167,6 +171,7 @@ bool ControlChannel::runAside(const net::WsConnectionPtr& connection,
   if (aside_.size() >= kMaxAside || stopping_) return false;  // run inline: slow, but answered
   auto done = std::make_shared<std::atomic<bool>>(false);
   aside_.push_back({std::thread([this, connection, command, done] {
+                      nameThisThread("command");
                       protocol::Reply reply = commands_.dispatch(command, std::time(nullptr));
                       spdlog::info("command {} ({}): {}", command.name, command.id, reply.status);
                       connection->send(protocol::toJson(reply).dump(

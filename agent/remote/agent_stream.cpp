@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::remote {
 
@@ -21,6 +22,7 @@ AgentStream::AgentStream(protocol::StreamId id, std::uint32_t sendWindow,
 void AgentStream::start(Json params, std::function<void()> onDone) {
   auto self = shared_from_this();
   std::thread([self, params = std::move(params), onDone = std::move(onDone)] {
+    nameThisThread("remote-session");
     try {
       self->run(params);
       self->close("ok", "");

@@ -42,6 +42,7 @@
 #include "common/liveness/liveness.h"
 #include "common/protocol/messages.h"
 #include "common/version.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::service {
 
@@ -69,6 +70,7 @@ class StopSignal {
     sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     waiter_ = std::thread([this, set] {
+      nameThisThread("signals");
       int sig = 0;
       sigwait(&set, &sig);
       if (sig == SIGUSR2) return;  // our own wake-up at destruction
@@ -217,9 +219,15 @@ class Service {
     updater.start();
     backups.start();
     channel_ = &channel;
-    std::thread sender([this] { senderLoop(); });
+    std::thread sender([this] {
+      nameThisThread("sender");
+      senderLoop();
+    });
     // Health metrics on their own thread: a slow inventory never delays a sample.
-    std::thread health([this] { healthLoop(); });
+    std::thread health([this] {
+      nameThisThread("health");
+      healthLoop();
+    });
     inventoryLoop();
     backups.stop();
     updater.stop();

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/net/client.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::transport {
 
@@ -146,7 +147,10 @@ Renewer::~Renewer() {
 }
 
 void Renewer::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("cert-renewal");
+    loop();
+  });
 }
 
 void Renewer::stop() {

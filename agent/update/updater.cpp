@@ -9,6 +9,7 @@
 #include "common/files/files.h"
 #include "common/net/client.h"
 #include "common/version.h"
+#include "common/thread/thread_name.h"
 
 namespace parc::agent::update {
 
@@ -98,7 +99,10 @@ Updater::~Updater() {
 
 void Updater::start() {
   if (!settings_.enabled) return;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("update");
+    loop();
+  });
 }
 
 void Updater::stop() {

@@ -36,6 +36,11 @@ cat >"$work/server.toml" <<'TOML'
 [security]
 public_request_burst = 1000000
 TOML
+# PARC_BENCH_THREADS="network workers reports" sets the server's [threads] (A/B).
+if [ -n "${PARC_BENCH_THREADS:-}" ]; then
+  read -r n w r <<<"$PARC_BENCH_THREADS"
+  printf '[threads]\nnetwork = %s\nworkers = %s\nreports = %s\n' "$n" "$w" "$r" >>"$work/server.toml"
+fi
 
 start_server() {
   rm -f "$work/srv/server.json"

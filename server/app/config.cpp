@@ -42,6 +42,18 @@ void loadMetricsRetention(const toml::table& t, ServerConfig& c) {
   c.metricsRetentionHourly = hours(24 * hourly);
 }
 
+// Each thread count from 1 to 64; defaults fit two cores (docs/operations.md).
+void loadThreads(const toml::table& t, ServerConfig& c) {
+  auto count = [&t](const char* key, int fallback) {
+    std::int64_t n = config::getInt(t, key, fallback);
+    if (n < 1 || n > 64) throw Error(ErrorKind::kBadRequest, std::string(key) + " must be 1 to 64");
+    return static_cast<int>(n);
+  };
+  c.networkThreads = count("threads.network", c.networkThreads);
+  c.workerThreads = count("threads.workers", c.workerThreads);
+  c.reportThreads = count("threads.reports", c.reportThreads);
+}
+
 void loadMessageRetention(const toml::table& t, store::MessageRetentionSettings& m) {
   m.metricsCopyDays = config::getInt(t, "messages.metrics_copy_days", m.metricsCopyDays);
   m.logDays = config::getInt(t, "messages.log_days", m.logDays);
@@ -117,6 +129,7 @@ void loadServerConfigFile(const std::filesystem::path& path, ServerConfig& c) {
     throw Error(ErrorKind::kBadRequest,
                 "security limits must be positive (request_timeout_seconds: 1 to 3600)");
   }
+  loadThreads(t, c);
   forward::loadForwardSettings(t, c.glpiForward);
   if (auto* names = t["server_names"].as_array()) {
     for (const auto& n : *names) {

@@ -205,7 +205,7 @@ int runServer(const ServerConfig& settings) {
       [&services](std::vector<api::IngestReport>& reports) {
         return api::ingestBatches(services, reports, std::time(nullptr));
       },
-      4, 50000);
+      static_cast<std::size_t>(config.reportThreads), 50000);
   hub.setReportSink(&channelReports);
   services.reports = &channelReports;  // its queue and latency in /metrics
 

@@ -67,7 +67,7 @@ TEST_F(SystemdProtocol, ServerIsReadyOnceListeningKeepsAliveAndReloads) {
 }
 
 // `top -H`, `ps -L` and perf show which thread spends the CPU by its name (the kernel's
-// comm); unnamed, all would read "parc-server".
+// comm); unnamed, all would read as the program's.
 std::set<std::string> threadNames(pid_t pid) {
   std::set<std::string> names;
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) +
@@ -79,26 +79,31 @@ std::set<std::string> threadNames(pid_t pid) {
   return names;
 }
 
-TEST_F(SystemdProtocol, ServerThreadsCarryTheNameOfTheirWork) {
-  for (const auto& [name, value] : systemdEnvironment()) setenv(name.c_str(), value.c_str(), 1);
-  ServerFixture server(tmp_.path() / "server");
-  unsetenv("NOTIFY_SOCKET");
-  unsetenv("WATCHDOG_USEC");
-  ASSERT_TRUE(systemd_.waitFor("READY=1", 30s));
+// Every name in `expected` names one of the process's threads (waited for: some start
+// after READY=1).
+void expectThreadsNamed(pid_t pid, const std::set<std::string>& expected) {
   std::set<std::string> names;
-  const std::set<std::string> expected = {"parc-server", "worker",      "report",
-                                          "health",      "alert-send",  "presence",
-                                          "channel-sweep", "sd-signals", "sd-watchdog",
-                                          "message-purge", "audit-purge"};
   waitFor(
       [&] {
-        names = threadNames(server.process().pid());
+        names = threadNames(pid);
         return std::includes(names.begin(), names.end(), expected.begin(), expected.end());
       },
       10s);
   std::string seen;
   for (const auto& n : names) seen += n + " ";
   for (const auto& n : expected) EXPECT_TRUE(names.count(n)) << n << " missing among: " << seen;
+}
+
+TEST_F(SystemdProtocol, ServerThreadsCarryTheNameOfTheirWork) {
+  for (const auto& [name, value] : systemdEnvironment()) setenv(name.c_str(), value.c_str(), 1);
+  ServerFixture server(tmp_.path() / "server");
+  unsetenv("NOTIFY_SOCKET");
+  unsetenv("WATCHDOG_USEC");
+  ASSERT_TRUE(systemd_.waitFor("READY=1", 30s));
+  expectThreadsNamed(server.process().pid(),
+                     {"parc-server", "worker", "report", "health", "alert-send", "presence",
+                      "channel-sweep", "sd-signals", "sd-watchdog", "message-purge",
+                      "audit-purge"});
   EXPECT_EQ(server.stop(), 0);
 }
 
@@ -117,6 +122,9 @@ TEST_F(SystemdProtocol, AgentIsReadyKeepsAliveAndReloads) {
   ASSERT_TRUE(systemd_.waitFor("READY=1", 30s, &seen)) << seen << agent.stderrText();
   ASSERT_TRUE(systemd_.waitFor("WATCHDOG=1", 5s, &seen)) << seen;
   ASSERT_TRUE(systemd_.waitFor("WATCHDOG=1", 5s, &seen)) << "keep-alives go on: " << seen;
+  // Its threads are named for their work too (docs/operations.md).
+  expectThreadsNamed(agent.pid(),
+                     {"parc-agent", "control", "sender", "health", "update", "cert-renewal"});
   expectReloadInPlace(agent);
   EXPECT_EQ(agent.stop(), 0);
   EXPECT_TRUE(systemd_.waitFor("STOPPING=1", 5s));

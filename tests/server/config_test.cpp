@@ -1,6 +1,6 @@
 // parc-server's TOML settings that have no other test: the metrics retention of
-// `[health]` (docs/health.md, "Storage") and the retention of received messages,
-// `[messages]` (docs/protocol.md).
+// `[health]` (docs/health.md, "Storage"), the retention of received messages,
+// `[messages]` (docs/protocol.md), and the thread counts, `[threads]`.
 #include "server/app/config.h"
 
 #include <gtest/gtest.h>
@@ -74,6 +74,22 @@ TEST(ServerConfigMessages, RetentionDefaultsKeysAndRefusals) {
   EXPECT_EQ(c.messageRetention.idDays, 14);
   for (const char* bad : {"[messages]\nid_days = -1\n", "[messages]\nlog_days = 40000\n",
                           "[messages]\nmetrics_copy_days = \"2\"\n"}) {
+    EXPECT_THROW(load(bad), Error) << bad;
+  }
+}
+
+TEST(ServerConfigThreads, DefaultsKeysAndRefusals) {
+  ServerConfig d = load("");
+  EXPECT_EQ(d.networkThreads, 1);
+  EXPECT_EQ(d.workerThreads, 8);
+  EXPECT_EQ(d.reportThreads, 4);
+  ServerConfig c = load("[threads]\nnetwork = 2\nworkers = 3\nreports = 1\n");
+  EXPECT_EQ(c.networkThreads, 2);
+  EXPECT_EQ(c.workerThreads, 3);
+  EXPECT_EQ(c.reportThreads, 1);
+  for (const char* bad : {"[threads]\nnetwork = 0\n", "[threads]\nworkers = 65\n",
+                          "[threads]\nreports = -1\n", "[threads]\nnetwork = 4294967297\n",
+                          "[threads]\nworkers = \"2\"\n"}) {
     EXPECT_THROW(load(bad), Error) << bad;
   }
 }
