@@ -10,8 +10,8 @@
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/protocol/stream.h"
-#include "common/version.h"
 #include "common/thread/thread_name.h"
+#include "common/version.h"
 
 namespace parc::agent::control {
 

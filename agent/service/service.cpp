@@ -41,8 +41,8 @@
 #include "common/files/files.h"
 #include "common/liveness/liveness.h"
 #include "common/protocol/messages.h"
-#include "common/version.h"
 #include "common/thread/thread_name.h"
+#include "common/version.h"
 
 namespace parc::agent::service {
 

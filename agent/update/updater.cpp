@@ -8,8 +8,8 @@
 #include "common/error.h"
 #include "common/files/files.h"
 #include "common/net/client.h"
-#include "common/version.h"
 #include "common/thread/thread_name.h"
+#include "common/version.h"
 
 namespace parc::agent::update {
 

@@ -79,7 +79,7 @@ struct Stats {
   long agents = 0;
   std::mutex m;
   std::vector<double> reportMs, connectMs;
-  std::vector<double> reportMsSteady;                 // reports sent after the connection ramp
+  std::vector<double> reportMsSteady;  // reports sent after the connection ramp
   // Per minute of the run (by sending time, from the first dial): a long run's whole
   // percentiles mix its ramp with its steady state, and hide a slower minute.
   std::vector<std::vector<double>> reportMsByMinute;

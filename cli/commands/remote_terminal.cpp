@@ -2,6 +2,7 @@
 // from a shell. With a terminal on stdin, it is put in raw mode (restored on every way
 // out) and its size follows SIGWINCH; with a pipe, bytes go as they come and the end of
 // stdin sends ^D, so `printf 'cmd\nexit\n' | parcctl remote terminal 12` works in scripts.
+// When stdout closes (`| head`), the session is ended and parcctl exits non-zero.
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands/remote_streams.h"
 #include "cli/commands/stream_session.h"
@@ -54,14 +56,16 @@ std::pair<int, int> windowSize(bool tty) {
   return {80, 24};
 }
 
-void writeAll(int fd, const std::string& bytes) {
+// False once `fd` is gone (a closed pipe: EPIPE, SIGPIPE being ignored).
+bool writeAll(int fd, const std::string& bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // stdout gone: the session goes on until it ends
+    if (n <= 0) return false;
     done += static_cast<std::size_t>(n);
   }
+  return true;
 }
 
 // Keystrokes (or piped bytes) to the session until it ends.
@@ -92,10 +96,21 @@ void pumpInput(StreamSession& s, bool tty) {
 void runTerminal(const Globals& g, long long host) {
   const bool tty = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
   auto [cols, rows] = windowSize(tty);
+  // Output piped into a program that exits (`| head`) must end the session, not leave a
+  // shell running blind on the PC nor kill parcctl by SIGPIPE halfway.
+  ::signal(SIGPIPE, SIG_IGN);
+  std::atomic<bool> outputGone{false};
+  std::atomic<StreamSession*> session{nullptr};
   StreamSession s(sessionSocketOptions(g, "/api/v1/hosts/" + std::to_string(host) +
                                               "/sessions/terminal?cols=" + std::to_string(cols) +
                                               "&rows=" + std::to_string(rows)),
-                  {[](const std::string& bytes) { writeAll(STDOUT_FILENO, bytes); }, {}});
+                  {[&](const std::string& bytes) {
+                     if (outputGone || writeAll(STDOUT_FILENO, bytes)) return;
+                     outputGone = true;
+                     if (StreamSession* open = session.load()) open->stop();
+                   },
+                   {}});
+  session = &s;
   if (s.waitReady()) {
     struct sigaction sa {};
     sa.sa_handler = onWindowChange;
@@ -103,9 +118,16 @@ void runTerminal(const Globals& g, long long host) {
     RawTerminal raw(tty);
     pumpInput(s, tty);
   }
-  Json end = s.waitEnd();
+  std::optional<Json> end;
+  try {
+    end = s.waitEnd();
+  } catch (const Error&) {
+    if (!outputGone) throw;
+  }
   if (tty) std::fputs("\r\n", stderr);
-  failUnlessOk(end, "terminal session");
+  if (outputGone)
+    throw Error(ErrorKind::kUnavailable, "standard output closed: the terminal session was ended");
+  failUnlessOk(*end, "terminal session");
 }
 
 }  // namespace parc::cli

@@ -78,6 +78,10 @@ Json StreamSession::waitEnd() {
   return *end_;
 }
 
+void StreamSession::stop() {
+  client_.stop();
+}
+
 bool StreamSession::finished() {
   std::lock_guard lock(mutex_);
   return end_ || closed_;

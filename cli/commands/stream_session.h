@@ -46,6 +46,9 @@ class StreamSession {
   void sendText(const Json& j);
   /// Waits until the socket is open (true) or ended (false).
   bool waitOpen();
+  /// Closes the socket from any thread (the server then ends the session); the waits
+  /// above return.
+  void stop();
 
  private:
   void onMessage(const std::string& text);

@@ -9,13 +9,14 @@ namespace parc::server::auth {
 AuditRetention::AuditRetention(store::Store& store, std::int64_t retentionDays)
     : store_(store), retentionDays_(retentionDays) {
   if (retentionDays_ <= 0) return;
-  thread_ = std::make_unique<PeriodicThread>("audit-purge", std::chrono::hours(24), [this](const auto&) {
-    try {
-      purgeOnce(static_cast<store::Time>(std::time(nullptr)));
-    } catch (const std::exception& e) {
-      spdlog::error("audit retention failed (retried tomorrow): {}", e.what());
-    }
-  });
+  thread_ =
+      std::make_unique<PeriodicThread>("audit-purge", std::chrono::hours(24), [this](const auto&) {
+        try {
+          purgeOnce(static_cast<store::Time>(std::time(nullptr)));
+        } catch (const std::exception& e) {
+          spdlog::error("audit retention failed (retried tomorrow): {}", e.what());
+        }
+      });
 }
 
 std::int64_t AuditRetention::purgeOnce(store::Time now) {

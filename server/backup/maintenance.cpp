@@ -8,9 +8,9 @@
 
 #include "common/error.h"
 #include "common/json/json.h"
+#include "common/thread/thread_name.h"
 #include "server/backup/last_backups.h"
 #include "server/backup/retention.h"
-#include "common/thread/thread_name.h"
 
 namespace parc::server::backup {
 

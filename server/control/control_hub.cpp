@@ -7,10 +7,10 @@
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/protocol/stream.h"
+#include "common/thread/thread_name.h"
 #include "server/api/agent_routes.h"
 #include "server/api/dispatcher.h"
 #include "server/api/router.h"
-#include "common/thread/thread_name.h"
 
 namespace parc::server::control {
 
@@ -180,8 +180,7 @@ void ControlHub::report(store::Id hostId, std::uint64_t generation, Json message
     auto it = links_.find(hostId);
     // A report read just before the channel was closed (revoked, merged): not acknowledged,
     // so the agent sends it again on its next channel.
-    if (it == links_.end() || it->second.generation != generation || !it->second.connection)
-      return;
+    if (it == links_.end() || it->second.generation != generation || !it->second.connection) return;
     connection = it->second.connection;
   }
   auto answer = [connection](const protocol::ReportAck& ack) {

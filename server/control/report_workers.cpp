@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "server/health/prometheus.h"
 #include "common/thread/thread_name.h"
+#include "server/health/prometheus.h"
 
 namespace parc::server::control {
 

@@ -10,8 +10,8 @@
 
 #include "agent/collectors/glpi_format.h"
 #include "common/error.h"
-#include "server/health/prometheus.h"
 #include "common/thread/thread_name.h"
+#include "server/health/prometheus.h"
 
 namespace parc::server::forward {
 

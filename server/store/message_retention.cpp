@@ -21,13 +21,14 @@ Store::MessageCutoffs messageCutoffs(const MessageRetentionSettings& settings, T
 MessageRetention::MessageRetention(Store& store, MessageRetentionSettings settings)
     : store_(store), settings_(settings) {
   if (settings_.metricsCopyDays <= 0 && settings_.logDays <= 0 && settings_.idDays <= 0) return;
-  thread_ = std::make_unique<PeriodicThread>("message-purge", std::chrono::hours(1), [this](const auto& keepGoing) {
-    try {
-      purgeOnce(static_cast<Time>(std::time(nullptr)), keepGoing);
-    } catch (const std::exception& e) {
-      spdlog::error("message retention failed (tried again in an hour): {}", e.what());
-    }
-  });
+  thread_ = std::make_unique<PeriodicThread>(
+      "message-purge", std::chrono::hours(1), [this](const auto& keepGoing) {
+        try {
+          purgeOnce(static_cast<Time>(std::time(nullptr)), keepGoing);
+        } catch (const std::exception& e) {
+          spdlog::error("message retention failed (tried again in an hour): {}", e.what());
+        }
+      });
 }
 
 Store::MessagePurge MessageRetention::purgeOnce(Time now, const std::function<bool()>& keepGoing) {

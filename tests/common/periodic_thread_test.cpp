@@ -1,11 +1,12 @@
 #include "common/thread/periodic_thread.h"
-#include "common/thread/thread_name.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include "common/thread/thread_name.h"
 
 namespace parc {
 namespace {

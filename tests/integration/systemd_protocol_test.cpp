@@ -70,8 +70,8 @@ TEST_F(SystemdProtocol, ServerIsReadyOnceListeningKeepsAliveAndReloads) {
 // comm); unnamed, all would read as the program's.
 std::set<std::string> threadNames(pid_t pid) {
   std::set<std::string> names;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) +
-                                                              "/task")) {
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
     std::ifstream comm(task.path() / "comm");
     std::string name;
     if (std::getline(comm, name)) names.insert(name);
@@ -100,10 +100,10 @@ TEST_F(SystemdProtocol, ServerThreadsCarryTheNameOfTheirWork) {
   unsetenv("NOTIFY_SOCKET");
   unsetenv("WATCHDOG_USEC");
   ASSERT_TRUE(systemd_.waitFor("READY=1", 30s));
-  expectThreadsNamed(server.process().pid(),
-                     {"parc-server", "worker", "report", "health", "alert-send", "presence",
-                      "channel-sweep", "sd-signals", "sd-watchdog", "message-purge",
-                      "audit-purge"});
+  expectThreadsNamed(
+      server.process().pid(),
+      {"parc-server", "worker", "report", "health", "alert-send", "presence", "channel-sweep",
+       "sd-signals", "sd-watchdog", "message-purge", "audit-purge"});
   EXPECT_EQ(server.stop(), 0);
 }
 

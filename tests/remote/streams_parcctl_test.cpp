@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -84,6 +85,32 @@ TEST_F(RemoteStreams, ParcctlTerminalRoundTripsThroughAPipe) {
   RunResult missing = ctl.run({"remote", "terminal", "999"}, "exit\n");
   EXPECT_NE(missing.exitCode, 0);
   EXPECT_FALSE(missing.err.empty());
+}
+
+// Output piped into a program that stops reading (`| head`): parcctl ends the session
+// (the flooding loop does not go on, blind, on the PC) and exits non-zero with a reason,
+// instead of dying of SIGPIPE.
+TEST_F(RemoteStreams, ParcctlTerminalEndsTheSessionWhenItsOutputCloses) {
+  RunResult r = runProgram(
+      {"/bin/bash", "-c",
+       binary("parcctl") + " remote terminal 1 <<<'while :; do echo parc; done' | head -c 4;"
+                           " echo \" parcctl=${PIPESTATUS[0]}\""},
+      {{"XDG_CONFIG_HOME", (tmp.path() / "home").string()}}, "", 40s);
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  auto at = r.out.find("parcctl=");
+  ASSERT_NE(at, std::string::npos) << r.out << r.err;
+  int status = std::stoi(r.out.substr(at + 8));
+  EXPECT_NE(status, 0) << r.out;
+  EXPECT_NE(status, 128 + SIGPIPE) << "killed by SIGPIPE: " << r.err;
+  EXPECT_NE(r.err.find("standard output closed"), std::string::npos) << r.err;
+  Json sessions;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        sessions = ctl.json({"sessions", "list"});
+        return sessions["count"] == 1 && sessions["items"][0]["active"] == false;
+      },
+      10s))
+      << sessions.dump();
 }
 
 // Keystrokes sent before the shell is ready wait for its first output: a shell that

@@ -87,9 +87,9 @@ TEST(ServerConfigThreads, DefaultsKeysAndRefusals) {
   EXPECT_EQ(c.networkThreads, 2);
   EXPECT_EQ(c.workerThreads, 3);
   EXPECT_EQ(c.reportThreads, 1);
-  for (const char* bad : {"[threads]\nnetwork = 0\n", "[threads]\nworkers = 65\n",
-                          "[threads]\nreports = -1\n", "[threads]\nnetwork = 4294967297\n",
-                          "[threads]\nworkers = \"2\"\n"}) {
+  for (const char* bad :
+       {"[threads]\nnetwork = 0\n", "[threads]\nworkers = 65\n", "[threads]\nreports = -1\n",
+        "[threads]\nnetwork = 4294967297\n", "[threads]\nworkers = \"2\"\n"}) {
     EXPECT_THROW(load(bad), Error) << bad;
   }
 }
