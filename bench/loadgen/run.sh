@@ -17,7 +17,8 @@
 # (fsync_probe.py): every acknowledgement waits for one, so a stalling disk shows in p99.
 # PARC_BENCH_CONNECT_RATE=N dials run 1's control channels at N per second (default 500):
 # agents spread their start as the field does, not a whole fleet in a few seconds.
-# Run 1 ends with the generator's acknowledgements per minute of sending (p50/p99/max).
+# Run 1 ends with the generator's acknowledgements per minute of sending (p50/p99/max)
+# and the server's CPU split by thread (report, parc-server = the network loop, worker…).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-1000}
@@ -73,6 +74,9 @@ written() { awk '/^write_bytes/ {print $2}' "/proc/$server_pid/io"; }
 written_before=$(written)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 cpu_before=$(cpu_ticks)
+# CPU ticks per thread name (threads are named for their work: docs/operations.md).
+thread_ticks() { for t in /proc/"$server_pid"/task/*; do echo "$(tr ' ' '_' <"$t/comm") $(awk '{print $14 + $15}' "$t/stat")"; done 2>/dev/null; }
+threads_before=$(thread_ticks)
 "${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
   --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
@@ -85,6 +89,22 @@ for m in json.load(open(sys.argv[1])).get("minutes", []):
 PY
 echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
 echo "server disk writes during run 1 (enrolment included): $(( ($(written) - written_before) / 1048576 )) MiB, CPU $(( ($(cpu_ticks) - cpu_before) / $(getconf CLK_TCK) )) s"
+# Threads that ended during the run are missing from the second reading: their CPU is not split.
+echo "server CPU by thread during run 1 (s): $(python3 - "$(getconf CLK_TCK)" "$threads_before" "$(thread_ticks)" <<'PY'
+import sys
+from collections import Counter
+hz, before, after = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def read(text):
+    c = Counter()
+    for line in text.splitlines():
+        name, ticks = line.rsplit(" ", 1)
+        c[name] += int(ticks)
+    return c
+b, a = read(before), read(after)
+spent = {n: (a[n] - b.get(n, 0)) / hz for n in a}
+print(", ".join(f"{n} {v:.1f}" for n, v in sorted(spent.items(), key=lambda x: -x[1]) if v >= 0.1))
+PY
+)"
 # A WAL file keeps its largest size: how far the checkpoints fell behind during the run.
 wal_mib() { echo $(( $(stat -c %s "$work/srv/$1-wal" 2>/dev/null || echo 0) / 1048576 )); }
 echo "WAL files after run 1: parc.db-wal $(wal_mib parc.db) MiB, metrics.sqlite-wal $(wal_mib metrics.sqlite) MiB"
