@@ -166,10 +166,7 @@ class Uploader {
  public:
   explicit Uploader(Target& target) : target_(target) {
     for (int i = 0; i < kUploaders; ++i)
-      threads_.emplace_back([this] {
-        nameThisThread("backup-upload");
-        loop();
-      });
+      threads_.push_back(namedThread("backup-upload", [this] { loop(); }));
   }
   ~Uploader() {
     // Joins without rethrowing: a destructor must not throw, and the error already
@@ -430,10 +427,7 @@ class Engine {
     unsigned n = opt_.threads ? opt_.threads : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::thread> workers;
     for (unsigned i = 0; i < n; ++i)
-      workers.emplace_back([&] {
-        nameThisThread("backup-read");
-        worker(items, toRead);
-      });
+      workers.push_back(namedThread("backup-read", [&] { worker(items, toRead); }));
     for (auto& w : workers) w.join();
     if (failed_) std::rethrow_exception(failure_);  // the uploader joins in its destructor
 

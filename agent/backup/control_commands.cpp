@@ -438,10 +438,7 @@ Json BackupControlCommands::restore(const Json& payload) {
   }
   saveJournal();  // before the reply: a restart from now on reports it interrupted
   running_ = true;
-  worker_ = std::thread([this, job] {
-    nameThisThread("restore");
-    runJob(job);
-  });
+  worker_ = namedThread("restore", [this, job] { runJob(job); });
   spdlog::info("restore {} started: snapshot {}, {} path(s) to {}", job->id, job->snapshot,
                job->paths.size(), job->destination);
   return Json{{"restore_id", job->id}, {"state", "running"}, {"destination", job->destination}};

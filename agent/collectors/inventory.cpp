@@ -22,10 +22,7 @@ Outcome runWithTimeout(const CollectorPtr& collector, const CollectContext& cont
     return out;
   });
   auto future = task->get_future();
-  std::thread([task, name = std::string(collector->name())] {
-    nameThisThread(name);
-    (*task)();
-  }).detach();
+  namedThread(std::string(collector->name()), [task] { (*task)(); }).detach();
   if (future.wait_for(context.timeout) != std::future_status::ready) {
     return {Json(),
             {std::string(collector->name()) + ": timed out after " +

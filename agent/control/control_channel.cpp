@@ -54,10 +54,7 @@ ControlChannel::~ControlChannel() {
 }
 
 void ControlChannel::start() {
-  thread_ = std::thread([this] {
-    nameThisThread("control");
-    loop();
-  });
+  thread_ = namedThread("control", [this] { loop(); });
 }
 
 void ControlChannel::stop() {
@@ -170,15 +167,16 @@ bool ControlChannel::runAside(const net::WsConnectionPtr& connection,
   });
   if (aside_.size() >= kMaxAside || stopping_) return false;  // run inline: slow, but answered
   auto done = std::make_shared<std::atomic<bool>>(false);
-  aside_.push_back({std::thread([this, connection, command, done] {
-                      nameThisThread("command");
-                      protocol::Reply reply = commands_.dispatch(command, std::time(nullptr));
-                      spdlog::info("command {} ({}): {}", command.name, command.id, reply.status);
-                      connection->send(protocol::toJson(reply).dump(
-                          -1, ' ', false, Json::error_handler_t::replace));
-                      *done = true;
-                    }),
-                    done});
+  aside_.push_back(
+      {namedThread("command",
+                   [this, connection, command, done] {
+                     protocol::Reply reply = commands_.dispatch(command, std::time(nullptr));
+                     spdlog::info("command {} ({}): {}", command.name, command.id, reply.status);
+                     connection->send(protocol::toJson(reply).dump(-1, ' ', false,
+                                                                   Json::error_handler_t::replace));
+                     *done = true;
+                   }),
+       done});
   return true;
 }
 

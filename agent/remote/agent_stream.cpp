@@ -21,8 +21,7 @@ AgentStream::AgentStream(protocol::StreamId id, std::uint32_t sendWindow,
 
 void AgentStream::start(Json params, std::function<void()> onDone) {
   auto self = shared_from_this();
-  std::thread([self, params = std::move(params), onDone = std::move(onDone)] {
-    nameThisThread("remote-session");
+  namedThread("remote-session", [self, params = std::move(params), onDone = std::move(onDone)] {
     try {
       self->run(params);
       self->close("ok", "");

@@ -69,8 +69,7 @@ class StopSignal {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    waiter_ = std::thread([this, set] {
-      nameThisThread("signals");
+    waiter_ = namedThread("signals", [this, set] {
       int sig = 0;
       sigwait(&set, &sig);
       if (sig == SIGUSR2) return;  // our own wake-up at destruction
@@ -219,15 +218,9 @@ class Service {
     updater.start();
     backups.start();
     channel_ = &channel;
-    std::thread sender([this] {
-      nameThisThread("sender");
-      senderLoop();
-    });
+    std::thread sender = namedThread("sender", [this] { senderLoop(); });
     // Health metrics on their own thread: a slow inventory never delays a sample.
-    std::thread health([this] {
-      nameThisThread("health");
-      healthLoop();
-    });
+    std::thread health = namedThread("health", [this] { healthLoop(); });
     inventoryLoop();
     backups.stop();
     updater.stop();

@@ -147,10 +147,7 @@ Renewer::~Renewer() {
 }
 
 void Renewer::start() {
-  thread_ = std::thread([this] {
-    nameThisThread("cert-renewal");
-    loop();
-  });
+  thread_ = namedThread("cert-renewal", [this] { loop(); });
 }
 
 void Renewer::stop() {

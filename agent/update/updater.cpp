@@ -99,10 +99,7 @@ Updater::~Updater() {
 
 void Updater::start() {
   if (!settings_.enabled) return;
-  thread_ = std::thread([this] {
-    nameThisThread("update");
-    loop();
-  });
+  thread_ = namedThread("update", [this] { loop(); });
 }
 
 void Updater::stop() {

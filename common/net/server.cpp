@@ -487,10 +487,7 @@ void EventLoop::run(const std::function<void(int)>& onSignal) {
   });
   std::vector<std::thread> extra;
   for (int i = 1; i < impl_->networkThreads; ++i)
-    extra.emplace_back([this] {
-      nameThisThread("net");
-      impl_->io.run();
-    });
+    extra.push_back(namedThread("net", [this] { impl_->io.run(); }));
   impl_->io.run();
   for (auto& t : extra) t.join();
   impl_->workers.join();

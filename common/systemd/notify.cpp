@@ -29,11 +29,11 @@ std::uint64_t monotonicMicroseconds() {
 // Our threads take no process-directed signal: SIGTERM must reach the program's own
 // handler, not kill the process by default action in a thread that never expected it.
 template <typename F>
-std::thread spawnWithSignalsBlocked(F&& f) {
+std::thread spawnWithSignalsBlocked(std::string name, F&& f) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  std::thread t(std::forward<F>(f));
+  std::thread t = namedThread(std::move(name), std::forward<F>(f));
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return t;
 }
@@ -65,15 +65,10 @@ Supervisor::Supervisor(Hooks hooks) : hooks_(std::move(hooks)) {
   sigemptyset(&hup);
   sigaddset(&hup, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &hup, nullptr);
-  signals_ = spawnWithSignalsBlocked([this] {
-    nameThisThread("sd-signals");
-    signalLoop();
-  });
+  signals_ = spawnWithSignalsBlocked("sd-signals", [this] { signalLoop(); });
   if (auto interval = watchdogInterval(); interval.count() > 0) {
-    watchdog_ = spawnWithSignalsBlocked([this, interval] {
-      nameThisThread("sd-watchdog");
-      watchdogLoop(interval);
-    });
+    watchdog_ =
+        spawnWithSignalsBlocked("sd-watchdog", [this, interval] { watchdogLoop(interval); });
   }
 }
 
@@ -91,9 +86,8 @@ Supervisor::~Supervisor() {
 
 void Supervisor::readyWhen(std::function<bool()> condition, const std::string& status,
                            std::chrono::milliseconds timeout) {
-  ready_ =
-      spawnWithSignalsBlocked([this, condition = std::move(condition), status, timeout]() mutable {
-        nameThisThread("sd-ready");
+  ready_ = spawnWithSignalsBlocked(
+      "sd-ready", [this, condition = std::move(condition), status, timeout]() mutable {
         readyLoop(std::move(condition), std::move(status), timeout);
       });
 }

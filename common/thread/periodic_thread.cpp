@@ -5,10 +5,9 @@
 namespace parc {
 
 PeriodicThread::PeriodicThread(std::string name, std::chrono::milliseconds interval, Work work)
-    : interval_(interval), work_(std::move(work)), name_(std::move(name)), thread_([this] {
-        nameThisThread(name_);
-        run();
-      }) {}
+    : interval_(interval),
+      work_(std::move(work)),
+      thread_(namedThread(std::move(name), [this] { run(); })) {}
 
 PeriodicThread::~PeriodicThread() {
   {

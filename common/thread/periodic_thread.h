@@ -30,7 +30,6 @@ class PeriodicThread {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::string name_;
   std::thread thread_;
 };
 

@@ -59,14 +59,8 @@ HealthLoop::HealthLoop(alerts::HealthService& health, store::Store& store, contr
     if (!host) return std::nullopt;
     return hostIdentity(*host);
   });
-  thread_ = std::thread([this] {
-    nameThisThread("health");
-    run();
-  });
-  sender_ = std::thread([this] {
-    nameThisThread("alert-send");
-    sendLoop();
-  });
+  thread_ = namedThread("health", [this] { run(); });
+  sender_ = namedThread("alert-send", [this] { sendLoop(); });
 }
 
 HealthLoop::~HealthLoop() {

@@ -144,10 +144,7 @@ Maintenance::~Maintenance() {
 }
 
 void Maintenance::start() {
-  thread_ = std::thread([this] {
-    nameThisThread("backup-maint");
-    loop();
-  });
+  thread_ = namedThread("backup-maint", [this] { loop(); });
 }
 
 void Maintenance::stop() {

@@ -28,14 +28,8 @@ ControlHub::ControlHub(store::Store& store, std::chrono::milliseconds flushInter
       granularity_(lastSeenGranularity),
       sweepInterval_(sweepInterval) {
   store_.markAllOffline(now());
-  flusher_ = std::thread([this] {
-    nameThisThread("presence");
-    flusherLoop();
-  });
-  sweeper_ = std::thread([this] {
-    nameThisThread("channel-sweep");
-    sweeperLoop();
-  });
+  flusher_ = namedThread("presence", [this] { flusherLoop(); });
+  sweeper_ = namedThread("channel-sweep", [this] { sweeperLoop(); });
 }
 
 ControlHub::~ControlHub() {

@@ -21,10 +21,7 @@ ReportWorkers::ReportWorkers(store::Store& store, Ingest ingest, std::size_t thr
       group_(std::max<std::size_t>(1, group)),
       gather_(gather) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
-    threads_.emplace_back([this] {
-      nameThisThread("report");
-      work();
-    });
+    threads_.push_back(namedThread("report", [this] { work(); }));
 }
 
 ReportWorkers::~ReportWorkers() {

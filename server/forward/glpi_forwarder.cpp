@@ -57,10 +57,7 @@ GlpiForwarder::GlpiForwarder(store::Store& store, const std::filesystem::path& d
   if (resumed) spdlog::info("GLPI forwarding: {} inventories still to deliver", resumed);
   int threads = clients_.empty() ? 0 : std::max(1, settings_.senderThreads);
   for (int i = 0; i < threads; ++i)
-    senders_.emplace_back([this] {
-      nameThisThread("glpi-forward");
-      senderLoop();
-    });
+    senders_.push_back(namedThread("glpi-forward", [this] { senderLoop(); }));
 }
 
 GlpiForwarder::~GlpiForwarder() {
