@@ -11,6 +11,7 @@ packages=(
   libusb-1.0-0-dev libhwloc-dev hwloc nlohmann-json3-dev libgtest-dev libgmock-dev
   libzstd-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libargon2-dev libsystemd-dev
   hwdata
+  libjemalloc-dev  # the server's allocator (docs/benchmarks.md, "jemalloc, adopted")
   zlib1g-dev  # GLPI forwarding: zlib bodies (application/x-compress-zlib)
   # tests: GLPI schema validation, real tools the collectors and checks compare with
   python3 python3-jsonschema edid-decode smartmontools dmidecode curl

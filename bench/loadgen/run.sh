@@ -77,6 +77,10 @@ cpu_before=$(cpu_ticks)
 # CPU ticks per thread name (threads are named for their work: docs/operations.md).
 thread_ticks() { for t in /proc/"$server_pid"/task/*; do echo "$(tr ' ' '_' <"$t/comm") $(awk '{print $14 + $15}' "$t/stat")"; done 2>/dev/null; }
 threads_before=$(thread_ticks)
+# The hypervisor's steal time over run 1 (/proc/stat): this machine's cores are shared,
+# and a run that lost a share of them to other guests says so.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9}' /proc/stat; }
+machine_before=$(machine_ticks)
 "${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
   --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
@@ -105,6 +109,9 @@ spent = {n: (a[n] - b.get(n, 0)) / hz for n in a}
 print(", ".join(f"{n} {v:.1f}" for n, v in sorted(spent.items(), key=lambda x: -x[1]) if v >= 0.1))
 PY
 )"
+read -r total_after steal_after <<<"$(machine_ticks)"
+read -r total_before steal_before <<<"$machine_before"
+echo "CPU stolen by the hypervisor during run 1: $(( 100 * (steal_after - steal_before) / (total_after - total_before + 1) )) % of the machine"
 # A WAL file keeps its largest size: how far the checkpoints fell behind during the run.
 wal_mib() { echo $(( $(stat -c %s "$work/srv/$1-wal" 2>/dev/null || echo 0) / 1048576 )); }
 echo "WAL files after run 1: parc.db-wal $(wal_mib parc.db) MiB, metrics.sqlite-wal $(wal_mib metrics.sqlite) MiB"

@@ -39,7 +39,8 @@ struct WsHandlers {
   std::function<void(const std::string&)> onMessage;
   /// Binary messages; without this handler a binary message closes the connection.
   std::function<void(const std::string&)> onBinary;
-  /// Any frame from the peer, pings and pongs included: presence.
+  /// Any frame from the peer, pings and pongs included: presence. For a message, it runs
+  /// just before onMessage or onBinary, in the same callback.
   std::function<void()> onActivity;
   std::function<void(const std::string& reason)> onClose;
 };

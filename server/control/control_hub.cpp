@@ -120,8 +120,7 @@ void ControlHub::opened(store::Id hostId, std::uint64_t generation, net::WsConne
 
 void ControlHub::received(store::Id hostId, std::uint64_t generation, const std::string& text,
                           const std::string& source) {
-  seen(hostId, generation);
-  try {
+  try {  // onActivity has marked the host seen already (net::WsHandlers)
     Json message = parseJson(text);
     std::string type = protocol::controlType(message);
     if (type == "reply") {

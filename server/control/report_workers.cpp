@@ -36,6 +36,7 @@ void ReportWorkers::stop() {
     dropped.swap(queue_);
   }
   wake_.notify_all();
+  groupReady_.notify_all();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -50,7 +51,11 @@ void ReportWorkers::report(store::Id hostId, const std::string& source, protocol
     if (!stopping_ && queue_.size() < maxQueued_) {
       queue_.push_back(
           {hostId, source, std::move(report), std::move(answer), ReportLatency::Clock::now()});
-      wake_.notify_one();
+      // Wake a thread only when it has something to do: a first report for an idle
+      // worker to gather from, or a full group for the one gathering. A wake-up per
+      // report cost more switches than the reports' own work (docs/benchmarks.md).
+      if (queue_.size() == 1 && !gathering_) wake_.notify_one();
+      if (queue_.size() == group_ && gathering_) groupReady_.notify_one();
       return;
     }
   }
@@ -62,21 +67,23 @@ void ReportWorkers::work() {
     std::vector<Job> jobs;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, [this] { return stopping_ || (!queue_.empty() && !gathering_); });
       if (stopping_) return;
       // A commit alone for one report rewrites as many pages as one for ten: the first
       // report waits up to `gather_` for company (at saturation it has waited longer
-      // in the queue already, and the group fills at once).
+      // in the queue already, and the group fills at once). One worker gathers at a time.
       if (queue_.size() < group_) {
-        wake_.wait_until(lock, queue_.front().received + gather_,
-                         [this] { return stopping_ || queue_.empty() || queue_.size() >= group_; });
+        gathering_ = true;
+        groupReady_.wait_until(lock, queue_.front().received + gather_,
+                               [this] { return stopping_ || queue_.size() >= group_; });
+        gathering_ = false;
         if (stopping_) return;
-        if (queue_.empty()) continue;  // another worker took them
       }
       while (!queue_.empty() && jobs.size() < group_) {
         jobs.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (!queue_.empty()) wake_.notify_one();  // the rest, for another worker
     }
     handle(jobs);
   }

@@ -69,8 +69,10 @@ class ReportWorkers : public ReportSink {
   std::chrono::milliseconds gather_;
   ReportLatency latency_;
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;        // reports queued and no worker gathering
+  std::condition_variable groupReady_;  // for the gathering worker: a full group
   std::deque<Job> queue_;
+  bool gathering_ = false;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   std::mutex hostsMutex_;

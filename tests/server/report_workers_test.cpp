@@ -1,5 +1,5 @@
 // The channel's report workers: reports that arrive within the gathering wait share one
-// commit; a full group, or the stop, does not wait for it.
+// commit; a full group, or the stop, does not wait for it; no wake-up is lost.
 #include "server/control/report_workers.h"
 
 #include <gtest/gtest.h>
@@ -81,6 +81,30 @@ TEST_F(ReportWorkersTest, AFullGroupAndTheStopDoNotWaitForTheGathering) {
   w->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - stopping, 5s);
   EXPECT_EQ(groups().size(), 1U) << "a report queued at the stop is dropped unanswered";
+}
+
+// Workers are woken only when there is work for them (a first report to gather from, a
+// full group for the one gathering, what a group left behind): no wake-up may be lost.
+// With a gathering wait of a minute, every group here fills, so any report still
+// unanswered after seconds was left waiting for a wake-up that never came.
+TEST_F(ReportWorkersTest, ReportsFromManyThreadsGoInFullGroupsWithoutWaiting) {
+  auto w = workers(8, 60s);
+  constexpr int kSenders = 3, kEach = 128;  // 384 reports (fewer than the queue holds): 48 groups
+  std::vector<std::vector<std::future<void>>> answers(kSenders);
+  std::vector<std::thread> senders;
+  for (int s = 0; s < kSenders; ++s) {
+    senders.emplace_back([&, s] {
+      for (int i = 0; i < kEach; ++i)
+        answers[s].push_back(send(*w, std::to_string(s) + "-" + std::to_string(i)));
+    });
+  }
+  for (auto& t : senders) t.join();
+  for (auto& list : answers) {
+    for (auto& a : list) ASSERT_EQ(a.wait_for(10s), std::future_status::ready);
+  }
+  auto sizes = groups();
+  EXPECT_EQ(sizes.size(), 48U);
+  for (auto n : sizes) EXPECT_EQ(n, 8U);
 }
 
 }  // namespace
