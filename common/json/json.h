@@ -8,8 +8,9 @@ namespace parc {
 
 using Json = nlohmann::json;
 
-/// Parses a document; throws parc::Error kBadRequest when it is malformed or nested
-/// deeper than maxDepth (deep nesting is a stack-exhaustion attack on recursive code).
+/// Parses a document; throws parc::Error kBadRequest when it is malformed or holds more
+/// than maxDepth arrays and objects inside one another (deep nesting is a
+/// stack-exhaustion attack on recursive code).
 Json parseJson(std::string_view text, int maxDepth = 64);
 
 /// `text` cut to at most `maxBytes` on a character boundary, with "…" when cut: a

@@ -107,6 +107,13 @@ TEST(Json, DepthLimitStopsDeepNesting) {
   deep += std::string(100, ']');
   EXPECT_EQ(kindOf([&] { parseJson(deep, 64); }), ErrorKind::kBadRequest);
   EXPECT_NO_THROW(parseJson(deep, 128));
+  // The limit is the number of arrays and objects inside one another, scalars or not.
+  EXPECT_NO_THROW(parseJson(R"({"a": [{"b": 1}]})", 3));
+  EXPECT_EQ(kindOf([&] { parseJson(R"({"a": [{"b": []}]})", 3); }), ErrorKind::kBadRequest);
+  EXPECT_EQ(kindOf([&] { parseJson(R"({"a": [{"b": {}}]})", 3); }), ErrorKind::kBadRequest);
+  // Brackets in strings, escaped quotes among them, are text.
+  EXPECT_EQ(parseJson(R"(["[[[[", "\"{{{{\"", "\\"])", 1).size(), 3U);
+  EXPECT_EQ(kindOf([&] { parseJson(R"(["\"", [1]])", 1); }), ErrorKind::kBadRequest);
 }
 
 TEST(Json, MalformedIsBadRequest) {
