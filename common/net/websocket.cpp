@@ -154,22 +154,18 @@ class WsChannel : public detail::Stoppable,
       if (ec) break;
       std::string text = beast::buffers_to_string(buffer.data());
       buffer.consume(buffer.size());
+      bool binary = ws_.got_binary();
+      if (binary && !handlers_.onBinary) {
+        end("binary message on a text-only channel");
+        break;
+      }
       // A message's activity goes in the same callback as the message: one hand-off to
       // the worker strand per message, not two (a wake-up of a worker thread each).
-      if (ws_.got_binary()) {
-        if (!handlers_.onBinary) {
-          end("binary message on a text-only channel");
-          break;
-        }
-        asio::post(callbacks_, [self, text = std::move(text)] {
-          if (self->handlers_.onActivity) self->handlers_.onActivity();
-          self->handlers_.onBinary(text);
-        });
-        continue;
-      }
-      asio::post(callbacks_, [self, text = std::move(text)] {
-        if (self->handlers_.onActivity) self->handlers_.onActivity();
-        if (self->handlers_.onMessage) self->handlers_.onMessage(text);
+      asio::post(callbacks_, [self, binary, text = std::move(text)] {
+        const WsHandlers& h = self->handlers_;
+        if (h.onActivity) h.onActivity();
+        const auto& onData = binary ? h.onBinary : h.onMessage;
+        if (onData) onData(text);
       });
     }
     end(describeEnd(ec, std::string(ws_.reason().reason.c_str())));

@@ -52,9 +52,10 @@ void ReportWorkers::report(store::Id hostId, const std::string& source, protocol
       queue_.push_back(
           {hostId, source, std::move(report), std::move(answer), ReportLatency::Clock::now()});
       // Wake a thread only when it has something to do: a first report for an idle
-      // worker to gather from, or a full group for the one gathering. A wake-up per
-      // report cost more switches than the reports' own work (docs/benchmarks.md).
-      if (queue_.size() == 1 && !gathering_) wake_.notify_one();
+      // worker to gather from (a queue of one has nobody gathering from it), or a full
+      // group for the one gathering. A wake-up per report cost more switches than the
+      // reports' own work (docs/benchmarks.md).
+      if (queue_.size() == 1) wake_.notify_one();
       if (queue_.size() == group_ && gathering_) groupReady_.notify_one();
       return;
     }
