@@ -83,6 +83,26 @@ INSERT INTO raw_by_bucket (b, series_id, t, v) SELECT t - t % 300, series_id, t,
 DROP TABLE raw;
 ALTER TABLE raw_by_bucket RENAME TO raw;
 )sql"},
+    // Raw points keyed by bucket, then host, then time: a report's points sit side by side
+    // in its host's run of the bucket, so a report fills one page or two however many points
+    // its series already hold in the bucket. Keyed by series within the bucket, its 30
+    // points went to the ends of 30 series: 30 pages apart once each series held hundreds
+    // of points (an agent reporting every second or ten; docs/health.md, "Storage").
+    {5, R"sql(
+CREATE TABLE raw_by_host (
+  b INTEGER NOT NULL,
+  host_id INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  series_id INTEGER NOT NULL,
+  v REAL NOT NULL,
+  PRIMARY KEY (b, host_id, t, series_id)
+) WITHOUT ROWID;
+INSERT INTO raw_by_host (b, host_id, t, series_id, v)
+  SELECT r.b, s.host_id, r.t, r.series_id, r.v FROM raw r JOIN series s ON s.id = r.series_id
+  ORDER BY 1, 2, 3, 4;
+DROP TABLE raw;
+ALTER TABLE raw_by_host RENAME TO raw;
+)sql"},
 };
 
 constexpr std::size_t kMaxSamples = 5000;
@@ -103,13 +123,13 @@ constexpr int kMaxRollUpSlice = 200;
 // Recomputes, from raw, the 5-minute aggregates of the pending buckets selected by
 // `where` (a condition on p), then the hourly aggregates of their hours from the 5-minute
 // level. Idempotent: a bucket rolled up twice holds the same values. CROSS JOIN keeps the
-// order pending → its host's series → their points in the bucket: left to itself, the
-// planner walked the whole bucket (every host's points) for each pending row.
+// order pending → its host's points in the bucket (one key range). "+p.host_id": without
+// it the planner carried the slice's range of hosts over to raw and walked every host of
+// the range in the bucket for each pending row, instead of probing the row's own host.
 const char* const kRollUpFive =
     "INSERT OR REPLACE INTO agg_5m (series_id, t, n, sum, min, max) "
     "SELECT r.series_id, p.t, COUNT(*), SUM(r.v), MIN(r.v), MAX(r.v) "
-    "FROM rollup_pending p CROSS JOIN series s ON s.host_id = p.host_id "
-    "CROSS JOIN raw r ON r.b = p.t AND r.series_id = s.id "
+    "FROM rollup_pending p CROSS JOIN raw r ON r.b = p.t AND r.host_id = +p.host_id "
     "WHERE %s GROUP BY r.series_id, p.t";
 const char* const kRollUpHour =
     "INSERT OR REPLACE INTO agg_1h (series_id, t, n, sum, min, max) "
@@ -120,8 +140,8 @@ const char* const kRollUpHour =
     "GROUP BY a.series_id, h.t";
 
 // The 5-minute buckets from that of `from` (an SQL parameter, "?1") up to the newest
-// stored, never before the oldest stored: raw is read one (bucket, series) key at a time,
-// not scanned through every host's points. MIN(b) and MAX(b) stand alone in their
+// stored, never before the oldest stored: raw is read one (bucket, host) key range at a
+// time, not scanned through every host's points. MIN(b) and MAX(b) stand alone in their
 // subqueries: SQLite answers a bare MIN or MAX of an index's first column with one probe,
 // but scans the table when it is wrapped (IFNULL).
 std::string bucketsFrom(const std::string& from) {
@@ -238,14 +258,15 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
     sqlite::Statement seen(db_,
                            "INSERT INTO ingested (host_id, message_id, at) VALUES (?, ?, ?) "
                            "ON CONFLICT DO NOTHING");
-    sqlite::Statement raw(db_,
-                          "INSERT OR REPLACE INTO raw (b, series_id, t, v) VALUES (?, ?, ?, ?)");
+    sqlite::Statement raw(
+        db_, "INSERT OR REPLACE INTO raw (b, host_id, t, series_id, v) VALUES (?, ?, ?, ?, ?)");
     sqlite::Statement pending(db_,
                               "INSERT OR IGNORE INTO rollup_pending (host_id, t) VALUES (?, ?)");
     struct RawPoint {
       Time bucket;
-      Id series;
+      Id host;
       Time t;
+      Id series;
       double value;
     };
     std::vector<RawPoint> points;
@@ -263,7 +284,7 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
         continue;
       }
       for (const auto& s : in.batch->samples) {
-        points.push_back({bucket, seriesId(in.hostId, in.tenantId, s.name, s.subject), t,
+        points.push_back({bucket, in.hostId, t, seriesId(in.hostId, in.tenantId, s.name, s.subject),
                           std::round(s.value * kScale)});
       }
       pending.bind(1, in.hostId).bind(2, bucket).run();
@@ -274,10 +295,10 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
     // saturation, docs/benchmarks.md). Stable: of two points with one key, the later one
     // is kept, as when they were written in arrival order.
     std::stable_sort(points.begin(), points.end(), [](const RawPoint& a, const RawPoint& b) {
-      return std::tie(a.bucket, a.series, a.t) < std::tie(b.bucket, b.series, b.t);
+      return std::tie(a.bucket, a.host, a.t, a.series) < std::tie(b.bucket, b.host, b.t, b.series);
     });
     for (const auto& p : points) {
-      raw.bind(1, p.bucket).bind(2, p.series).bind(3, p.t).bind(4, p.value).run();
+      raw.bind(1, p.bucket).bind(2, p.host).bind(3, p.t).bind(4, p.series).bind(5, p.value).run();
       raw.reset();
     }
     tx.commit();
@@ -416,12 +437,13 @@ QueryResult MetricsStore::query(Id hostId, const std::string& name,
   bool raw = result.resolution == "raw";
   std::string cols = raw ? "COUNT(*), SUM(d.v), MIN(d.v), MAX(d.v)"
                          : "SUM(d.n), SUM(d.sum), MIN(d.min), MAX(d.max)";
-  // Raw points are reached bucket by bucket from `from`'s (their key starts with the bucket).
+  // Raw points are reached bucket by bucket from `from`'s (their key starts with the bucket,
+  // then the host): the host's points of each bucket, those of other series passed over.
   std::string sql =
       (raw ? bucketsFrom("?4") : std::string()) + "SELECT s.subject, (d.t / ?1) * ?1 AS k, " +
       cols +
-      (raw ? " FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
-             "ON d.b = c.b AND d.series_id = s.id AND c.b < ?5"
+      (raw ? " FROM buckets c CROSS JOIN raw d ON d.b = c.b AND d.host_id = ?2 AND c.b < ?5 "
+             "CROSS JOIN series s ON s.id = d.series_id"
            : std::string(" FROM series s JOIN ") + table + " d ON d.series_id = s.id") +
       " WHERE s.host_id = ?2 AND s.name = ?3 AND d.t >= ?4 AND d.t < ?5" +
       (subject ? " AND s.subject = ?6" : "") + " GROUP BY s.subject, k ORDER BY s.subject, k";
@@ -449,10 +471,10 @@ QueryResult MetricsStore::query(Id hostId, const std::string& name,
 std::vector<std::pair<Time, double>> MetricsStore::recent(Id hostId, const std::string& name,
                                                           const std::string& subject, Time from) {
   return seriesPoints(bucketsFrom("?1") +
-                          "SELECT d.t, d.v FROM series s CROSS JOIN buckets c CROSS JOIN raw d "
-                          "ON d.b = c.b AND d.series_id = s.id "
-                          "WHERE s.host_id = ?2 AND s.name = ?3 AND s.subject = ?4 AND d.t >= ?1 "
-                          "ORDER BY d.t",
+                          "SELECT d.t, d.v FROM buckets c CROSS JOIN raw d "
+                          "ON d.b = c.b AND d.host_id = ?2 AND d.t >= ?1 "
+                          "CROSS JOIN series s ON s.id = d.series_id "
+                          "WHERE s.name = ?3 AND s.subject = ?4 ORDER BY d.t",
                       hostId, name, subject, from);
 }
 
@@ -480,13 +502,18 @@ std::vector<std::pair<Time, double>> MetricsStore::seriesPoints(const std::strin
 
 std::vector<LatestValue> MetricsStore::latest(const std::optional<std::string>& name, Time since) {
   std::lock_guard lock(mutex_);
-  // A probe per series and bucket since `since` (a few buckets: "current" values); the
-  // row of MAX(d.t) gives d.v (SQLite's bare column of a MAX aggregate).
+  // A key range per host and bucket since `since` (a few buckets: "current" values): the
+  // host's points from `since` on; the row of MAX(d.t) gives d.v (SQLite's bare column of
+  // a MAX aggregate). The hosts come from the series' indexes (by name when one is asked).
+  std::string hosts = name ? "SELECT DISTINCT host_id FROM series WHERE name = ?2"
+                           : "SELECT DISTINCT host_id FROM series";
   std::string sql = bucketsFrom("?1") +
-                    "SELECT s.host_id, s.tenant_id, s.name, s.subject, MAX(d.t), d.v FROM series s "
-                    "CROSS JOIN buckets c CROSS JOIN raw d ON d.b = c.b AND d.series_id = s.id "
-                    "WHERE d.t >= ?1";
-  if (name) sql += " AND s.name = ?2";
+                    "SELECT s.host_id, s.tenant_id, s.name, s.subject, MAX(d.t), d.v FROM (" +
+                    hosts +
+                    ") h CROSS JOIN buckets c CROSS JOIN raw d "
+                    "ON d.b = c.b AND d.host_id = h.host_id AND d.t >= ?1 "
+                    "CROSS JOIN series s ON s.id = d.series_id";
+  if (name) sql += " WHERE s.name = ?2";
   // Grouped by the series' key (not its id) so that a name is found through its index.
   sql += " GROUP BY s.name, s.host_id, s.subject ORDER BY s.name, s.host_id, s.subject";
   sqlite::Statement q(db_, sql);

@@ -318,9 +318,10 @@ TEST(MetricsStore, RecentLatestAndRawChartsReadAcrossBuckets) {
   EXPECT_DOUBLE_EQ(chart.series[0].points.front().max, 95);  // minute 5 (bucket 240..359)
 }
 
-// A metrics.sqlite of schema 3 (raw keyed by series then time) keeps its points when this
-// version re-keys raw by bucket.
-TEST(MetricsStore, RawPointsOfSchema3AreKeptWhenReKeyedByBucket) {
+// A metrics.sqlite of schema 3 (raw keyed by series then time) keeps its points, each with
+// its own host, when this version re-keys raw by bucket (migration 4), then by host within
+// the bucket (5).
+TEST(MetricsStore, RawPointsOfSchema3AreKeptWhenReKeyedByBucketAndHost) {
   auto dir =
       std::filesystem::temp_directory_path() / ("parc-metrics-v3-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
@@ -345,6 +346,8 @@ CREATE INDEX series_name ON series (name, host_id);
 CREATE TABLE rollup_pending (host_id INTEGER NOT NULL, t INTEGER NOT NULL,
   PRIMARY KEY (host_id, t)) WITHOUT ROWID;
 INSERT INTO series VALUES (1, 5, 7, 'disk.used_pct', '/');
+INSERT INTO series VALUES (2, 6, 7, 'disk.used_pct', '/');
+INSERT INTO raw VALUES (2, 1795910430, 99000);
 INSERT INTO ingested VALUES (5, 'old', 1795910400);
 PRAGMA user_version = 3;
 )sql");
@@ -359,10 +362,12 @@ PRAGMA user_version = 3;
     }
   }
   MetricsStore store(dir / "metrics.sqlite");
-  EXPECT_EQ(store.pointCount("raw"), 12);
+  EXPECT_EQ(store.pointCount("raw"), 13);
   auto points = store.recent(5, "disk.used_pct", "/", kDay0);
   ASSERT_EQ(points.size(), 12u);
   EXPECT_EQ(points[11], std::make_pair(kDay0 + 660, 11.0));
+  EXPECT_EQ(store.recent(6, "disk.used_pct", "/", kDay0),
+            (std::vector<std::pair<Time, double>>{{kDay0 + 30, 99.0}}));
   // The old points roll up, and new ones land beside them.
   EXPECT_FALSE(store.ingest(5, 7, "old", parseMetricsPayload(batch(kDay0, 1, 1), kDay0), kDay0));
   ASSERT_TRUE(store.ingest(5, 7, "new", parseMetricsPayload(batch(kDay0 + 720, 12, 1), kDay0 + 720),
