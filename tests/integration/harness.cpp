@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <thread>
 
 #include "common/files/files.h"
@@ -47,6 +48,36 @@ pid_t spawn(std::vector<std::string> argv, const std::map<std::string, std::stri
 
 int decode(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::string lastLines(const std::string& text, std::size_t count) {
+  std::size_t at = text.size();
+  while (count-- > 0 && at > 0) {
+    at = text.rfind('\n', at - 1);
+    if (at == std::string::npos) return text;
+  }
+  return text.substr(at);
+}
+
+// What a process that will not stop is doing: each thread's stack (gdb attaches; the
+// frames only, bounded), for a failure seen once in CI to say where it hung.
+std::string stacksOf(pid_t pid) {
+  if (::access("/usr/bin/gdb", X_OK) != 0) return "(no gdb for the stacks)";
+  TempDir io;
+  auto out = io.path() / "out";
+  pid_t gdb = spawn(
+      {"/usr/bin/gdb", "-batch", "-nx", "-p", std::to_string(pid), "-ex", "thread apply all bt 15"},
+      {}, out, io.path() / "err", {});
+  int status = 0;
+  if (!waitFor([&] { return waitpid(gdb, &status, WNOHANG) == gdb; }, std::chrono::seconds(60))) {
+    ::kill(gdb, SIGKILL);
+    waitpid(gdb, &status, 0);
+  }
+  std::string frames;
+  std::istringstream lines(files::tryRead(out).value_or(""));
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with("Thread ") || line.starts_with("#")) frames += line.substr(0, 200) + "\n";
+  return frames.empty() ? "(gdb printed no stack)" : frames;
 }
 
 }  // namespace
@@ -117,7 +148,10 @@ Process::Process(const std::vector<std::string>& argv, const std::filesystem::pa
 }
 
 Process::~Process() {
-  if (!reaped_) stop(std::chrono::seconds(5));
+  // As long as stop()'s own bound: under ASan, LeakSanitizer's scan at exit alone takes a
+  // second for a server that billed a month (0.16 s without it), and CI runs two such
+  // tests at once; 5 s was once too short (ModulesRest, 2026-12-01).
+  if (!reaped_) stop();
 }
 
 bool Process::running() {
@@ -130,10 +164,14 @@ int Process::stop(std::chrono::seconds timeout) {
   if (!reaped_) {
     ::kill(pid_, SIGTERM);
     if (!waitFor([this] { return !running(); }, timeout)) {
+      std::string stacks = stacksOf(pid_);
       ::kill(-pid_, SIGKILL);
       waitpid(pid_, &status_, 0);
       reaped_ = true;
-      ADD_FAILURE() << "process " << pid_ << " ignored SIGTERM for " << timeout.count() << " s";
+      ADD_FAILURE() << "process " << pid_ << " ignored SIGTERM for " << timeout.count()
+                    << " s; its last log lines:" << lastLines(stderrText(), 15)
+                    << "\nits threads:\n"
+                    << stacks;
     }
   }
   return decode(status_);

@@ -1,0 +1,43 @@
+// The harness itself: a process that will not stop is killed, and the failure says what
+// it was doing (CI shows a hang once; its log and stacks are all there is to go on).
+#include "tests/integration/harness.h"
+
+#include <gtest/gtest-spi.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+namespace parc::testing {
+namespace {
+
+void stopAProgramThatIgnoresSigterm() {
+  TempDir tmp;
+  // An ignored signal stays ignored across exec: `sleep` never sees SIGTERM.
+  Process stubborn({"/bin/sh", "-c", "trap '' TERM; echo 'about to sleep' >&2; exec sleep 60"},
+                   tmp.path() / "stubborn");
+  ASSERT_TRUE(waitFor([&] { return stubborn.stderrText().find("sleep") != std::string::npos; },
+                      std::chrono::seconds(10)));
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(stubborn.stop(std::chrono::seconds(1)), -SIGKILL);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  EXPECT_FALSE(stubborn.running());
+}
+
+TEST(Harness, AProcessIgnoringSigtermIsKilledAndTheFailureShowsItsLogAndStacks) {
+  EXPECT_NONFATAL_FAILURE(stopAProgramThatIgnoresSigterm(), "ignored SIGTERM for 1 s");
+  EXPECT_NONFATAL_FAILURE(stopAProgramThatIgnoresSigterm(), "about to sleep");
+  EXPECT_NONFATAL_FAILURE(stopAProgramThatIgnoresSigterm(), "nanosleep");
+}
+
+TEST(Harness, AProcessThatStopsOnSigtermGivesItsExitCode) {
+  TempDir tmp;
+  Process polite({"/bin/sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.05; done"},
+                 tmp.path() / "polite");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(polite.stop(std::chrono::seconds(10)), 3);
+}
+
+}  // namespace
+}  // namespace parc::testing
