@@ -59,22 +59,14 @@ std::string lastLines(const std::string& text, std::size_t count) {
   return text.substr(at);
 }
 
-// What a process that will not stop is doing: each thread's stack (gdb attaches; the
-// frames only, bounded), for a failure seen once in CI to say where it hung.
+// What a process that will not stop is doing: each thread's stack (gdb attaches, bounded
+// as any runProgram; the frames only), for a failure seen once in CI to say where it hung.
 std::string stacksOf(pid_t pid) {
   if (::access("/usr/bin/gdb", X_OK) != 0) return "(no gdb for the stacks)";
-  TempDir io;
-  auto out = io.path() / "out";
-  pid_t gdb = spawn(
-      {"/usr/bin/gdb", "-batch", "-nx", "-p", std::to_string(pid), "-ex", "thread apply all bt 15"},
-      {}, out, io.path() / "err", {});
-  int status = 0;
-  if (!waitFor([&] { return waitpid(gdb, &status, WNOHANG) == gdb; }, std::chrono::seconds(60))) {
-    ::kill(gdb, SIGKILL);
-    waitpid(gdb, &status, 0);
-  }
+  RunResult gdb = runProgram({"/usr/bin/gdb", "-batch", "-nx", "-p", std::to_string(pid), "-ex",
+                              "thread apply all bt 15"});
   std::string frames;
-  std::istringstream lines(files::tryRead(out).value_or(""));
+  std::istringstream lines(gdb.out);
   for (std::string line; std::getline(lines, line);)
     if (line.starts_with("Thread ") || line.starts_with("#")) frames += line.substr(0, 200) + "\n";
   return frames.empty() ? "(gdb printed no stack)" : frames;
