@@ -204,7 +204,7 @@ IngestTimings ingestBatches(Services& s, std::vector<IngestReport>& reports, sto
   for (auto& report : reports) {
     try {
       prepared.push_back(prepare(report, now));
-      batches.push_back({report.host->id, &prepared.back().valid});
+      batches.push_back({report.host->id, &prepared.back().valid, !report.overChannel});
     } catch (...) {
       report.error = std::current_exception();
     }

@@ -25,6 +25,9 @@ struct IngestReport {
   std::string source;
   Json results;
   std::exception_ptr error;
+  /// Sent over the control channel, whose hub writes the host's presence (last_seen) in
+  /// batches: the store need not touch the host's row for each report.
+  bool overChannel = false;
 };
 /// Where ingestBatches spent its time: the message store's group commit (waiting for it
 /// included), health (metrics store and rules' inputs), and the per-report finish.

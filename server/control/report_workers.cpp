@@ -105,7 +105,7 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
       acks[i].status = httpStatus(ErrorKind::kForbidden);
       continue;
     }
-    reports.push_back({&*hosts[i], &jobs[i].report.batch, jobs[i].source, {}, {}});
+    reports.push_back({&*hosts[i], &jobs[i].report.batch, jobs[i].source, {}, {}, true});
     jobOf.push_back(i);
   }
   try {

@@ -184,6 +184,9 @@ class Store {
   struct HostBatch {
     Id hostId = 0;
     const std::vector<IncomingMessage>* messages = nullptr;
+    /// Whether the host's last_seen is written with the messages. Not for reports over
+    /// the control channel: the hub keeps their presence and writes it in batches.
+    bool touchLastSeen = true;
   };
   /// storeMessages for the batches of several hosts in one transaction (one fsync).
   /// Returns, in order, each batch's outcomes or the error that kept that batch (alone)

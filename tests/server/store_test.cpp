@@ -302,6 +302,24 @@ TEST_F(StoreTest, GroupStoresEveryHostsBatchAndABadOneAlone) {
   EXPECT_EQ(store_->storeMessages(b->id, fixed, 3001).at(0), MessageOutcome::kStored);
 }
 
+// Reports over the control channel leave the host's row alone (the hub writes presence in
+// batches); those over HTTPS, which nothing else marks seen, still set last_seen.
+TEST_F(StoreTest, OnlyBatchesAskingForItTouchTheHostsLastSeen) {
+  token(3, 9000, "h");
+  auto a = store_->enrollHost("h", 2000, host("a")).host;
+  auto b = store_->enrollHost("h", 2000, host("b")).host;
+  std::vector<IncomingMessage> fromA{{"a-1", "metrics", 1, "{}", {}}};
+  std::vector<IncomingMessage> fromB{{"b-1", "metrics", 1, "{}", {}}};
+  auto out = store_->storeMessageGroups({{a->id, &fromA, false}, {b->id, &fromB, true}}, 3000);
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_EQ(out[0].outcomes, (std::vector<MessageOutcome>{MessageOutcome::kStored}));
+  EXPECT_EQ(out[1].outcomes, (std::vector<MessageOutcome>{MessageOutcome::kStored}));
+  EXPECT_FALSE(store_->findHost(a->id)->lastSeen.has_value());
+  ASSERT_TRUE(store_->findHost(b->id)->lastSeen.has_value());
+  EXPECT_EQ(*store_->findHost(b->id)->lastSeen, 3000);
+  EXPECT_EQ(store_->countMessages(a->id, "metrics"), 1);
+}
+
 TEST_F(StoreTest, SessionsAndUsers) {
   EXPECT_EQ(store_->countUsers(), 0);
   auto u = store_->createUser("admin", "$argon2id$x", Role::kAdministrator, 1000);

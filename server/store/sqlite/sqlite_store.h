@@ -118,11 +118,11 @@ class SqliteStore final : public Store {
     std::exception_ptr error;       // this batch's alone (rolled back to its savepoint)
     std::exception_ptr groupError;  // the transaction's: nothing of the group stored
     bool done;
+    bool touchLastSeen;
   };
   void commitGroup(const std::vector<PendingBatch*>& group);
   struct MessageStatements;  // prepared once per group (sqlite_store.cpp)
-  std::vector<MessageOutcome> storeBatchLocked(MessageStatements& st, Id hostId,
-                                               const std::vector<IncomingMessage>& batch, Time now);
+  std::vector<MessageOutcome> storeBatchLocked(MessageStatements& st, const PendingBatch& pending);
 
   std::mutex groupMutex_;
   std::condition_variable groupDone_;
