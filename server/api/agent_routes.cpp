@@ -204,7 +204,9 @@ IngestTimings ingestBatches(Services& s, std::vector<IngestReport>& reports, sto
   for (auto& report : reports) {
     try {
       prepared.push_back(prepare(report, now));
-      batches.push_back({report.host->id, &prepared.back().valid, !report.overChannel});
+      batches.push_back({.hostId = report.host->id,
+                         .messages = &prepared.back().valid,
+                         .touchLastSeen = !report.overChannel});
     } catch (...) {
       report.error = std::current_exception();
     }

@@ -105,7 +105,8 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
       acks[i].status = httpStatus(ErrorKind::kForbidden);
       continue;
     }
-    reports.push_back({&*hosts[i], &jobs[i].report.batch, jobs[i].source, {}, {}, true});
+    reports.push_back({&*hosts[i], &jobs[i].report.batch, jobs[i].source, {}, {}});
+    reports.back().overChannel = true;  // the hub keeps its host's last-seen time
     jobOf.push_back(i);
   }
   try {
