@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
       "emit", "queue messages in the outbox (local scripts reporting events; delivery tests)");
   std::string emitType = "event", emitText;
   int emitCount = 1;
-  emitCmd->add_option("--type", emitType, "event or metrics")
+  emitCmd
+      ->add_option("--type", emitType,
+                   "event, or metrics (numbered points a minute apart, the last now)")
       ->check(CLI::IsMember({"event", "metrics"}));
   emitCmd->add_option("--text", emitText, "what happened");
   emitCmd->add_option("--count", emitCount, "how many (numbered)")->check(CLI::Range(1, 1000000));
@@ -143,7 +145,15 @@ int main(int argc, char** argv) {
       // agent's own writes past SQLite's busy timeout.
       std::vector<parc::Json> chunk;
       for (int i = 0; i < emitCount; ++i) {
-        chunk.push_back(parc::Json{{"kind", "local"}, {"text", emitText}, {"seq", i}});
+        // Metrics: one point of "emitted.seq" a minute, the last collected now (a point
+        // per batch: the server's series show every batch that arrived).
+        if (emitType == "metrics") {
+          chunk.push_back(parc::Json{
+              {"collected_at", now - 60 * static_cast<std::int64_t>(emitCount - 1 - i)},
+              {"metrics", parc::Json::array({{{"name", "emitted.seq"}, {"value", i}}})}});
+        } else {
+          chunk.push_back(parc::Json{{"kind", "local"}, {"text", emitText}, {"seq", i}});
+        }
         if (chunk.size() == 500 || i + 1 == emitCount) {
           outbox.enqueueMany(emitType, chunk, now);
           chunk.clear();

@@ -9,10 +9,6 @@
 # opening (alerts.sqlite, whole seconds) is printed: the rules' latency under this load.
 # PARC_BENCH_PIN=1 runs the server on CPU 0 and the generator on CPU 1 (taskset), so that
 # neither steals the other's core: the server's figures then hold with one core of its own.
-# PARC_BENCH_POWER_CUT=1 ends run 1 with a simulated power cut instead of a clean stop: the
-# server killed (-9) and metrics.sqlite's WAL cut to nothing (what had not reached the
-# disk since its last checkpoint); run 2's start then replays those batches from parc.db
-# (docs/health.md, "Replay at start"): its log line and the points before and after.
 # PARC_BENCH_FSYNC_PROBE=1 measures the disk's fdatasync latency beside run 1
 # (fsync_probe.py): every acknowledgement waits for one, so a stalling disk shows in p99.
 # PARC_BENCH_CONNECT_RATE=N dials run 1's control channels at N per second (default 500):
@@ -161,20 +157,9 @@ if [ "${PARC_BENCH_RESTART:-1}" = 0 ]; then
   rm -rf "$work"; exit 0
 fi
 echo "== run 2: restart the server; every agent redials at once (connect-rate = agents), then as the agent does (1-10 s jitter, backoff)"
-# Read-only: a read-write connection's close would checkpoint the WAL the cut is about.
-points() { python3 -c "import sqlite3,sys; print(sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True).execute('SELECT count(*) FROM raw').fetchone()[0])" "$work/srv/metrics.sqlite"; }
-if [ "${PARC_BENCH_POWER_CUT:-0}" = 1 ]; then
-  kill -9 "$server_pid"; wait "$server_pid" || true
-  before=$(points)
-  wal=$(stat -c %s "$work/srv/metrics.sqlite-wal" 2>/dev/null || echo 0)
-  truncate -s 0 "$work/srv/metrics.sqlite-wal"; rm -f "$work/srv/metrics.sqlite-shm"
-  echo "power cut: $before points before, $(points) left after cutting a WAL of $(( wal / 1024 )) KiB"
-else
-  kill "$server_pid"; wait "$server_pid" || true
-fi
+kill "$server_pid"; wait "$server_pid" || true
 start_server "$port"
 grep -h "metrics store: " "$work/server.log" | tail -1 | sed 's/^.*metrics store:/at start: metrics store:/' || true
-[ "${PARC_BENCH_POWER_CUT:-0}" = 1 ] && echo "points after the replay: $(points)"
 "${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --agents "$agents" \
   --duration 60 --report-interval 3600 --connect-rate "$agents" --threads "$threads" \
   --state-dir "$work/state" --json | tail -1

@@ -67,16 +67,21 @@ std::vector<std::string> HealthService::ingestMetricsMany(
       unusable[i] = e.what();
     }
   }
-  if (valid.empty()) return unusable;
-  auto stored = metrics_->ingestMany(valid, receivedAt);
-  for (std::size_t k = 0; k < valid.size(); ++k) {
+  if (!valid.empty()) ingestParsedMetrics(valid, receivedAt);
+  return unusable;
+}
+
+std::vector<bool> HealthService::ingestParsedMetrics(
+    const std::vector<health::MetricsStore::Incoming>& batches, Time receivedAt) {
+  auto stored = metrics_->ingestMany(batches, receivedAt);
+  for (std::size_t k = 0; k < batches.size(); ++k) {
     if (!stored[k]) {
       ++counters_.duplicateBatches;
       continue;
     }
-    observe(valid[k].hostId, valid[k].tenantId, *valid[k].batch, receivedAt);
+    observe(batches[k].hostId, batches[k].tenantId, *batches[k].batch, receivedAt);
   }
-  return unusable;
+  return stored;
 }
 
 void HealthService::observe(Id hostId, Id tenantId, const health::MetricsBatch& batch,

@@ -74,6 +74,11 @@ class HealthService {
   /// unusable (malformed: nothing of it stored).
   std::vector<std::string> ingestMetricsMany(const std::vector<MetricsMessage>& messages,
                                              Time receivedAt);
+  /// Batches already read (parseMetricsPayload), of many reports, stored in one
+  /// transaction of the metrics store and fed to the rules. Returns, in order, false for
+  /// each batch held before (a resend); throws when nothing could be stored.
+  std::vector<bool> ingestParsedMetrics(const std::vector<health::MetricsStore::Incoming>& batches,
+                                        Time receivedAt);
   /// An agent event: a local threshold (disk almost full, SMART failing) is evaluated
   /// at once for that host, without waiting for the next evaluate().
   void ingestEvent(Id hostId, Id tenantId, const Json& payload, Time receivedAt);

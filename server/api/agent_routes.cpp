@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
+#include <span>
 
 #include "common/crypto/hash.h"
 #include "common/crypto/x509.h"
@@ -71,81 +73,172 @@ net::Response enroll(Context& ctx, Services& s) {
 constexpr const char* kUnknownBaseReason =
     "inventory delta based on a view the server does not hold: send a full inventory";
 
-// One report on its way through ingestBatches: its checked batch (valid messages, their
-// metrics payloads, the results the agent will get) and the store's outcomes.
+// One report on its way through ingestBatches: its checked batch and the outcomes of its
+// valid messages. `valid` is in two runs: the messages for parc.db (`forStore` of them),
+// then the metrics batches for the metrics store, read (`parsed`, in the same order).
 struct Prepared : CheckedBatch {
   IngestReport* report = nullptr;
+  std::size_t forStore = 0;
+  std::vector<health::MetricsBatch> parsed;
   std::vector<store::MessageOutcome> outcomes;  // per valid message, once stored
 };
 
+// Marks a valid message without a result of its own (the outbox's eviction counts).
+constexpr std::size_t kNoResult = static_cast<std::size_t>(-1);
+
+// Moves the metrics batches to the end of `valid`, read; one that cannot be read is
+// rejected with its reason (nothing of it is stored).
+void setMetricsApart(Prepared& p, store::Time now) {
+  CheckedBatch apart;
+  auto keep = [&](std::size_t i) {
+    apart.valid.push_back(std::move(p.valid[i]));
+    apart.metrics.push_back(p.metrics[i]);
+    apart.validIndex.push_back(p.validIndex[i]);
+  };
+  std::vector<std::size_t> metrics;
+  for (std::size_t i = 0; i < p.valid.size(); ++i) {
+    if (p.metrics[i])
+      metrics.push_back(i);
+    else
+      keep(i);
+  }
+  p.forStore = apart.valid.size();
+  for (std::size_t i : metrics) {
+    try {
+      p.parsed.push_back(health::parseMetricsPayload(*p.metrics[i], now));
+      keep(i);
+    } catch (const Error& e) {
+      Json& r = p.results[p.validIndex[i]];
+      r["status"] = "rejected";
+      r["error"] = e.what();
+    }
+  }
+  p.valid = std::move(apart.valid);
+  p.metrics = std::move(apart.metrics);
+  p.validIndex = std::move(apart.validIndex);
+}
+
 // Checks the report's shape (throws when the whole batch is refused) and each message
-// (a bad one is rejected alone, with its reason).
-Prepared prepare(IngestReport& report, store::Time now) {
-  Prepared p{checkBatch(*report.body, report.host->id, now), &report, {}};
+// (a bad one is rejected alone, with its reason). With health monitoring on, metrics go
+// to its store alone (setMetricsApart); without, to parc.db like the rest.
+Prepared prepare(IngestReport& report, store::Time now, bool metricsApart) {
+  Prepared p{checkBatch(*report.body, report.host->id, now), &report, 0, {}, {}};
+  p.validIndex.resize(p.valid.size(), kNoResult);
   for (auto& m : p.valid) {
     if (m.inventory) m.inventory->source = report.source;
   }
+  if (metricsApart) {
+    setMetricsApart(p, now);
+  } else {
+    for (std::size_t i = 0; i < p.valid.size(); ++i) {
+      if (p.metrics[i]) p.valid[i].payload = protocol::canonical(*p.metrics[i]);
+    }
+    p.forStore = p.valid.size();
+  }
+  p.outcomes.resize(p.valid.size());
   return p;
 }
 
-// Newly stored metrics and events go on to health monitoring (time series, rules): the
-// metrics of every report of the group in one transaction of the metrics store. A batch
-// the health store refuses stays stored as received: the agent is not asked to resend
-// what cannot be read better the second time.
+// Known to the rules with its name and groups before its metrics are (a host enrolled
+// since the server started).
+void knowHost(alerts::HealthService& health, const store::Host& host) {
+  if (!health.engine().host(host.id)) health.setHost(hostInfo(host));
+}
+
+// The reports' metrics, in one transaction of the metrics store, which deduplicates them
+// by id and is durable when it returns (synchronous=FULL): they never touch parc.db
+// (docs/protocol.md, "Exactly once"). When it fails, the reports that carried metrics are
+// refused whole before anything else of them is stored: their agents send them again.
+void storeMetrics(Services& s, std::vector<Prepared>& prepared, store::Time now) {
+  std::vector<health::MetricsStore::Incoming> batches;
+  for (auto& p : prepared) {
+    const store::Host& host = *p.report->host;
+    if (!p.parsed.empty()) knowHost(*s.health, host);
+    for (std::size_t k = 0; k < p.parsed.size(); ++k)
+      batches.push_back({host.id, host.tenantId, &p.valid[p.forStore + k].id, &p.parsed[k]});
+  }
+  if (batches.empty()) return;
+  std::vector<bool> fresh;
+  try {
+    fresh = s.health->ingestParsedMetrics(batches, now);
+  } catch (...) {
+    for (auto& p : prepared) {
+      if (!p.parsed.empty()) p.report->error = std::current_exception();
+    }
+    return;
+  }
+  std::size_t k = 0;
+  for (auto& p : prepared) {
+    for (std::size_t j = 0; j < p.parsed.size(); ++j, ++k) {
+      p.outcomes[p.forStore + j] =
+          fresh[k] ? store::MessageOutcome::kStored : store::MessageOutcome::kDuplicate;
+    }
+  }
+}
+
+// The rest in parc.db, the reports of the group in one transaction. Returns the reports
+// stored whole. A report with nothing for parc.db skips it, unless its host's last-seen
+// time is written there (reports over HTTPS).
+std::vector<Prepared*> storeMessages(Services& s, std::vector<Prepared>& prepared,
+                                     store::Time now) {
+  std::vector<Prepared*> done, pending;
+  std::vector<store::Store::HostBatch> batches;
+  for (auto& p : prepared) {
+    if (p.report->error) continue;
+    bool touch = !p.report->overChannel;
+    if (p.forStore == 0 && !touch) {
+      done.push_back(&p);
+      continue;
+    }
+    batches.push_back({.hostId = p.report->host->id,
+                       .messages = std::span(p.valid.data(), p.forStore),
+                       .touchLastSeen = touch});
+    pending.push_back(&p);
+  }
+  if (batches.empty()) return done;
+  std::vector<store::Store::GroupOutcome> outcomes;
+  try {
+    outcomes = s.store.storeMessageGroups(batches, now);
+  } catch (...) {
+    for (auto* p : pending) p->report->error = std::current_exception();
+    return done;
+  }
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    if (outcomes[k].error) {
+      pending[k]->report->error = outcomes[k].error;
+      continue;
+    }
+    std::copy(outcomes[k].outcomes.begin(), outcomes[k].outcomes.end(),
+              pending[k]->outcomes.begin());
+    done.push_back(pending[k]);
+  }
+  return done;
+}
+
+// Newly stored events go on to health monitoring (rules), and every stored report marks
+// its host present. An event the rules cannot read stays stored as received: the agent
+// is not asked to resend what cannot be read better the second time.
 void feedHealth(Services& s, const std::vector<Prepared*>& stored, store::Time now) {
   if (!s.health) return;
-  std::vector<alerts::HealthService::MetricsMessage> metrics;
-  std::vector<std::size_t> metricsReport;  // which report each metrics message came from
-  std::vector<int> unusable(stored.size(), 0);
-  std::vector<std::string> firstReason(stored.size());
-  auto noteUnusable = [&](std::size_t r, const std::string& what) {
-    if (unusable[r]++ == 0) firstReason[r] = what;
-  };
-  for (std::size_t r = 0; r < stored.size(); ++r) {
-    const Prepared& p = *stored[r];
-    const store::Host& host = *p.report->host;
-    // A host enrolled since the server started.
-    if (!s.health->engine().host(host.id)) s.health->setHost(hostInfo(host));
+  for (const Prepared* p : stored) {
+    const store::Host& host = *p->report->host;
+    knowHost(*s.health, host);
     s.health->presence(host.id, host.tenantId, now);
-    for (std::size_t i = 0; i < p.valid.size() && i < p.outcomes.size(); ++i) {
-      const auto& m = p.valid[i];
-      // A resend of stored metrics goes on too: parc.db and metrics.sqlite commit apart,
-      // and a server killed between the two commits answered nothing, so the resend is
-      // the batch's only way into the series (the metrics store skips ids it holds).
-      bool resentMetrics =
-          m.type == "metrics" && p.outcomes[i] == store::MessageOutcome::kDuplicate;
-      if (p.outcomes[i] != store::MessageOutcome::kStored && !resentMetrics) continue;
-      if (m.type == "metrics" && p.metrics[i]) {
-        metrics.push_back({host.id, host.tenantId, &m.id, p.metrics[i]});
-        metricsReport.push_back(r);
-      } else if (m.type == "event") {
-        try {
-          s.health->ingestEvent(host.id, host.tenantId, parseJson(m.payload), now);
-        } catch (const Error& e) {
-          noteUnusable(r, m.type + " " + m.id + ": " + e.what());
-        }
+    int unusable = 0;
+    std::string first;
+    for (std::size_t i = 0; i < p->forStore; ++i) {
+      const auto& m = p->valid[i];
+      if (m.type != "event" || p->outcomes[i] != store::MessageOutcome::kStored) continue;
+      try {
+        s.health->ingestEvent(host.id, host.tenantId, parseJson(m.payload), now);
+      } catch (const Error& e) {
+        if (unusable++ == 0) first = m.type + " " + m.id + ": " + e.what();
       }
     }
-  }
-  if (!metrics.empty()) {
-    std::vector<std::string> why;
-    try {
-      why = s.health->ingestMetricsMany(metrics, now);
-    } catch (const std::exception& e) {
-      // The reports are stored (acknowledged below); the time series miss them, as a
-      // malformed batch would: resending would only meet "duplicate".
-      why.assign(metrics.size(), std::string("metrics store: ") + e.what());
-    }
-    for (std::size_t k = 0; k < why.size(); ++k) {
-      if (!why[k].empty())
-        noteUnusable(metricsReport[k], "metrics " + *metrics[k].messageId + ": " + why[k]);
-    }
-  }
-  // One line per batch, not per message: a week of an old agent's batches is 10,000.
-  for (std::size_t r = 0; r < stored.size(); ++r) {
-    if (unusable[r] > 0) {
-      spdlog::warn("host {}: {} message(s) not usable for health (first: {})",
-                   stored[r]->report->host->id, unusable[r], firstReason[r]);
+    // One line per batch, not per message: a week of an old agent's batches is 10,000.
+    if (unusable > 0) {
+      spdlog::warn("host {}: {} message(s) not usable for health (first: {})", host.id, unusable,
+                   first);
     }
   }
 }
@@ -155,7 +248,8 @@ void feedHealth(Services& s, const std::vector<Prepared*>& stored, store::Time n
 void finish(Services& s, Prepared& p, store::Time now) {
   const store::Host& host = *p.report->host;
   bool newInventory = false, cloneDetected = false, cloneReported = false;
-  for (size_t i = 0; i < p.validIndex.size(); ++i) {
+  for (size_t i = 0; i < p.valid.size(); ++i) {
+    if (p.validIndex[i] == kNoResult) continue;
     Json& r = p.results[p.validIndex[i]];
     auto outcome = p.outcomes[i];
     newInventory |= p.valid[i].inventory && outcome == store::MessageOutcome::kStored;
@@ -197,38 +291,19 @@ Json ingestBatch(Services& s, const store::Host& host, const Json& body, store::
 
 IngestTimings ingestBatches(Services& s, std::vector<IngestReport>& reports, store::Time now) {
   using Clock = std::chrono::steady_clock;
-  IngestTimings timings;
   std::vector<Prepared> prepared;
-  prepared.reserve(reports.size());  // batches below point into it
-  std::vector<store::Store::HostBatch> batches;
+  prepared.reserve(reports.size());  // the store's batches point into it
   for (auto& report : reports) {
     try {
-      prepared.push_back(prepare(report, now));
-      batches.push_back({.hostId = report.host->id,
-                         .messages = &prepared.back().valid,
-                         .touchLastSeen = !report.overChannel});
+      prepared.push_back(prepare(report, now, s.health != nullptr));
     } catch (...) {
       report.error = std::current_exception();
     }
   }
-  if (prepared.empty()) return timings;
-  std::vector<store::Store::GroupOutcome> outcomes;
+  if (prepared.empty()) return {};
   auto t0 = Clock::now();
-  try {
-    outcomes = s.store.storeMessageGroups(batches, now);
-  } catch (...) {
-    for (auto& p : prepared) p.report->error = std::current_exception();
-    return timings;
-  }
-  std::vector<Prepared*> stored;
-  for (std::size_t k = 0; k < prepared.size(); ++k) {
-    if (outcomes[k].error) {
-      prepared[k].report->error = outcomes[k].error;
-      continue;
-    }
-    prepared[k].outcomes = std::move(outcomes[k].outcomes);
-    stored.push_back(&prepared[k]);
-  }
+  if (s.health) storeMetrics(s, prepared, now);
+  std::vector<Prepared*> stored = storeMessages(s, prepared, now);
   auto t1 = Clock::now();
   feedHealth(s, stored, now);
   auto t2 = Clock::now();
@@ -240,8 +315,7 @@ IngestTimings ingestBatches(Services& s, std::vector<IngestReport>& reports, sto
       p->report->error = std::current_exception();
     }
   }
-  timings = {t1 - t0, t2 - t1, Clock::now() - t2};
-  return timings;
+  return {t1 - t0, t2 - t1, Clock::now() - t2};
 }
 
 namespace {

@@ -29,8 +29,9 @@ struct IngestReport {
   /// batches: the store need not touch the host's row for each report.
   bool overChannel = false;
 };
-/// Where ingestBatches spent its time: the message store's group commit (waiting for it
-/// included), health (metrics store and rules' inputs), and the per-report finish.
+/// Where ingestBatches spent its time: the stores' commits (the metrics store's, then
+/// parc.db's group commit, waiting for them included), health (events and presence for the
+/// rules), and the per-report finish.
 struct IngestTimings {
   std::chrono::steady_clock::duration store{}, health{}, finish{};
 };

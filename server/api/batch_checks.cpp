@@ -103,9 +103,11 @@ store::IncomingMessage checkMessage(const Json& m, store::Id hostId, store::Time
     in.inventory = summarise(report, hostId, now);
     readDeltaFields(*payload, *in.inventory);
     in.inventory->cloneFlag = cloneFlag(*payload);
-  } else {
+  } else if (in.type != "metrics") {
     in.payload = protocol::canonical(*payload);
   }
+  // Metrics are read where they are, in the body (CheckedBatch::metrics): the health store
+  // keeps their points, not their text (a copy is made only for a server without it).
   return in;
 }
 

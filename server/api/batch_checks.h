@@ -21,6 +21,7 @@ store::IncomingMessage checkMessage(const Json& m, store::Id hostId, store::Time
 struct CheckedBatch {
   std::vector<store::IncomingMessage> valid;
   std::vector<const Json*> metrics;     // per valid message: its payload in `body` if "metrics"
+                                        // (whose `payload` text is left empty)
   std::vector<std::size_t> validIndex;  // per checked valid message: its index in `results`
   Json results = Json::array();         // {"id", "status": "stored"|"rejected", "error"?}
 };

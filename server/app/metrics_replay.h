@@ -1,11 +1,12 @@
 #pragma once
 // At start, puts back into the time series the metrics batches that metrics.sqlite lost
-// and parc.db holds (docs/health.md, "Storage"). metrics.sqlite commits with
-// synchronous=NORMAL: a kill -9 loses nothing, but a power cut may lose its last commits,
-// although their reports were acknowledged. parc.db (synchronous=FULL) keeps every batch
-// as received for a day, and a WAL loses only a tail of commits: the batches received
-// since the newest one metrics.sqlite still holds (less a margin) are all there is to
-// check.
+// and parc.db holds (docs/health.md, "Storage"). Until 2026-12-02 metrics.sqlite committed
+// with synchronous=NORMAL (a power cut could take its last commits, although their reports
+// were acknowledged) and parc.db (synchronous=FULL) kept every batch as received for a
+// day: the batches received since the newest one metrics.sqlite still holds (less a
+// margin) are all there is to check. Metrics are now acknowledged on metrics.sqlite's own
+// durable commit and parc.db gets no copies: the check matters for the first start after
+// the upgrade, and finds nothing to walk once the old copies are past their retention.
 #include <cstdint>
 
 #include "server/alerts/health_service.h"

@@ -214,9 +214,7 @@ MetricsStore::MetricsStore(sqlite::Database db, Retention retention)
 }
 
 MetricsStore::MetricsStore(const std::filesystem::path& file, Retention retention)
-    : MetricsStore(sqlite::Database::open(file), retention) {
-  db_.exec("PRAGMA synchronous=NORMAL");
-}
+    : MetricsStore(sqlite::Database::open(file), retention) {}
 
 std::unique_ptr<MetricsStore> MetricsStore::inMemory(Retention retention) {
   return std::unique_ptr<MetricsStore>(new MetricsStore(sqlite::Database::openMemory(), retention));

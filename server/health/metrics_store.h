@@ -79,9 +79,9 @@ struct LatestValue {
 
 class MetricsStore {
  public:
-  /// Opens or creates the file (WAL; synchronous=NORMAL: a kill -9 loses nothing
-  /// committed; what a power cut takes is replayed from parc.db at start,
-  /// server/app/metrics_replay.h) and migrates it.
+  /// Opens or creates the file (WAL; synchronous=FULL: what a commit returned from
+  /// survives a power cut, for the agents' metrics are acknowledged on it alone) and
+  /// migrates it.
   explicit MetricsStore(const std::filesystem::path& file, Retention retention = {});
   /// An in-memory store, for tests and benchmarks.
   static std::unique_ptr<MetricsStore> inMemory(Retention retention = {});

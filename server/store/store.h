@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -183,7 +184,7 @@ class Store {
   /// One host's batch for storeMessageGroups.
   struct HostBatch {
     Id hostId = 0;
-    const std::vector<IncomingMessage>* messages = nullptr;
+    std::span<const IncomingMessage> messages;
     /// Whether the host's last_seen is written with the messages. Not for reports over
     /// the control channel: the hub keeps their presence and writes it in batches.
     bool touchLastSeen = true;

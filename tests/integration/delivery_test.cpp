@@ -64,14 +64,38 @@ class Delivery : public ::testing::Test {
     server = std::make_unique<ServerFixture>(serverDir(), a, c);
   }
 
-  // Counts in the server's real database: all rows, and distinct message ids.
+  // Counts in the server's real databases: all rows, and distinct message ids. Metrics
+  // batches are in metrics.sqlite alone: their ids (unique there), and the raw points of
+  // "emitted.seq" (one per batch).
   std::pair<std::int64_t, std::int64_t> stored(const std::string& type) {
+    if (type == "metrics") return {metricsRows("ingested"), emittedPoints()};
     auto db = sqlite::Database::open(serverDir() / "parc.db");
     sqlite::Statement s(
         db, "SELECT COUNT(*), COUNT(DISTINCT message_id) FROM agent_messages WHERE type = ?");
     s.bind(1, type);
     s.step();
     return {s.int64(0), s.int64(1)};
+  }
+
+  // Raw points of the emitted batches (those collected in the last two days; older ones
+  // are folded into the 5-minute aggregates at once).
+  std::int64_t emittedPoints() {
+    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
+    sqlite::Statement s(db,
+                        "SELECT COUNT(*) FROM raw r JOIN series s ON s.id = r.series_id "
+                        "WHERE s.name = 'emitted.seq'");
+    s.step();
+    return s.int64(0);
+  }
+
+  // Rows of parc.db's received messages: ids and copies.
+  std::int64_t parcDbMessageRows() {
+    auto db = sqlite::Database::open(serverDir() / "parc.db");
+    sqlite::Statement s(db,
+                        "SELECT (SELECT COUNT(*) FROM agent_messages) + "
+                        "(SELECT COUNT(*) FROM received_messages)");
+    s.step();
+    return s.int64(0);
   }
 
   std::int64_t queuedInOutbox() {
@@ -281,9 +305,13 @@ TEST_F(Delivery, AgentKilledWhileSendingLosesNothingAndDuplicatesNothing) {
 }
 
 TEST_F(Delivery, ServerKilledWhileIngestingLosesNothingAcknowledged) {
+  // Events go to parc.db, metrics to metrics.sqlite: each store's commit is the ack.
   constexpr int kEvents = 4000;
+  constexpr int kMetrics = 2000;
   ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", std::to_string(kEvents)}).exitCode,
             0);
+  ASSERT_EQ(
+      agentCommand({"emit", "--type", "metrics", "--count", std::to_string(kMetrics)}).exitCode, 0);
   auto agent = startAgent("agent");
   ASSERT_TRUE(waitFor([&] { return stored("event").first > 0; }, 30s)) << agent->stderrText();
   for (int round = 0; round < 2; ++round) {
@@ -298,6 +326,9 @@ TEST_F(Delivery, ServerKilledWhileIngestingLosesNothingAcknowledged) {
   auto [rows, distinct] = stored("event");
   EXPECT_EQ(rows, kEvents) << "every message exactly once";
   EXPECT_EQ(distinct, kEvents);
+  auto [batches, points] = stored("metrics");
+  EXPECT_EQ(batches, kMetrics) << "every metrics batch, once";
+  EXPECT_EQ(points, kMetrics) << "and its point";
 }
 
 TEST_F(Delivery, AWeekOfflineArrivesInOrderWithinTheBound) {
@@ -319,24 +350,21 @@ TEST_F(Delivery, AWeekOfflineArrivesInOrderWithinTheBound) {
   server = std::make_unique<ServerFixture>(serverDir(), agentPort, consolePort);
   ASSERT_TRUE(waitFor([&] { return queuedInOutbox() == 0; }, 120s)) << agent->stderrText();
   EXPECT_EQ(stored("event").first, kEvents + 1) << "every event, plus the eviction report";
-  auto [metrics, distinct] = stored("metrics");
-  EXPECT_EQ(metrics, distinct);
+  std::int64_t metrics = stored("metrics").first;
   EXPECT_LE(metrics, 7 * 24 * 60);
   EXPECT_GE(metrics, 7 * 24 * 60 / 2);
 
   auto db = sqlite::Database::open(serverDir() / "parc.db");
-  // In order per type: the agent's sequence numbers grow with the server's row ids.
-  for (const char* type : {"metrics", "event"}) {
-    sqlite::Statement s(db,
-                        "SELECT payload FROM agent_messages WHERE type = ? AND payload LIKE "
-                        "'%\"kind\":\"local\"%' ORDER BY id");
-    s.bind(1, type);
-    int last = -1;
-    while (s.step()) {
-      int seq = parseJson(s.text(0))["seq"];
-      ASSERT_GT(seq, last) << type;
-      last = seq;
-    }
+  // In order: the events' sequence numbers grow with the server's row ids. (Metrics share
+  // the one outbox queue, oldest first; metrics.sqlite keeps no arrival order to check.)
+  sqlite::Statement s(db,
+                      "SELECT payload FROM agent_messages WHERE type = 'event' AND payload LIKE "
+                      "'%\"kind\":\"local\"%' ORDER BY id");
+  int last = -1;
+  while (s.step()) {
+    int seq = parseJson(s.text(0))["seq"];
+    ASSERT_GT(seq, last);
+    last = seq;
   }
   // What was evicted is reported, exactly.
   sqlite::Statement e(db,
@@ -345,9 +373,10 @@ TEST_F(Delivery, AWeekOfflineArrivesInOrderWithinTheBound) {
   EXPECT_EQ(parseJson(e.text(0))["evicted"]["metrics"], kMetrics - metrics);
 }
 
-// The retention of received messages runs at the server's start: metrics batches older
-// than a day, and ids older than 9 days, leave parc.db; recent ones and events stay
-// (docs/protocol.md, "Retention of received messages").
+// The retention of received messages runs at the server's start: ids older than 9 days
+// leave parc.db, and so do the copies of metrics batches older than a day that servers
+// before 2026-12-02 kept there; events stay (docs/protocol.md, "Retention of received
+// messages"). Metrics batches themselves leave nothing in parc.db.
 TEST_F(Delivery, ReceivedMessagesAndIdsPastTheirRetentionArePurgedAtStart) {
   ASSERT_EQ(agentCommand({"emit", "--type", "metrics", "--count", "30"}).exitCode, 0);
   ASSERT_EQ(agentCommand({"emit", "--type", "event", "--count", "10"}).exitCode, 0);
@@ -356,30 +385,38 @@ TEST_F(Delivery, ReceivedMessagesAndIdsPastTheirRetentionArePurgedAtStart) {
       << agent->stderrText();
   agent->stop();
   server->stop();
-  auto idsLeft = [&] {
+  auto count = [&](const std::string& sql) {
     auto db = sqlite::Database::open(serverDir() / "parc.db");
-    sqlite::Statement s(db, "SELECT COUNT(*) FROM received_messages");
+    sqlite::Statement s(db, sql);
     s.step();
     return s.int64(0);
   };
-  std::int64_t idsBefore = idsLeft();  // the 40 and the agent's inventory
+  auto copies = [&] { return count("SELECT COUNT(*) FROM agent_messages WHERE type = 'metrics'"); };
+  auto idsLeft = [&] { return count("SELECT COUNT(*) FROM received_messages"); };
+  ASSERT_EQ(copies(), 0) << "metrics batches are in metrics.sqlite alone";
+  std::int64_t idsBefore = idsLeft();  // the events' and the agent's inventory's
   {
-    // Twenty metrics batches and five events received ten days ago.
     auto db = sqlite::Database::open(serverDir() / "parc.db");
+    // An older server's copies of thirty metrics batches, twenty received ten days ago.
+    db.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29) "
+        "INSERT INTO agent_messages (host_id, message_id, type, created_at, received_at, "
+        "payload) SELECT 1, 'old-' || i, 'metrics', 0, strftime('%s') - "
+        "(CASE WHEN i < 20 THEN 10 * 86400 ELSE 0 END), '{}' FROM n");
+    // Five events received ten days ago, and their ids.
     db.exec(
         "UPDATE agent_messages SET received_at = received_at - 10 * 86400 WHERE id IN "
-        "(SELECT id FROM agent_messages WHERE type = 'metrics' ORDER BY id LIMIT 20) OR id IN "
         "(SELECT id FROM agent_messages WHERE type = 'event' ORDER BY id LIMIT 5)");
     db.exec(
         "UPDATE received_messages SET received_at = received_at - 10 * 86400 WHERE message_id "
         "IN (SELECT message_id FROM agent_messages WHERE received_at < strftime('%s') - 86400)");
   }
   restartServer();
-  ASSERT_TRUE(waitFor([&] { return stored("metrics").first == 10; }, 20s))
-      << stored("metrics").first << " metrics batches kept";
-  EXPECT_TRUE(waitFor([&] { return idsLeft() == idsBefore - 25; }, 20s))
+  ASSERT_TRUE(waitFor([&] { return copies() == 10; }, 20s)) << copies() << " copies kept";
+  EXPECT_TRUE(waitFor([&] { return idsLeft() == idsBefore - 5; }, 20s))
       << idsLeft() << " ids of " << idsBefore;
   EXPECT_EQ(stored("event").first, 10) << "events are kept a year";
+  EXPECT_EQ(stored("metrics").first, 30) << "the series' own ids are not parc.db's to purge";
 }
 
 TEST_F(Delivery, AnOutboxHeldByAnotherProcessIsWaitedForNotFatal) {
@@ -406,68 +443,38 @@ TEST_F(Delivery, AnOutboxHeldByAnotherProcessIsWaitedForNotFatal) {
       << "the wait should be visible in the log";
 }
 
-// parc.db and metrics.sqlite commit one after the other: a server killed between the two
-// has the batch's id in parc.db, not its points, and answered nothing. The agent's resend
-// ("duplicate" for parc.db) must still bring the points into the series, once.
-TEST_F(Delivery, AMetricsBatchMissingFromTheSeriesIsFilledByItsResend) {
+// A metrics batch is acknowledged on metrics.sqlite's own commit (synchronous=FULL) and
+// deduplicated there: parc.db gets nothing of it, a resend (even after a restart) is
+// "duplicate" and adds no point, and a batch that cannot be read is refused with the
+// reason, storing nothing.
+TEST_F(Delivery, MetricsAreStoredOnceInTheirOwnStoreAndUnreadableOnesRefused) {
   auto client = agentClient();
   auto now = static_cast<std::int64_t>(std::time(nullptr));
-  auto send = [&](net::HttpsClient& to) { return postMetrics(to, "metrics-crash-window", now); };
-  ASSERT_EQ(send(client), "stored");
-  ASSERT_EQ(metricsRows("raw"), 2);
-  // The crash window: the points (and their id) gone from metrics.sqlite, parc.db kept.
-  // Received an hour ago: past what the replay at start reads (the next test), so the
-  // resend is the batch's only way back.
-  server->stop();
-  {
-    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
-    db.exec("DELETE FROM raw; DELETE FROM ingested; DELETE FROM rollup_pending;");
-    auto copies = sqlite::Database::open(serverDir() / "parc.db");
-    copies.exec("UPDATE agent_messages SET received_at = received_at - 3600");
-  }
+  std::int64_t parcRows = parcDbMessageRows();
+  ASSERT_EQ(postMetrics(client, "metrics-once", now), "stored");
+  EXPECT_EQ(metricsRows("raw"), 2);
+  EXPECT_EQ(metricsRows("ingested"), 1);
+  EXPECT_EQ(parcDbMessageRows(), parcRows) << "nothing of it in parc.db";
+  EXPECT_EQ(postMetrics(client, "metrics-once", now), "duplicate");
   restartServer();
   auto afterRestart = agentClient();
-  EXPECT_EQ(send(afterRestart), "duplicate");
-  EXPECT_EQ(metricsRows("raw"), 2) << "the resend filled the series";
-  EXPECT_EQ(send(afterRestart), "duplicate");
-  EXPECT_EQ(metricsRows("raw"), 2) << "and only once";
-  EXPECT_EQ(stored("metrics").first, 1);
-}
+  EXPECT_EQ(postMetrics(afterRestart, "metrics-once", now), "duplicate");
+  EXPECT_EQ(metricsRows("raw"), 2) << "once";
+  EXPECT_EQ(metricsRows("ingested"), 1);
 
-// metrics.sqlite commits with synchronous=NORMAL: a kill -9 loses nothing, but a power cut
-// may take the last commits of its WAL although their reports were acknowledged. Here the
-// server is killed and its metrics WAL cut to nothing (what had not reached the disk):
-// at start the batches come back from their copies in parc.db, once.
-TEST_F(Delivery, MetricsAPowerCutTookFromTheSeriesComeBackFromTheirCopies) {
-  auto now = static_cast<std::int64_t>(std::time(nullptr));
-  int sent = 0;  // each batch a minute before the next: points of their own
-  auto send = [&](net::HttpsClient& to, const std::string& id) {
-    ASSERT_EQ(postMetrics(to, id, now - 600 + 60 * sent++), "stored");
-  };
-  auto first = agentClient();
-  send(first, "before-the-cut");
-  restartServer();  // a clean stop: that batch is in metrics.sqlite itself, not its WAL
-  auto client = agentClient();
-  for (int i = 0; i < 5; ++i) send(client, "acknowledged-" + std::to_string(i));
-  ASSERT_EQ(metricsRows("ingested"), 6);
-
-  server->process().kill9();
-  std::filesystem::resize_file(serverDir() / "metrics.sqlite-wal", 0);
-  std::filesystem::remove(serverDir() / "metrics.sqlite-shm");
-  ASSERT_EQ(metricsRows("ingested"), 1) << "the cut took the five acknowledged batches";
-  ASSERT_EQ(metricsRows("raw"), 2);
-
-  restartServer();
-  EXPECT_EQ(metricsRows("ingested"), 6);
-  EXPECT_EQ(metricsRows("raw"), 12) << "every acknowledged batch's points, once";
-  EXPECT_NE(server->process().stderrText().find(
-                "5 batch(es) missing from the series restored from their copies"),
-            std::string::npos)
-      << server->process().stderrText();
-  restartServer();
-  EXPECT_EQ(metricsRows("raw"), 12) << "a second start restores nothing twice";
-  EXPECT_NE(server->process().stderrText().find("metrics store: nothing missing"),
-            std::string::npos);
+  Json batch{{"version", 1},
+             {"messages", Json::array({Json{{"id", "metrics-unreadable"},
+                                            {"type", "metrics"},
+                                            {"payload", Json{{"metrics", Json::array()}}}}})}};
+  auto r = afterRestart.send(
+      {"POST", "/api/v1/messages", {{"content-type", "application/json"}}, batch.dump(), {}, {}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json result = parseJson(r.body)["results"][0];
+  EXPECT_EQ(result["status"], "rejected");
+  EXPECT_NE(result["error"].get<std::string>().find("collected_at missing"), std::string::npos)
+      << result.dump();
+  EXPECT_EQ(metricsRows("ingested"), 1) << "nothing stored";
+  EXPECT_EQ(parcDbMessageRows(), parcRows);
 }
 
 TEST_F(Delivery, BadBatchesAreRefusedClearlyAndChangeNothing) {

@@ -283,7 +283,7 @@ TEST_F(StoreTest, GroupStoresEveryHostsBatchAndABadOneAlone) {
   std::vector<IncomingMessage> bad{{"b-0", "event", 1, "{}", {}},
                                    {"b-1", "inventory", 1, "", broken}};
   std::vector<IncomingMessage> again{{"a-1", "event", 1, "{}", {}}, {"a-3", "event", 1, "{}", {}}};
-  auto out = store_->storeMessageGroups({{a->id, &first}, {b->id, &bad}, {a->id, &again}}, 3000);
+  auto out = store_->storeMessageGroups({{a->id, first}, {b->id, bad}, {a->id, again}}, 3000);
   ASSERT_EQ(out.size(), 3U);
   ASSERT_FALSE(out[0].error);
   EXPECT_EQ(out[0].outcomes,
@@ -310,7 +310,7 @@ TEST_F(StoreTest, OnlyBatchesAskingForItTouchTheHostsLastSeen) {
   auto b = store_->enrollHost("h", 2000, host("b")).host;
   std::vector<IncomingMessage> fromA{{"a-1", "metrics", 1, "{}", {}}};
   std::vector<IncomingMessage> fromB{{"b-1", "metrics", 1, "{}", {}}};
-  auto out = store_->storeMessageGroups({{a->id, &fromA, false}, {b->id, &fromB, true}}, 3000);
+  auto out = store_->storeMessageGroups({{a->id, fromA, false}, {b->id, fromB, true}}, 3000);
   ASSERT_EQ(out.size(), 2U);
   EXPECT_EQ(out[0].outcomes, (std::vector<MessageOutcome>{MessageOutcome::kStored}));
   EXPECT_EQ(out[1].outcomes, (std::vector<MessageOutcome>{MessageOutcome::kStored}));

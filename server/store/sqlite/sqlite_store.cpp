@@ -547,7 +547,7 @@ std::vector<InventoryChangeRow> SqliteStore::listInventoryChanges(Id hostId, int
 std::vector<MessageOutcome> SqliteStore::storeMessages(Id hostId,
                                                        const std::vector<IncomingMessage>& batch,
                                                        Time now) {
-  auto result = storeMessageGroups({{hostId, &batch}}, now);
+  auto result = storeMessageGroups({{hostId, batch}}, now);
   if (result.front().error) std::rethrow_exception(result.front().error);
   return std::move(result.front().outcomes);
 }
@@ -629,7 +629,7 @@ std::vector<MessageOutcome> SqliteStore::storeBatchLocked(MessageStatements& st,
                                                           const PendingBatch& pending) {
   const Id hostId = pending.hostId;
   const Time now = pending.now;
-  const auto& batch = *pending.batch;
+  const auto& batch = pending.batch;
   std::vector<MessageOutcome> outcomes;
   outcomes.reserve(batch.size());
   for (const auto& m : batch) {

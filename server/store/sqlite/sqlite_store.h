@@ -112,7 +112,7 @@ class SqliteStore final : public Store {
 
   struct PendingBatch {
     Id hostId;
-    const std::vector<IncomingMessage>* batch;
+    std::span<const IncomingMessage> batch;
     Time now;
     std::vector<MessageOutcome> outcomes;
     std::exception_ptr error;       // this batch's alone (rolled back to its savepoint)
