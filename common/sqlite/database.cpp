@@ -51,8 +51,8 @@ bool checkpointPutOff(sqlite3* db, const char* schema) {
 
 int checkpointAfterCommit(void* state, sqlite3* db, const char* schema, int pagesInWal) {
   auto* wal = static_cast<Database::WalState*>(state);
-  if (pagesInWal >= kCheckpointPages || wal->checkpointOwed)
-    wal->checkpointOwed = checkpointPutOff(db, schema);
+  bool due = wal->elsewhere ? wal->elsewhere(pagesInWal) : pagesInWal >= kCheckpointPages;
+  if (due || wal->checkpointOwed) wal->checkpointOwed = checkpointPutOff(db, schema);
   return SQLITE_OK;
 }
 }  // namespace
@@ -196,6 +196,17 @@ int Database::changes() const {
 
 void Database::checkpointIfOwed() noexcept {
   if (wal_ && wal_->checkpointOwed) wal_->checkpointOwed = checkpointPutOff(db_.get(), nullptr);
+}
+
+void Database::checkpointElsewhere(std::function<bool(int walPages)> afterCommit) {
+  if (!wal_) throw Error(ErrorKind::kInternal, "sqlite: no WAL to checkpoint elsewhere");
+  wal_->elsewhere = std::move(afterCommit);
+}
+
+void Database::checkpoint() {
+  int rc =
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) fail(rc, "checkpoint");
 }
 
 void Database::fail(int rc, std::string_view what) const {

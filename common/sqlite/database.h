@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,10 +81,19 @@ class Database {
   /// connection was still reading (see database.cpp); nothing when none is owed.
   void checkpointIfOwed() noexcept;
 
+  /// Leaves the WAL's checkpoints to another connection (on a thread of its own): this
+  /// one's commits copy no pages into the database file. `afterCommit` runs after each of
+  /// them with the pages the WAL then holds, and returns true when this commit must
+  /// checkpoint all the same (what the other left: the WAL starts over only after that).
+  void checkpointElsewhere(std::function<bool(int walPages)> afterCommit);
+  /// A checkpoint of what the WAL holds, as far as readers allow (PASSIVE).
+  void checkpoint();
+
   /// What the commit hook shares with the connection; on the heap so that it stays put
   /// when the Database is moved.
   struct WalState {
     bool checkpointOwed = false;
+    std::function<bool(int)> elsewhere;  // checkpointElsewhere
   };
 
  private:

@@ -214,7 +214,9 @@ MetricsStore::MetricsStore(sqlite::Database db, Retention retention)
 }
 
 MetricsStore::MetricsStore(const std::filesystem::path& file, Retention retention)
-    : MetricsStore(sqlite::Database::open(file), retention) {}
+    : MetricsStore(sqlite::Database::open(file), retention) {
+  checkpointer_ = std::make_unique<sqlite::BackgroundCheckpointer>(db_, file);
+}
 
 std::unique_ptr<MetricsStore> MetricsStore::inMemory(Retention retention) {
   return std::unique_ptr<MetricsStore>(new MetricsStore(sqlite::Database::openMemory(), retention));
@@ -245,12 +247,21 @@ bool MetricsStore::ingest(Id hostId, Id tenantId, const std::string& messageId,
   return ingestMany({{hostId, tenantId, &messageId, &batch}}, receivedAt).front();
 }
 
+// Group commit (sqlite::GroupCommit), as parc.db's: each commit waits for the disk
+// (synchronous=FULL: agents are answered on it), so the report workers would otherwise
+// queue one flush each behind the store's lock.
 std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches, Time receivedAt) {
+  Pending mine{&batches, receivedAt, {}, {}, false};
+  group_.submit(std::span(&mine, 1),
+                [this](const std::vector<Pending*>& taken) { commitGroup(taken); });
+  if (mine.error) std::rethrow_exception(mine.error);
+  return std::move(mine.stored);
+}
+
+void MetricsStore::commitGroup(const std::vector<Pending*>& group) {
   ++ingestsWaiting_;
   std::lock_guard lock(mutex_);
   --ingestsWaiting_;
-  std::vector<bool> stored;
-  stored.reserve(batches.size());
   try {
     sqlite::Transaction tx(db_);
     sqlite::Statement seen(db_,
@@ -268,25 +279,31 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
       double value;
     };
     std::vector<RawPoint> points;
-    for (const auto& in : batches) {
-      seen.bind(1, in.hostId).bind(2, *in.messageId).bind(3, receivedAt).run();
-      seen.reset();
-      stored.push_back(db_.changes() > 0);
-      if (!stored.back()) continue;  // a resend: already stored
-      Time t = in.batch->collectedAt;
-      Time bucket = t - t % kFiveMinutes;
-      // Kept raw, and rolled up later, only when retention cut nothing of its bucket yet
-      // (a later cut rolls up first): a bucket is never recomputed from half its points.
-      if (bucket < receivedAt - retention_.raw.count()) {
-        foldLate(in, t);
-        continue;
+    for (Pending* caller : group) {
+      const Time receivedAt = caller->receivedAt;
+      auto& stored = caller->stored;
+      stored.reserve(caller->batches->size());
+      for (const auto& in : *caller->batches) {
+        seen.bind(1, in.hostId).bind(2, *in.messageId).bind(3, receivedAt).run();
+        seen.reset();
+        stored.push_back(db_.changes() > 0);
+        if (!stored.back()) continue;  // a resend: already stored
+        Time t = in.batch->collectedAt;
+        Time bucket = t - t % kFiveMinutes;
+        // Kept raw, and rolled up later, only when retention cut nothing of its bucket yet
+        // (a later cut rolls up first): a bucket is never recomputed from half its points.
+        if (bucket < receivedAt - retention_.raw.count()) {
+          foldLate(in, t);
+          continue;
+        }
+        for (const auto& s : in.batch->samples) {
+          points.push_back({bucket, in.hostId, t,
+                            seriesId(in.hostId, in.tenantId, s.name, s.subject),
+                            std::round(s.value * kScale)});
+        }
+        pending.bind(1, in.hostId).bind(2, bucket).run();
+        pending.reset();
       }
-      for (const auto& s : in.batch->samples) {
-        points.push_back({bucket, in.hostId, t, seriesId(in.hostId, in.tenantId, s.name, s.subject),
-                          std::round(s.value * kScale)});
-      }
-      pending.bind(1, in.hostId).bind(2, bucket).run();
-      pending.reset();
     }
     // In key order: the group's points go into the B-tree in one pass from left to right
     // instead of jumping between the hosts' pages in the order the reports came (+6 % at
@@ -303,9 +320,12 @@ std::vector<bool> MetricsStore::ingestMany(const std::vector<Incoming>& batches,
   } catch (...) {
     // Series created in the rolled-back transaction do not exist: forget their ids.
     seriesIds_.clear();
-    throw;
+    // Nothing of the group was written: every caller gets the error (their agents resend).
+    for (Pending* caller : group) {
+      caller->stored.clear();
+      caller->error = std::current_exception();
+    }
   }
-  return stored;
 }
 
 std::optional<Time> MetricsStore::lastIngestedAt() {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -19,7 +20,9 @@
 #include <vector>
 
 #include "common/json/json.h"
+#include "common/sqlite/background_checkpointer.h"
 #include "common/sqlite/database.h"
+#include "common/sqlite/group_commit.h"
 
 namespace parc::server::health {
 
@@ -81,7 +84,7 @@ class MetricsStore {
  public:
   /// Opens or creates the file (WAL; synchronous=FULL: what a commit returned from
   /// survives a power cut, for the agents' metrics are acknowledged on it alone) and
-  /// migrates it.
+  /// migrates it. Its checkpoints run on a thread of their own (BackgroundCheckpointer).
   explicit MetricsStore(const std::filesystem::path& file, Retention retention = {});
   /// An in-memory store, for tests and benchmarks.
   static std::unique_ptr<MetricsStore> inMemory(Retention retention = {});
@@ -100,6 +103,7 @@ class MetricsStore {
   };
   /// Stores several batches (of several hosts) in one transaction: a transaction per batch
   /// rewrote the same index pages once per report. Returns, in order, false for resends.
+  /// Callers on other threads meanwhile share one transaction (group commit).
   std::vector<bool> ingestMany(const std::vector<Incoming>& batches, Time receivedAt);
 
   /// When the newest batch held was received (nullopt when none is): after a power cut,
@@ -150,6 +154,15 @@ class MetricsStore {
 
  private:
   MetricsStore(sqlite::Database db, Retention retention);
+  // One caller of ingestMany waiting for its group's commit.
+  struct Pending {
+    const std::vector<Incoming>* batches;
+    Time receivedAt;
+    std::vector<bool> stored;
+    std::exception_ptr error;  // the group's transaction failed: nothing stored
+    bool done;
+  };
+  void commitGroup(const std::vector<Pending*>& group);
   Id seriesId(Id hostId, Id tenantId, const std::string& name, const std::string& subject);
   void foldLate(const Incoming& in, Time t);
   void rollUpWhere(const std::string& where, const std::vector<std::int64_t>& args);
@@ -161,8 +174,12 @@ class MetricsStore {
                                                     const std::string& name,
                                                     const std::string& subject, Time from);
 
+  sqlite::GroupCommit<Pending> group_;
+
   std::mutex mutex_;
   sqlite::Database db_;
+  // A file's checkpoints, off the ingest's path (after db_: it goes first).
+  std::unique_ptr<sqlite::BackgroundCheckpointer> checkpointer_;
   Retention retention_;
   std::map<std::tuple<Id, std::string, std::string>, Id> seriesIds_;
   // A bucket holds 5 points per series from an agent reporting every minute, 300 from

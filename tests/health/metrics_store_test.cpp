@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "common/error.h"
 #include "common/sqlite/database.h"
@@ -266,6 +268,40 @@ TEST(MetricsStore, SurvivesReopeningTheFile) {
     EXPECT_FALSE(store.ingest(1, 1, "a", parseMetricsPayload(batch(kDay0, 1, 2), kDay0), kDay0));
     EXPECT_EQ(store.pointCount("raw"), 3);
     EXPECT_GT(store.sizeBytes(), 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Callers on several threads (the report workers) share transactions (group commit):
+// each gets its own answers, every batch is stored once, and of one id sent by all of
+// them exactly one is told "stored".
+TEST(MetricsStore, ConcurrentCallersAreGroupCommittedEachBatchOnce) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parc-metrics-group-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  constexpr int kThreads = 6, kPerThread = 40;
+  {
+    MetricsStore store(dir / "metrics.sqlite");
+    std::atomic<int> sharedStored{0};
+    std::vector<std::thread> threads;
+    for (int th = 0; th < kThreads; ++th) {
+      threads.emplace_back([&, th] {
+        for (int i = 0; i < kPerThread; ++i) {
+          std::string id = "t" + std::to_string(th) + "-" + std::to_string(i);
+          auto b = parseMetricsPayload(batch(kDay0 + 60 * i, th, i), kDay0 + 60 * i);
+          std::vector<MetricsStore::Incoming> mine{{Id{10 + th}, 1, &id, &b}};
+          EXPECT_EQ(store.ingestMany(mine, kDay0 + 60 * i), std::vector<bool>{true}) << id;
+        }
+        std::string shared = "shared";
+        auto b = parseMetricsPayload(batch(kDay0, 1, 1), kDay0);
+        if (store.ingest(1, 1, shared, b, kDay0)) ++sharedStored;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(sharedStored.load(), 1);
+    EXPECT_EQ(store.pointCount("raw"), (kThreads * kPerThread + 1) * 3);
+    auto held = store.holds({{10, "t0-0"}, {15, "t5-39"}, {1, "shared"}, {11, "t0-0"}});
+    EXPECT_EQ(held, (std::vector<bool>{true, true, true, false}));
   }
   std::filesystem::remove_all(dir);
 }

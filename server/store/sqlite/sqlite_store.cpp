@@ -558,25 +558,7 @@ std::vector<Store::GroupOutcome> SqliteStore::storeMessageGroups(
   mine.reserve(batches.size());
   for (const auto& b : batches)
     mine.push_back({b.hostId, b.messages, now, {}, {}, {}, false, b.touchLastSeen});
-  std::unique_lock group(groupMutex_);
-  for (auto& p : mine) groupQueue_.push_back(&p);
-  // All of them were queued together, so one leader takes them all at once.
-  while (!mine.empty() && !mine.front().done) {
-    if (groupLeader_) {
-      groupDone_.wait(group);
-      continue;
-    }
-    groupLeader_ = true;
-    std::vector<PendingBatch*> taken;
-    taken.swap(groupQueue_);
-    group.unlock();
-    commitGroup(taken);
-    group.lock();
-    for (auto* p : taken) p->done = true;
-    groupLeader_ = false;
-    groupDone_.notify_all();
-  }
-  group.unlock();
+  group_.submit(mine, [this](const std::vector<PendingBatch*>& taken) { commitGroup(taken); });
   std::vector<GroupOutcome> out;
   out.reserve(mine.size());
   for (auto& p : mine) {

@@ -1,12 +1,12 @@
 #pragma once
 // The embedded default store: one SQLite file in WAL mode.
-#include <condition_variable>
 #include <exception>
 #include <filesystem>
 #include <mutex>
 
 #include "common/json/json.h"
 #include "common/sqlite/database.h"
+#include "common/sqlite/group_commit.h"
 #include "server/store/store.h"
 
 namespace parc::server::store {
@@ -124,10 +124,7 @@ class SqliteStore final : public Store {
   struct MessageStatements;  // prepared once per group (sqlite_store.cpp)
   std::vector<MessageOutcome> storeBatchLocked(MessageStatements& st, const PendingBatch& pending);
 
-  std::mutex groupMutex_;
-  std::condition_variable groupDone_;
-  std::vector<PendingBatch*> groupQueue_;
-  bool groupLeader_ = false;
+  sqlite::GroupCommit<PendingBatch> group_;
 
   // One connection guarded by a mutex: SQLite has one writer at a time anyway.
   std::mutex mutex_;
