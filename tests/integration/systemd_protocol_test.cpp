@@ -103,7 +103,7 @@ TEST_F(SystemdProtocol, ServerThreadsCarryTheNameOfTheirWork) {
   expectThreadsNamed(
       server.process().pid(),
       {"parc-server", "worker", "report", "health", "alert-send", "presence", "channel-sweep",
-       "sd-signals", "sd-watchdog", "message-purge", "audit-purge"});
+       "sd-signals", "sd-watchdog", "message-purge", "audit-purge", "wal-checkpoint"});
   EXPECT_EQ(server.stop(), 0);
 }
 
