@@ -77,32 +77,31 @@ class Delivery : public ::testing::Test {
     return {s.int64(0), s.int64(1)};
   }
 
+  // The one value `sql` reads from the database `file`.
+  static std::int64_t scalar(const std::filesystem::path& file, const std::string& sql) {
+    auto db = sqlite::Database::open(file);
+    sqlite::Statement s(db, sql);
+    s.step();
+    return s.int64(0);
+  }
+
   // Raw points of the emitted batches (those collected in the last two days; older ones
   // are folded into the 5-minute aggregates at once).
   std::int64_t emittedPoints() {
-    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
-    sqlite::Statement s(db,
-                        "SELECT COUNT(*) FROM raw r JOIN series s ON s.id = r.series_id "
-                        "WHERE s.name = 'emitted.seq'");
-    s.step();
-    return s.int64(0);
+    return scalar(serverDir() / "metrics.sqlite",
+                  "SELECT COUNT(*) FROM raw r JOIN series s ON s.id = r.series_id "
+                  "WHERE s.name = 'emitted.seq'");
   }
 
   // Rows of parc.db's received messages: ids and copies.
   std::int64_t parcDbMessageRows() {
-    auto db = sqlite::Database::open(serverDir() / "parc.db");
-    sqlite::Statement s(db,
-                        "SELECT (SELECT COUNT(*) FROM agent_messages) + "
-                        "(SELECT COUNT(*) FROM received_messages)");
-    s.step();
-    return s.int64(0);
+    return scalar(serverDir() / "parc.db",
+                  "SELECT (SELECT COUNT(*) FROM agent_messages) + "
+                  "(SELECT COUNT(*) FROM received_messages)");
   }
 
   std::int64_t queuedInOutbox() {
-    auto db = sqlite::Database::open(agentDir() / "outbox.db");
-    sqlite::Statement s(db, "SELECT COUNT(*) FROM messages");
-    s.step();
-    return s.int64(0);
+    return scalar(agentDir() / "outbox.db", "SELECT COUNT(*) FROM messages");
   }
 
   bool waitStored(const std::string& type, std::int64_t n, std::chrono::seconds timeout) {
@@ -137,10 +136,7 @@ class Delivery : public ::testing::Test {
 
   // Rows of a table of the server's real metrics store.
   std::int64_t metricsRows(const std::string& table) {
-    auto db = sqlite::Database::open(serverDir() / "metrics.sqlite");
-    sqlite::Statement s(db, "SELECT COUNT(*) FROM " + table);
-    s.step();
-    return s.int64(0);
+    return scalar(serverDir() / "metrics.sqlite", "SELECT COUNT(*) FROM " + table);
   }
 
   TempDir tmp;
@@ -385,12 +381,7 @@ TEST_F(Delivery, ReceivedMessagesAndIdsPastTheirRetentionArePurgedAtStart) {
       << agent->stderrText();
   agent->stop();
   server->stop();
-  auto count = [&](const std::string& sql) {
-    auto db = sqlite::Database::open(serverDir() / "parc.db");
-    sqlite::Statement s(db, sql);
-    s.step();
-    return s.int64(0);
-  };
+  auto count = [&](const std::string& sql) { return scalar(serverDir() / "parc.db", sql); };
   auto copies = [&] { return count("SELECT COUNT(*) FROM agent_messages WHERE type = 'metrics'"); };
   auto idsLeft = [&] { return count("SELECT COUNT(*) FROM received_messages"); };
   ASSERT_EQ(copies(), 0) << "metrics batches are in metrics.sqlite alone";
