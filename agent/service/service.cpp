@@ -27,6 +27,7 @@
 #include "agent/remote/one_shot.h"
 #include "agent/remote/stream_manager.h"
 #include "agent/service/clone_guard.h"
+#include "agent/service/idle_memory.h"
 #include "agent/service/inventory_state.h"
 #include "agent/service/sandbox_paths.h"
 #include "agent/service/system_root.h"
@@ -170,10 +171,12 @@ void lowerPriority() {
 // and the control channel. Settings pushed by the server apply without a restart.
 class Service {
  public:
-  Service(AgentConfig config, transport::Identity identity, StopSignal& stop)
+  Service(AgentConfig config, transport::Identity identity, StopSignal& stop,
+          IdleMemory& idleMemory)
       : config_(std::move(config)),
         identity_(std::move(identity)),
         stop_(stop),
+        idleMemory_(idleMemory),
         outbox_(openOutbox(config_.dataDir / "outbox.db", stop)),
         uplink_(std::make_unique<transport::Uplink>(identity_)),
         inventoryState_(config_.dataDir / "inventory-state.json", identity_.hostId,
@@ -379,8 +382,9 @@ class Service {
         spdlog::error("inventory failed: {} (retrying in {} s)", e.what(),
                       std::chrono::duration_cast<std::chrono::seconds>(wait).count());
       }
-      // Give the collection's memory back to the system: the agent idles between runs.
-      malloc_trim(0);
+      // Give the collection's memory back: the agent idles between runs (its code goes
+      // after the delivery that follows).
+      idleMemory_.trim();
       watchdog_.check();
       heartbeat.resting(wait);
       if (!stop_.sleepFor(wait, [this] { return std::exchange(inventoryRequested_, false); }))
@@ -429,8 +433,8 @@ class Service {
         spdlog::warn("health sampling failed: {}", e.what());
       }
       // As after an inventory: what a sample read (apt, smartctl, /proc) goes back to the
-      // system, or the freed heap stays resident until the next inventory, an hour later.
-      malloc_trim(0);
+      // system, or the freed heap stays resident for nothing (the code: after delivery).
+      idleMemory_.trim();
       heartbeat.resting(config_.metricsInterval);
       if (!stop_.sleepFor(config_.metricsInterval)) break;
     }
@@ -478,7 +482,9 @@ class Service {
             [this](const transport::BatchResult& r) { inventoryDelivered(r); });
         if (sent > 0) {
           spdlog::info("{} message(s) delivered", sent);
-          malloc_trim(0);  // the batch, its JSON and compression: gone until the next one
+          // The batch, its JSON, compression, TLS, the outbox's pages: until the next one.
+          outbox_.releaseMemory();
+          idleMemory_.release();
         }
         failures = 0;
       } catch (const Error& e) {
@@ -497,6 +503,7 @@ class Service {
   std::mutex configMutex_;
   transport::Identity identity_;
   StopSignal& stop_;
+  IdleMemory& idleMemory_;  // shared by the loops (agent/service/idle_memory.h)
   transport::Outbox outbox_;
   control::ControlChannel* channel_ = nullptr;  // set while run() runs
   std::atomic<std::int64_t> batchesOverChannel_{0}, batchesOverHttps_{0};
@@ -525,6 +532,8 @@ int run(const AgentConfig& config) {
   // One malloc arena: collectors run on short-lived threads, and per-thread arenas would
   // keep their peak memory resident for nothing.
   mallopt(M_ARENA_MAX, 1);
+  // The program's and its libraries' segments, taken before anything is loaded at run time.
+  IdleMemory idleMemory;
   StopSignal stop;
   lowerPriority();
   files::ensureDirectory(config.dataDir, 0700);
@@ -537,7 +546,7 @@ int run(const AgentConfig& config) {
   }
   spdlog::info("parc-agent {} running: host {} reporting to {}", parc::version(), identity.hostId,
                identity.server);
-  int rc = Service(config, identity, stop).run();
+  int rc = Service(config, identity, stop, idleMemory).run();
   spdlog::info("parc-agent stopped");
   return rc;
 }

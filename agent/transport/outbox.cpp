@@ -173,6 +173,11 @@ std::int64_t Outbox::count() {
   return s.int64(0);
 }
 
+void Outbox::releaseMemory() {
+  std::lock_guard lock(mutex_);
+  sqlite3_db_release_memory(db_.handle());
+}
+
 std::int64_t Outbox::count(const std::string& type) {
   std::lock_guard lock(mutex_);
   Statement s(db_, "SELECT COUNT(*) FROM messages WHERE type = ?");

@@ -48,6 +48,9 @@ class Outbox {
   void remove(const std::vector<std::string>& ids);
 
   std::int64_t count();
+  /// Frees the connection's cached pages (an inventory's fill a few hundred KiB) once
+  /// delivered: the agent idles until its next round.
+  void releaseMemory();
   std::int64_t count(const std::string& type);
   /// Evicted messages per type not yet reported to the server.
   std::map<std::string, std::int64_t> evicted();

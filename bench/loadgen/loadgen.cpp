@@ -26,8 +26,10 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>  // before Asio (Boost 1.74)
@@ -84,6 +86,14 @@ struct Stats {
   // percentiles mix its ramp with its steady state, and hide a slower minute.
   std::vector<std::vector<double>> reportMsByMinute;
   std::vector<std::pair<int, std::int64_t>> hotSent;  // agent index, first hot report sent (ms)
+  // Errors by where they happened and why ("tls: stream truncated"): a ramp's errors
+  // are otherwise one number that says nothing of their cause.
+  std::map<std::string, long> errorKinds;
+  void fail(std::string_view stage, const std::string& why) {
+    ++errors;
+    std::lock_guard lock(m);
+    ++errorKinds[std::string(stage) + ": " + why];
+  }
   void sample(std::vector<double>& v, double ms) {
     std::lock_guard lock(m);
     v.push_back(ms);
@@ -213,10 +223,13 @@ class Agent : public std::enable_shared_from_this<Agent> {
       socket.bind(tcp::endpoint(source, 0), ec);
     }
     if (!ec) co_await socket.async_connect(target, asio::redirect_error(use_awaitable, ec));
-    if (!ec)
-      co_await stream.async_handshake(asio::ssl::stream_base::client,
-                                      asio::redirect_error(use_awaitable, ec));
-    if (ec) ++stats_.errors;
+    if (ec) {
+      stats_.fail("connect", ec.message());
+      co_return false;
+    }
+    co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                    asio::redirect_error(use_awaitable, ec));
+    if (ec) stats_.fail("tls handshake", ec.message());
     co_return !ec;
   }
 
@@ -389,8 +402,10 @@ class Agent : public std::enable_shared_from_this<Agent> {
     beast::flat_buffer buf;
     http::response<http::string_body> res;
     if (!ec) co_await http::async_read(stream, buf, res, asio::redirect_error(use_awaitable, ec));
-    if (ec || res.result_int() != 200 || res.body().find("\"stored\"") == std::string::npos) {
-      ++stats_.errors;
+    if (ec) {
+      stats_.fail("https report", ec.message());
+    } else if (res.result_int() != 200 || res.body().find("\"stored\"") == std::string::npos) {
+      stats_.fail("https report", "HTTP " + std::to_string(res.result_int()));
     } else {
       ackedHot();
       stats_.acked(start, ms(start));
@@ -415,7 +430,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
     co_await ws.async_handshake(endpoint().host, "/api/v1/control",
                                 asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      ++stats_.errors;
+      stats_.fail("websocket upgrade", ec.message());
       co_return false;
     }
     stats_.sample(stats_.connectMs, ms(start));
@@ -439,8 +454,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
         auto msg = parc::parseJson(beast::buffers_to_string(buf.data()));
         buf.consume(buf.size());
         received(msg);
-      } catch (const std::exception&) {
-        ++stats_.errors;
+      } catch (const std::exception& e) {
+        stats_.fail("channel frame", e.what());
       }
     }
     closer.cancel();
@@ -454,7 +469,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
     }
     outq_.clear();
     --stats_.connected;
-    if (std::chrono::steady_clock::now() < end_) ++stats_.errors;  // dropped before the end
+    if (std::chrono::steady_clock::now() < end_) stats_.fail("channel dropped", ec.message());
     co_return true;
   }
 
@@ -477,7 +492,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
         ackedHot();
         stats_.acked(startedAt, ms(startedAt));
       } else {
-        ++stats_.errors;
+        stats_.fail("report over the channel", ack.error.empty() ? "not stored" : ack.error);
       }
     }
   }
@@ -637,6 +652,7 @@ int main(int argc, char** argv) {
        static_cast<double>(stats.reportsAckedSteady.load()) / std::max(1, o.duration)},
       {"commands_answered", stats.commands.load()},
       {"errors", stats.errors.load()},
+      {"error_kinds", stats.errorKinds},
       {"reports_over", o.reportsOver},
       {"reports_unanswered_at_drop", stats.reportsUnanswered.load()},
       {"redials", stats.redials.load()},

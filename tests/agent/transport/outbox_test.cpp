@@ -1,6 +1,7 @@
 #include "agent/transport/outbox.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <set>
@@ -40,6 +41,27 @@ TEST_F(OutboxTest, KeepsOrderAndRemovesOnlyAcknowledged) {
   ASSERT_EQ(rest.size(), 3u);
   EXPECT_EQ(rest[0].id, ids[1]);
   EXPECT_EQ(rest[1].id, ids[3]);
+}
+
+TEST_F(OutboxTest, ReleasesItsCachedPagesOnceDeliveredAndGoesOnWorking) {
+  Outbox box(file());
+  // An inventory's worth of payload that compression cannot shrink.
+  std::string noise;
+  std::uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 400'000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;  // xorshift
+    noise += static_cast<char>('a' + x % 26);
+  }
+  auto id = box.enqueue("inventory", Json{{"noise", noise}}, 1);
+  ASSERT_EQ(box.peek(10, 1 << 22).size(), 1u);
+  box.remove({id});
+  sqlite3_int64 before = sqlite3_memory_used();
+  box.releaseMemory();
+  EXPECT_LT(sqlite3_memory_used(), before - 200'000) << "the page cache was kept";
+  auto next = box.enqueue("event", Json{{"n", 1}}, 2);
+  auto batch = box.peek(10, 1 << 20);
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0].id, next);
 }
 
 TEST_F(OutboxTest, PeekHonoursTheByteBudgetButAlwaysGivesOne) {
