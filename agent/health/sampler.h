@@ -61,6 +61,11 @@ struct HealthContext {
   std::string lpstat = "/usr/bin/lpstat";
   std::string smartctl = "/usr/sbin/smartctl";
   std::string aptGet = "/usr/bin/apt-get";
+  /// What apt's simulation reads: the package lists, dpkg's status, apt's settings. The
+  /// updates sampler runs it again only when one of them has changed (or a day has passed).
+  std::vector<std::filesystem::path> aptState = {"/var/lib/apt/lists", "/var/lib/dpkg/status",
+                                                 "/etc/apt", "/etc/apt/preferences.d",
+                                                 "/etc/apt/apt.conf.d"};
   /// A print job waiting longer than this is "stuck".
   std::chrono::seconds stuckJobAge{1800};
   /// Where samplers keep what must survive a restart (the last boot id); empty = nowhere.

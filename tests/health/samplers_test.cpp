@@ -226,6 +226,51 @@ TEST(HealthSamplers, RebootNoticedThroughTheStoredBootId) {
   fs::remove_all(dir);
 }
 
+TEST(HealthSamplers, UpdatesRunAptAgainOnlyWhenWhatItReadsChangedOrADayPassed) {
+  Fixture f;
+  auto dir = fs::temp_directory_path() / ("parc-apt-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "lists");
+  { std::ofstream(dir / "status") << "Package: libssl3\n"; }
+  auto c = f.context();
+  c.aptState = {dir / "lists", dir / "status"};
+  auto sampler = samplers::makeUpdates();
+  auto aptRuns = [&f] {
+    return std::count_if(f.commands.begin(), f.commands.end(), [](const auto& argv) {
+      return std::find(argv.begin(), argv.end(), "/usr/bin/apt-get") != argv.end();
+    });
+  };
+  auto sample = [&] {
+    std::vector<Metric> out;
+    std::vector<std::string> w;
+    sampler->sample(c, out, w);
+    EXPECT_TRUE(w.empty());
+    return byKey(out);
+  };
+  EXPECT_DOUBLE_EQ(sample().at("updates.pending"), 3.0);
+  EXPECT_EQ(aptRuns(), 1);
+  f.now += 3600;  // an hour later, nothing changed: the same answer, apt not run
+  auto again = sample();
+  EXPECT_DOUBLE_EQ(again.at("updates.pending"), 3.0);
+  EXPECT_DOUBLE_EQ(again.at("updates.security"), 2.0);
+  EXPECT_EQ(aptRuns(), 1);
+  // apt's timer brings a new list: run again.
+  { std::ofstream(dir / "lists" / "deb.debian.org_Packages") << "Package: zstd\n"; }
+  f.now += 3600;
+  sample();
+  EXPECT_EQ(aptRuns(), 2);
+  // dpkg installed something: run again.
+  fs::last_write_time(dir / "status",
+                      fs::last_write_time(dir / "status") + std::chrono::seconds(5));
+  f.now += 3600;
+  sample();
+  EXPECT_EQ(aptRuns(), 3);
+  // Nothing changed for a day: run again all the same.
+  f.now += 24 * 3600;
+  sample();
+  EXPECT_EQ(aptRuns(), 4);
+  fs::remove_all(dir);
+}
+
 TEST(HealthSamplers, FailedUnitsPrintersTimeAndUpdates) {
   Fixture f;
   f.now = 1795946400;  // 2026-11-29 10:00:00 UTC
