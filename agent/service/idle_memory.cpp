@@ -39,19 +39,8 @@ int collectSegments(dl_phdr_info* object, std::size_t /*size*/, void* data) {
   bool fromFile = loadedFromFile(*object, walk.first);
   walk.first = false;
   if (!fromFile) return 0;
-  const std::uintptr_t page = walk.pageSize;
-  for (int i = 0; i < object->dlpi_phnum; ++i) {
-    const ElfW(Phdr)& segment = object->dlpi_phdr[i];
-    if (segment.p_type != PT_LOAD || (segment.p_flags & PF_W) != 0) continue;
-    // The pages the loader mapped for it, less any it shares with a writable segment
-    // (possible at either end when the linker packs segments): those hold private copies.
-    std::uintptr_t begin = (object->dlpi_addr + segment.p_vaddr) & ~(page - 1);
-    std::uintptr_t end =
-        (object->dlpi_addr + segment.p_vaddr + segment.p_memsz + page - 1) & ~(page - 1);
-    while (begin < end && overlapsWritable(*object, begin, page)) begin += page;
-    while (begin < end && overlapsWritable(*object, end - page, page)) end -= page;
-    if (end > begin) walk.ranges.push_back({begin, end - begin});
-  }
+  for (const PageRange& range : readOnlySegmentsOf(*object, walk.pageSize))
+    walk.ranges.push_back(range);
   return 0;
 }
 
@@ -62,6 +51,38 @@ std::int64_t steadyMs() {
 }
 
 }  // namespace
+
+bool hasTextRelocations(const dl_phdr_info& object) {
+  for (int i = 0; i < object.dlpi_phnum; ++i) {
+    const ElfW(Phdr)& segment = object.dlpi_phdr[i];
+    if (segment.p_type != PT_DYNAMIC) continue;
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): addresses from the loader's own tables
+    const auto* entry = reinterpret_cast<const ElfW(Dyn)*>(object.dlpi_addr + segment.p_vaddr);
+    for (; entry->d_tag != DT_NULL; ++entry) {
+      if (entry->d_tag == DT_TEXTREL) return true;
+      if (entry->d_tag == DT_FLAGS && (entry->d_un.d_val & DF_TEXTREL) != 0) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<PageRange> readOnlySegmentsOf(const dl_phdr_info& object, std::uintptr_t page) {
+  std::vector<PageRange> ranges;
+  if (hasTextRelocations(object)) return ranges;
+  for (int i = 0; i < object.dlpi_phnum; ++i) {
+    const ElfW(Phdr)& segment = object.dlpi_phdr[i];
+    if (segment.p_type != PT_LOAD || (segment.p_flags & PF_W) != 0) continue;
+    // The pages the loader mapped for it, less any it shares with a writable segment
+    // (possible at either end when the linker packs segments): those hold private copies.
+    std::uintptr_t begin = (object.dlpi_addr + segment.p_vaddr) & ~(page - 1);
+    std::uintptr_t end =
+        (object.dlpi_addr + segment.p_vaddr + segment.p_memsz + page - 1) & ~(page - 1);
+    while (begin < end && overlapsWritable(object, begin, page)) begin += page;
+    while (begin < end && overlapsWritable(object, end - page, page)) end -= page;
+    if (end > begin) ranges.push_back({begin, end - begin});
+  }
+  return ranges;
+}
 
 std::vector<PageRange> readOnlySegments() {
   Walk walk{static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE)), {}};

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <vector>
 
+struct dl_phdr_info;  // <link.h>
+
 namespace parc::agent::service {
 
 /// A range of memory, whole pages.
@@ -21,9 +23,17 @@ struct PageRange {
 
 /// The read-only segments (code, constants) of the program and of the shared libraries
 /// loaded from files so far, in whole pages. None is ever written, so none holds a private
-/// copy that unmapping would lose (writable and RELRO segments, and any page they share
-/// with a read-only one, are left).
+/// copy that unmapping would lose (writable and RELRO segments, any page they share with a
+/// read-only one, and every segment of an object with text relocations, are left).
 std::vector<PageRange> readOnlySegments();
+
+/// Those of one loaded object (`page`: the page size); none when it has text relocations.
+std::vector<PageRange> readOnlySegmentsOf(const dl_phdr_info& object, std::uintptr_t page);
+
+/// Whether the loader had to write into the object's code to relocate it (DT_TEXTREL, or
+/// DF_TEXTREL in DT_FLAGS: old non-PIC libraries): those code pages are private copies,
+/// and dropping them would bring back the unrelocated file's bytes.
+bool hasTextRelocations(const dl_phdr_info& object);
 
 class IdleMemory {
  public:

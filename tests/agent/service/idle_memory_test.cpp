@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <link.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -109,6 +110,52 @@ TEST(IdleMemory, TrimLeavesTheCodeMappedWhenAReleaseWasRecent) {
   sumOfPages();
   EXPECT_EQ(memory.trim(), 0U);
   EXPECT_TRUE(present(&kTable[kTableSize / 2])) << "trim dropped the code a minute's work needs";
+}
+
+// An object described by hand (program headers and dynamic section in this test's
+// memory, load address 0): one read-only PT_LOAD of 16 pages and a PT_DYNAMIC.
+struct HandMadeObject {
+  static constexpr std::uintptr_t kPage = 4096;
+  alignas(4096) std::array<unsigned char, 16 * kPage> code{};
+  std::array<ElfW(Dyn), 3> dynamic{};
+  std::array<ElfW(Phdr), 2> headers{};
+  dl_phdr_info info{};
+
+  explicit HandMadeObject(std::initializer_list<ElfW(Dyn)> entries) {
+    std::copy(entries.begin(), entries.end(), dynamic.begin());  // then DT_NULL (zero)
+    headers[0].p_type = PT_LOAD;
+    headers[0].p_flags = PF_R | PF_X;
+    headers[0].p_vaddr = reinterpret_cast<std::uintptr_t>(code.data());
+    headers[0].p_memsz = code.size();
+    headers[1].p_type = PT_DYNAMIC;
+    headers[1].p_vaddr = reinterpret_cast<std::uintptr_t>(dynamic.data());
+    info.dlpi_addr = 0;
+    info.dlpi_name = "/usr/lib/x86_64-linux-gnu/libancien.so";
+    info.dlpi_phdr = headers.data();
+    info.dlpi_phnum = headers.size();
+  }
+};
+
+TEST(IdleMemory, LeavesTheCodeOfAnObjectWithTextRelocations) {
+  // A PIC library: its read-only segment is taken, whole.
+  HandMadeObject pic({{DT_FLAGS, {DF_BIND_NOW}}});
+  auto ranges = readOnlySegmentsOf(pic.info, HandMadeObject::kPage);
+  ASSERT_EQ(ranges.size(), 1U);
+  EXPECT_EQ(ranges[0].start, reinterpret_cast<std::uintptr_t>(pic.code.data()));
+  EXPECT_EQ(ranges[0].length, pic.code.size());
+  // The loader wrote relocations into its code: private copies, never dropped.
+  HandMadeObject textrel({{DT_TEXTREL, {0}}});
+  EXPECT_TRUE(hasTextRelocations(textrel.info));
+  EXPECT_TRUE(readOnlySegmentsOf(textrel.info, HandMadeObject::kPage).empty());
+  HandMadeObject flagged({{DT_FLAGS, {DF_BIND_NOW | DF_TEXTREL}}});
+  EXPECT_TRUE(readOnlySegmentsOf(flagged.info, HandMadeObject::kPage).empty());
+  // Debian's libraries and this program have none: their code is taken.
+  dl_iterate_phdr(
+      [](dl_phdr_info* object, std::size_t, void*) {
+        EXPECT_FALSE(hasTextRelocations(*object)) << object->dlpi_name;
+        return 0;
+      },
+      nullptr);
 }
 
 }  // namespace
