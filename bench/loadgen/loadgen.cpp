@@ -25,6 +25,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -34,6 +35,8 @@
 #include <unordered_map>
 #include <utility>  // before Asio (Boost 1.74)
 
+#include "bench/loadgen/inventory_texts.h"
+#include "bench/loadgen/spliced_text.h"
 #include "common/crypto/hash.h"
 #include "common/crypto/x509.h"
 #include "common/files/files.h"
@@ -62,6 +65,9 @@ struct Options {
   // rule disk_usage); hotLog gets "hostname sent-at-ms" for each one's first such report.
   int hotEvery = 0;
   std::string hotLog;
+  // Inventories (inventory_texts.h): off without a template; the agent's default interval.
+  std::string inventoryFile;
+  int inventoryInterval = 3600;
   bool json = false;
 };
 
@@ -74,6 +80,7 @@ struct Identity {
 struct Stats {
   std::atomic<long> connected{0}, connectedPeak{0}, reportsAcked{0}, errors{0}, commands{0};
   std::atomic<long> redials{0}, reportsUnanswered{0};
+  std::atomic<long> inventoriesAcked{0}, inventoriesFull{0};
   std::atomic<double> allConnectedSeconds{-1};  // first time every agent was connected
   std::atomic<long> reportsAckedSteady{0};      // after every channel was opened
   std::chrono::steady_clock::time_point steadyFrom;
@@ -82,6 +89,7 @@ struct Stats {
   std::mutex m;
   std::vector<double> reportMs, connectMs;
   std::vector<double> reportMsSteady;  // reports sent after the connection ramp
+  std::vector<double> inventoryMs;     // apart: a 450 KB inventory is not a metrics batch
   // Per minute of the run (by sending time, from the first dial): a long run's whole
   // percentiles mix its ramp with its steady state, and hide a slower minute.
   std::vector<std::vector<double>> reportMsByMinute;
@@ -165,8 +173,21 @@ class Agent : public std::enable_shared_from_this<Agent> {
     reportText(true).check();
   }
   Agent(asio::io_context& io, asio::ssl::context& ctx, const Options& o, Identity id, Stats& s,
-        std::chrono::steady_clock::time_point end, int index)
-      : io_(io), ctx_(ctx), o_(o), id_(std::move(id)), stats_(s), end_(end), index_(index) {}
+        std::chrono::steady_clock::time_point end, int index,
+        const parc::loadgen::InventoryTexts* inventories)
+      : io_(io),
+        ctx_(ctx),
+        o_(o),
+        id_(std::move(id)),
+        stats_(s),
+        end_(end),
+        index_(index),
+        inventories_(inventories) {
+    if (inventories_) {
+      pc_ = inventories_->pc(index_, hostnameOf(index_));
+      ackedHash_ = parc::files::tryRead(ackedHashFile()).value_or("");
+    }
+  }
 
   // The control channel, redialled as the agent does until the end of the run.
   awaitable<void> controlChannel() {
@@ -183,7 +204,22 @@ class Agent : public std::enable_shared_from_this<Agent> {
     }
   }
 
+  // Metrics batches every --report-interval; with a template, inventories every
+  // --inventory-interval as the agent sends them: full on a PC's first contact, then deltas
+  // on the view the server acknowledged (kept in the state directory, so a later run sends
+  // deltas), over the channel (the agent sends batches under 768 KiB on it).
   awaitable<void> reports(std::chrono::milliseconds firstDelay) {
+    return periodically(firstDelay, std::chrono::seconds(o_.reportInterval), Sent::kMetrics);
+  }
+  awaitable<void> inventories(std::chrono::milliseconds firstDelay) {
+    return periodically(firstDelay, std::chrono::seconds(o_.inventoryInterval), Sent::kInventory);
+  }
+
+ private:
+  enum class Sent { kMetrics, kInventory };
+
+  awaitable<void> periodically(std::chrono::milliseconds firstDelay, std::chrono::seconds interval,
+                               Sent what) {
     auto self = shared_from_this();
     asio::steady_timer timer(io_);
     // Never wait past the end of the run.
@@ -192,13 +228,18 @@ class Agent : public std::enable_shared_from_this<Agent> {
       beast::error_code ec;
       co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
       if (std::chrono::steady_clock::now() >= end_) co_return;
-      co_await report();
-      timer.expires_at(std::min(
-          std::chrono::steady_clock::now() + std::chrono::seconds(o_.reportInterval), end_));
+      auto next = interval;
+      if (what == Sent::kMetrics) {
+        co_await report();
+      } else if (ws_) {
+        sendInventory();
+      } else {
+        next = 1s;  // the outbox would keep it: try again once the channel is back
+      }
+      timer.expires_at(std::min(std::chrono::steady_clock::now() + next, end_));
     }
   }
 
- private:
   parc::net::Endpoint endpoint() const { return parc::net::parseHostPort(o_.server); }
 
   static double ms(std::chrono::steady_clock::time_point start) {
@@ -270,40 +311,20 @@ class Agent : public std::enable_shared_from_this<Agent> {
   }
 
   // A report's text, spliced into a template that the builders above wrote once with
-  // marks where each report differs: building 30 JSON objects per report was most of the
-  // generator's CPU, which this machine's two cores take from the server's share.
+  // marks where each report differs (bench/loadgen/spliced_text.h).
   class ReportText {
    public:
-    explicit ReportText(bool hot) : hot_(hot) {
-      std::string text =
-          parc::protocol::toJson(
-              parc::protocol::Report{kFrameMark, reportBody(hot, kMessageMark, kCreatedMark,
-                                                            kCollectedMark, kCpuMark)})
-              .dump();
-      const auto marks = texts(kFrameMark, kMessageMark, kCreatedMark, kCollectedMark, kCpuMark);
-      std::vector<std::pair<std::size_t, int>> at;
-      for (int k = 0; k < int(marks.size()); ++k) {
-        std::size_t pos = text.find(marks[k]);
-        if (pos == std::string::npos || text.find(marks[k], pos + 1) != std::string::npos)
-          throw std::runtime_error("report template: mark " + marks[k] + " not found once");
-        at.emplace_back(pos, k);
-      }
-      std::sort(at.begin(), at.end());
-      std::size_t from = 0;
-      for (auto [pos, k] : at) {
-        pieces_.push_back(text.substr(from, pos - from));
-        fields_.push_back(k);
-        from = pos + marks[k].size();
-      }
-      pieces_.push_back(text.substr(from));
-    }
+    explicit ReportText(bool hot)
+        : hot_(hot),
+          text_(parc::protocol::toJson(
+                    parc::protocol::Report{kFrameMark, reportBody(hot, kMessageMark, kCreatedMark,
+                                                                  kCollectedMark, kCpuMark)})
+                    .dump(),
+                texts(kFrameMark, kMessageMark, kCreatedMark, kCollectedMark, kCpuMark)) {}
 
     std::string make(const std::string& frameId, const std::string& messageId, std::int64_t created,
                      std::int64_t collected, double cpu) const {
-      const auto values = texts(frameId, messageId, created, collected, cpu);
-      std::string out = pieces_[0];
-      for (std::size_t i = 0; i < fields_.size(); ++i) out += values[fields_[i]] + pieces_[i + 1];
-      return out;
+      return text_.make(texts(frameId, messageId, created, collected, cpu));
     }
 
     /// The template gives what the builders give (checked once at start).
@@ -317,9 +338,9 @@ class Agent : public std::enable_shared_from_this<Agent> {
 
    private:
     // The fields as they appear in the text, in one order for the marks and the values.
-    static std::array<std::string, 5> texts(const std::string& frameId,
-                                            const std::string& messageId, std::int64_t created,
-                                            std::int64_t collected, double cpu) {
+    static std::vector<std::string> texts(const std::string& frameId, const std::string& messageId,
+                                          std::int64_t created, std::int64_t collected,
+                                          double cpu) {
       return {frameId, messageId, std::to_string(created), std::to_string(collected),
               parc::Json(cpu).dump()};
     }
@@ -330,8 +351,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
     static constexpr std::int64_t kCollectedMark = 2222222222;
     static constexpr double kCpuMark = 777.25;
     bool hot_;
-    std::vector<std::string> pieces_;
-    std::vector<int> fields_;  // which value goes after pieces_[i]
+    parc::loadgen::SplicedText text_;
   };
 
   static const ReportText& reportText(bool hot) {
@@ -346,6 +366,41 @@ class Agent : public std::enable_shared_from_this<Agent> {
   }
 
   bool hot() const { return o_.hotEvery > 0 && index_ % o_.hotEvery == 0; }
+
+  std::filesystem::path ackedHashFile() const {
+    return std::filesystem::path(o_.stateDir) / ("agent-" + std::to_string(index_)) /
+           "inventory-acked";
+  }
+
+  void sendInventory() {
+    std::string frame = parc::crypto::uuid4();
+    auto now = static_cast<std::int64_t>(std::time(nullptr));
+    bool full = ackedHash_.empty();
+    std::string hash = full ? pc_.fullHash : parc::crypto::sha256Hex(ackedHash_ + frame);
+    pending_[frame] = {std::chrono::steady_clock::now(), Sent::kInventory, hash};
+    send(full ? inventories_->full(pc_, frame, parc::crypto::uuid4(), now)
+              : inventories_->delta(pc_, frame, parc::crypto::uuid4(), now, hash, ackedHash_));
+    if (full) ++stats_.inventoriesFull;
+  }
+
+  void inventoryAnswered(const parc::protocol::ReportAck& ack,
+                         std::chrono::steady_clock::time_point sentAt, const std::string& hash) {
+    std::string status = ack.results.empty() ? "" : ack.results[0].value("status", "");
+    if (ack.error.empty() && (status == "stored" || status == "duplicate")) {
+      ++stats_.inventoriesAcked;
+      stats_.sample(stats_.inventoryMs, ms(sentAt));
+      ackedHash_ = hash;
+      // Not fsync'd (writeAtomic would be): the server's disk is this one.
+      std::ofstream(ackedHashFile(), std::ios::trunc) << ackedHash_;
+      return;
+    }
+    // A delta on a view the server does not hold: the agent sends a full one next.
+    ackedHash_.clear();
+    std::string why = !ack.error.empty()    ? ack.error
+                      : ack.results.empty() ? "no result"
+                                            : ack.results[0].value("error", status);
+    stats_.fail("inventory over the channel", why);
+  }
 
   // The first hot report's send time, kept once it is acknowledged (a report that fails
   // leaves the time of the first one: a later alert counts as slower, never faster).
@@ -366,7 +421,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
     sentHot();
     if (o_.reportsOver == "channel" && ws_) {
       std::string id = parc::crypto::uuid4();
-      pending_[id] = std::chrono::steady_clock::now();
+      pending_[id] = {std::chrono::steady_clock::now(), Sent::kMetrics, ""};
       auto now = static_cast<std::int64_t>(std::time(nullptr));
       send(reportText(hot()).make(id, parc::crypto::uuid4(), now, now, nextCpu()));
       co_return;
@@ -485,10 +540,13 @@ class Agent : public std::enable_shared_from_this<Agent> {
       auto ack = parc::protocol::reportAckFromJson(msg);
       auto it = pending_.find(ack.id);
       if (it == pending_.end()) return;
-      auto startedAt = it->second;
+      Pending sent = std::move(it->second);
       pending_.erase(it);
-      if (ack.error.empty() && !ack.results.empty() &&
-          ack.results[0].value("status", "") == "stored") {
+      auto startedAt = sent.at;
+      if (sent.what == Sent::kInventory) {
+        inventoryAnswered(ack, startedAt, sent.hash);
+      } else if (ack.error.empty() && !ack.results.empty() &&
+                 ack.results[0].value("status", "") == "stored") {
         ackedHot();
         stats_.acked(startedAt, ms(startedAt));
       } else {
@@ -526,7 +584,12 @@ class Agent : public std::enable_shared_from_this<Agent> {
   websocket::stream<TlsStream>* ws_ = nullptr;
   std::deque<std::string> outq_;
   bool writing_ = false;
-  std::unordered_map<std::string, std::chrono::steady_clock::time_point> pending_;
+  struct Pending {
+    std::chrono::steady_clock::time_point at;
+    Sent what;
+    std::string hash;  // an inventory's, which becomes the server's view once stored
+  };
+  std::unordered_map<std::string, Pending> pending_;
   std::mt19937 rng_{std::random_device{}()};
 
   asio::io_context& io_;
@@ -537,6 +600,9 @@ class Agent : public std::enable_shared_from_this<Agent> {
   std::chrono::steady_clock::time_point end_;
   int index_;
   std::int64_t hotSentMs_ = 0;  // the first hot report's send time (system clock, ms)
+  const parc::loadgen::InventoryTexts* inventories_;  // null: no inventories
+  parc::loadgen::PcIdentity pc_;
+  std::string ackedHash_;  // the server's view of this PC ("": none, send a full one)
   bool hotLogged_ = false;
 };
 
@@ -566,10 +632,21 @@ int main(int argc, char** argv) {
   app.add_option("--hot-every", o.hotEvery,
                  "every Nth agent reports its disk 99 % full (0: none), for rule latency");
   app.add_option("--hot-log", o.hotLog, "file for each hot agent's first report: hostname, ms");
+  app.add_option("--inventory-file", o.inventoryFile,
+                 "a real inventory (parc-agent inventory's output) each agent sends as its own");
+  app.add_option("--inventory-interval", o.inventoryInterval,
+                 "seconds between one agent's inventories (the first within a minute)");
   app.add_flag("--json", o.json, "one JSON object on the last line");
   CLI11_PARSE(app, argc, argv);
   raiseFileLimit();
   Agent::checkReportTemplates();
+  std::unique_ptr<parc::loadgen::InventoryTexts> inventories;
+  if (!o.inventoryFile.empty()) {
+    if (o.reportsOver != "channel")
+      throw std::runtime_error("--inventory-file: inventories go over the channel only");
+    inventories = std::make_unique<parc::loadgen::InventoryTexts>(
+        parc::parseJson(parc::files::read(o.inventoryFile)));
+  }
 
   auto enrolStart = std::chrono::steady_clock::now();
   std::vector<Identity> ids(static_cast<size_t>(o.agents));
@@ -608,17 +685,26 @@ int main(int argc, char** argv) {
   std::mt19937 rng(7);
   for (int i = 0; i < o.agents; ++i) {
     auto& io = *loops[static_cast<size_t>(i) % loops.size()];
-    auto agent =
-        std::make_shared<Agent>(io, ctx, o, std::move(ids[static_cast<size_t>(i)]), stats, end, i);
+    auto agent = std::make_shared<Agent>(io, ctx, o, std::move(ids[static_cast<size_t>(i)]), stats,
+                                         end, i, inventories.get());
     auto at = std::chrono::milliseconds(static_cast<long>(1000.0 * i / std::max(1, o.connectRate)));
     auto first =
         std::chrono::milliseconds(rng() % (static_cast<unsigned>(o.reportInterval) * 1000U));
+    // A PC's inventory comes within a minute of its start (its collection, then the
+    // outbox), spread so that a fleet's do not arrive in the same second.
+    auto firstInventory = std::chrono::milliseconds(
+        rng() % (static_cast<unsigned>(std::clamp(o.inventoryInterval, 1, 60)) * 1000U));
     auto timer = std::make_shared<asio::steady_timer>(io, at);
-    timer->async_wait([agent, timer, first](beast::error_code) {
+    bool withInventory = inventories != nullptr;
+    timer->async_wait([agent, timer, first, firstInventory, withInventory](beast::error_code) {
       asio::co_spawn(
           timer->get_executor(), [agent] { return agent->controlChannel(); }, asio::detached);
       asio::co_spawn(
           timer->get_executor(), [agent, first] { return agent->reports(first); }, asio::detached);
+      if (withInventory)
+        asio::co_spawn(
+            timer->get_executor(),
+            [agent, firstInventory] { return agent->inventories(firstInventory); }, asio::detached);
     });
   }
   std::vector<std::thread> runners;
@@ -661,6 +747,11 @@ int main(int argc, char** argv) {
       {"p99_ms", percentile(stats.reportMs, 0.99)},
       {"steady_p50_ms", percentile(stats.reportMsSteady, 0.50)},
       {"steady_p99_ms", percentile(stats.reportMsSteady, 0.99)},
+      {"inventories_acked", stats.inventoriesAcked.load()},
+      {"inventories_full", stats.inventoriesFull.load()},
+      {"inventory_bytes_full", inventories ? inventories->fullBytes() : 0},
+      {"inventory_p50_ms", percentile(stats.inventoryMs, 0.50)},
+      {"inventory_p99_ms", percentile(stats.inventoryMs, 0.99)},
       {"connect_p50_ms", percentile(stats.connectMs, 0.50)},
       {"connect_p99_ms", percentile(stats.connectMs, 0.99)},
       {"enrol_seconds", enrolSeconds},
@@ -671,6 +762,10 @@ int main(int argc, char** argv) {
               << ", reports acked " << out["reports_acked"] << " (" << out["reports_per_second"]
               << "/s), p50 " << out["p50_ms"] << " ms, p99 " << out["p99_ms"] << " ms, errors "
               << out["errors"] << "\n";
+    if (inventories)
+      std::cout << "inventories acked " << out["inventories_acked"] << " ("
+                << out["inventories_full"] << " full sent), p50 " << out["inventory_p50_ms"]
+                << " ms, p99 " << out["inventory_p99_ms"] << " ms\n";
     for (const auto& m : minutes)
       std::cout << "  minute " << m["minute"] << ": " << m["acked"] << " acked, p50 " << m["p50_ms"]
                 << " ms, p99 " << m["p99_ms"] << " ms, max " << m["max_ms"] << " ms\n";

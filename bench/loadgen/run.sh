@@ -13,6 +13,11 @@
 # (fsync_probe.py): every acknowledgement waits for one, so a stalling disk shows in p99.
 # PARC_BENCH_CONNECT_RATE=N dials run 1's control channels at N per second (default 500):
 # agents spread their start as the field does, not a whole fleet in a few seconds.
+# PARC_BENCH_INVENTORY=1: each agent sends inventories too (bench/loadgen/inventory_texts.h):
+# this machine's real inventory (parc-agent inventory), full at a PC's first contact (run
+# 1), then deltas on the acknowledged view, every PARC_BENCH_INVENTORY_INTERVAL seconds
+# (default 3600, the agent's), the first within a minute of each agent's start. The
+# restart run sends none: an agent does not send its inventory again when it redials.
 # Run 1 ends with the generator's acknowledgements per minute of sending (p50/p99/max)
 # and the server's CPU split by thread (report, parc-server = the network loop, worker…).
 set -euo pipefail
@@ -77,9 +82,14 @@ threads_before=$(thread_ticks)
 # and a run that lost a share of them to other guests says so.
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9}' /proc/stat; }
 machine_before=$(machine_ticks)
+inventory=()
+if [ "${PARC_BENCH_INVENTORY:-0}" = 1 ]; then
+  "$bin/agent/parc-agent" inventory >"$work/inventory.json" 2>/dev/null
+  inventory=(--inventory-file "$work/inventory.json" --inventory-interval "${PARC_BENCH_INVENTORY_INTERVAL:-3600}")
+fi
 "${loadgen_cpu[@]}" "$bin/bench/parc-loadgen" --server "127.0.0.1:$port" --ca-fingerprint "$fp" --token "$token" \
   --agents "$agents" --duration "$duration" --report-interval "$interval" --reports-over "$over" \
-  --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" \
+  --threads "$threads" --state-dir "$work/state" --hot-every "${PARC_BENCH_HOT_EVERY:-0}" "${inventory[@]}" \
   --hot-log "$work/hot.txt" --connect-rate "${PARC_BENCH_CONNECT_RATE:-500}" --json | tail -1 | tee "$work/run1.json"
 python3 - "$work/run1.json" <<'PY'
 import json, sys
@@ -149,6 +159,8 @@ size = os.path.getsize(main) + (os.path.getsize(main + "-wal") if os.path.exists
 kept, ids = (sqlite3.connect(main).execute(f"SELECT count(*) FROM {t}").fetchone()[0]
              for t in ("agent_messages", "received_messages"))
 print(f"parc.db {size // 1024} KiB: {kept} messages kept as received, {ids} ids remembered")
+with_inventory, = sqlite3.connect(main).execute("SELECT count(*) FROM hosts WHERE inventory_at IS NOT NULL").fetchone()
+print(f"hosts with an inventory: {with_inventory}")
 PY
 
 if [ "${PARC_BENCH_RESTART:-1}" = 0 ]; then

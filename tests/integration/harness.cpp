@@ -85,9 +85,11 @@ TempDir::~TempDir() {
 }
 
 std::string binary(const std::string& name) {
-  static const std::map<std::string, std::string> kPaths = {{"parc-server", "/server/parc-server"},
-                                                            {"parc-agent", "/agent/parc-agent"},
-                                                            {"parcctl", "/cli/parcctl"}};
+  static const std::map<std::string, std::string> kPaths = {
+      {"parc-server", "/server/parc-server"},
+      {"parc-agent", "/agent/parc-agent"},
+      {"parcctl", "/cli/parcctl"},
+      {"parc-loadgen", "/bench/parc-loadgen"}};
   return std::string(PARC_BINARY_DIR) + kPaths.at(name);
 }
 
