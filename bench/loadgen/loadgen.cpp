@@ -646,6 +646,11 @@ int main(int argc, char** argv) {
       throw std::runtime_error("--inventory-file: inventories go over the channel only");
     inventories = std::make_unique<parc::loadgen::InventoryTexts>(
         parc::parseJson(parc::files::read(o.inventoryFile)));
+    // The agent sends a report over 768 KiB over HTTPS (agent/control/control_channel.cpp).
+    if (inventories->fullBytes() > 768 * 1024)
+      throw std::runtime_error(
+          "--inventory-file: over 768 KiB, the agent would send it over "
+          "HTTPS, which is not simulated");
   }
 
   auto enrolStart = std::chrono::steady_clock::now();

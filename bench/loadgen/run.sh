@@ -97,7 +97,7 @@ for m in json.load(open(sys.argv[1])).get("minutes", []):
     print(f"  minute {m['minute']}: {m['acked']} acked, p50 {m['p50_ms']:.1f} ms, "
           f"p99 {m['p99_ms']:.1f} ms, max {m['max_ms']:.1f} ms")
 PY
-echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB"
+echo "server peak RSS: $(( $(peak_rss) / 1024 )) MiB, RSS after run 1: $(( $(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") / 1024 )) MiB"
 echo "server disk writes during run 1 (enrolment included): $(( ($(written) - written_before) / 1048576 )) MiB, CPU $(( ($(cpu_ticks) - cpu_before) / $(getconf CLK_TCK) )) s"
 # Threads that ended during the run are missing from the second reading: their CPU is not split.
 echo "server CPU by thread during run 1 (s): $(python3 - "$(getconf CLK_TCK)" "$threads_before" "$(thread_ticks)" <<'PY'

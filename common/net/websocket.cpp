@@ -24,6 +24,9 @@ void WsConnection::sendBinary(std::string, std::function<void()>) {
 
 namespace {
 
+// What a connection's read buffer may keep between messages (a report is ~2 KB).
+constexpr std::size_t kKeptReadBufferBytes = 64 * 1024;
+
 std::string describeEnd(const beast::error_code& ec, const std::string& peerReason) {
   if (ec == websocket::error::closed)
     return "closed by peer" + (peerReason.empty() ? "" : ": " + peerReason);
@@ -154,6 +157,10 @@ class WsChannel : public detail::Stoppable,
       if (ec) break;
       std::string text = beast::buffers_to_string(buffer.data());
       buffer.consume(buffer.size());
+      // A channel lives for days and most of its messages are small: after a large one (a
+      // full inventory, ~350 KB) the buffer would keep that size for good, and 10,000
+      // channels that each received one would hold gigabytes (docs/benchmarks.md).
+      if (buffer.capacity() > kKeptReadBufferBytes) buffer.shrink_to_fit();
       bool binary = ws_.got_binary();
       if (binary && !handlers_.onBinary) {
         end("binary message on a text-only channel");
