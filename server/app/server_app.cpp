@@ -199,13 +199,14 @@ int runServer(const ServerConfig& settings) {
   api::addRouteIndex(consoleRouter, agentRouter);
 
   // Reports over the agents' control channels, stored by workers of their own, each
-  // taking what is queued into one transaction (docs/protocol.md).
+  // taking what is queued into one transaction (docs/protocol.md). At most 50,000 of them
+  // or 64 MiB as received (~32,000 metrics batches, ~190 full inventories) are held.
   control::ReportWorkers channelReports(
       store,
       [&services](std::vector<api::IngestReport>& reports) {
         return api::ingestBatches(services, reports, std::time(nullptr));
       },
-      static_cast<std::size_t>(config.reportThreads), 50000);
+      static_cast<std::size_t>(config.reportThreads), 50000, std::size_t{64} << 20);
   hub.setReportSink(&channelReports);
   services.reports = &channelReports;  // its queue and latency in /metrics
 

@@ -136,7 +136,7 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
       }
       if (pending) pending->reply.set_value(std::move(reply));
     } else if (type == "report") {
-      report(hostId, generation, std::move(message), source);
+      report(hostId, generation, std::move(message), source, text.size());
     } else if (type == "hello") {
       // Agents since the trust issue also say which CA fingerprints they trust.
       std::vector<std::string> anchors;
@@ -166,7 +166,7 @@ void ControlHub::received(store::Id hostId, std::uint64_t generation, const std:
 }
 
 void ControlHub::report(store::Id hostId, std::uint64_t generation, Json message,
-                        const std::string& source) {
+                        const std::string& source, std::size_t bytes) {
   net::WsConnectionPtr connection;
   {
     std::lock_guard lock(mutex_);
@@ -193,7 +193,7 @@ void ControlHub::report(store::Id hostId, std::uint64_t generation, Json message
     answer(protocol::ReportAck{report.id, {}, "reports are not taken over this channel", 503});
     return;
   }
-  sink->report(hostId, source, std::move(report), std::move(answer));
+  sink->report(hostId, source, std::move(report), bytes, std::move(answer));
 }
 
 void ControlHub::seen(store::Id hostId, std::uint64_t generation) {

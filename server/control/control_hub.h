@@ -44,9 +44,10 @@ class ReportSink {
  public:
   using Answer = std::function<void(const protocol::ReportAck&)>;
   virtual ~ReportSink() = default;
-  /// `source`: the agent's address, as the HTTPS route would know it.
+  /// `source`: the agent's address, as the HTTPS route would know it; `bytes`: the size
+  /// of the message as it arrived (what queueing it costs is in proportion).
   virtual void report(store::Id hostId, const std::string& source, protocol::Report report,
-                      Answer answer) = 0;
+                      std::size_t bytes, Answer answer) = 0;
 };
 
 class ControlHub {
@@ -143,7 +144,8 @@ class ControlHub {
   std::thread sweeper_;
   std::atomic<StreamSink*> sink_{nullptr};
   std::atomic<ReportSink*> reports_{nullptr};
-  void report(store::Id hostId, std::uint64_t generation, Json message, const std::string& source);
+  void report(store::Id hostId, std::uint64_t generation, Json message, const std::string& source,
+              std::size_t bytes);
 };
 
 }  // namespace parc::server::control

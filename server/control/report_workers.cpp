@@ -13,11 +13,12 @@ constexpr auto kHostCacheTtl = std::chrono::seconds(5);
 }
 
 ReportWorkers::ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads,
-                             std::size_t maxQueued, std::size_t group,
+                             std::size_t maxQueued, std::size_t maxQueuedBytes, std::size_t group,
                              std::chrono::milliseconds gather)
     : store_(store),
       ingest_(std::move(ingest)),
       maxQueued_(maxQueued),
+      maxQueuedBytes_(maxQueuedBytes),
       group_(std::max<std::size_t>(1, group)),
       gather_(gather) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
@@ -45,12 +46,15 @@ void ReportWorkers::stop() {
 }
 
 void ReportWorkers::report(store::Id hostId, const std::string& source, protocol::Report report,
-                           Answer answer) {
+                           std::size_t bytes, Answer answer) {
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_ && queue_.size() < maxQueued_) {
-      queue_.push_back(
-          {hostId, source, std::move(report), std::move(answer), ReportLatency::Clock::now()});
+    bool room =
+        queue_.size() < maxQueued_ && (heldBytes_ == 0 || heldBytes_ + bytes <= maxQueuedBytes_);
+    if (!stopping_ && room) {
+      heldBytes_ += bytes;
+      queue_.push_back({hostId, source, std::move(report), bytes, std::move(answer),
+                        ReportLatency::Clock::now()});
       // Wake a thread only when it has something to do: a first report for an idle
       // worker to gather from (a queue of one has nobody gathering from it), or a full
       // group for the one gathering. A wake-up per report cost more switches than the
@@ -138,6 +142,13 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
       spdlog::error("host {}: report not stored: {}", jobs[jobOf[k]].hostId, e.what());
     }
   }
+  {
+    // Given back before the answers go: an agent that was refused may send at once.
+    std::size_t done = 0;
+    for (const Job& job : jobs) done += job.bytes;
+    std::lock_guard lock(mutex_);
+    heldBytes_ -= done;
+  }
   for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].answer(std::move(acks[i]));
   auto answered = ReportLatency::Clock::now();
   for (const auto& job : jobs) latency_.add(ReportLatency::kAnswered, answered - job.received);
@@ -145,15 +156,19 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
 }
 
 std::string ReportWorkers::prometheusText() {
-  std::size_t queued = 0;
+  std::size_t queued = 0, held = 0;
   {
     std::lock_guard lock(mutex_);
     queued = queue_.size();
+    held = heldBytes_;
   }
   ReportLatency::Answered a = latency_.lastAnswered();
   return health::prometheusFamily("parc_reports_queued", "gauge",
                                   "Channel reports waiting for a storage worker.") +
          fmt::format("parc_reports_queued {}\n", queued) +
+         health::prometheusFamily("parc_reports_held_bytes", "gauge",
+                                  "Bytes of channel reports queued or being stored.") +
+         fmt::format("parc_reports_held_bytes {}\n", held) +
          health::prometheusFamily("parc_report_answer_seconds", "summary",
                                   "Arrival to answer of channel reports, last minute logged.") +
          fmt::format(

@@ -25,11 +25,14 @@ class ReportWorkers : public ReportSink {
   /// (api::ingestBatches).
   using Ingest = std::function<api::IngestTimings(std::vector<api::IngestReport>& reports)>;
 
+  /// `maxQueued` and `maxQueuedBytes`: how many reports, and how many bytes of them as they
+  /// arrived, may be queued or in the workers' hands; past either, 503. A report alone
+  /// is always taken, whatever its size (the channel bounds a message at 1 MiB).
   /// `group`: the most reports one worker stores in one transaction. `gather`: how long a
   /// worker lets a report wait for others to share its commit (a commit's cost is mostly
   /// the pages every commit rewrites, whatever it holds: docs/protocol.md).
   ReportWorkers(store::Store& store, Ingest ingest, std::size_t threads, std::size_t maxQueued,
-                std::size_t group = 256,
+                std::size_t maxQueuedBytes, std::size_t group = 256,
                 std::chrono::milliseconds gather = std::chrono::milliseconds(5));
   ~ReportWorkers() override;
   /// Stops taking reports (later ones get 503) and joins the workers once the batches
@@ -42,7 +45,7 @@ class ReportWorkers : public ReportSink {
   /// Queues the batch; `answer` runs on a worker once it is stored or refused, or at
   /// once with 503 when the queue is full (the agent backs off and resends).
   void report(store::Id hostId, const std::string& source, protocol::Report report,
-              Answer answer) override;
+              std::size_t bytes, Answer answer) override;
 
   /// The workers' own figures in Prometheus text: reports waiting, and arrival-to-answer
   /// latency over the last minute logged (docs/health.md, "The server watches itself").
@@ -53,6 +56,7 @@ class ReportWorkers : public ReportSink {
     store::Id hostId;
     std::string source;
     protocol::Report report;
+    std::size_t bytes;
     Answer answer;
     ReportLatency::Clock::time_point received;
   };
@@ -65,6 +69,7 @@ class ReportWorkers : public ReportSink {
   store::Store& store_;
   Ingest ingest_;
   std::size_t maxQueued_;
+  std::size_t maxQueuedBytes_;
   std::size_t group_;
   std::chrono::milliseconds gather_;
   ReportLatency latency_;
@@ -72,6 +77,9 @@ class ReportWorkers : public ReportSink {
   std::condition_variable wake_;        // reports queued and no worker gathering
   std::condition_variable groupReady_;  // for the gathering worker: a full group
   std::deque<Job> queue_;
+  // Of the reports queued or in a worker's hands: a 350 KB inventory, parsed, holds
+  // megabytes; the count alone would let 50,000 of them in (docs/benchmarks.md).
+  std::size_t heldBytes_ = 0;
   bool gathering_ = false;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

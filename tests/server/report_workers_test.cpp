@@ -25,14 +25,16 @@ class ReportWorkersTest : public parc::testing::EnrolledStoreTest {
           groups_.push_back(reports.size());
           return api::IngestTimings{};
         },
-        2, 1000, group, gather);
+        2, 1000, kHeldBytes, group, gather);
   }
+  static constexpr std::size_t kHeldBytes = 1000;
   // Sends a report; the future is ready once it is answered.
-  std::future<void> send(ReportWorkers& w, const std::string& id) {
-    auto answered = std::make_shared<std::promise<void>>();
+  std::future<protocol::ReportAck> send(ReportWorkers& w, const std::string& id,
+                                        std::size_t bytes = 1) {
+    auto answered = std::make_shared<std::promise<protocol::ReportAck>>();
     auto f = answered->get_future();
-    w.report(host_, "127.0.0.1", protocol::Report{id, Json::object()},
-             [answered](const protocol::ReportAck&) { answered->set_value(); });
+    w.report(host_, "127.0.0.1", protocol::Report{id, Json::object()}, bytes,
+             [answered](const protocol::ReportAck& ack) { answered->set_value(ack); });
     return f;
   }
   std::vector<std::size_t> groups() {
@@ -90,7 +92,7 @@ TEST_F(ReportWorkersTest, AFullGroupAndTheStopDoNotWaitForTheGathering) {
 TEST_F(ReportWorkersTest, ReportsFromManyThreadsGoInFullGroupsWithoutWaiting) {
   auto w = workers(8, 60s);
   constexpr int kSenders = 3, kEach = 128;  // 384 reports (fewer than the queue holds): 48 groups
-  std::vector<std::vector<std::future<void>>> answers(kSenders);
+  std::vector<std::vector<std::future<protocol::ReportAck>>> answers(kSenders);
   std::vector<std::thread> senders;
   for (int s = 0; s < kSenders; ++s) {
     senders.emplace_back([&, s] {
@@ -105,6 +107,34 @@ TEST_F(ReportWorkersTest, ReportsFromManyThreadsGoInFullGroupsWithoutWaiting) {
   auto sizes = groups();
   EXPECT_EQ(sizes.size(), 48U);
   for (auto n : sizes) EXPECT_EQ(n, 8U);
+}
+
+// The queue is bounded in bytes too: large reports (inventories) past the budget are
+// answered 503 at once and change nothing; the bytes come back once the held reports are
+// answered; a report alone is taken whatever its size.
+TEST_F(ReportWorkersTest, ReportsPastTheByteBudgetAreRefusedUntilTheHeldOnesAreAnswered) {
+  auto w = workers(256, 500ms);  // held for half a second, gathering company
+  auto big = send(*w, "inventory", 600);
+  auto small = send(*w, "metrics", 300);
+  auto refused = send(*w, "inventory-2", 600);  // 600 + 300 + 600 > 1,000
+  ASSERT_EQ(refused.wait_for(100ms), std::future_status::ready) << "refused at once";
+  protocol::ReportAck ack = refused.get();
+  EXPECT_EQ(ack.status, 503);
+  EXPECT_NE(ack.error.find("busy"), std::string::npos) << ack.error;
+  EXPECT_TRUE(ack.results.empty());
+  ASSERT_EQ(big.wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(small.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(big.get().error.empty());
+  EXPECT_EQ(groups(), (std::vector<std::size_t>{2})) << "the refused report was not stored";
+  EXPECT_NE(w->prometheusText().find("parc_reports_held_bytes 0\n"), std::string::npos);
+  // Answered: their bytes are free again, and a report larger than the budget, alone, is taken.
+  auto again = send(*w, "inventory-2", 600);
+  ASSERT_EQ(again.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(again.get().error.empty());
+  auto huge = send(*w, "huge", 5000);
+  ASSERT_EQ(huge.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(huge.get().error.empty());
+  EXPECT_EQ(groups(), (std::vector<std::size_t>{2, 1, 1}));
 }
 
 }  // namespace
