@@ -12,18 +12,23 @@ namespace parc::loadgen {
 
 namespace {
 
-// The marks, in the order of the values given to SplicedText::make.
-const std::vector<std::string> kMarks = {
+// The marks, in the order of the values given to SplicedText::make; a full inventory has
+// no base, the last.
+const std::vector<std::string> kDeltaMarks = {
     "@@frame@@",   "@@message@@", "1111111111", "@@collected@@", "@@hash@@",    "@@hostname@@",
     "@@machine@@", "@@uuid@@",    "@@serial@@", "@@board@@",     "@@syshash@@", "@@base@@"};
+const std::vector<std::string> kFullMarks(kDeltaMarks.begin(), kDeltaMarks.end() - 1);
 constexpr std::int64_t kCreatedMark = 1111111111;
 
-Json markedSystem(Json system) {
-  system["hostname"] = "@@hostname@@";
-  system["machine_id"] = "@@machine@@";
-  system["product_uuid"] = "@@uuid@@";
-  system["product_serial"] = "@@serial@@";
-  system["board_serial"] = "@@board@@";
+// The system section with a PC's identity (or the marks standing for one).
+Json identified(Json system, const std::string& hostname, const std::string& machineId,
+                const std::string& uuid, const std::string& productSerial,
+                const std::string& boardSerial) {
+  system["hostname"] = hostname;
+  system["machine_id"] = machineId;
+  system["product_uuid"] = uuid;
+  system["product_serial"] = productSerial;
+  system["board_serial"] = boardSerial;
   return system;
 }
 
@@ -66,12 +71,6 @@ const Json& checked(const Json& inventory) {
   return inventory;
 }
 
-// The full text carries no base: the mark is appended, unused, so that both texts take
-// the same values.
-std::string withBaseMark(const std::string& text) {
-  return text + "@@base@@";
-}
-
 Json deltaOf(const Json& marked) {
   Json delta = Json::object();
   for (const char* s : {"system", "os", "agent", "_warnings", "sessions"})
@@ -80,7 +79,8 @@ Json deltaOf(const Json& marked) {
 }
 
 Json marked(Json inventory) {
-  inventory["system"] = markedSystem(inventory["system"]);
+  inventory["system"] = identified(checked(inventory)["system"], "@@hostname@@", "@@machine@@",
+                                   "@@uuid@@", "@@serial@@", "@@board@@");
   return inventory;
 }
 
@@ -90,11 +90,13 @@ std::string hex32(const std::string& seed) {
 
 }  // namespace
 
-InventoryTexts::InventoryTexts(const Json& inventory)
-    : system_(checked(inventory)["system"]),
-      restHash_(crypto::sha256Hex(protocol::canonical(marked(inventory)))),
-      full_(withBaseMark(frameText(payloadOf(marked(inventory), true))), kMarks),
-      delta_(frameText(payloadOf(deltaOf(marked(inventory)), false)), kMarks) {
+InventoryTexts::InventoryTexts(const Json& inventory) : InventoryTexts(Marked{marked(inventory)}) {}
+
+InventoryTexts::InventoryTexts(Marked marked)
+    : restHash_(crypto::sha256Hex(protocol::canonical(marked.inventory))),
+      full_(frameText(payloadOf(marked.inventory, true)), kFullMarks),
+      delta_(frameText(payloadOf(deltaOf(marked.inventory), false)), kDeltaMarks),
+      system_(std::move(marked.inventory["system"])) {
   fullBytes_ = full(pc(0, "x"), "f", "m", 0).size();
 }
 
@@ -108,13 +110,8 @@ PcIdentity InventoryTexts::pc(int index, const std::string& hostname) const {
            "-" + h.substr(20, 12);
   p.productSerial = "PARCLG" + std::to_string(index);
   p.boardSerial = "PARCLGB" + std::to_string(index);
-  Json system = system_;
-  system["hostname"] = p.hostname;
-  system["machine_id"] = p.machineId;
-  system["product_uuid"] = p.uuid;
-  system["product_serial"] = p.productSerial;
-  system["board_serial"] = p.boardSerial;
-  p.systemHash = crypto::sha256Hex(protocol::canonical(system));
+  p.systemHash = crypto::sha256Hex(protocol::canonical(
+      identified(system_, p.hostname, p.machineId, p.uuid, p.productSerial, p.boardSerial)));
   // Not the agent's hash of the whole text (450 KB per PC): one that changes with it.
   p.fullHash = crypto::sha256Hex(restHash_ + p.systemHash);
   return p;
@@ -122,10 +119,9 @@ PcIdentity InventoryTexts::pc(int index, const std::string& hostname) const {
 
 std::string InventoryTexts::full(const PcIdentity& pc, const std::string& frameId,
                                  const std::string& messageId, std::int64_t now) const {
-  std::string text = full_.make({frameId, messageId, std::to_string(now), protocol::nowRfc3339(),
-                                 pc.fullHash, pc.hostname, pc.machineId, pc.uuid, pc.productSerial,
-                                 pc.boardSerial, pc.systemHash, ""});
-  return text;
+  return full_.make({frameId, messageId, std::to_string(now), protocol::nowRfc3339(), pc.fullHash,
+                     pc.hostname, pc.machineId, pc.uuid, pc.productSerial, pc.boardSerial,
+                     pc.systemHash});
 }
 
 std::string InventoryTexts::delta(const PcIdentity& pc, const std::string& frameId,

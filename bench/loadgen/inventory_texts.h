@@ -35,9 +35,14 @@ class InventoryTexts {
   std::size_t fullBytes() const { return fullBytes_; }
 
  private:
-  Json system_;  // the template's system section, marks not applied
+  struct Marked {  // the template with marks in place of the identity
+    Json inventory;
+  };
+  explicit InventoryTexts(Marked marked);
+
   std::string restHash_;
   SplicedText full_, delta_;
+  Json system_;  // the template's system section (marks in place of the identity)
   std::size_t fullBytes_ = 0;
 };
 

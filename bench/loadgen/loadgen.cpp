@@ -81,6 +81,7 @@ struct Stats {
   std::atomic<long> connected{0}, connectedPeak{0}, reportsAcked{0}, errors{0}, commands{0};
   std::atomic<long> redials{0}, reportsUnanswered{0};
   std::atomic<long> inventoriesAcked{0}, inventoriesFull{0};
+  std::atomic<long> inventoriesBusy{0};         // refused with 503 (server busy), sent again
   std::atomic<double> allConnectedSeconds{-1};  // first time every agent was connected
   std::atomic<long> reportsAckedSteady{0};      // after every channel was opened
   std::chrono::steady_clock::time_point steadyFrom;
@@ -388,18 +389,49 @@ class Agent : public std::enable_shared_from_this<Agent> {
     std::string status = ack.results.empty() ? "" : ack.results[0].value("status", "");
     if (ack.error.empty() && (status == "stored" || status == "duplicate")) {
       ++stats_.inventoriesAcked;
+      inventoryRefusals_ = 0;
       stats_.sample(stats_.inventoryMs, ms(sentAt));
       ackedHash_ = hash;
       // Not fsync'd (writeAtomic would be): the server's disk is this one.
       std::ofstream(ackedHashFile(), std::ios::trunc) << ackedHash_;
       return;
     }
-    // A delta on a view the server does not hold: the agent sends a full one next.
-    ackedHash_.clear();
     std::string why = !ack.error.empty()    ? ack.error
                       : ack.results.empty() ? "no result"
                                             : ack.results[0].value("error", status);
     stats_.fail("inventory over the channel", why);
+    if (ack.status == 503) {
+      // Refused unread (the server's queue was full): the view it holds is unchanged, and
+      // the agent's outbox sends the same again after its backoff, not an hour later.
+      ++stats_.inventoriesBusy;
+      retryInventory();
+      return;
+    }
+    // A delta on a view the server does not hold: the agent sends a full one next.
+    ackedHash_.clear();
+  }
+
+  // The agent's backoff after a failed delivery (agent/service/service.cpp): full jitter
+  // over 1 s doubling per failure, at most its default retry_max_seconds (5 min).
+  void retryInventory() {
+    long ceiling = std::min<long>(300000, 1000L << std::min(inventoryRefusals_++, 20));
+    std::chrono::milliseconds wait(std::uniform_int_distribution<long>(0, ceiling)(rng_));
+    asio::co_spawn(
+        io_, [self = shared_from_this(), wait] { return self->inventoryAgain(wait); },
+        asio::detached);
+  }
+  awaitable<void> inventoryAgain(std::chrono::milliseconds wait) {
+    asio::steady_timer timer(io_, std::min(std::chrono::steady_clock::now() + wait, end_));
+    for (;;) {
+      beast::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (std::chrono::steady_clock::now() >= end_) co_return;
+      if (ws_) {
+        sendInventory();
+        co_return;
+      }
+      timer.expires_at(std::min(std::chrono::steady_clock::now() + 1s, end_));  // channel down
+    }
   }
 
   // The first hot report's send time, kept once it is acknowledged (a report that fails
@@ -602,7 +634,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
   std::int64_t hotSentMs_ = 0;  // the first hot report's send time (system clock, ms)
   const parc::loadgen::InventoryTexts* inventories_;  // null: no inventories
   parc::loadgen::PcIdentity pc_;
-  std::string ackedHash_;  // the server's view of this PC ("": none, send a full one)
+  std::string ackedHash_;      // the server's view of this PC ("": none, send a full one)
+  int inventoryRefusals_ = 0;  // 503s in a row: the backoff's exponent
   bool hotLogged_ = false;
 };
 
@@ -754,6 +787,7 @@ int main(int argc, char** argv) {
       {"steady_p99_ms", percentile(stats.reportMsSteady, 0.99)},
       {"inventories_acked", stats.inventoriesAcked.load()},
       {"inventories_full", stats.inventoriesFull.load()},
+      {"inventories_busy", stats.inventoriesBusy.load()},
       {"inventory_bytes_full", inventories ? inventories->fullBytes() : 0},
       {"inventory_p50_ms", percentile(stats.inventoryMs, 0.50)},
       {"inventory_p99_ms", percentile(stats.inventoryMs, 0.99)},
@@ -769,8 +803,9 @@ int main(int argc, char** argv) {
               << out["errors"] << "\n";
     if (inventories)
       std::cout << "inventories acked " << out["inventories_acked"] << " ("
-                << out["inventories_full"] << " full sent), p50 " << out["inventory_p50_ms"]
-                << " ms, p99 " << out["inventory_p99_ms"] << " ms\n";
+                << out["inventories_full"] << " full sent, " << out["inventories_busy"]
+                << " refused busy and sent again), p50 " << out["inventory_p50_ms"] << " ms, p99 "
+                << out["inventory_p99_ms"] << " ms\n";
     for (const auto& m : minutes)
       std::cout << "  minute " << m["minute"] << ": " << m["acked"] << " acked, p50 " << m["p50_ms"]
                 << " ms, p99 " << m["p99_ms"] << " ms, max " << m["max_ms"] << " ms\n";
