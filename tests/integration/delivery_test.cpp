@@ -537,33 +537,25 @@ TEST_F(Delivery, AStalledPeerDoesNotStopOthers) {
 // channel up; when the link drops and returns, the channel is back within the
 // documented redial window.
 TEST_F(Delivery, ControlChannelSurvivesAnIdleCuttingProxyAndALinkDrop) {
-  auto free = [] {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return std::to_string(ntohs(addr.sin_port));
-  };
-  std::string proxyPort = free();
   std::string proxyScript = std::string(PARC_SOURCE_DIR) + "/tests/integration/idle_proxy.py";
+  // The first proxy takes any free port; the one that replaces it after the link drop,
+  // the same (the agent knows that address). 30 s: Python's start on a loaded machine.
+  std::uint16_t proxyPort = 0;
   auto startProxy = [&](const std::string& log) {
     auto p = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/bin/python3", proxyScript, proxyPort,
+        std::vector<std::string>{"/usr/bin/python3", proxyScript, std::to_string(proxyPort),
                                  std::to_string(server->agentPort), "30"},
         tmp.path() / log);
-    auto out = tmp.path() / (log + ".out");
-    EXPECT_TRUE(waitFor(
-        [&] { return files::tryRead(out).value_or("").find("ready") != std::string::npos; }, 10s));
+    std::uint16_t port = waitHelperReady(*p, tmp.path() / (log + ".out"), 30s);
+    EXPECT_NE(port, 0) << "the proxy did not start: " << p->stderrText();
+    if (proxyPort == 0) proxyPort = port;
     return p;
   };
   auto proxy = startProxy("proxy");
   // The PC now reaches the server through the proxy.
   Json identity = parseJson(files::read(agentDir() / "identity.json"));
-  identity["server"] = "https://127.0.0.1:" + proxyPort;
+  ASSERT_NE(proxyPort, 0);
+  identity["server"] = "https://127.0.0.1:" + std::to_string(proxyPort);
   files::writeAtomic(agentDir() / "identity.json", identity.dump());
 
   auto agent = startAgent("agent");
@@ -580,20 +572,15 @@ TEST_F(Delivery, ControlChannelSurvivesAnIdleCuttingProxyAndALinkDrop) {
   ASSERT_EQ(::listen(silent, 4), 0);
   socklen_t len = sizeof silentAddr;
   ::getsockname(silent, reinterpret_cast<sockaddr*>(&silentAddr), &len);
-  std::string controlPort = free();
-  Process controlProxy({"/usr/bin/python3", proxyScript, controlPort,
-                        std::to_string(ntohs(silentAddr.sin_port)), "30"},
-                       tmp.path() / "control-proxy");
-  ASSERT_TRUE(waitFor(
-      [&] {
-        return files::tryRead(tmp.path() / "control-proxy.out").value_or("").find("ready") !=
-               std::string::npos;
-      },
-      10s));
+  Process controlProxy(
+      {"/usr/bin/python3", proxyScript, "0", std::to_string(ntohs(silentAddr.sin_port)), "30"},
+      tmp.path() / "control-proxy");
+  std::uint16_t controlPort = waitHelperReady(controlProxy, tmp.path() / "control-proxy.out", 30s);
+  ASSERT_NE(controlPort, 0) << controlProxy.stderrText();
   int idleClient = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in proxyAddr{};
   proxyAddr.sin_family = AF_INET;
-  proxyAddr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(controlPort)));
+  proxyAddr.sin_port = htons(controlPort);
   proxyAddr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(idleClient, reinterpret_cast<sockaddr*>(&proxyAddr), sizeof proxyAddr), 0);
   // 75 s: well past the proxy's 30 s idle cut.
@@ -635,26 +622,14 @@ TEST_F(Delivery, ControlChannelSurvivesAnIdleCuttingProxyAndALinkDrop) {
 // a batch and before its answer came back. Nothing is lost or stored twice, and the
 // channel is up once the weather clears.
 TEST_F(Delivery, ALossyDelayedLinkLosesAndDuplicatesNothing) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  std::string port = std::to_string(ntohs(addr.sin_port));
+  std::string linkScript = std::string(PARC_SOURCE_DIR) + "/tests/integration/impaired_link.py";
   auto link = std::make_unique<Process>(
-      std::vector<std::string>{"/usr/bin/python3",
-                               std::string(PARC_SOURCE_DIR) + "/tests/integration/impaired_link.py",
-                               port, std::to_string(server->agentPort), "120", "80", "5", "2", "3"},
+      std::vector<std::string>{"/usr/bin/python3", linkScript, "0",
+                               std::to_string(server->agentPort), "120", "80", "5", "2", "3"},
       tmp.path() / "link");
-  ASSERT_TRUE(waitFor(
-      [&] {
-        return files::tryRead(tmp.path() / "link.out").value_or("").find("ready") !=
-               std::string::npos;
-      },
-      10s));
+  std::uint16_t linkPort = waitHelperReady(*link, tmp.path() / "link.out", 30s);
+  ASSERT_NE(linkPort, 0) << link->stderrText();
+  std::string port = std::to_string(linkPort);
   Json identity = parseJson(files::read(agentDir() / "identity.json"));
   identity["server"] = "https://127.0.0.1:" + port;
   files::writeAtomic(agentDir() / "identity.json", identity.dump());
@@ -678,11 +653,10 @@ TEST_F(Delivery, ALossyDelayedLinkLosesAndDuplicatesNothing) {
 
   // The weather clears: the channel is (or comes) back and answers.
   link->kill9();
-  link = std::make_unique<Process>(
-      std::vector<std::string>{
-          "/usr/bin/python3", std::string(PARC_SOURCE_DIR) + "/tests/integration/impaired_link.py",
-          port, std::to_string(server->agentPort), "0", "0", "100000", "0", "100000"},
-      tmp.path() / "clear");
+  link = std::make_unique<Process>(std::vector<std::string>{"/usr/bin/python3", linkScript, port,
+                                                            std::to_string(server->agentPort), "0",
+                                                            "0", "100000", "0", "100000"},
+                                   tmp.path() / "clear");
   ASSERT_TRUE(waitFor(
       [&] {
         return ctl.json({"hosts", "list"})["items"][0]["online"] == true;

@@ -105,6 +105,21 @@ std::uint16_t freeLoopbackPort() {
   return ntohs(a.sin_port);
 }
 
+std::uint16_t waitHelperReady(Process& helper, const std::filesystem::path& stdoutFile,
+                              std::chrono::milliseconds timeout) {
+  std::uint16_t port = 0;
+  waitFor(
+      [&] {
+        std::istringstream out(files::tryRead(stdoutFile).value_or(""));
+        for (std::string word; out >> word;) {
+          if (word == "ready" && out >> port) return true;
+        }
+        return !helper.running();
+      },
+      timeout);
+  return port;
+}
+
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

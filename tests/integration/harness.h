@@ -68,6 +68,12 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
 /// A 127.0.0.1 port nothing listens on now (for a listener started later at a known port).
 std::uint16_t freeLoopbackPort();
 
+/// Waits until a helper script (tests/integration/*.py) prints "ready PORT" in
+/// `stdoutFile`: the port it listens on; 0 when it exited first or said nothing within
+/// `timeout` (the helper's stderr tells why).
+std::uint16_t waitHelperReady(Process& helper, const std::filesystem::path& stdoutFile,
+                              std::chrono::milliseconds timeout);
+
 /// A running parc-server with its URLs, CA fingerprint and first admin password.
 class ServerFixture {
  public:

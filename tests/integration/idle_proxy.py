@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A TCP proxy on loopback that cuts connections idle for IDLE seconds, as office NAT
 boxes and proxies do. Usage: idle_proxy.py LISTEN_PORT TARGET_PORT IDLE_SECONDS
-Prints "ready" once listening, then one line per cut connection."""
+(LISTEN_PORT 0: any free port). Prints "ready PORT" once listening, then one line per cut connection."""
 import asyncio
 import sys
 import time
@@ -43,7 +43,8 @@ async def main():
     listen_port, target_port, idle = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     server = await asyncio.start_server(lambda r, w: handle(r, w, target_port, idle),
                                         "127.0.0.1", listen_port)
-    print("ready", flush=True)
+    # The port too: with LISTEN_PORT 0 the system picks a free one, no race with others.
+    print("ready", server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()
 

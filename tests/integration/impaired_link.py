@@ -7,7 +7,7 @@ TCP retransmits and the peers see a pause); every CUT_EVERY seconds one live con
 is cut at random (the link drops mid-request, possibly after the server stored a batch
 and before its answer arrived).
 Usage: impaired_link.py LISTEN_PORT TARGET_PORT DELAY_MS JITTER_MS STALL_EVERY STALL_SECONDS CUT_EVERY
-Prints "ready" once listening, then one line per stall and per cut."""
+(LISTEN_PORT 0: any free port). Prints "ready PORT" once listening, then one line per stall and per cut."""
 import asyncio
 import random
 import sys
@@ -91,7 +91,8 @@ async def main():
     random.seed(4)
     server = await asyncio.start_server(lambda r, w: handle(r, w, target, delay, jitter),
                                         "127.0.0.1", listen)
-    print("ready", flush=True)
+    # The port too: with LISTEN_PORT 0 the system picks a free one, no race with others.
+    print("ready", server.sockets[0].getsockname()[1], flush=True)
     asyncio.create_task(weather(stall_every, stall_seconds, cut_every))
     async with server:
         await server.serve_forever()
