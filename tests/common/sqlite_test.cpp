@@ -223,8 +223,10 @@ TEST(Sqlite, ABackgroundCheckpointerKeepsTheWalBoundedUnderASteadyWriter) {
   EXPECT_EQ(count.int64(0), 1500 * 8);
   // ~6,100 pages written, all of them in the WAL without the restart. Started over past
   // 400 pages (its tail copied by the first commit that finds the checkpointer idle), it
-  // peaked at 560–1,430 pages in 21 runs here.
-  EXPECT_LT(largestWal, 2500u * (4096 + 24)) << "the WAL was never started over";
+  // peaked at 560–1,430 pages in 21 runs here, and at 2,940 in a CI run beside other
+  // tests (the checkpointer, preempted mid-copy, was not idle for longer): the bound
+  // tells "started over" from "never", not how fast a busy machine does it.
+  EXPECT_LT(largestWal, 4500u * (4096 + 24)) << "the WAL was never started over";
   EXPECT_GT(std::filesystem::file_size(dir / "a.db"), 2000u * 4096) << "pages reached the file";
   std::filesystem::remove_all(dir);
 }
