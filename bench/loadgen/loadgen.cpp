@@ -233,7 +233,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
       if (what == Sent::kMetrics) {
         co_await report();
       } else if (ws_) {
-        sendInventory();
+        if (!inventoryInFlight_) sendInventory();  // one at a time, as the agent's outbox
       } else {
         next = 1s;  // the outbox would keep it: try again once the channel is back
       }
@@ -374,6 +374,9 @@ class Agent : public std::enable_shared_from_this<Agent> {
   }
 
   void sendInventory() {
+    // A delta built while another is unanswered would rest on a view the server may
+    // replace before it arrives (refused: "a view the server does not hold").
+    inventoryInFlight_ = true;
     std::string frame = parc::crypto::uuid4();
     auto now = static_cast<std::int64_t>(std::time(nullptr));
     bool full = ackedHash_.empty();
@@ -386,6 +389,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
 
   void inventoryAnswered(const parc::protocol::ReportAck& ack,
                          std::chrono::steady_clock::time_point sentAt, const std::string& hash) {
+    inventoryInFlight_ = false;
     std::string status = ack.results.empty() ? "" : ack.results[0].value("status", "");
     if (ack.error.empty() && (status == "stored" || status == "duplicate")) {
       ++stats_.inventoriesAcked;
@@ -427,7 +431,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
       co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
       if (std::chrono::steady_clock::now() >= end_) co_return;
       if (ws_) {
-        sendInventory();
+        if (!inventoryInFlight_) sendInventory();  // else the periodic round sent it
         co_return;
       }
       timer.expires_at(std::min(std::chrono::steady_clock::now() + 1s, end_));  // channel down
@@ -550,7 +554,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
     // Reports in flight on this connection will not be answered (the agent resends).
     stats_.reportsUnanswered += static_cast<long>(pending_.size());
     pending_.clear();
-    while (writing_) {  // the writer still holds the stream
+    inventoryInFlight_ = false;  // the agent would send it again
+    while (writing_) {           // the writer still holds the stream
       asio::steady_timer w(io_, 5ms);
       co_await w.async_wait(asio::redirect_error(use_awaitable, ec));
     }
@@ -636,6 +641,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
   parc::loadgen::PcIdentity pc_;
   std::string ackedHash_;      // the server's view of this PC ("": none, send a full one)
   int inventoryRefusals_ = 0;  // 503s in a row: the backoff's exponent
+  bool inventoryInFlight_ = false;
   bool hotLogged_ = false;
 };
 
