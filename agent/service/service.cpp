@@ -42,6 +42,7 @@
 #include "common/files/files.h"
 #include "common/liveness/liveness.h"
 #include "common/protocol/messages.h"
+#include "common/thread/backoff.h"
 #include "common/thread/thread_name.h"
 #include "common/version.h"
 
@@ -114,12 +115,8 @@ std::mt19937_64& rng() {
   return gen;
 }
 
-// Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)].
 std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap = 15min) {
-  auto ceiling =
-      std::min<std::chrono::milliseconds>(cap, kBackoffBase * (1LL << std::min(attempt, 20)));
-  std::uniform_int_distribution<std::int64_t> dist(0, ceiling.count());
-  return std::chrono::milliseconds(dist(rng()));
+  return backoffWithFullJitter(attempt, kBackoffBase, cap);
 }
 
 // The interval ±10 %, so that PCs switched on together do not report together.

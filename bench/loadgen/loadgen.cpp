@@ -44,6 +44,7 @@
 #include "common/net/client.h"
 #include "common/protocol/control.h"
 #include "common/protocol/messages.h"
+#include "common/thread/backoff.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -233,7 +234,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
       if (what == Sent::kMetrics) {
         co_await report();
       } else if (ws_) {
-        if (!inventoryInFlight_) sendInventory();  // one at a time, as the agent's outbox
+        if (!inventoryInFlight()) sendInventory();  // one at a time, as the agent's outbox
       } else {
         next = 1s;  // the outbox would keep it: try again once the channel is back
       }
@@ -373,10 +374,15 @@ class Agent : public std::enable_shared_from_this<Agent> {
            "inventory-acked";
   }
 
+  // A delta built while another is unanswered would rest on a view the server may
+  // replace before it arrives (refused: "a view the server does not hold"). Those in
+  // flight are in pending_, emptied when the channel drops.
+  bool inventoryInFlight() const {
+    return std::any_of(pending_.begin(), pending_.end(),
+                       [](const auto& p) { return p.second.what == Sent::kInventory; });
+  }
+
   void sendInventory() {
-    // A delta built while another is unanswered would rest on a view the server may
-    // replace before it arrives (refused: "a view the server does not hold").
-    inventoryInFlight_ = true;
     std::string frame = parc::crypto::uuid4();
     auto now = static_cast<std::int64_t>(std::time(nullptr));
     bool full = ackedHash_.empty();
@@ -389,7 +395,6 @@ class Agent : public std::enable_shared_from_this<Agent> {
 
   void inventoryAnswered(const parc::protocol::ReportAck& ack,
                          std::chrono::steady_clock::time_point sentAt, const std::string& hash) {
-    inventoryInFlight_ = false;
     std::string status = ack.results.empty() ? "" : ack.results[0].value("status", "");
     if (ack.error.empty() && (status == "stored" || status == "duplicate")) {
       ++stats_.inventoriesAcked;
@@ -415,11 +420,10 @@ class Agent : public std::enable_shared_from_this<Agent> {
     ackedHash_.clear();
   }
 
-  // The agent's backoff after a failed delivery (agent/service/service.cpp): full jitter
-  // over 1 s doubling per failure, at most its default retry_max_seconds (5 min).
+  // The agent's backoff after a failed delivery (agent/service/service.cpp): 1 s doubling
+  // per failure, at most its default retry_max_seconds (5 min).
   void retryInventory() {
-    long ceiling = std::min<long>(300000, 1000L << std::min(inventoryRefusals_++, 20));
-    std::chrono::milliseconds wait(std::uniform_int_distribution<long>(0, ceiling)(rng_));
+    auto wait = parc::backoffWithFullJitter(inventoryRefusals_++, 1s, 5min);
     asio::co_spawn(
         io_, [self = shared_from_this(), wait] { return self->inventoryAgain(wait); },
         asio::detached);
@@ -431,7 +435,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
       co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
       if (std::chrono::steady_clock::now() >= end_) co_return;
       if (ws_) {
-        if (!inventoryInFlight_) sendInventory();  // else the periodic round sent it
+        if (!inventoryInFlight()) sendInventory();  // else the periodic round sent it
         co_return;
       }
       timer.expires_at(std::min(std::chrono::steady_clock::now() + 1s, end_));  // channel down
@@ -554,8 +558,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
     // Reports in flight on this connection will not be answered (the agent resends).
     stats_.reportsUnanswered += static_cast<long>(pending_.size());
     pending_.clear();
-    inventoryInFlight_ = false;  // the agent would send it again
-    while (writing_) {           // the writer still holds the stream
+    while (writing_) {  // the writer still holds the stream
       asio::steady_timer w(io_, 5ms);
       co_await w.async_wait(asio::redirect_error(use_awaitable, ec));
     }
@@ -641,7 +644,6 @@ class Agent : public std::enable_shared_from_this<Agent> {
   parc::loadgen::PcIdentity pc_;
   std::string ackedHash_;      // the server's view of this PC ("": none, send a full one)
   int inventoryRefusals_ = 0;  // 503s in a row: the backoff's exponent
-  bool inventoryInFlight_ = false;
   bool hotLogged_ = false;
 };
 
