@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <iterator>
@@ -87,6 +88,11 @@ TEST(WebSocket, AConnectionMayOutliveItsClient) {
     kept->send("into the void");  // dropped, never a crash
     kept.reset();                 // the last reference: closes its socket cleanly
   }
+  // A joined thread can still be listed in /proc for a moment: the kernel wakes the joiner
+  // before it reaps the task. A leaked thread stays; one being reaped goes within the wait.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (threads() != threadsBefore && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(threads(), threadsBefore) << "threads left by 20 clients";
   loop.stop(std::chrono::milliseconds(500));
   serverThread.join();
