@@ -537,9 +537,12 @@ class Agent : public std::enable_shared_from_this<Agent> {
       stats_.allConnectedSeconds = ms(stats_.start) / 1000.0;
     ws_ = &ws;
     send(parc::protocol::toJson(parc::protocol::Hello{"loadgen"}).dump());
+    // Closed, not cancelled, at the end: a cancel reaches only the socket operation pending
+    // at that instant, and a read then waiting inside Beast for a ping's write to finish
+    // went on reading afterwards (a run hung at its end with one channel still open).
     asio::steady_timer closer(io_, end_);
     closer.async_wait([&ws](beast::error_code e) {
-      if (!e) beast::get_lowest_layer(ws).cancel();
+      if (!e) beast::get_lowest_layer(ws).close();
     });
     beast::flat_buffer buf;
     while (!ec) {

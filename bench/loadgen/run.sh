@@ -160,8 +160,13 @@ kept, ids = (sqlite3.connect(main).execute(f"SELECT count(*) FROM {t}").fetchone
              for t in ("agent_messages", "received_messages"))
 print(f"parc.db {size // 1024} KiB: {kept} messages kept as received, {ids} ids remembered")
 with_inventory, = sqlite3.connect(main).execute("SELECT count(*) FROM hosts WHERE inventory_at IS NOT NULL").fetchone()
-print(f"hosts with an inventory: {with_inventory}")
+first, last = sqlite3.connect(main).execute("SELECT min(inventory_at), max(inventory_at) FROM hosts").fetchone()
+print(f"hosts with an inventory: {with_inventory}" +
+      (f", the last stored {last - first} s after the first" if first is not None else ""))
 PY
+# What the server warned about during run 1, by kind (numbers masked), most frequent first.
+grep -h " warning " "$work/server.log" | sed -E 's/^[^ ]+ warning [^:]+: //; s/[0-9]+/N/g' | cut -c1-150 |
+  sort | uniq -c | sort -rn | head -5 | sed 's/^ */server warnings: /' || true
 
 if [ "${PARC_BENCH_RESTART:-1}" = 0 ]; then
   kill "$server_pid"; wait "$server_pid" || true

@@ -36,6 +36,9 @@ bool isNormalEnd(const beast::error_code& ec) {
 struct EventLoop::Impl {
   asio::io_context io;
   asio::thread_pool workers;
+  // Established WebSocket channels' messages: a burst of large ones (10,000 PCs' first
+  // inventories) must not keep upgrades and requests waiting on the workers behind it.
+  asio::thread_pool channels;
   int networkThreads;
   std::mutex mutex;
   std::vector<std::weak_ptr<HttpsServer::Impl>> servers;
@@ -50,18 +53,23 @@ struct EventLoop::Impl {
   struct Probe {
     std::atomic<std::chrono::steady_clock::rep> posted{now()}, ran{now()};
   };
-  Probe networkProbe, workerProbe;
+  Probe networkProbe, workerProbe, channelProbe;
 
-  Impl(int net, int work) : io(net), workers(static_cast<std::size_t>(work)), networkThreads(net) {
-    nameWorkers(work);
+  Impl(int net, int work, int chan)
+      : io(net),
+        workers(static_cast<std::size_t>(work)),
+        channels(static_cast<std::size_t>(chan)),
+        networkThreads(net) {
+    nameThreads(workers, work, "worker");
+    nameThreads(channels, chan, "channel");
   }
   // Each of `count` tasks names the thread it runs on and holds it until all have
   // started: so every thread of the pool takes exactly one.
-  void nameWorkers(int count) {
+  static void nameThreads(asio::thread_pool& pool, int count, const char* name) {
     auto started = std::make_shared<std::latch>(count);
     for (int i = 0; i < count; ++i)
-      asio::post(workers, [started] {
-        nameThisThread("worker");
+      asio::post(pool, [started, name] {
+        nameThisThread(name);
         started->arrive_and_wait();
       });
   }
@@ -357,7 +365,8 @@ void HttpsServer::Impl::listen(const std::string& address, std::uint16_t port) {
 
 bool HttpsServer::Impl::admit(const std::string& address) {
   std::lock_guard lock(mutex);
-  if (loop.stopping || sessions.size() >= limits.maxConnections) return false;
+  // Open channels hold their descriptors as sessions do: both count.
+  if (loop.stopping || sessions.size() + channels.size() >= limits.maxConnections) return false;
   auto& count = perAddress[address];
   if (count >= limits.maxConnectionsPerAddress) return false;
   ++count;
@@ -381,7 +390,7 @@ void HttpsServer::Impl::adoptChannel(TlsStream stream, http::request<http::strin
   auto holder = std::make_shared<detail::Stoppable*>(nullptr);
   auto channel = detail::startServerChannel(
       std::move(stream), std::move(request), std::move(handlers), wsLimits,
-      asio::make_strand(loop.workers), [self, address, holder] {
+      asio::make_strand(loop.channels), [self, address, holder] {
         std::lock_guard lock(self->mutex);
         self->channels.erase(*holder);
         auto it = self->perAddress.find(address);
@@ -471,12 +480,13 @@ std::uint16_t HttpsServer::port() const {
   return impl_->acceptor.local_endpoint().port();
 }
 
-EventLoop::EventLoop(int networkThreads, int workerThreads)
-    : impl_(std::make_unique<Impl>(networkThreads, workerThreads)) {}
+EventLoop::EventLoop(int networkThreads, int workerThreads, int channelThreads)
+    : impl_(std::make_unique<Impl>(networkThreads, workerThreads, channelThreads)) {}
 
 EventLoop::~EventLoop() {
   impl_->io.stop();
   impl_->workers.join();
+  impl_->channels.join();
 }
 
 void EventLoop::run(const std::function<void(int)>& onSignal) {
@@ -491,6 +501,7 @@ void EventLoop::run(const std::function<void(int)>& onSignal) {
   impl_->io.run();
   for (auto& t : extra) t.join();
   impl_->workers.join();
+  impl_->channels.join();
 }
 
 namespace {
@@ -550,8 +561,9 @@ std::chrono::steady_clock::rep probePool(Executor&& pool, Probe& probe,
 std::chrono::steady_clock::duration EventLoop::probe() {
   auto now = Impl::now();
   return std::chrono::steady_clock::duration(
-      std::max(probePool(impl_->io, impl_->networkProbe, now),
-               probePool(impl_->workers, impl_->workerProbe, now)));
+      std::max({probePool(impl_->io, impl_->networkProbe, now),
+                probePool(impl_->workers, impl_->workerProbe, now),
+                probePool(impl_->channels, impl_->channelProbe, now)}));
 }
 
 void EventLoop::stop(std::chrono::milliseconds grace) {

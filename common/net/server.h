@@ -15,8 +15,10 @@ namespace parc::net {
 
 class EventLoop {
  public:
-  /// `workerThreads` run request handlers, so a slow database write never stalls I/O.
-  EventLoop(int networkThreads, int workerThreads);
+  /// `workerThreads` run request handlers and upgrade decisions, so a slow database write
+  /// never stalls I/O; `channelThreads` run the messages of established WebSocket channels,
+  /// so a burst of them never delays a new connection or a request.
+  EventLoop(int networkThreads, int workerThreads, int channelThreads = 2);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -25,10 +27,10 @@ class EventLoop {
   void run(const std::function<void(int)>& onSignal = {});
   /// Stops accepting, lets requests in flight finish for up to `grace`, then returns from run().
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
-  /// For the systemd watchdog: how long the network threads and the workers took to run
-  /// the last no-op posted to them, or have kept it waiting so far (the worse of the
-  /// two), and posts the next ones. Small while both pools move; grows without end when
-  /// either hangs.
+  /// For the systemd watchdog: how long the network threads and the two pools took to run
+  /// the last no-op posted to them, or have kept it waiting so far (the worst of the
+  /// three), and posts the next ones. Small while all move; grows without end when one
+  /// hangs.
   std::chrono::steady_clock::duration probe();
 
   struct Impl;
@@ -46,6 +48,8 @@ struct ServerLimits {
   std::chrono::seconds requestTimeout{30};
   /// Bound on an idle keep-alive connection waiting for its next request.
   std::chrono::seconds idleTimeout{60};
+  /// Sessions and open WebSocket channels together; keep it under the process's open-files
+  /// limit, or the databases cannot open their files when it is reached.
   std::size_t maxConnections = 60000;
   std::size_t maxConnectionsPerAddress = 1000;
 };

@@ -50,7 +50,8 @@ class WsChannel : public detail::Stoppable,
         limits_(limits),
         callbacks_(std::move(callbacks)),
         onEnd_(std::move(onEnd)),
-        wake_(ws_.get_executor()) {
+        wake_(ws_.get_executor()),
+        caughtUp_(ws_.get_executor()) {
     wake_.expires_at(asio::steady_timer::time_point::max());
   }
 
@@ -153,6 +154,7 @@ class WsChannel : public detail::Stoppable,
     beast::flat_buffer buffer;
     beast::error_code ec;
     for (;;) {
+      co_await handlersCaughtUp();
       co_await ws_.async_read(buffer, asio::redirect_error(use_awaitable, ec));
       if (ec) break;
       std::string text = beast::buffers_to_string(buffer.data());
@@ -167,15 +169,34 @@ class WsChannel : public detail::Stoppable,
         break;
       }
       // A message's activity goes in the same callback as the message: one hand-off to
-      // the worker strand per message, not two (a wake-up of a worker thread each).
-      asio::post(callbacks_, [self, binary, text = std::move(text)] {
+      // the channel strand per message, not two (a wake-up of a pool thread each).
+      std::size_t size = text.size();
+      unhandledBytes_ += size;
+      asio::post(callbacks_, [self, binary, size, text = std::move(text)] {
         const WsHandlers& h = self->handlers_;
         if (h.onActivity) h.onActivity();
         const auto& onData = binary ? h.onBinary : h.onMessage;
         if (onData) onData(text);
+        asio::post(self->ws_.get_executor(), [self, size] { self->handled(size); });
       });
     }
     end(describeEnd(ec, std::string(ws_.reason().reason.c_str())));
+  }
+
+  // On the stream's executor, as the reader: no lock.
+  void handled(std::size_t bytes) {
+    unhandledBytes_ -= bytes;
+    caughtUp_.cancel();
+  }
+
+  // Woken as this channel's messages are handled. Not reading meanwhile, it answers no
+  // ping either: a pause past the idle timeout ends the channel, as a hung peer would.
+  awaitable<void> handlersCaughtUp() {
+    beast::error_code ec;
+    while (unhandledBytes_ > limits_.maxUnhandledBytes) {
+      caughtUp_.expires_at(asio::steady_timer::time_point::max());
+      co_await caughtUp_.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
   }
 
   void end(std::string reason) {
@@ -275,6 +296,9 @@ class WsChannel : public detail::Stoppable,
   std::function<void()> onEnd_;
   asio::steady_timer wake_;
   std::deque<Outgoing> queue_;
+  // Bytes of the messages posted to the handlers and not yet handled (reader's executor).
+  std::size_t unhandledBytes_ = 0;
+  asio::steady_timer caughtUp_;
   bool closing_ = false;
   bool ended_ = false;
   std::string reason_;

@@ -48,6 +48,10 @@ struct WsHandlers {
 struct WsLimits {
   std::size_t maxMessageBytes = 1024 * 1024;
   std::size_t maxQueuedMessages = 16384;
+  /// Messages read but not yet handled, per connection: past this, reading pauses until
+  /// the handlers catch up. A peer that sends faster than it is served (a compromised PC
+  /// flooding its channel) is slowed by TCP instead of filling the server's memory.
+  std::size_t maxUnhandledBytes = std::size_t{8} << 20;
   /// No frame for this long closes the connection; a ping is sent at half of it, so
   /// proxies that cut idle connections see traffic well before they would.
   std::chrono::seconds idleTimeout{40};

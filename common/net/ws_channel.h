@@ -17,7 +17,7 @@ class Stoppable {
 };
 
 /// Runs a server-side WebSocket on an accepted TLS stream after `request` asked to
-/// upgrade. `callbacks` is where handlers run (a strand on the worker pool). `onEnd`
+/// upgrade. `callbacks` is where handlers run (a strand on the channel pool). `onEnd`
 /// runs when the channel is gone (releases the connection's slot).
 std::shared_ptr<Stoppable> startServerChannel(TlsStream stream,
                                               http::request<http::string_body> request,

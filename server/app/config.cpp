@@ -51,6 +51,7 @@ void loadThreads(const toml::table& t, ServerConfig& c) {
   };
   c.networkThreads = count("threads.network", c.networkThreads);
   c.workerThreads = count("threads.workers", c.workerThreads);
+  c.channelThreads = count("threads.channels", c.channelThreads);
   c.reportThreads = count("threads.reports", c.reportThreads);
 }
 

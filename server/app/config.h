@@ -43,10 +43,12 @@ struct ServerConfig {
   /// Ed25519 public keys (hex) of the offline release keys whose agent releases the
   /// server accepts and offers (`[updates] trusted_keys`); none: no updates published.
   std::vector<std::string> releaseKeys;
-  /// Threads (`[threads] network`, `workers`, `reports`): TLS and WebSocket framing,
-  /// request and channel handlers, and the group commits of the agents' reports.
+  /// Threads (`[threads] network`, `workers`, `channels`, `reports`): TLS and WebSocket
+  /// framing, request handlers and upgrades, control-channel messages, and the group
+  /// commits of the agents' reports.
   int networkThreads = 1;
   int workerThreads = 8;
+  int channelThreads = 2;
   int reportThreads = 4;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   std::size_t maxDecompressedBytes = 64 * 1024 * 1024;

@@ -101,6 +101,20 @@ void raiseFileLimit() {
   }
 }
 
+// Descriptors kept for the databases, their journals and temporary files, backups and the
+// console: connections stop there. Past the limit SQLite could not open a file, and a
+// report was refused with "unable to open database file" (docs/benchmarks.md).
+constexpr std::size_t kConsoleConnections = 512;
+constexpr std::size_t kDescriptorsForFiles = 512;
+
+std::size_t agentConnectionLimit(std::size_t configured) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return configured;
+  std::size_t reserve = kConsoleConnections + kDescriptorsForFiles;
+  std::size_t open = r.rlim_cur > reserve ? r.rlim_cur - reserve : 1;
+  return std::min(configured, open);
+}
+
 // Batches a power cut took from metrics.sqlite, back from their copies (metrics_replay.h).
 void replayMetrics(store::Store& store, alerts::HealthService& health) {
   auto started = std::chrono::steady_clock::now();
@@ -213,7 +227,10 @@ int runServer(const ServerConfig& settings) {
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;
   limits.requestTimeout = std::chrono::seconds(config.requestTimeoutSeconds);
-  net::EventLoop loop(config.networkThreads, config.workerThreads);
+  limits.maxConnections = agentConnectionLimit(limits.maxConnections);
+  spdlog::info("agent listener: at most {} connections (open-files limit less {} kept)",
+               limits.maxConnections, kConsoleConnections + kDescriptorsForFiles);
+  net::EventLoop loop(config.networkThreads, config.workerThreads, config.channelThreads);
   // systemd's keep-alive (WatchdogSec=) only while both thread pools answer: a hung
   // event loop or a worker pool stuck on one lock gets the server restarted.
   auto loopWatch = Liveness::process().watch("the server's event loop",
@@ -226,6 +243,7 @@ int runServer(const ServerConfig& settings) {
   if (config.agentUrl.empty())
     config.agentUrl = url(config.agentListener.address, agentServer.port());
   net::ServerLimits consoleLimits = limits;
+  consoleLimits.maxConnections = kConsoleConnections;
   consoleLimits.maxConnectionsPerAddress = config.consoleConnectionsPerAddress;
   net::HttpsServer consoleServer(
       loop, "console listener", config.consoleListener.address, config.consoleListener.port,

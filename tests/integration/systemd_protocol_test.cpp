@@ -100,10 +100,10 @@ TEST_F(SystemdProtocol, ServerThreadsCarryTheNameOfTheirWork) {
   unsetenv("NOTIFY_SOCKET");
   unsetenv("WATCHDOG_USEC");
   ASSERT_TRUE(systemd_.waitFor("READY=1", 30s));
-  expectThreadsNamed(
-      server.process().pid(),
-      {"parc-server", "worker", "report", "health", "alert-send", "presence", "channel-sweep",
-       "sd-signals", "sd-watchdog", "message-purge", "audit-purge", "wal-checkpoint"});
+  expectThreadsNamed(server.process().pid(),
+                     {"parc-server", "worker", "channel", "report", "health", "alert-send",
+                      "presence", "channel-sweep", "sd-signals", "sd-watchdog", "message-purge",
+                      "audit-purge", "wal-checkpoint"});
   EXPECT_EQ(server.stop(), 0);
 }
 

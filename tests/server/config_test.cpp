@@ -82,14 +82,16 @@ TEST(ServerConfigThreads, DefaultsKeysAndRefusals) {
   ServerConfig d = load("");
   EXPECT_EQ(d.networkThreads, 1);
   EXPECT_EQ(d.workerThreads, 8);
+  EXPECT_EQ(d.channelThreads, 2);
   EXPECT_EQ(d.reportThreads, 4);
-  ServerConfig c = load("[threads]\nnetwork = 2\nworkers = 3\nreports = 1\n");
+  ServerConfig c = load("[threads]\nnetwork = 2\nworkers = 3\nchannels = 5\nreports = 1\n");
   EXPECT_EQ(c.networkThreads, 2);
   EXPECT_EQ(c.workerThreads, 3);
+  EXPECT_EQ(c.channelThreads, 5);
   EXPECT_EQ(c.reportThreads, 1);
-  for (const char* bad :
-       {"[threads]\nnetwork = 0\n", "[threads]\nworkers = 65\n", "[threads]\nreports = -1\n",
-        "[threads]\nnetwork = 4294967297\n", "[threads]\nworkers = \"2\"\n"}) {
+  for (const char* bad : {"[threads]\nnetwork = 0\n", "[threads]\nworkers = 65\n",
+                          "[threads]\nreports = -1\n", "[threads]\nchannels = 0\n",
+                          "[threads]\nnetwork = 4294967297\n", "[threads]\nworkers = \"2\"\n"}) {
     EXPECT_THROW(load(bad), Error) << bad;
   }
 }
