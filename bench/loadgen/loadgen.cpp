@@ -26,6 +26,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -537,13 +538,25 @@ class Agent : public std::enable_shared_from_this<Agent> {
       stats_.allConnectedSeconds = ms(stats_.start) / 1000.0;
     ws_ = &ws;
     send(parc::protocol::toJson(parc::protocol::Hello{"loadgen"}).dump());
-    // Closed, not cancelled, at the end: a cancel reaches only the socket operation pending
-    // at that instant, and a read then waiting inside Beast for a ping's write to finish
-    // went on reading afterwards (a run hung at its end with one channel still open).
+    // At the end, once the inventory in flight is answered (at most 5 s later): closed
+    // before its answer, the server would hold a view this PC never saw acknowledged, and
+    // a resumed run's delta on the older one is refused. Closed, not cancelled: a cancel
+    // reaches only the socket operation pending at that instant, and a read then waiting
+    // inside Beast for a ping's write went on reading afterwards (a run hung at its end).
     asio::steady_timer closer(io_, end_);
-    closer.async_wait([&ws](beast::error_code e) {
-      if (!e) beast::get_lowest_layer(ws).close();
-    });
+    // A wait that fired just before this function returns runs after it: it must not touch
+    // the stream then.
+    auto here = std::make_shared<bool>(true);
+    std::function<void(beast::error_code)> closeOnceAnswered = [&, here](beast::error_code e) {
+      if (e || !*here) return;
+      if (!inventoryInFlight() || std::chrono::steady_clock::now() >= end_ + 5s) {
+        beast::get_lowest_layer(ws).close();
+        return;
+      }
+      closer.expires_after(50ms);
+      closer.async_wait(closeOnceAnswered);
+    };
+    closer.async_wait(closeOnceAnswered);
     beast::flat_buffer buf;
     while (!ec) {
       co_await ws.async_read(buf, asio::redirect_error(use_awaitable, ec));
@@ -556,6 +569,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
         stats_.fail("channel frame", e.what());
       }
     }
+    *here = false;
     closer.cancel();
     ws_ = nullptr;
     // Reports in flight on this connection will not be answered (the agent resends).
