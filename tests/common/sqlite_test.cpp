@@ -232,7 +232,9 @@ TEST(Sqlite, ABackgroundCheckpointerKeepsTheWalBoundedUnderASteadyWriter) {
   // tests (the checkpointer, preempted mid-copy, was not idle for longer): the bound
   // tells "started over" from "never", not how fast a busy machine does it.
   EXPECT_LT(largestWal, 4500u * (4096 + 24)) << "the WAL was never started over";
-  EXPECT_GT(std::filesystem::file_size(dir / "a.db"), 2000u * 4096) << "pages reached the file";
+  // Without checkpoints the file keeps its first 2 pages. A CI run under load had copied
+  // 1,712 of the ~3,000 pages when the checkpointer stopped (2,000 was asked then).
+  EXPECT_GT(std::filesystem::file_size(dir / "a.db"), 1000u * 4096) << "pages reached the file";
   std::filesystem::remove_all(dir);
 }
 
