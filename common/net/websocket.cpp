@@ -177,16 +177,18 @@ class WsChannel : public detail::Stoppable,
         if (h.onActivity) h.onActivity();
         const auto& onData = binary ? h.onBinary : h.onMessage;
         if (onData) onData(text);
-        asio::post(self->ws_.get_executor(), [self, size] { self->handled(size); });
+        self->handled(size);
       });
     }
     end(describeEnd(ec, std::string(ws_.reason().reason.c_str())));
   }
 
-  // On the stream's executor, as the reader: no lock.
+  // On the handlers' strand. The reader is woken (a hand-off to its executor) only when it
+  // waits: most messages are handled while it reads on, and cost no second hand-off.
   void handled(std::size_t bytes) {
     unhandledBytes_ -= bytes;
-    caughtUp_.cancel();
+    if (readerWaiting_)
+      asio::post(ws_.get_executor(), [self = shared_from_this()] { self->caughtUp_.cancel(); });
   }
 
   // Woken as this channel's messages are handled. Not reading meanwhile, it answers no
@@ -195,7 +197,15 @@ class WsChannel : public detail::Stoppable,
     beast::error_code ec;
     while (unhandledBytes_ > limits_.maxUnhandledBytes) {
       caughtUp_.expires_at(asio::steady_timer::time_point::max());
+      readerWaiting_ = true;
+      // Looked at again with the flag up: a message handled in between is seen here, or
+      // its handled() sees the flag and wakes the wait.
+      if (unhandledBytes_ <= limits_.maxUnhandledBytes) {
+        readerWaiting_ = false;
+        break;
+      }
       co_await caughtUp_.async_wait(asio::redirect_error(use_awaitable, ec));
+      readerWaiting_ = false;
     }
   }
 
@@ -296,8 +306,10 @@ class WsChannel : public detail::Stoppable,
   std::function<void()> onEnd_;
   asio::steady_timer wake_;
   std::deque<Outgoing> queue_;
-  // Bytes of the messages posted to the handlers and not yet handled (reader's executor).
-  std::size_t unhandledBytes_ = 0;
+  // Bytes of the messages posted to the handlers and not yet handled; whether the reader
+  // waits for them (handlersCaughtUp).
+  std::atomic<std::size_t> unhandledBytes_{0};
+  std::atomic<bool> readerWaiting_{false};
   asio::steady_timer caughtUp_;
   bool closing_ = false;
   bool ended_ = false;

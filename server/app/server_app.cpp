@@ -92,13 +92,14 @@ std::string url(const std::string& address, std::uint16_t port) {
   return "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-// One descriptor per connected agent: take all the system allows.
-void raiseFileLimit() {
+// One descriptor per connected agent: take all the system allows. Returns the limit now
+// in force (RLIM_INFINITY when unknown).
+rlim_t raiseFileLimit() {
   rlimit r{};
-  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &r);
-  }
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return RLIM_INFINITY;
+  rlim_t former = r.rlim_cur;
+  r.rlim_cur = r.rlim_max;
+  return setrlimit(RLIMIT_NOFILE, &r) == 0 ? r.rlim_cur : former;
 }
 
 // Descriptors kept for the databases, their journals and temporary files, backups and the
@@ -106,12 +107,11 @@ void raiseFileLimit() {
 // report was refused with "unable to open database file" (docs/benchmarks.md).
 constexpr std::size_t kConsoleConnections = 512;
 constexpr std::size_t kDescriptorsForFiles = 512;
+constexpr std::size_t kKeptDescriptors = kConsoleConnections + kDescriptorsForFiles;
 
-std::size_t agentConnectionLimit(std::size_t configured) {
-  rlimit r{};
-  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return configured;
-  std::size_t reserve = kConsoleConnections + kDescriptorsForFiles;
-  std::size_t open = r.rlim_cur > reserve ? r.rlim_cur - reserve : 1;
+std::size_t agentConnectionLimit(std::size_t configured, rlim_t fileLimit) {
+  if (fileLimit == RLIM_INFINITY) return configured;
+  std::size_t open = fileLimit > kKeptDescriptors ? fileLimit - kKeptDescriptors : 1;
   return std::min(configured, open);
 }
 
@@ -137,7 +137,7 @@ void replayMetrics(store::Store& store, alerts::HealthService& health) {
 
 int runServer(const ServerConfig& settings) {
   ServerConfig config = settings;  // completed below with what is known once listening
-  raiseFileLimit();
+  rlim_t fileLimit = raiseFileLimit();
   files::ensureDirectory(config.dataDir, 0700);
   store::SqliteStore store(config.dataDir / "parc.db");
   auto ca = ca::InternalCa::openOrCreate(config.dataDir / "tls", certificateNames(config));
@@ -227,9 +227,9 @@ int runServer(const ServerConfig& settings) {
   net::ServerLimits limits;
   limits.maxBodyBytes = config.maxBodyBytes;
   limits.requestTimeout = std::chrono::seconds(config.requestTimeoutSeconds);
-  limits.maxConnections = agentConnectionLimit(limits.maxConnections);
+  limits.maxConnections = agentConnectionLimit(limits.maxConnections, fileLimit);
   spdlog::info("agent listener: at most {} connections (open-files limit less {} kept)",
-               limits.maxConnections, kConsoleConnections + kDescriptorsForFiles);
+               limits.maxConnections, kKeptDescriptors);
   net::EventLoop loop(config.networkThreads, config.workerThreads, config.channelThreads);
   // systemd's keep-alive (WatchdogSec=) only while both thread pools answer: a hung
   // event loop or a worker pool stuck on one lock gets the server restarted.

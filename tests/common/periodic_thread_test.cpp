@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/thread/thread_name.h"
+#include "tests/common/wait.h"
 
 namespace parc {
 namespace {
@@ -14,14 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto end = Clock::now() + timeout;
-  while (!condition()) {
-    if (Clock::now() > end) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
+using parc::testing::waitFor;
 
 TEST(PeriodicThread, RunsAtOnceThenAtTheInterval) {
   std::atomic<int> rounds{0};
@@ -33,7 +27,7 @@ TEST(PeriodicThread, RunsAtOnceThenAtTheInterval) {
       if (n == 1) first = Clock::now();
       if (n == 2) second = Clock::now();
     });
-    ASSERT_TRUE(waitUntil([&] { return rounds >= 2; }, 5000ms));
+    ASSERT_TRUE(waitFor([&] { return rounds >= 2; }, 5000ms, 5ms));
   }
   EXPECT_LT(first - start, 150ms) << "the first round does not wait for the interval";
   EXPECT_GE(second - first, 190ms);
@@ -48,7 +42,7 @@ TEST(PeriodicThread, DestructionEndsALongRoundThroughKeepGoingAndSkipsTheWait) {
       while (keepGoing()) std::this_thread::sleep_for(1ms);
       sawStop = true;
     });
-    ASSERT_TRUE(waitUntil([&] { return inRound.load(); }, 5000ms));
+    ASSERT_TRUE(waitFor([&] { return inRound.load(); }, 5000ms, 5ms));
   }
   EXPECT_TRUE(sawStop);
   EXPECT_LT(Clock::now() - started, 5s) << "neither the round nor the hour is waited for";
@@ -62,7 +56,7 @@ TEST(PeriodicThread, ItsRoundsRunOnAThreadWithItsName) {
       seen = thisThreadName();
       ran = true;
     });
-    ASSERT_TRUE(waitUntil([&] { return ran.load(); }, 5000ms));
+    ASSERT_TRUE(waitFor([&] { return ran.load(); }, 5000ms, 5ms));
   }
   EXPECT_EQ(seen, "message-purge");
   EXPECT_NE(thisThreadName(), "message-purge") << "the caller's thread keeps its own name";

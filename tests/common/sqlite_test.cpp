@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/sqlite/background_checkpointer.h"
 #include "common/sqlite/database.h"
+#include "tests/common/wait.h"
 
 namespace parc::sqlite {
 namespace {
@@ -219,9 +220,8 @@ TEST(Sqlite, ABackgroundCheckpointerKeepsTheWalBoundedUnderASteadyWriter) {
     EXPECT_EQ(threadNamed("wal-checkpoint"), 1);
   }
   // A joined thread may be listed for a moment more, until the kernel reaps it.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (threadNamed("wal-checkpoint") != 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  parc::testing::waitFor([] { return threadNamed("wal-checkpoint") == 0; },
+                         std::chrono::seconds(5));
   EXPECT_EQ(threadNamed("wal-checkpoint"), 0) << "stopped with its owner";
   Statement count(db, "SELECT COUNT(*) FROM t");
   count.step();

@@ -120,15 +120,6 @@ std::uint16_t waitHelperReady(Process& helper, const std::filesystem::path& stdo
   return port;
 }
 
-bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
-}
-
 RunResult runProgram(const std::vector<std::string>& argv,
                      const std::map<std::string, std::string>& env, const std::string& input,
                      std::chrono::seconds timeout) {

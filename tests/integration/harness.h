@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/json/json.h"
+#include "tests/common/wait.h"  // waitFor
 
 namespace parc::testing {
 
@@ -61,9 +62,6 @@ class Process {
 };
 
 std::string binary(const std::string& name);  // path of parc-server, parc-agent, parcctl
-
-/// Polls `condition` every 50 ms until true or `timeout`; returns the last result.
-bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 /// A 127.0.0.1 port nothing listens on now (for a listener started later at a known port).
 std::uint16_t freeLoopbackPort();

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/net/server.h"
 #include "tests/common/test_pki.h"
+#include "tests/common/wait.h"
 
 namespace parc::net {
 namespace {
@@ -30,6 +31,7 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
+using parc::testing::waitFor;
 
 struct Pki : parc::testing::TestPki {
   std::shared_ptr<tls::TlsContext> client() const {
@@ -314,12 +316,13 @@ TEST(EventLoopProbe, GrowsWhileTheWorkersAreHeldAndRecovers) {
   // Under 100 ms within a few tries: the pools' threads may still be starting (three pools;
   // slow under ASan on a busy machine), but a hung pool never gets there.
   auto settles = [&] {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-      loop.probe();
-      std::this_thread::sleep_for(20ms);
-      if (loop.probe() < 100ms) return true;
-    }
-    return false;
+    return waitFor(
+        [&] {
+          loop.probe();
+          std::this_thread::sleep_for(20ms);
+          return loop.probe() < 100ms;
+        },
+        1s, 0ms);
   };
   EXPECT_TRUE(settles()) << "an idle loop answers its probes at once";
 

@@ -22,11 +22,13 @@
 #include "common/net/client.h"
 #include "common/net/server.h"
 #include "tests/common/test_pki.h"
+#include "tests/common/wait.h"
 
 namespace parc::net {
 namespace {
 
 using Pki = parc::testing::TestPki;
+using parc::testing::waitFor;
 
 std::shared_ptr<tls::TlsContext> serverTls(const Pki& pki) {
   tls::ServerTlsConfig sc;
@@ -56,36 +58,56 @@ Request getRoot() {
   return r;
 }
 
-// Looks every 10 ms until `done` holds or `limit` has passed; whether it held.
-bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+// Requests answered with `status` and `body`, whatever they ask.
+Handler answering(int status, std::string body) {
+  return [status, body](const Request&) {
+    return Response{status, {{"content-type", "text/plain"}}, body};
+  };
 }
+
+// Every upgrade accepted, each connection with a copy of `handlers`.
+UpgradeHandler accepting(WsHandlers handlers) {
+  return [handlers](const Request&) {
+    UpgradeDecision d;
+    d.accept = handlers;
+    return d;
+  };
+}
+
+// The loop run on a thread of its own for the test's length, then stopped.
+class Running {
+ public:
+  explicit Running(EventLoop& loop) : loop_(loop), thread_([&loop] { loop.run(); }) {}
+  ~Running() {
+    loop_.stop(std::chrono::milliseconds(500));
+    thread_.join();
+  }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+
+ private:
+  EventLoop& loop_;
+  std::thread thread_;
+};
 
 TEST(WebSocket, AConnectionMayOutliveItsClient) {
   Pki pki;
   EventLoop loop(1, 1);
   // An echo server.
-  HttpsServer server(
-      loop, "echo", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
-      [](const Request&) {
-        return Response{404, {}, {}};
-      },
-      [](const Request&) {
-        UpgradeDecision d;
-        auto conn = std::make_shared<WsConnectionPtr>();
-        WsHandlers h;
-        h.onOpen = [conn](WsConnectionPtr c) { *conn = std::move(c); };
-        h.onMessage = [conn](const std::string& text) { (*conn)->send("echo:" + text); };
-        h.onClose = [conn](const std::string&) { conn->reset(); };
-        d.accept = h;
-        return d;
-      });
-  std::thread serverThread([&] { loop.run(); });
+  HttpsServer server(loop, "echo", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
+                     answering(404, ""), [](const Request&) {
+                       UpgradeDecision d;
+                       auto conn = std::make_shared<WsConnectionPtr>();
+                       WsHandlers h;
+                       h.onOpen = [conn](WsConnectionPtr c) { *conn = std::move(c); };
+                       h.onMessage = [conn](const std::string& text) {
+                         (*conn)->send("echo:" + text);
+                       };
+                       h.onClose = [conn](const std::string&) { conn->reset(); };
+                       d.accept = h;
+                       return d;
+                     });
+  Running running(loop);
   auto threads = [] {
     return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
                          std::filesystem::directory_iterator());
@@ -127,8 +149,6 @@ TEST(WebSocket, AConnectionMayOutliveItsClient) {
   // before it reaps the task. A leaked thread stays; one being reaped goes within the wait.
   waitFor([&] { return threads() == threadsBefore; }, std::chrono::seconds(5));
   EXPECT_EQ(threads(), threadsBefore) << "threads left by 20 clients";
-  loop.stop(std::chrono::milliseconds(500));
-  serverThread.join();
 }
 
 // A channel's message may take long (a full inventory: parsed, checked, queued): the
@@ -139,23 +159,15 @@ TEST(WebSocket, AHeldChannelMessageDelaysNeitherUpgradesNorRequests) {
   EventLoop loop(1, 1, 1);
   std::promise<void> held, release;
   std::shared_future<void> released = release.get_future().share();
-  HttpsServer server(
-      loop, "test", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
-      [](const Request&) {
-        return Response{200, {{"content-type", "text/plain"}}, "answered"};
-      },
-      [&](const Request&) {
-        UpgradeDecision d;
-        WsHandlers h;
-        h.onMessage = [&](const std::string& text) {
-          if (text != "hold") return;
-          held.set_value();
-          released.wait();
-        };
-        d.accept = h;
-        return d;
-      });
-  std::thread serverThread([&] { loop.run(); });
+  WsHandlers holding;
+  holding.onMessage = [&](const std::string& text) {
+    if (text != "hold") return;
+    held.set_value();
+    released.wait();
+  };
+  HttpsServer server(loop, "test", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
+                     answering(200, "answered"), accepting(holding));
+  Running running(loop);
   auto client = clientTls(pki);
   auto openChannel = [&] { return std::make_unique<WsClient>(channelTo(server.port(), client)); };
 
@@ -185,8 +197,6 @@ TEST(WebSocket, AHeldChannelMessageDelaysNeitherUpgradesNorRequests) {
   second->stop();
   firstRunner.join();
   secondRunner.join();
-  loop.stop(std::chrono::milliseconds(500));
-  serverThread.join();
 }
 
 // An open channel holds a descriptor as a request's connection does: the connection limit
@@ -196,17 +206,9 @@ TEST(WebSocket, OpenChannelsCountTowardsTheConnectionLimit) {
   EventLoop loop(1, 1, 1);
   ServerLimits limits;
   limits.maxConnections = 2;
-  HttpsServer server(
-      loop, "test", "127.0.0.1", 0, serverTls(pki), limits,
-      [](const Request&) {
-        return Response{200, {{"content-type", "text/plain"}}, "answered"};
-      },
-      [](const Request&) {
-        UpgradeDecision d;
-        d.accept = WsHandlers{};
-        return d;
-      });
-  std::thread serverThread([&] { loop.run(); });
+  HttpsServer server(loop, "test", "127.0.0.1", 0, serverTls(pki), limits,
+                     answering(200, "answered"), accepting(WsHandlers{}));
+  Running running(loop);
   auto client = clientTls(pki);
   auto request = [&] {
     try {
@@ -243,8 +245,6 @@ TEST(WebSocket, OpenChannelsCountTowardsTheConnectionLimit) {
 
   channels[1]->client->stop();
   channels[1]->runner.join();
-  loop.stop(std::chrono::milliseconds(500));
-  serverThread.join();
 }
 
 // A peer that sends faster than its messages are handled is slowed, not buffered: past
@@ -259,24 +259,15 @@ TEST(WebSocket, AFloodingPeerWaitsForTheHandlersInsteadOfFillingTheServer) {
   std::shared_future<void> released = release.get_future().share();
   std::mutex mutex;
   std::vector<std::string> handled;
-  HttpsServer server(
-      loop, "test", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
-      [](const Request&) {
-        return Response{404, {}, {}};
-      },
-      [&](const Request&) {
-        UpgradeDecision d;
-        WsHandlers h;
-        h.onMessage = [&](const std::string& text) {
-          if (text == "hold") released.wait();
-          std::lock_guard lock(mutex);
-          handled.push_back(text.substr(0, 8));
-        };
-        d.accept = h;
-        return d;
-      },
-      wsLimits);
-  std::thread serverThread([&] { loop.run(); });
+  WsHandlers recording;
+  recording.onMessage = [&](const std::string& text) {
+    if (text == "hold") released.wait();
+    std::lock_guard lock(mutex);
+    handled.push_back(text.substr(0, 8));
+  };
+  HttpsServer server(loop, "test", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
+                     answering(404, ""), accepting(recording), wsLimits);
+  Running running(loop);
 
   WsClient client(channelTo(server.port(), clientTls(pki)));
   constexpr int kMessages = 64;
@@ -318,8 +309,6 @@ TEST(WebSocket, AFloodingPeerWaitsForTheHandlersInsteadOfFillingTheServer) {
   connection.reset();
   client.stop();
   runner.join();
-  loop.stop(std::chrono::milliseconds(500));
-  serverThread.join();
 }
 
 }  // namespace
