@@ -33,7 +33,7 @@ class WsConnection {
 using WsConnectionPtr = std::shared_ptr<WsConnection>;
 
 /// What the application does with a connection. Called in order, never concurrently
-/// for one connection (on a worker strand on the server, the caller's thread on clients).
+/// for one connection (on a channel-pool strand on the server, the caller's thread on clients).
 struct WsHandlers {
   std::function<void(WsConnectionPtr)> onOpen;
   std::function<void(const std::string&)> onMessage;

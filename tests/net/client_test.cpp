@@ -22,6 +22,7 @@
 #include "common/net/server.h"
 #include "tests/common/test_pki.h"
 #include "tests/common/wait.h"
+#include "tests/net/running_loop.h"
 
 namespace parc::net {
 namespace {
@@ -269,7 +270,7 @@ TEST(HttpsClientKeepAlive, RealServerIdleTimeoutAndConcurrentSenders) {
     ++handled;
     return Response{200, {{"content-type", "text/plain"}}, "ok " + r.target};
   });
-  std::thread serverThread([&] { loop.run(); });
+  parc::testing::RunningLoop running(loop, 200ms);
 
   HttpsClient client(Endpoint{"127.0.0.1", server.port()}, pki.client(), 10s);
   for (int i = 0; i < 10; ++i) ASSERT_EQ(client.send(get("/seq")).body, "ok /seq");
@@ -294,9 +295,6 @@ TEST(HttpsClientKeepAlive, RealServerIdleTimeoutAndConcurrentSenders) {
   // Four threads need at most four more connections, not eighty.
   EXPECT_LE(client.connectionsOpened(), 6u);
   EXPECT_EQ(handled.load(), 91);
-
-  loop.stop(std::chrono::milliseconds(200));
-  serverThread.join();
 }
 
 // The probe behind the server's systemd watchdog (server_app.cpp): small while the pools
@@ -312,7 +310,7 @@ TEST(EventLoopProbe, GrowsWhileTheWorkersAreHeldAndRecovers) {
                        released.wait();
                        return Response{200, {{"content-type", "text/plain"}}, "late"};
                      });
-  std::thread serverThread([&] { loop.run(); });
+  parc::testing::RunningLoop running(loop, 200ms);
   // Under 100 ms within a few tries: the pools' threads may still be starting (three pools;
   // slow under ASan on a busy machine), but a hung pool never gets there.
   auto settles = [&] {
@@ -335,9 +333,6 @@ TEST(EventLoopProbe, GrowsWhileTheWorkersAreHeldAndRecovers) {
   release.set_value();
   EXPECT_EQ(answer.get(), "late");
   EXPECT_TRUE(settles()) << "answered again once the worker is free";
-
-  loop.stop(std::chrono::milliseconds(200));
-  serverThread.join();
 }
 
 }  // namespace

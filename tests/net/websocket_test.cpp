@@ -23,11 +23,13 @@
 #include "common/net/server.h"
 #include "tests/common/test_pki.h"
 #include "tests/common/wait.h"
+#include "tests/net/running_loop.h"
 
 namespace parc::net {
 namespace {
 
 using Pki = parc::testing::TestPki;
+using parc::testing::RunningLoop;
 using parc::testing::waitFor;
 
 std::shared_ptr<tls::TlsContext> serverTls(const Pki& pki) {
@@ -74,22 +76,6 @@ UpgradeHandler accepting(WsHandlers handlers) {
   };
 }
 
-// The loop run on a thread of its own for the test's length, then stopped.
-class Running {
- public:
-  explicit Running(EventLoop& loop) : loop_(loop), thread_([&loop] { loop.run(); }) {}
-  ~Running() {
-    loop_.stop(std::chrono::milliseconds(500));
-    thread_.join();
-  }
-  Running(const Running&) = delete;
-  Running& operator=(const Running&) = delete;
-
- private:
-  EventLoop& loop_;
-  std::thread thread_;
-};
-
 TEST(WebSocket, AConnectionMayOutliveItsClient) {
   Pki pki;
   EventLoop loop(1, 1);
@@ -107,7 +93,7 @@ TEST(WebSocket, AConnectionMayOutliveItsClient) {
                        d.accept = h;
                        return d;
                      });
-  Running running(loop);
+  RunningLoop running(loop);
   auto threads = [] {
     return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
                          std::filesystem::directory_iterator());
@@ -167,7 +153,7 @@ TEST(WebSocket, AHeldChannelMessageDelaysNeitherUpgradesNorRequests) {
   };
   HttpsServer server(loop, "test", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
                      answering(200, "answered"), accepting(holding));
-  Running running(loop);
+  RunningLoop running(loop);
   auto client = clientTls(pki);
   auto openChannel = [&] { return std::make_unique<WsClient>(channelTo(server.port(), client)); };
 
@@ -208,7 +194,7 @@ TEST(WebSocket, OpenChannelsCountTowardsTheConnectionLimit) {
   limits.maxConnections = 2;
   HttpsServer server(loop, "test", "127.0.0.1", 0, serverTls(pki), limits,
                      answering(200, "answered"), accepting(WsHandlers{}));
-  Running running(loop);
+  RunningLoop running(loop);
   auto client = clientTls(pki);
   auto request = [&] {
     try {
@@ -267,7 +253,7 @@ TEST(WebSocket, AFloodingPeerWaitsForTheHandlersInsteadOfFillingTheServer) {
   };
   HttpsServer server(loop, "test", "127.0.0.1", 0, serverTls(pki), ServerLimits{},
                      answering(404, ""), accepting(recording), wsLimits);
-  Running running(loop);
+  RunningLoop running(loop);
 
   WsClient client(channelTo(server.port(), clientTls(pki)));
   constexpr int kMessages = 64;
