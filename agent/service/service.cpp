@@ -119,6 +119,23 @@ std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap = 1
   return backoffWithFullJitter(attempt, kBackoffBase, cap);
 }
 
+// A report the server refused for now (503, its queue full), with the turn it gave the
+// batch to come back (docs/protocol.md, "Busy"): waited for instead of our own doubling.
+class ServerBusy : public Error {
+ public:
+  ServerBusy(const std::string& message, std::chrono::milliseconds retryAfter)
+      : Error(ErrorKind::kUnavailable, message), retryAfter_(retryAfter) {}
+  std::chrono::milliseconds retryAfter() const { return retryAfter_; }
+
+ private:
+  std::chrono::milliseconds retryAfter_;
+};
+
+std::chrono::milliseconds retryHint(const Error& e) {
+  const auto* busy = dynamic_cast<const ServerBusy*>(&e);
+  return busy != nullptr ? busy->retryAfter() : std::chrono::milliseconds(0);
+}
+
 // The interval ±10 %, so that PCs switched on together do not report together.
 std::chrono::milliseconds jittered(std::chrono::seconds interval) {
   std::uniform_real_distribution<double> dist(0.9, 1.1);
@@ -447,6 +464,8 @@ class Service {
         ++batchesOverChannel_;
         return transport::batchResult(ack->results);
       }
+      if (ack->status == 503 && ack->retryAfter.count() > 0)
+        throw ServerBusy("server refused a report: " + ack->error, ack->retryAfter);
       if (ack->status != 413)
         throw Error(kindFromHttpStatus(ack->status), "server refused a report: " + ack->error);
     }
@@ -485,9 +504,9 @@ class Service {
         }
         failures = 0;
       } catch (const Error& e) {
-        wait = backoff(failures++, config_.retryMax);
-        spdlog::warn("delivery failed: {} ({} queued; retrying in {} s)", e.what(), queued(),
-                     wait.count() / 1000);
+        wait = retryDelay(failures++, kBackoffBase, config_.retryMax, retryHint(e));
+        spdlog::warn("delivery failed: {} ({} queued; retrying in {:.1f} s)", e.what(), queued(),
+                     static_cast<double>(wait.count()) / 1000);
       }
       // Woken early when something new is queued (unless backing off).
       bool backingOff = failures > 0;

@@ -414,17 +414,18 @@ class Agent : public std::enable_shared_from_this<Agent> {
       // Refused unread (the server's queue was full): the view it holds is unchanged, and
       // the agent's outbox sends the same again after its backoff, not an hour later.
       ++stats_.inventoriesBusy;
-      retryInventory();
+      retryInventory(ack.retryAfter);
       return;
     }
     // A delta on a view the server does not hold: the agent sends a full one next.
     ackedHash_.clear();
   }
 
-  // The agent's backoff after a failed delivery (agent/service/service.cpp): 1 s doubling
-  // per failure, at most its default retry_max_seconds (5 min).
-  void retryInventory() {
-    auto wait = parc::backoffWithFullJitter(inventoryRefusals_++, 1s, 5min);
+  // The agent's wait after a failed delivery (agent/service/service.cpp): the server's
+  // turn when it named one, else 1 s doubling per failure; at most 5 min (the agent's
+  // retry_max_seconds is 15 min by default: a run of minutes would not see the difference).
+  void retryInventory(std::chrono::milliseconds hint) {
+    auto wait = parc::retryDelay(inventoryRefusals_++, 1s, 5min, hint);
     asio::co_spawn(
         io_, [self = shared_from_this(), wait] { return self->inventoryAgain(wait); },
         asio::detached);

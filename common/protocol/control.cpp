@@ -1,5 +1,6 @@
 #include "common/protocol/control.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/error.h"
@@ -7,6 +8,10 @@
 namespace parc::protocol {
 
 namespace {
+// A day: the agent caps the wait at its own retry_max anyway; this only keeps the
+// figure far from overflowing whatever adds to it.
+constexpr std::uint64_t kMaxRetryAfterMs = 24ULL * 3600 * 1000;
+
 std::string text(const Json& j, const char* key, bool required) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
@@ -58,6 +63,7 @@ Json toJson(const ReportAck& a) {
   } else {
     j["error"] = a.error;
     j["status"] = a.status;
+    if (a.retryAfter.count() > 0) j["retry_after_ms"] = a.retryAfter.count();
   }
   return j;
 }
@@ -126,6 +132,11 @@ ReportAck reportAckFromJson(const Json& j) {
   if (!a.error.empty()) {
     auto status = j.find("status");
     a.status = status != j.end() && status->is_number_integer() ? status->get<int>() : 500;
+    // A hint only: one that is not a whole number of milliseconds is no hint.
+    auto retry = j.find("retry_after_ms");
+    if (retry != j.end() && retry->is_number_integer() && *retry >= 0)
+      a.retryAfter = std::chrono::milliseconds(
+          std::min<std::uint64_t>(retry->get<std::uint64_t>(), kMaxRetryAfterMs));
     return a;
   }
   auto results = j.find("results");

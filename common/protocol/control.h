@@ -2,6 +2,7 @@
 // The control channel's envelope (docs/protocol.md, "Control channel"): small,
 // versioned JSON messages over the agent's WebSocket. Later features (actions,
 // terminal, tunnel, backup start) are new command names, not new envelopes.
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -46,6 +47,9 @@ struct ReportAck {
   Json results = Json::array();
   std::string error;  // empty when `results` holds the answer
   int status = 200;   // the HTTP status POST /api/v1/messages would have answered
+  // With a 503 "busy": when to send it again (the server's turn for it, docs/protocol.md
+  // "Busy"); zero when the server named none. "retry_after_ms" on the wire.
+  std::chrono::milliseconds retryAfter{0};
 };
 
 Json toJson(const Command& c);

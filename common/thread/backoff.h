@@ -10,4 +10,12 @@ namespace parc {
 std::chrono::milliseconds backoffWithFullJitter(int attempt, std::chrono::milliseconds base,
                                                 std::chrono::milliseconds cap);
 
+/// The wait before sending again after a refusal. When the refusal named one (`hint`, a
+/// busy server's turn for the message: protocol::ReportAck::retryAfter), that wait plus
+/// up to a tenth more, so that turns given close together do not land together: the
+/// server knows its pace, our doubling only guesses it. Without one (zero), the
+/// backoff above. At most `cap` either way.
+std::chrono::milliseconds retryDelay(int attempt, std::chrono::milliseconds base,
+                                     std::chrono::milliseconds cap, std::chrono::milliseconds hint);
+
 }  // namespace parc

@@ -47,11 +47,14 @@ void ReportWorkers::stop() {
 
 void ReportWorkers::report(store::Id hostId, const std::string& source, protocol::Report report,
                            std::size_t bytes, Answer answer) {
+  std::chrono::milliseconds turn{0};
   {
     std::lock_guard lock(mutex_);
     bool room =
         queue_.size() < maxQueued_ && (heldBytes_ == 0 || heldBytes_ + bytes <= maxQueuedBytes_);
+    auto now = ReportLatency::Clock::now();
     if (!stopping_ && room) {
+      if (heldBytes_ == 0) turns_.busy(now);
       heldBytes_ += bytes;
       queue_.push_back({hostId, source, std::move(report), bytes, std::move(answer),
                         ReportLatency::Clock::now()});
@@ -63,8 +66,11 @@ void ReportWorkers::report(store::Id hostId, const std::string& source, protocol
       if (queue_.size() == group_ && gathering_) groupReady_.notify_one();
       return;
     }
+    // Stopping: no turn to give, the agent reconnects and resends on its own backoff.
+    if (!stopping_) turn = turns_.turnFor(bytes, heldBytes_, maxQueuedBytes_, now);
+    ++refused_;
   }
-  answer(protocol::ReportAck{report.id, {}, "server busy: send again later", 503});
+  answer(protocol::ReportAck{report.id, {}, "server busy: send again later", 503, turn});
 }
 
 void ReportWorkers::work() {
@@ -148,6 +154,7 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
     for (const Job& job : jobs) done += job.bytes;
     std::lock_guard lock(mutex_);
     heldBytes_ -= done;
+    turns_.stored(done, ReportLatency::Clock::now());
   }
   for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].answer(std::move(acks[i]));
   auto answered = ReportLatency::Clock::now();
@@ -156,11 +163,14 @@ void ReportWorkers::handle(std::vector<Job>& jobs) {
 }
 
 std::string ReportWorkers::prometheusText() {
-  std::size_t queued = 0, held = 0;
+  std::size_t queued = 0, held = 0, refused = 0;
+  double rate = 0;
   {
     std::lock_guard lock(mutex_);
     queued = queue_.size();
     held = heldBytes_;
+    refused = refused_;
+    rate = heldBytes_ > 0 ? turns_.bytesPerSecond(ReportLatency::Clock::now()) : 0;
   }
   ReportLatency::Answered a = latency_.lastAnswered();
   return health::prometheusFamily("parc_reports_queued", "gauge",
@@ -169,6 +179,14 @@ std::string ReportWorkers::prometheusText() {
          health::prometheusFamily("parc_reports_held_bytes", "gauge",
                                   "Bytes of channel reports queued or being stored.") +
          fmt::format("parc_reports_held_bytes {}\n", held) +
+         health::prometheusFamily("parc_reports_busy_total", "counter",
+                                  "Channel reports refused 503 for a full queue, each told "
+                                  "when to come back.") +
+         fmt::format("parc_reports_busy_total {}\n", refused) +
+         health::prometheusFamily("parc_reports_stored_bytes_per_second", "gauge",
+                                  "Pace at which the queue drains while it holds reports "
+                                  "(what the busy answers' turns are computed from).") +
+         fmt::format("parc_reports_stored_bytes_per_second {:.0f}\n", rate) +
          health::prometheusFamily("parc_report_answer_seconds", "summary",
                                   "Arrival to answer of channel reports, last minute logged.") +
          fmt::format(

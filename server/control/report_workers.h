@@ -16,6 +16,7 @@
 #include "server/api/agent_routes.h"
 #include "server/control/control_hub.h"
 #include "server/control/report_latency.h"
+#include "server/control/report_turns.h"
 
 namespace parc::server::control {
 
@@ -43,7 +44,8 @@ class ReportWorkers : public ReportSink {
   ReportWorkers& operator=(const ReportWorkers&) = delete;
 
   /// Queues the batch; `answer` runs on a worker once it is stored or refused, or at
-  /// once with 503 when the queue is full (the agent backs off and resends).
+  /// once with 503 when the queue is full, naming the report's turn to come back
+  /// (retryAfter, report_turns.h).
   void report(store::Id hostId, const std::string& source, protocol::Report report,
               std::size_t bytes, Answer answer) override;
 
@@ -80,6 +82,8 @@ class ReportWorkers : public ReportSink {
   // Of the reports queued or in a worker's hands: a 350 KB inventory, parsed, holds
   // megabytes; the count alone would let 50,000 of them in (docs/benchmarks.md).
   std::size_t heldBytes_ = 0;
+  ReportTurns turns_;  // when each refused report should come back (guarded by mutex_)
+  std::size_t refused_ = 0;
   bool gathering_ = false;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

@@ -27,5 +27,23 @@ TEST(Backoff, FullJitterUpToTheDoublingCeilingAndTheCap) {
   }
 }
 
+// A refusal that names its wait is waited for: that wait and up to a tenth more, whatever
+// the failures before it (the server's turn, not our doubling), never past the cap; with
+// no hint, the doubling again.
+TEST(Backoff, AHintedRefusalWaitsItsTurnPlusATenthAtMost) {
+  std::chrono::milliseconds least = 1h, most = 0ms;
+  for (int i = 0; i < 2000; ++i) {
+    auto wait = retryDelay(i % 12, 1s, 5min, 20s);
+    least = std::min(least, wait);
+    most = std::max(most, wait);
+  }
+  EXPECT_GE(least, 20s);
+  EXPECT_LT(least, 20s + 200ms) << "spread from the turn itself";
+  EXPECT_LE(most, 22s);
+  EXPECT_GT(most, 21800ms) << "spread over the whole tenth";
+  EXPECT_EQ(retryDelay(0, 1s, 5min, 1h), 5min) << "capped";
+  for (int i = 0; i < 200; ++i) EXPECT_LE(retryDelay(0, 1s, 5min, 0ms), 1s) << "no hint";
+}
+
 }  // namespace
 }  // namespace parc

@@ -122,6 +122,10 @@ TEST_F(ReportWorkersTest, ReportsPastTheByteBudgetAreRefusedUntilTheHeldOnesAreA
   EXPECT_EQ(ack.status, 503);
   EXPECT_NE(ack.error.find("busy"), std::string::npos) << ack.error;
   EXPECT_TRUE(ack.results.empty());
+  // With its turn to come back (report_turns.h): the 500 bytes of room it needs, at the
+  // pace assumed before anything is stored, are no wait; the shortest turn, 1 s.
+  EXPECT_EQ(ack.retryAfter, 1s);
+  EXPECT_NE(w->prometheusText().find("parc_reports_busy_total 1\n"), std::string::npos);
   ASSERT_EQ(big.wait_for(5s), std::future_status::ready);
   ASSERT_EQ(small.wait_for(5s), std::future_status::ready);
   EXPECT_TRUE(big.get().error.empty());

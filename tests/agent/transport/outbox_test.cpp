@@ -183,5 +183,27 @@ TEST(ControlEnvelope, RoundTripsAndRefusesOtherVersions) {
   EXPECT_EQ(reply.error, "no");
 }
 
+// A busy refusal names when to come back; a hint that is not a whole number of
+// milliseconds is no hint, and an answer without one reads as zero (the agent's backoff).
+TEST(ControlEnvelope, ABusyRefusalCarriesItsRetryHint) {
+  using std::chrono::milliseconds;
+  protocol::ReportAck busy{"r-1", {}, "server busy: send again later", 503, milliseconds(4200)};
+  Json wire = protocol::toJson(busy);
+  EXPECT_EQ(wire["retry_after_ms"], 4200);
+  auto back = protocol::reportAckFromJson(wire);
+  EXPECT_EQ(back.status, 503);
+  EXPECT_EQ(back.retryAfter, milliseconds(4200));
+  for (Json bad : {Json(-5), Json(1.5), Json("4200"), Json(nullptr)}) {
+    wire["retry_after_ms"] = bad;
+    EXPECT_EQ(protocol::reportAckFromJson(wire).retryAfter, milliseconds(0)) << bad.dump();
+  }
+  wire["retry_after_ms"] = 1ULL << 62;  // capped, not overflowing what adds to it
+  EXPECT_EQ(protocol::reportAckFromJson(wire).retryAfter, milliseconds(24LL * 3600 * 1000));
+  busy.retryAfter = milliseconds(0);
+  EXPECT_FALSE(protocol::toJson(busy).contains("retry_after_ms"));
+  Json stored = protocol::toJson(protocol::ReportAck{"r-2", Json::array({1}), "", 200});
+  EXPECT_FALSE(stored.contains("retry_after_ms"));
+}
+
 }  // namespace
 }  // namespace parc::agent::transport
